@@ -151,6 +151,14 @@ public abstract sealed class BnNetwork permits BnNetwork.Mln, BnNetwork.Graph {
     static BnLayerRef refOf(Layer layer, String name, int index, String keyPrefix) {
         BatchNormalization conf = (BatchNormalization) layer.conf().getLayer();
         VarianceParameterisation p = VarianceParameterisation.fromParamTable(layer.paramTable().keySet());
+        if (p == null) {
+            throw new NoBatchNormException("BN layer '" + name + "' has neither a 'var' nor a 'log10stdev' parameter: "
+                    + layer.paramTable().keySet());
+        }
+        if (!(conf.getDecay() > 0 && conf.getDecay() <= 1)) {
+            throw new io.github.bndoctor.BnDoctorException("BN layer '" + name + "' has decay " + conf.getDecay()
+                    + " outside (0, 1]");
+        }
         return new BnLayerRef(name, index, (int) conf.getNOut(), conf.getCnn2DFormat(), conf.getDecay(),
                 conf.getEps(), p, conf.isLockGammaBeta(), keyPrefix);
     }
