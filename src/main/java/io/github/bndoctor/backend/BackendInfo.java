@@ -110,10 +110,20 @@ public final class BackendInfo {
             info.forEach((key, value) -> env.put(String.valueOf(key), String.valueOf(value)));
             return new BackendInfo(className, devices, env);
         } catch (RuntimeException | LinkageError e) {
-            throw new BackendUnavailableException("ND4J could not load its backend (" + e
-                    + "). On the cuda profile this means no usable NVIDIA driver/GPU or no CUDA 11.6"
-                    + " runtime on the library path; on CPU, missing nd4j-native natives.", e);
+            throw new BackendUnavailableException("ND4J could not load its backend: " + rootCause(e)
+                    + ". ND4J logs why each backend was skipped in a WARN line 'Skipped [...] backend"
+                    + " (unavailable)' above. Under -Pcuda this means no usable NVIDIA driver/GPU"
+                    + " (libcuda.so.1) or no CUDA 11.6 runtime (libcublas.so.11, libcusolver.so.11) on"
+                    + " the library path; on CPU, missing nd4j-native natives.", e);
         }
+    }
+
+    private static String rootCause(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == error ? error.toString() : error + " caused by " + root;
     }
 
     /**
