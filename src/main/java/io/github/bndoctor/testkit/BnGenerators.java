@@ -117,7 +117,20 @@ public final class BnGenerators {
      * @return the generator
      */
     public static Gen<BnCase> bnCases(int maxChannels, Gen<Double> decays) {
-        return networkKinds().zip(layouts(), parameterisations(), decays, channelCounts(maxChannels),
+        return bnCases(maxChannels, decays, layouts());
+    }
+
+    /**
+     * As {@link #bnCases(int, Gen)}, with the layouts drawn from a given generator (for example
+     * {@code Generate.constant(Layout.NHWC)} to stratify a property by layout).
+     *
+     * @param maxChannels largest channel count
+     * @param decays the decays to draw
+     * @param layouts the layouts to draw
+     * @return the generator
+     */
+    public static Gen<BnCase> bnCases(int maxChannels, Gen<Double> decays, Gen<Layout> layouts) {
+        return networkKinds().zip(layouts, parameterisations(), decays, channelCounts(maxChannels),
                 (kind, layout, param, decay, channels) -> new Object[] {kind, layout, param, decay, channels})
                 .flatMap(o -> {
                     Layout layout = (Layout) o[1];
