@@ -50,6 +50,32 @@ public final class EmaBounds {
      *     variance {@code d^n v0 + (1-d^n) (m-1)/m sigma2}
      */
     public static double varianceHalfWidth(double sigma2, long m, double decay, long n, FalseFailureBudget budget) {
+        return chiSquareSumHalfWidth(sigma2, m - 1, m, decay, n, budget);
+    }
+
+    /**
+     * Half-width for the channel average of normalised moving variances,
+     * {@code (1/C) sum_c v_c / sigma_c^2}: the same chi-square sum over {@code C} times as many
+     * independent terms, each {@code C} times smaller, so the Gaussian part of the bound shrinks
+     * by {@code sqrt(C)}.
+     *
+     * @param m samples per channel in a batch, at least 2
+     * @param channels {@code C}, independent channels averaged
+     * @param decay {@code d}
+     * @param n steps taken
+     * @param budget the family-wise budget the comparison belongs to
+     * @return half-width around {@code d^n v0/sigma^2-average + (1-d^n)(m-1)/m}
+     */
+    public static double normalisedVarianceAverageHalfWidth(long m, int channels, double decay, long n,
+                                                            FalseFailureBudget budget) {
+        if (channels <= 0) {
+            throw new IllegalArgumentException("channels must be positive, got " + channels);
+        }
+        return chiSquareSumHalfWidth(1.0 / channels, (m - 1) * (long) channels, m, decay, n, budget);
+    }
+
+    private static double chiSquareSumHalfWidth(double sigma2, long termsPerStep, long m, double decay, long n,
+                                                FalseFailureBudget budget) {
         InvalidDecayException.check(decay);
         if (m < 2) {
             throw new IllegalArgumentException("need at least 2 samples per channel, got " + m);
@@ -57,7 +83,7 @@ public final class EmaBounds {
         double x = budget.exponent();
         double scale = (1 - decay) * sigma2 / m;
         double sumD2k = decay == 1 ? 0 : (1 - Math.pow(decay, 2 * (double) n)) / (1 - decay * decay);
-        double norm2 = scale * Math.sqrt((m - 1) * sumD2k);
+        double norm2 = scale * Math.sqrt(termsPerStep * sumD2k);
         double normInf = n == 0 ? 0 : scale;
         return 2 * norm2 * Math.sqrt(x) + 2 * normInf * x;
     }

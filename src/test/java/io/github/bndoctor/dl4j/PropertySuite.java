@@ -9,8 +9,8 @@ import io.github.bndoctor.stats.FalseFailureBudget;
 final class PropertySuite {
     /** Chance that any stochastic property of the suite fails by chance. */
     static final double SUITE_ALPHA = 1e-6;
-    /** Stochastic properties sharing it: stationary convergence and drift lag (equally). */
-    static final int STOCHASTIC_PROPERTIES = 2;
+    /** Stochastic checks sharing it equally: stationary convergence, drift lag, biased-variance convergence. */
+    static final int STOCHASTIC_PROPERTIES = 3;
 
     private PropertySuite() {
     }

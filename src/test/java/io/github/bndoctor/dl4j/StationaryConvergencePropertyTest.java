@@ -25,7 +25,8 @@ import static org.quicktheories.QuickTheory.qt;
  * {@code fit} on i.i.d. Gaussian batches has, at every checkpoint, a moving mean within
  * {@code E[m_n] = mu + d^n(0 - mu)} plus {@code z} EMA standard deviations, and a moving variance
  * within {@code d^n * 1 + (1-d^n)(m-1)/m sigma^2} plus the Laurent-Massart chi-square bound: it
- * converges to the <em>biased</em> batch variance. Decays cover [0.5, 0.9999] in three strata of
+ * converges to the biased batch variance (see {@link BiasedVarianceConvergenceTest} for a run long
+ * and quiet enough to tell it from the unbiased one). Decays cover [0.5, 0.9999] in three strata of
  * window length, crossed with the three layouts, so coverage is by construction and asserted.
  * A failure prints QuickTheories' seed; re-run it with {@code mvn test -DQT_SEED=<seed>}.
  */
@@ -71,7 +72,7 @@ class StationaryConvergencePropertyTest {
                                 Generate.constant(layout)))
                         .checkAssert(c -> {
                             seen.add(c);
-                            trainAndCheck(c, w);
+                            trainAndCheck(c);
                         });
             }
         }
@@ -93,7 +94,7 @@ class StationaryConvergencePropertyTest {
         assertThat(params).containsExactlyInAnyOrder(VarianceParameterisation.values());
     }
 
-    private static void trainAndCheck(BnCase c, Window w) {
+    private static void trainAndCheck(BnCase c) {
         BnNetwork net = c.network();
         GaussianBatches batches = c.batches();
         String layer = net.bnLayers().get(0).name();
@@ -119,25 +120,8 @@ class StationaryConvergencePropertyTest {
                 }
                 assertThat(net).layer(layer).hasMovingMeanWithin(meanExp, meanTol)
                         .hasMovingVarianceWithin(varExp, varTol);
-                if (w == Window.SHORT && n == STEPS) {
-                    assertNotUnbiased(net, c, varTol);
-                }
             }
         }
     }
 
-    /**
-     * Converged short windows must sit on the biased (m-1)/m sigma^2, not on sigma^2: wherever
-     * the two are further apart than twice the tolerance, sigma^2 must be rejected.
-     */
-    private static void assertNotUnbiased(BnNetwork net, BnCase c, double[] varTol) {
-        double[] moving = MovingStatistics.read(net, net.bnLayers().get(0)).variance();
-        for (int ch = 0; ch < c.channels(); ch++) {
-            double s2 = c.sigma()[ch] * c.sigma()[ch];
-            if (s2 / c.samplesPerChannel() > 2 * varTol[ch]) {
-                assertThat(Math.abs(moving[ch] - s2)).as("channel %d should not converge to the unbiased %s", ch, s2)
-                        .isGreaterThan(varTol[ch]);
-            }
-        }
-    }
 }

@@ -1,0 +1,108 @@
+package io.github.bndoctor.probe;
+
+import io.github.bndoctor.dl4j.BatchStatistics;
+import io.github.bndoctor.dl4j.BatchStatisticsCapture;
+import io.github.bndoctor.dl4j.BnLayerRef;
+import io.github.bndoctor.dl4j.BnNetwork;
+import io.github.bndoctor.dl4j.MovingStatistics;
+import io.github.bndoctor.stats.MeanVariance;
+import io.github.bndoctor.stats.PopulationEstimator;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs every probe on a network at its current weights and gives the verdict.
+ *
+ * <p>Verdict rules, in order: {@link Verdict#DIVERGED} if the training-mode loss is non-finite or
+ * above {@link DiagnosisThresholds#divergedLoss()}; {@link Verdict#HEALTHY} if eval/train is at
+ * most {@link DiagnosisThresholds#gapRatio()}; {@link Verdict#BATCH_NOISE} if precise/train is
+ * above it too (exact population statistics do not close the gap); otherwise the gap is the
+ * EMA's: {@link Verdict#EMA_WARMUP} if the layers' summed warm-up error is at least their summed
+ * lag error, else {@link Verdict#EMA_LAG}.
+ */
+public final class Diagnoser {
+    private final PopulationEstimator estimator;
+    private final int preciseSamples;
+    private final LossMeasure loss;
+    private final DiagnosisThresholds thresholds;
+
+    /**
+     * @param estimator precise statistics estimator
+     * @param preciseSamples training examples used for precise statistics
+     * @param loss the loss to compare
+     * @param thresholds verdict thresholds
+     */
+    public Diagnoser(PopulationEstimator estimator, int preciseSamples, LossMeasure loss,
+                     DiagnosisThresholds thresholds) {
+        if (preciseSamples <= 0) {
+            throw new IllegalArgumentException("preciseSamples must be positive, got " + preciseSamples);
+        }
+        this.estimator = estimator;
+        this.preciseSamples = preciseSamples;
+        this.loss = loss;
+        this.thresholds = thresholds;
+    }
+
+    /** @return pooled estimator, 256 samples, MSE, default thresholds */
+    public static Diagnoser defaults() {
+        return new Diagnoser(PopulationEstimator.POOLED, 256, LossMeasure.MSE, DiagnosisThresholds.DEFAULT);
+    }
+
+    /**
+     * @param net the network
+     * @param probeFeatures probe inputs (held-out data is best)
+     * @param probeLabels probe labels
+     * @param trainBatches training inputs for the precise statistics
+     * @param iterations iterations since the moving statistics were initialised
+     * @param rotation rotation per BN layer in degrees per iteration (may be empty)
+     * @return the checkpoint
+     */
+    public Checkpoint diagnose(BnNetwork net, INDArray[] probeFeatures, INDArray[] probeLabels,
+                               Iterator<INDArray[]> trainBatches, long iterations, Map<String, Double> rotation) {
+        Map<String, MeanVariance> precise = PreciseStatistics.estimate(net, trainBatches, preciseSamples, estimator);
+        Map<String, BatchStatistics> batch = BatchStatisticsCapture.capture(net, probeFeatures, true);
+        OutputGap gap = OutputGapProbe.measure(net, probeFeatures, probeLabels, precise, loss);
+        List<LayerCheckpoint> layers = new ArrayList<>();
+        for (BnLayerRef ref : net.bnLayers()) {
+            LayerDecomposition d = LayerDecomposition.of(ref, iterations, MovingStatistics.read(net, ref),
+                    precise.get(ref.name()), batch.get(ref.name()).meanVariance());
+            double rot = rotation.getOrDefault(ref.name(), Double.NaN);
+            layers.add(new LayerCheckpoint(d, rot, RotationTracker.predictedLag(rot, ref.decay())));
+        }
+        return new Checkpoint(iterations, gap, layers, verdict(gap, layers, thresholds));
+    }
+
+    /**
+     * @param gap the losses
+     * @param layers per-layer state
+     * @param thresholds thresholds
+     * @return the verdict, by the rules in the class documentation
+     */
+    public static Verdict verdict(OutputGap gap, List<LayerCheckpoint> layers, DiagnosisThresholds thresholds) {
+        if (!Double.isFinite(gap.trainModeLoss()) || gap.trainModeLoss() > thresholds.divergedLoss()) {
+            return Verdict.DIVERGED;
+        }
+        if (gap.evalToTrainRatio() <= thresholds.gapRatio()) {
+            return Verdict.HEALTHY;
+        }
+        if (gap.preciseToTrainRatio() > thresholds.gapRatio()) {
+            return Verdict.BATCH_NOISE;
+        }
+        double warm = 0;
+        double lag = 0;
+        for (LayerCheckpoint l : layers) {
+            warm += l.decomposition().warmupError();
+            lag += l.decomposition().lagError();
+        }
+        return warm >= lag ? Verdict.EMA_WARMUP : Verdict.EMA_LAG;
+    }
+
+    /** @return the loss measure */
+    public LossMeasure loss() {
+        return loss;
+    }
+}

@@ -1,0 +1,20 @@
+/**
+ * Side-effect-free probes of a DL4J network's BN behaviour: they leave parameters, updater state
+ * and the random stream unchanged (dropout is suspended, precise statistics are evaluated on a
+ * copy).
+ *
+ * <ul>
+ *   <li>{@link io.github.bndoctor.probe.OutputGapProbe} - loss in training mode (batch
+ *       statistics), inference mode (moving statistics) and inference mode with precise
+ *       statistics, on a probe batch ({@link io.github.bndoctor.probe.OutputGap});</li>
+ *   <li>{@link io.github.bndoctor.probe.PreciseStatistics} - population statistics recomputed for
+ *       the current weights (Wu and Johnson, "Rethinking 'Batch' in BatchNorm", 2021, sec. 3);</li>
+ *   <li>{@link io.github.bndoctor.probe.LayerDecomposition} - per layer: EMA error (moving vs
+ *       precise) split into warm-up bias and lag, and batch noise (batch vs precise);</li>
+ *   <li>{@link io.github.bndoctor.probe.RotationTracker} - angular speed of the weights feeding
+ *       each BN layer and the lag it predicts (rotation x d/(1-d));</li>
+ *   <li>{@link io.github.bndoctor.probe.Verdict} and {@link io.github.bndoctor.probe.Diagnoser} -
+ *       which of warm-up, lag or batch noise drives the gap.</li>
+ * </ul>
+ */
+package io.github.bndoctor.probe;
