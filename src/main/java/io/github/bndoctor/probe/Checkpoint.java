@@ -1,5 +1,7 @@
 package io.github.bndoctor.probe;
 
+import io.github.bndoctor.stats.Median;
+
 import java.util.List;
 
 /**
@@ -23,21 +25,11 @@ public record Checkpoint(long iteration, OutputGap gap, List<LayerCheckpoint> la
 
     /** @return median over layers of the predicted lag (NaN-free layers only; NaN if none) */
     public double medianPredictedLag() {
-        return median(layers.stream().mapToDouble(LayerCheckpoint::predictedLag).filter(d -> !Double.isNaN(d)).toArray());
+        return Median.of(layers.stream().mapToDouble(LayerCheckpoint::predictedLag).filter(d -> !Double.isNaN(d)).toArray());
     }
 
     /** @return median over layers of the EMA error */
     public double medianEmaError() {
-        return median(layers.stream().mapToDouble(l -> l.decomposition().emaError()).toArray());
-    }
-
-    static double median(double[] v) {
-        if (v.length == 0) {
-            return Double.NaN;
-        }
-        double[] s = v.clone();
-        java.util.Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+        return Median.of(layers.stream().mapToDouble(l -> l.decomposition().emaError()).toArray());
     }
 }

@@ -79,8 +79,6 @@ public record LayerDecomposition(String layer, long iterations, double priorWeig
             d[c] = MomentDistance.standardizedMeanShift(am[c], bm[c], bv[c], eps)
                     + Math.abs(MomentDistance.logVarianceRatio(av[c], bv[c], eps));
         }
-        java.util.Arrays.sort(d);
-        int n = d.length;
-        return n % 2 == 1 ? d[n / 2] : (d[n / 2 - 1] + d[n / 2]) / 2;
+        return io.github.bndoctor.stats.Median.of(d);
     }
 }

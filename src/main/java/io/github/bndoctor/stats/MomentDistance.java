@@ -101,9 +101,7 @@ public final class MomentDistance {
         for (int c = 0; c < r.length; c++) {
             r[c] = Math.abs(logVarianceRatio(v1[c], v2[c], eps));
         }
-        java.util.Arrays.sort(r);
-        int n = r.length;
-        return n % 2 == 1 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
+        return Median.of(r);
     }
 
     private static void checkChannels(MeanVariance a, MeanVariance b) {

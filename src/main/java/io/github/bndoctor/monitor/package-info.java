@@ -1,0 +1,9 @@
+/**
+ * Monitoring during training: {@link io.github.bndoctor.monitor.BnMonitor}, a DL4J
+ * {@code TrainingListener} that runs the probes every K iterations, keeps the time series
+ * ({@link io.github.bndoctor.probe.Checkpoint}) and applies an
+ * {@link io.github.bndoctor.monitor.AlarmPolicy}; a {@code FAIL} alarm throws
+ * {@link io.github.bndoctor.monitor.BnGateFailure}, so a unit test or CI gate stops at the first
+ * bad checkpoint.
+ */
+package io.github.bndoctor.monitor;

@@ -1,0 +1,60 @@
+package io.github.bndoctor.remedy;
+
+import io.github.bndoctor.dl4j.BnNetwork;
+import io.github.bndoctor.dl4j.MovingStatistics;
+import io.github.bndoctor.probe.PreciseStatistics;
+import io.github.bndoctor.stats.MeanVariance;
+import io.github.bndoctor.stats.PopulationEstimator;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+
+import java.util.Map;
+
+/**
+ * Precise-BN recalibration: recomputes every BN layer's population mean and variance from
+ * {@code samples} training examples and writes them as the layer's moving statistics, in the
+ * layer's own parameterisation.
+ *
+ * <p>All statistics are computed before anything is written, and the write itself is
+ * all-or-nothing ({@link MovingStatistics#writeAll}), so an iterator error, a NaN activation or a
+ * shape mismatch leaves the network bit-identical.
+ *
+ * <p>Estimators: {@link PopulationEstimator#POOLED} (default) is the variance of all samples,
+ * i.e. of the population the layer meets at inference; {@link PopulationEstimator#MEAN_OF_BATCH_VARIANCES}
+ * is what a perfectly converged EMA would hold, smaller by the variance of the batch means
+ * (for i.i.d. batches, a factor {@code (m-1)/m}). Pooled is right for inference on single
+ * examples; mean-of-batch-variances reproduces the training-mode scale exactly for small batches.
+ */
+public final class PreciseBn {
+    private PreciseBn() {
+    }
+
+    /**
+     * @param net the network to recalibrate in place
+     * @param data training data; consumed from its current position (it is reset first if it supports it)
+     * @param samples examples to use
+     * @param estimator how to combine batch variances
+     * @return the statistics written, per BN layer
+     */
+    public static Map<String, MeanVariance> recalibrate(BnNetwork net, DataSetIterator data, int samples,
+                                                         PopulationEstimator estimator) {
+        if (data.resetSupported()) {
+            data.reset();
+        }
+        Map<String, MeanVariance> stats = PreciseStatistics.estimate(BnNetwork.requireBatchNorm(net.model()), data,
+                samples, estimator);
+        MovingStatistics.writeAll(net, stats);
+        return stats;
+    }
+
+    /**
+     * Recalibrates with the pooled estimator.
+     *
+     * @param net the network
+     * @param data training data
+     * @param samples examples to use
+     * @return the statistics written
+     */
+    public static Map<String, MeanVariance> recalibrate(BnNetwork net, DataSetIterator data, int samples) {
+        return recalibrate(net, data, samples, PopulationEstimator.POOLED);
+    }
+}

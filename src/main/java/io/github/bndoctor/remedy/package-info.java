@@ -1,0 +1,16 @@
+/**
+ * Treatments for BN's train/inference divergence.
+ *
+ * <ul>
+ *   <li>{@link io.github.bndoctor.remedy.PreciseBn} - recalibration: replace every BN layer's
+ *       moving statistics by population statistics recomputed for the current weights, all or
+ *       nothing;</li>
+ *   <li>{@link io.github.bndoctor.remedy.WarmStart} - initialise moving statistics from the
+ *       initial weights' statistics, so short trainings do not carry the mean-0/variance-1
+ *       prior;</li>
+ *   <li>{@link io.github.bndoctor.remedy.Recommendations} - advice derived from measurements: the
+ *       largest decay whose predicted lag fits a budget, a lower learning rate, momentum SGD,
+ *       recalibration before export.</li>
+ * </ul>
+ */
+package io.github.bndoctor.remedy;
