@@ -4,7 +4,6 @@ import io.github.bndoctor.dl4j.BnLayerRef;
 import io.github.bndoctor.dl4j.BnNetwork;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.GradientNormalization;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -88,8 +87,7 @@ public final class ConfigLints {
         if (previous == null) {
             return false;
         }
-        org.deeplearning4j.nn.conf.layers.Layer c = previous.conf().getLayer();
-        return c instanceof DropoutLayer
-                || (c.getIDropout() != null && !(c instanceof BaseLayer) && !(c instanceof BatchNormalization));
+        // a layer's own dropout applies to its input; only a DropoutLayer's output is dropped
+        return previous.conf().getLayer() instanceof DropoutLayer;
     }
 }
