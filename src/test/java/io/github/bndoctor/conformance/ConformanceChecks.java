@@ -16,7 +16,11 @@ final class ConformanceChecks {
 
     /** Training-mode forward and backward: no mapping needed (both normalise with the biased variance). */
     static List<Comparison> train(BnReferenceCase c) {
-        Dl4jBatchNormHarness.TrainResult r = Dl4jBatchNormHarness.train(c);
+        return train(c, Dl4jBatchNormHarness.train(c));
+    }
+
+    /** Compares a given DL4J training result (possibly perturbed by a test) against the case. */
+    static List<Comparison> train(BnReferenceCase c, Dl4jBatchNormHarness.TrainResult r) {
         FloatErrorModel.TrainTolerances tol = FloatErrorModel.train(c);
         return List.of(
                 ConformanceComparator.compare(c + " train output", c.trainOutput(), r.output(), tol.output()),

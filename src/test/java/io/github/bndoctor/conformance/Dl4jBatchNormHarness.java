@@ -48,17 +48,22 @@ final class Dl4jBatchNormHarness {
 
     /** A BN + loss network for the case; gamma and beta are set, the learning rate is 0 so they stay fixed. */
     static MultiLayerNetwork network(BnReferenceCase c, double decay) {
+        return network(c, decay, c.eps());
+    }
+
+    /** As {@link #network(BnReferenceCase, double)} with a given DL4J eps (a test can map eps wrongly). */
+    static MultiLayerNetwork network(BnReferenceCase c, double decay, double eps) {
         var list = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT)
                 .updater(new Sgd(0.0)).list();
         if (c.layout() == Layout.DENSE) {
             list.layer(new BatchNormalization.Builder().nIn(c.channels()).nOut(c.channels())
-                            .decay(decay).eps(c.eps()).build())
+                            .decay(decay).eps(eps).build())
                     .layer(new LossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build());
         } else {
             CNN2DFormat format = c.layout() == Layout.NHWC ? CNN2DFormat.NHWC : CNN2DFormat.NCHW;
             int h = c.layout() == Layout.NHWC ? c.shape()[1] : c.shape()[2];
             int w = c.layout() == Layout.NHWC ? c.shape()[2] : c.shape()[3];
-            list.layer(new BatchNormalization.Builder().dataFormat(format).decay(decay).eps(c.eps()).build())
+            list.layer(new BatchNormalization.Builder().dataFormat(format).decay(decay).eps(eps).build())
                     .layer(new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).format(format)
                             .activation(Activation.IDENTITY).build())
                     .setInputType(InputType.convolutional(h, w, c.channels(), format));
@@ -74,7 +79,12 @@ final class Dl4jBatchNormHarness {
 
     /** Training-mode forward and backward with the case's upstream gradient. */
     static TrainResult train(BnReferenceCase c) {
-        Layer bn = network(c, TorchToDl4j.decay(c.momentum())).getLayer(0);
+        return train(c, c.eps());
+    }
+
+    /** Training-mode forward and backward with DL4J's eps set to {@code eps}. */
+    static TrainResult train(BnReferenceCase c, double eps) {
+        Layer bn = network(c, TorchToDl4j.decay(c.momentum()), eps).getLayer(0);
         bn.setInput(tensor(c.input(), c.shape()), NO_WS);
         INDArray y = bn.activate(true, NO_WS);
         float[] out = flat(y);
