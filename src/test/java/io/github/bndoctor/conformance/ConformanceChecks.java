@@ -1,6 +1,7 @@
 package io.github.bndoctor.conformance;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -90,12 +91,66 @@ final class ConformanceChecks {
                 };
                 double magnitude = magnitude(t, name);
                 double[] tol = new double[expected.length];
-                java.util.Arrays.fill(tol, FloatErrorModel.trajectory(t, i, magnitude));
+                Arrays.fill(tol, FloatErrorModel.trajectory(t, i, magnitude));
                 out.add(ConformanceComparator.compare("trajectory " + name + " after step " + (i + 1), expected,
                         p.getValue(), tol));
             }
         }
         return out;
+    }
+
+    /**
+     * Agreement of two PyTorch generations from the same spec (committed fixture vs a fresh run): the seeded
+     * inputs must be identical (tolerance 0); results must agree within the same float32 bounds as any two
+     * implementations (bit-identical when the PyTorch build is the same).
+     */
+    static List<Comparison> agreement(ReferenceSet committed, ReferenceSet fresh) {
+        List<Comparison> out = new ArrayList<>();
+        for (BnReferenceCase a : committed.cases()) {
+            BnReferenceCase b = fresh.caseNamed(a.name());
+            out.add(exact(a + " input", a.input(), b.input()));
+            out.add(exact(a + " gradOutput", a.gradOutput(), b.gradOutput()));
+            FloatErrorModel.TrainTolerances tol = FloatErrorModel.train(a);
+            out.add(ConformanceComparator.compare(a + " fresh train output", a.trainOutput(), b.trainOutput(), tol.output()));
+            out.add(ConformanceComparator.compare(a + " fresh dL/dx", a.gradInput(), b.gradInput(), tol.gradInput()));
+            out.add(ConformanceComparator.compare(a + " fresh dL/dgamma", a.gradGamma(), b.gradGamma(), tol.gradGamma()));
+            out.add(ConformanceComparator.compare(a + " fresh dL/dbeta", a.gradBeta(), b.gradBeta(), tol.gradBeta()));
+            for (int t = 0; t < a.updates().size(); t++) {
+                BnReferenceCase.RunningUpdate ua = a.updates().get(t);
+                BnReferenceCase.RunningUpdate ub = b.updates().get(t);
+                out.add(exact(a + " update " + (t + 1) + " input", ua.input(), ub.input()));
+                double[][] mean = {ConformanceComparator.toDouble(ua.runningMean())};
+                double[][] var = {ConformanceComparator.toDouble(ua.runningVar())};
+                out.add(ConformanceComparator.compare(a + " fresh running mean " + (t + 1), ua.runningMean(),
+                        ub.runningMean(), FloatErrorModel.runningMean(a, mean)[0]));
+                out.add(ConformanceComparator.compare(a + " fresh running var " + (t + 1), ua.runningVar(),
+                        ub.runningVar(), FloatErrorModel.runningVariance(a, var)[0]));
+            }
+            BnReferenceCase.RunningUpdate last = a.updates().get(a.updates().size() - 1);
+            out.add(ConformanceComparator.compare(a + " fresh eval output", a.evalOutput(), b.evalOutput(),
+                    FloatErrorModel.eval(a, last.runningMean(), last.runningVar())));
+        }
+        ReferenceTrajectory ta = committed.trajectory();
+        ReferenceTrajectory tb = fresh.trajectory();
+        for (String name : ta.initial().keySet()) {
+            out.add(exact("trajectory initial " + name, ta.initial().get(name), tb.initial().get(name)));
+        }
+        for (int i = 0; i < ta.steps().size(); i++) {
+            ReferenceTrajectory.Step sa = ta.steps().get(i);
+            ReferenceTrajectory.Step sb = tb.steps().get(i);
+            out.add(exact("trajectory input " + (i + 1), sa.input(), sb.input()));
+            for (String name : sa.params().keySet()) {
+                double[] tol = new double[sa.params().get(name).length];
+                Arrays.fill(tol, FloatErrorModel.trajectory(ta, i, magnitude(ta, name)));
+                out.add(ConformanceComparator.compare("trajectory fresh " + name + " after step " + (i + 1),
+                        sa.params().get(name), sb.params().get(name), tol));
+            }
+        }
+        return out;
+    }
+
+    private static Comparison exact(String label, float[] expected, float[] actual) {
+        return ConformanceComparator.compare(label, expected, actual, new double[expected.length]);
     }
 
     private static double magnitude(ReferenceTrajectory t, String name) {
