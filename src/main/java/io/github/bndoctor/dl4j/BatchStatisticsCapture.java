@@ -1,0 +1,102 @@
+package io.github.bndoctor.dl4j;
+
+import io.github.bndoctor.stats.ChannelMoments;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Captures the per-channel batch statistics of the input of every BN layer of a network from one
+ * forward pass. Statistics are computed in double precision from the float activations.
+ *
+ * <p>In training mode each BN layer normalises with its batch statistics, so downstream layers see
+ * what they see during {@code fit}; this is the mode precise-BN recalibration uses. Dropout is
+ * suspended for the pass (see {@link DropoutSuspension}) so the statistics measure the BN effect
+ * alone and no random numbers are drawn. Parameters are not changed.
+ */
+public final class BatchStatisticsCapture {
+    private BatchStatisticsCapture() {
+    }
+
+    /**
+     * @param net the network, with at least one BN layer
+     * @param features its inputs for one batch
+     * @param train training mode (batch statistics) or inference mode (moving statistics)
+     * @return statistics per BN layer name, in forward order
+     * @throws ShapeMismatchException if the features do not fit the network
+     * @throws NonFiniteStatisticsException if a BN input holds NaN or infinite values
+     */
+    public static Map<String, BatchStatistics> capture(BnNetwork net, INDArray[] features, boolean train) {
+        if (net.bnLayers().isEmpty()) {
+            throw new NoBatchNormException("network has no BatchNormalization layer");
+        }
+        if (features.length != net.numInputs()) {
+            throw new ShapeMismatchException("network takes " + net.numInputs() + " input arrays, got " + features.length);
+        }
+        Map<String, INDArray> inputs;
+        try (DropoutSuspension ignored = DropoutSuspension.of(net)) {
+            inputs = net.bnInputs(features, train);
+        } catch (RuntimeException e) {
+            if (e instanceof io.github.bndoctor.BnDoctorException) {
+                throw e;
+            }
+            throw new ShapeMismatchException("forward pass failed for input shape(s) "
+                    + Arrays.toString(Arrays.stream(features).map(f -> Arrays.toString(f.shape())).toArray())
+                    + ": " + e.getMessage(), e);
+        }
+        Map<String, BatchStatistics> out = new LinkedHashMap<>();
+        for (BnLayerRef ref : net.bnLayers()) {
+            out.put(ref.name(), of(ref, inputs.get(ref.name())));
+        }
+        return out;
+    }
+
+    /**
+     * @param ref the BN layer the input belongs to
+     * @param input the layer's input
+     * @return its per-channel statistics
+     */
+    public static BatchStatistics of(BnLayerRef ref, INDArray input) {
+        Layout layout = Layout.of(input.rank(), ref.format());
+        if (layout == null) {
+            throw new ShapeMismatchException("layer '" + ref.name() + "' input has rank " + input.rank()
+                    + "; bn-doctor supports rank 2 (dense) and 4 (NCHW/NHWC)");
+        }
+        long channels = input.size(layout.channelAxis());
+        if (channels != ref.channels()) {
+            throw new ShapeMismatchException("layer '" + ref.name() + "' expects " + ref.channels()
+                    + " channels on axis " + layout.channelAxis() + " (" + layout + "), input shape "
+                    + Arrays.toString(input.shape()));
+        }
+        INDArray x = input.castTo(DataType.DOUBLE);
+        int[] axes = layout.reductionAxes();
+        double[] mean = x.mean(axes).toDoubleVector();
+        double[] var = x.var(false, axes).toDoubleVector();
+        long count = input.length() / channels;
+        for (int c = 0; c < mean.length; c++) {
+            if (!Double.isFinite(mean[c]) || !Double.isFinite(var[c])) {
+                throw new NonFiniteStatisticsException("NaN or infinite activations at the input of BN layer '"
+                        + ref.name() + "', channel " + c);
+            }
+        }
+        return new BatchStatistics(ref, layout, ChannelMoments.ofBatch(mean, var, count));
+    }
+
+    /**
+     * @param stats statistics of several batches for one layer
+     * @return their merged moments
+     */
+    public static ChannelMoments merge(Iterable<BatchStatistics> stats) {
+        ChannelMoments all = null;
+        for (BatchStatistics s : stats) {
+            all = all == null ? s.moments() : all.combine(s.moments());
+        }
+        if (all == null) {
+            throw new IllegalArgumentException("no batch statistics to merge");
+        }
+        return all;
+    }
+}

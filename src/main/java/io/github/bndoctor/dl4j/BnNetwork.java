@@ -1,0 +1,342 @@
+package io.github.bndoctor.dl4j;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One view over a {@link MultiLayerNetwork} or a {@link ComputationGraph}: its BN layers, their
+ * parameters and the inputs they see in a forward pass.
+ */
+public abstract sealed class BnNetwork permits BnNetwork.Mln, BnNetwork.Graph {
+    private final List<BnLayerRef> bnLayers;
+
+    BnNetwork(List<BnLayerRef> bnLayers) {
+        this.bnLayers = Collections.unmodifiableList(bnLayers);
+    }
+
+    /**
+     * @param model a {@code MultiLayerNetwork} or {@code ComputationGraph}, initialised
+     * @return the view
+     * @throws IllegalArgumentException for other model types
+     */
+    public static BnNetwork of(Model model) {
+        if (model instanceof MultiLayerNetwork mln) {
+            return new Mln(mln);
+        }
+        if (model instanceof ComputationGraph graph) {
+            return new Graph(graph);
+        }
+        throw new IllegalArgumentException("bn-doctor supports MultiLayerNetwork and ComputationGraph, got "
+                + (model == null ? "null" : model.getClass().getName()));
+    }
+
+    /**
+     * @param model a network
+     * @return its view, which has at least one BN layer
+     * @throws NoBatchNormException if it has none
+     */
+    public static BnNetwork requireBatchNorm(Model model) {
+        BnNetwork net = of(model);
+        if (net.bnLayers.isEmpty()) {
+            throw new NoBatchNormException("the " + model.getClass().getSimpleName()
+                    + " has no BatchNormalization layer; nothing to diagnose");
+        }
+        return net;
+    }
+
+    /** @return the BN layers in forward order */
+    public List<BnLayerRef> bnLayers() {
+        return bnLayers;
+    }
+
+    /**
+     * @param name a layer name
+     * @return the BN layer of that name
+     * @throws NoBatchNormException if there is none
+     */
+    public BnLayerRef bnLayer(String name) {
+        for (BnLayerRef ref : bnLayers) {
+            if (ref.name().equals(name)) {
+                return ref;
+            }
+        }
+        throw new NoBatchNormException("no BatchNormalization layer named '" + name + "'; BN layers are "
+                + bnLayers.stream().map(BnLayerRef::name).toList());
+    }
+
+    /** @return the underlying network */
+    public abstract Model model();
+
+    /** @return the flattened parameter vector (a live view) */
+    public INDArray params() {
+        return model().params();
+    }
+
+    /**
+     * @param ref a BN layer of this network
+     * @param param a parameter name
+     * @return the parameter array (a live view)
+     */
+    public INDArray param(BnLayerRef ref, String param) {
+        return layer(ref).getParam(param);
+    }
+
+    /**
+     * Writes a parameter through the network-level API, which assigns into the existing view.
+     *
+     * @param ref a BN layer of this network
+     * @param param a parameter name
+     * @param value the new value, of the parameter's shape
+     */
+    public void setParam(BnLayerRef ref, String param, INDArray value) {
+        model().setParam(ref.paramKey(param), value);
+    }
+
+    /**
+     * @param ref a BN layer of this network
+     * @return the runtime layer
+     */
+    public abstract Layer layer(BnLayerRef ref);
+
+    /** @return every runtime layer, in forward order */
+    public abstract List<Layer> allLayers();
+
+    /**
+     * Runs one forward pass and returns, for each BN layer, the array it receives as input (after
+     * any input preprocessor). Parameters are not changed.
+     *
+     * @param features the network inputs (one per network input)
+     * @param train whether to run in training mode (BN with batch statistics)
+     * @return BN layer name to its input, in forward order
+     */
+    public abstract Map<String, INDArray> bnInputs(INDArray[] features, boolean train);
+
+    /** @return the number of network inputs */
+    public abstract int numInputs();
+
+    /**
+     * @param features network inputs
+     * @param train training mode
+     * @return the network outputs
+     */
+    public abstract INDArray[] output(INDArray[] features, boolean train);
+
+    /** @return a deep copy of the network, as the same view type */
+    public abstract BnNetwork copy();
+
+    /**
+     * One training iteration on one batch (the network's own {@code fit}).
+     *
+     * @param batch features and labels
+     */
+    public abstract void fit(org.nd4j.linalg.dataset.api.DataSet batch);
+
+    /** @return the network's iteration count */
+    public abstract int iterationCount();
+
+    static BnLayerRef refOf(Layer layer, String name, int index, String keyPrefix) {
+        BatchNormalization conf = (BatchNormalization) layer.conf().getLayer();
+        VarianceParameterisation p = VarianceParameterisation.fromParamTable(layer.paramTable().keySet());
+        if (p == null) {
+            throw new NoBatchNormException("BN layer '" + name + "' has neither a 'var' nor a 'log10stdev' parameter: "
+                    + layer.paramTable().keySet());
+        }
+        if (!(conf.getDecay() > 0 && conf.getDecay() <= 1)) {
+            throw new io.github.bndoctor.BnDoctorException("BN layer '" + name + "' has decay " + conf.getDecay()
+                    + " outside (0, 1]");
+        }
+        return new BnLayerRef(name, index, (int) conf.getNOut(), conf.getCnn2DFormat(), conf.getDecay(),
+                conf.getEps(), p, conf.isLockGammaBeta(), keyPrefix);
+    }
+
+    static boolean isBn(Layer layer) {
+        return layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+    }
+
+    static INDArray preprocess(InputPreProcessor pre, INDArray in) {
+        return pre == null ? in : pre.preProcess(in, (int) in.size(0), LayerWorkspaceMgr.noWorkspaces());
+    }
+
+    /** View of a {@link MultiLayerNetwork}. */
+    static final class Mln extends BnNetwork {
+        private final MultiLayerNetwork net;
+
+        Mln(MultiLayerNetwork net) {
+            super(find(net));
+            this.net = net;
+        }
+
+        private static List<BnLayerRef> find(MultiLayerNetwork net) {
+            requireInit(net.getLayers());
+            List<BnLayerRef> out = new ArrayList<>();
+            Layer[] layers = net.getLayers();
+            for (int i = 0; i < layers.length; i++) {
+                if (isBn(layers[i])) {
+                    String name = layers[i].conf().getLayer().getLayerName();
+                    out.add(refOf(layers[i], name == null ? String.valueOf(i) : name, i, i + "_"));
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public Model model() {
+            return net;
+        }
+
+        @Override
+        public Layer layer(BnLayerRef ref) {
+            return net.getLayer(ref.index());
+        }
+
+        @Override
+        public List<Layer> allLayers() {
+            return List.of(net.getLayers());
+        }
+
+        @Override
+        public Map<String, INDArray> bnInputs(INDArray[] features, boolean train) {
+            List<INDArray> acts = net.feedForward(single(features), train);
+            Map<String, INDArray> out = new LinkedHashMap<>();
+            for (BnLayerRef ref : bnLayers()) {
+                // acts.get(i) is the output of layer i-1, i.e. the input of layer i before its preprocessor
+                out.put(ref.name(), preprocess(net.getLayerWiseConfigurations().getInputPreProcess(ref.index()),
+                        acts.get(ref.index())));
+            }
+            return out;
+        }
+
+        @Override
+        public int numInputs() {
+            return 1;
+        }
+
+        @Override
+        public INDArray[] output(INDArray[] features, boolean train) {
+            return new INDArray[] {net.output(single(features), train)};
+        }
+
+        @Override
+        public BnNetwork copy() {
+            return new Mln(net.clone());
+        }
+
+        @Override
+        public void fit(org.nd4j.linalg.dataset.api.DataSet batch) {
+            net.fit(batch);
+        }
+
+        @Override
+        public int iterationCount() {
+            return net.getIterationCount();
+        }
+
+        private static INDArray single(INDArray[] features) {
+            if (features.length != 1) {
+                throw new ShapeMismatchException("a MultiLayerNetwork takes one input array, got " + features.length);
+            }
+            return features[0];
+        }
+    }
+
+    /** View of a {@link ComputationGraph}. */
+    static final class Graph extends BnNetwork {
+        private final ComputationGraph graph;
+
+        Graph(ComputationGraph graph) {
+            super(find(graph));
+            this.graph = graph;
+        }
+
+        private static List<BnLayerRef> find(ComputationGraph graph) {
+            requireInit(graph.getLayers());
+            List<BnLayerRef> out = new ArrayList<>();
+            for (int idx : graph.topologicalSortOrder()) {
+                GraphVertex v = graph.getVertices()[idx];
+                if (v.hasLayer() && isBn(v.getLayer())) {
+                    out.add(refOf(v.getLayer(), v.getVertexName(), idx, v.getVertexName() + "_"));
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public Model model() {
+            return graph;
+        }
+
+        @Override
+        public Layer layer(BnLayerRef ref) {
+            return graph.getLayer(ref.name());
+        }
+
+        @Override
+        public List<Layer> allLayers() {
+            List<Layer> out = new ArrayList<>();
+            for (int idx : graph.topologicalSortOrder()) {
+                GraphVertex v = graph.getVertices()[idx];
+                if (v.hasLayer()) {
+                    out.add(v.getLayer());
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public Map<String, INDArray> bnInputs(INDArray[] features, boolean train) {
+            Map<String, INDArray> acts = graph.feedForward(features, train);
+            Map<String, INDArray> out = new LinkedHashMap<>();
+            for (BnLayerRef ref : bnLayers()) {
+                List<String> inputs = graph.getConfiguration().getVertexInputs().get(ref.name());
+                LayerVertex vertex = (LayerVertex) graph.getVertex(ref.name());
+                out.put(ref.name(), preprocess(vertex.getLayerPreProcessor(), acts.get(inputs.get(0))));
+            }
+            return out;
+        }
+
+        @Override
+        public int numInputs() {
+            return graph.getNumInputArrays();
+        }
+
+        @Override
+        public INDArray[] output(INDArray[] features, boolean train) {
+            return graph.output(train, features);
+        }
+
+        @Override
+        public BnNetwork copy() {
+            return new Graph(graph.clone());
+        }
+
+        @Override
+        public void fit(org.nd4j.linalg.dataset.api.DataSet batch) {
+            graph.fit(batch);
+        }
+
+        @Override
+        public int iterationCount() {
+            return graph.getConfiguration().getIterationCount();
+        }
+    }
+
+    private static void requireInit(Layer[] layers) {
+        if (layers == null) {
+            throw new IllegalArgumentException("network is not initialised: call init() first");
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.github.bndoctor.dl4j;
+
+import io.github.bndoctor.stats.MeanVariance;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads and writes the moving (global) mean and variance of BN layers in either
+ * {@link VarianceParameterisation}. Writes go through the network-level {@code setParam}, which
+ * assigns into the existing parameter view, so the flattened parameter vector stays attached.
+ *
+ * <p>Writes are all-or-nothing: every value is validated before the first one is written, and
+ * if a write fails midway the previous values are restored.
+ */
+public final class MovingStatistics {
+    private MovingStatistics() {
+    }
+
+    /**
+     * @param net the network
+     * @param ref one of its BN layers
+     * @return the layer's moving mean and variance, in double precision
+     */
+    public static MeanVariance read(BnNetwork net, BnLayerRef ref) {
+        INDArray mean = net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN);
+        INDArray var = net.param(ref, ref.parameterisation().paramName());
+        return new MeanVariance(mean.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector(),
+                ref.parameterisation().toVariance(var));
+    }
+
+    /**
+     * @param net the network
+     * @return moving statistics of every BN layer, by name, in forward order
+     */
+    public static Map<String, MeanVariance> readAll(BnNetwork net) {
+        Map<String, MeanVariance> out = new LinkedHashMap<>();
+        for (BnLayerRef ref : net.bnLayers()) {
+            out.put(ref.name(), read(net, ref));
+        }
+        return out;
+    }
+
+    /**
+     * Writes one layer's moving statistics.
+     *
+     * @param net the network
+     * @param ref one of its BN layers
+     * @param stats the new statistics
+     */
+    public static void write(BnNetwork net, BnLayerRef ref, MeanVariance stats) {
+        writeAll(net, Map.of(ref.name(), stats));
+    }
+
+    /**
+     * Writes several layers' moving statistics, all or nothing.
+     *
+     * @param net the network
+     * @param statsByLayer new statistics by BN layer name
+     * @throws NoBatchNormException if a name is not a BN layer of {@code net}
+     * @throws ShapeMismatchException if a channel count differs from the layer's
+     * @throws NonFiniteStatisticsException if a value is NaN, infinite, or a variance negative
+     */
+    public static void writeAll(BnNetwork net, Map<String, MeanVariance> statsByLayer) {
+        Map<BnLayerRef, MeanVariance> checked = new LinkedHashMap<>();
+        for (Map.Entry<String, MeanVariance> e : statsByLayer.entrySet()) {
+            BnLayerRef ref = net.bnLayer(e.getKey());
+            checked.put(ref, validate(ref, e.getValue()));
+        }
+        Map<BnLayerRef, MeanVariance> previous = new LinkedHashMap<>();
+        for (BnLayerRef ref : checked.keySet()) {
+            previous.put(ref, read(net, ref));
+        }
+        try {
+            checked.forEach((ref, stats) -> put(net, ref, stats));
+        } catch (RuntimeException failure) {
+            previous.forEach((ref, stats) -> put(net, ref, stats));
+            throw failure;
+        }
+    }
+
+    private static void put(BnNetwork net, BnLayerRef ref, MeanVariance stats) {
+        INDArray mean = net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN);
+        INDArray var = net.param(ref, ref.parameterisation().paramName());
+        net.setParam(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN,
+                org.nd4j.linalg.factory.Nd4j.createFromArray(stats.mean()).castTo(mean.dataType()).reshape(mean.shape()));
+        net.setParam(ref, ref.parameterisation().paramName(), ref.parameterisation().fromVariance(stats.variance(), var));
+    }
+
+    private static MeanVariance validate(BnLayerRef ref, MeanVariance stats) {
+        if (stats.channels() != ref.channels()) {
+            throw new ShapeMismatchException("layer '" + ref.name() + "' has " + ref.channels()
+                    + " channels, statistics have " + stats.channels());
+        }
+        if (!stats.isValid()) {
+            throw new NonFiniteStatisticsException("statistics for layer '" + ref.name()
+                    + "' contain NaN, infinite or negative values: mean=" + Arrays.toString(stats.mean())
+                    + " variance=" + Arrays.toString(stats.variance()));
+        }
+        return stats;
+    }
+
+    /**
+     * @param net the network
+     * @return names of its BN layers
+     */
+    static List<String> names(BnNetwork net) {
+        return net.bnLayers().stream().map(BnLayerRef::name).toList();
+    }
+}

@@ -1,0 +1,80 @@
+package io.github.bndoctor.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+/** Default-suite check that ND4J runs the backend the build expects (CPU unless -Pcuda). */
+final class BackendInfoTest {
+
+    private static final String CPU_CLASS = "org.nd4j.linalg.cpu.nativecpu.CpuBackend";
+    private static final String CUDA_CLASS = "org.nd4j.linalg.jcublas.JCublasBackend";
+
+    @Test
+    void liveBackendIsTheExpectedOne() {
+        String expected = BackendInfo.expectedFromSystemProperty();
+
+        BackendInfo live = BackendInfo.detect().requireExpected(expected);
+
+        assertThat(live.kind()).isEqualTo(BackendInfo.Kind.parse(expected));
+        assertThat(live.deviceCount()).isPositive();
+        assertThat(live.environment()).containsKey("backend");
+    }
+
+    @Test
+    void buildPassesTheExpectationOrDefaultsToCpu() {
+        assertThat(BackendInfo.expectedFromSystemProperty()).isIn("cpu", "cuda");
+    }
+
+    @Test
+    void cpuBackendFailsACudaExpectationWithATypedClearError() {
+        BackendInfo cpu = BackendInfo.of(CPU_CLASS, 1);
+
+        assertThatThrownBy(() -> cpu.requireExpected("cuda"))
+                .isInstanceOf(BackendMismatchException.class)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("expected CUDA")
+                .hasMessageContaining("loaded CPU (" + CPU_CLASS)
+                .hasMessageContaining("nvidia-smi")
+                .satisfies(e -> {
+                    BackendMismatchException mismatch = (BackendMismatchException) e;
+                    assertThat(mismatch.expected()).isEqualTo(BackendInfo.Kind.CUDA);
+                    assertThat(mismatch.actual()).isEqualTo(BackendInfo.Kind.CPU);
+                });
+    }
+
+    @Test
+    void cudaBackendFailsACpuExpectation() {
+        assertThatThrownBy(() -> BackendInfo.of(CUDA_CLASS, 2).requireExpected("cpu"))
+                .isInstanceOf(BackendMismatchException.class)
+                .hasMessageContaining("expected CPU")
+                .hasMessageContaining("loaded CUDA (" + CUDA_CLASS + ", 2 device(s))");
+    }
+
+    @Test
+    void unknownBackendClassMatchesNoExpectation() {
+        BackendInfo other = BackendInfo.of("org.example.SomeBackend", 1);
+
+        assertThat(other.kind()).isEqualTo(BackendInfo.Kind.OTHER);
+        assertThatThrownBy(() -> other.requireExpected("cpu")).isInstanceOf(BackendMismatchException.class);
+        assertThatThrownBy(() -> other.requireExpected("cuda")).isInstanceOf(BackendMismatchException.class);
+    }
+
+    @Test
+    void matchingExpectationPassesInAnyCase() {
+        BackendInfo cuda = BackendInfo.of(CUDA_CLASS, 1);
+
+        assertThat(cuda.requireExpected(" CUDA ")).isSameAs(cuda);
+        assertThat(cuda.requireExpected("gpu")).isSameAs(cuda);
+        assertThat(BackendInfo.of(CPU_CLASS, 1).requireExpected("Cpu").kind()).isEqualTo(BackendInfo.Kind.CPU);
+    }
+
+    @Test
+    void unknownExpectationIsRejected() {
+        assertThatThrownBy(() -> BackendInfo.of(CPU_CLASS, 1).requireExpected("tpu"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'tpu'")
+                .hasMessageContaining(BackendInfo.EXPECTED_BACKEND_PROPERTY);
+    }
+}
