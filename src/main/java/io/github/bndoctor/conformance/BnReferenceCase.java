@@ -1,5 +1,6 @@
 package io.github.bndoctor.conformance;
 
+import io.github.bndoctor.dl4j.Layout;
 import java.util.List;
 
 /**

@@ -11,6 +11,11 @@ public final class ConformanceComparator {
 
     /** Compares {@code actual} against {@code expected}, element i within {@code tolerance[i]}. */
     public static Comparison compare(String label, double[] expected, float[] actual, double[] tolerance) {
+        return compare(label, expected, toDouble(actual), tolerance);
+    }
+
+    /** Compares a double result (e.g. bn-doctor's own arithmetic) against {@code expected}, element i within {@code tolerance[i]}. */
+    public static Comparison compare(String label, double[] expected, double[] actual, double[] tolerance) {
         if (expected.length != actual.length || expected.length != tolerance.length) {
             throw new IllegalArgumentException(label + ": lengths differ: expected " + expected.length
                     + ", actual " + actual.length + ", tolerance " + tolerance.length);
@@ -19,7 +24,7 @@ public final class ConformanceComparator {
         double worstRatio = -1;
         int worst = 0;
         for (int i = 0; i < expected.length; i++) {
-            double err = Math.abs((double) actual[i] - expected[i]);
+            double err = Math.abs(actual[i] - expected[i]);
             double ratio = tolerance[i] > 0 ? err / tolerance[i] : (err == 0 ? 0 : Double.POSITIVE_INFINITY);
             if (Double.isNaN(err)) {
                 ratio = Double.POSITIVE_INFINITY;

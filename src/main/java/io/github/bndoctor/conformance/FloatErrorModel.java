@@ -1,5 +1,7 @@
 package io.github.bndoctor.conformance;
 
+import io.github.bndoctor.dl4j.Layout;
+
 /**
  * Per-element tolerances for comparing two float32 BatchNorm implementations, derived from float32
  * rounding rather than picked.
@@ -54,7 +56,7 @@ public final class FloatErrorModel {
         double sumSq = 0;
         int n = 0;
         for (int i = 0; i < x.length; i++) {
-            if (layout.channelOf(i, shape) == channel) {
+            if (ReferenceTensors.channelOf(layout, i, shape) == channel) {
                 sum += x[i];
                 sumAbs += Math.abs(x[i]);
                 sumSq += (double) x[i] * x[i];
@@ -64,7 +66,7 @@ public final class FloatErrorModel {
         double mean = sum / n;
         double var = 0;
         for (int i = 0; i < x.length; i++) {
-            if (layout.channelOf(i, shape) == channel) {
+            if (ReferenceTensors.channelOf(layout, i, shape) == channel) {
                 double d = x[i] - mean;
                 var += d * d;
             }
@@ -112,7 +114,7 @@ public final class FloatErrorModel {
             relInv[ch] = k * mom[ch].meanSquare() / (2 * s[ch] * s[ch]);
         }
         for (int i = 0; i < n; i++) {
-            int ch = c.layout().channelOf(i, c.shape());
+            int ch = ReferenceTensors.channelOf(c.layout(), i, c.shape());
             ChannelMoments mo = mom[ch];
             xhat[i] = (c.input()[i] - mo.mean()) / s[ch];
             e[i] = k * (mo.meanAbs() / s[ch] + Math.abs(xhat[i]) * (1 + mo.meanSquare() / (2 * s[ch] * s[ch])));
@@ -126,7 +128,7 @@ public final class FloatErrorModel {
         double[] out = new double[n];
         double[] dx = new double[n];
         for (int i = 0; i < n; i++) {
-            int ch = c.layout().channelOf(i, c.shape());
+            int ch = ReferenceTensors.channelOf(c.layout(), i, c.shape());
             double g = Math.abs(c.gamma()[ch]);
             out[i] = g * e[i] + k * (g * Math.abs(xhat[i]) + Math.abs(c.beta()[ch]));
             double dxExact = g / s[ch] * Math.abs(c.gradOutput()[i] - meanDy[ch] - xhat[i] * meanDyXhat[ch]);
@@ -162,7 +164,7 @@ public final class FloatErrorModel {
         double k = reductionFactor(0);
         double[] tol = new double[c.input().length];
         for (int i = 0; i < tol.length; i++) {
-            int ch = c.layout().channelOf(i, c.shape());
+            int ch = ReferenceTensors.channelOf(c.layout(), i, c.shape());
             double var = runningVar[ch];
             double s = Math.sqrt(var + c.eps());
             double a = (Math.abs(c.input()[i]) + Math.abs(runningMean[ch])) / s;

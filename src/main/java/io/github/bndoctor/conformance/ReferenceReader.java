@@ -57,7 +57,7 @@ public final class ReferenceReader {
                     floats(u, "runningVar")));
         }
         JsonNode train = c.required("train");
-        return new BnReferenceCase(c.required("name").asText(), Layout.parse(c.required("layout").asText()),
+        return new BnReferenceCase(c.required("name").asText(), ReferenceTensors.parseLayout(c.required("layout").asText()),
                 ints(c.required("shape")), c.required("channels").asInt(), c.required("samplesPerChannel").asInt(),
                 c.required("eps").asDouble(), c.required("momentum").asDouble(),
                 floats(c, "input"), floats(c, "gamma"), floats(c, "beta"), floats(c, "gradOutput"),

@@ -1,5 +1,8 @@
 package io.github.bndoctor.conformance;
 
+import io.github.bndoctor.dl4j.Layout;
+import io.github.bndoctor.dl4j.VarianceParameterisation;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -120,32 +123,28 @@ final class Dl4jBatchNormHarness {
     }
 
     /**
-     * The running variance of a DL4J BN layer, whichever parameterisation it uses: {@code "var"}, or
-     * {@code "log10stdev"} p with {@code var = (10^p)^2} (the builder default, useLogStd = true).
+     * The running variance of a DL4J BN layer, whichever parameterisation its parameter table shows
+     * ({@code var}, or {@code log10stdev} p with var = (10^p)^2, the builder default).
      */
     static float[] variance(Layer bn) {
-        if (bn.paramTable().containsKey("var")) {
-            return flat(bn.getParam("var"));
-        }
-        float[] p = flat(bn.getParam("log10stdev"));
-        float[] out = new float[p.length];
-        for (int i = 0; i < p.length; i++) {
-            double std = Math.pow(10.0, p[i]);
-            out[i] = (float) (std * std);
+        VarianceParameterisation vp = parameterisation(bn);
+        double[] v = vp.toVariance(bn.getParam(vp.paramName()));
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = (float) v[i];
         }
         return out;
     }
 
     static void setVariance(Layer bn, float[] variance) {
-        if (bn.paramTable().containsKey("var")) {
-            set(bn, "var", variance);
-            return;
-        }
-        float[] p = new float[variance.length];
-        for (int i = 0; i < p.length; i++) {
-            p[i] = (float) (0.5 * Math.log10(variance[i]));
-        }
-        set(bn, "log10stdev", p);
+        VarianceParameterisation vp = parameterisation(bn);
+        INDArray view = bn.getParam(vp.paramName());
+        view.assign(vp.fromVariance(ConformanceComparator.toDouble(variance), view));
+    }
+
+    private static VarianceParameterisation parameterisation(Layer bn) {
+        return bn.paramTable().containsKey(VarianceParameterisation.LOG10_STDEV.paramName())
+                ? VarianceParameterisation.LOG10_STDEV : VarianceParameterisation.VAR;
     }
 
     /** Assigns values (row-major) into an existing parameter view, keeping its shape. */

@@ -2,6 +2,7 @@ package io.github.bndoctor.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.bndoctor.dl4j.Layout;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Set;
