@@ -48,7 +48,7 @@ class BnDoctorStatsConformanceTest {
             torchMean[t] = ConformanceComparator.toDouble(u.runningMean());
             torchVar[t] = ConformanceComparator.toDouble(u.runningVar());
         }
-        // the same float32 bounds as for DL4J: the reference errs by at most one implementation's share
+        // tol: the float32 bounds used for DL4J (FloatErrorModel.running*); bn-doctor computes in double, PyTorch in float
         double[][] meanTol = FloatErrorModel.runningMean(c, torchMean);
         double[][] varTol = FloatErrorModel.runningVariance(c, torchVar);
         List<Comparison> out = new ArrayList<>();
