@@ -212,11 +212,11 @@ public final class ScenarioConfig {
         private double l2 = 1e-3;
         private double weightDecay = 0.0;
         private int batchSize = 8;
-        private int iterations = 1500;
-        private int checkpointEvery = 50;
+        private int iterations = 800;
+        private int checkpointEvery = 100;
         private int keypoints = 2;
         private double sigma = 1.0;
-        private double initStd = 0.09;
+        private double initStd = 0.3;
         private boolean meanNormalisedLoss = true;
         private int warmStartSamples = 200;
 

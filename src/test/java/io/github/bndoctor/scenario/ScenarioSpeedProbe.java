@@ -3,7 +3,12 @@ package io.github.bndoctor.scenario;
 import java.util.Locale;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Ad-hoc speed probe (not a test): ms/iteration of the seed scenario under the current JVM's thread settings. */
+/**
+ * Speed probe (not a test): prints the native thread settings, the parameter count and the
+ * ms/iteration of {@link ScenarioConfig#seedDivergence()} after 20 untimed iterations, under this
+ * JVM's {@code OMP_NUM_THREADS}. Launched as a child JVM by {@link ScenarioSpeedBenchmark}.
+ * Args: {@code [iterations] [allowHelpers]}.
+ */
 final class ScenarioSpeedProbe {
     private ScenarioSpeedProbe() {
     }
