@@ -93,7 +93,7 @@ public final class BnMonitor extends BaseTrainingListener {
             probeNanos += System.nanoTime() - t0;
             return;
         }
-        Checkpoint c = diagnoser.diagnose(net, probeFeatures, probeLabels, preciseData.get(),
+        Checkpoint c = diagnoser.diagnose(net, probeFeatures, probeLabels, preciseData.get(), done,
                 priorFree ? Long.MAX_VALUE : done, rot);
         checkpoints.add(c);
         List<Alarm> raised = policy.evaluate(c);

@@ -29,6 +29,7 @@ public final class Diagnoser {
     private final int preciseSamples;
     private final LossMeasure loss;
     private final DiagnosisThresholds thresholds;
+    private final int trainModeBatch;
 
     /**
      * @param estimator precise statistics estimator
@@ -38,6 +39,19 @@ public final class Diagnoser {
      */
     public Diagnoser(PopulationEstimator estimator, int preciseSamples, LossMeasure loss,
                      DiagnosisThresholds thresholds) {
+        this(estimator, preciseSamples, loss, thresholds, 0);
+    }
+
+    /**
+     * @param estimator precise statistics estimator
+     * @param preciseSamples training examples used for precise statistics
+     * @param loss the loss to compare
+     * @param thresholds verdict thresholds
+     * @param trainModeBatch examples per training-mode probe pass (the training batch size, so batch
+     *     noise matches training; 0 for the whole probe at once)
+     */
+    public Diagnoser(PopulationEstimator estimator, int preciseSamples, LossMeasure loss,
+                     DiagnosisThresholds thresholds, int trainModeBatch) {
         if (preciseSamples <= 0) {
             throw new IllegalArgumentException("preciseSamples must be positive, got " + preciseSamples);
         }
@@ -45,6 +59,7 @@ public final class Diagnoser {
         this.preciseSamples = preciseSamples;
         this.loss = loss;
         this.thresholds = thresholds;
+        this.trainModeBatch = trainModeBatch;
     }
 
     /** @return pooled estimator, 256 samples, MSE, default thresholds */
@@ -57,23 +72,40 @@ public final class Diagnoser {
      * @param probeFeatures probe inputs (held-out data is best)
      * @param probeLabels probe labels
      * @param trainBatches training inputs for the precise statistics
-     * @param iterations iterations since the moving statistics were initialised
+     * @param iterations the network's iteration count, also taken as the age of the moving statistics
      * @param rotation rotation per BN layer in degrees per iteration (may be empty)
      * @return the checkpoint
      */
     public Checkpoint diagnose(BnNetwork net, INDArray[] probeFeatures, INDArray[] probeLabels,
                                Iterator<INDArray[]> trainBatches, long iterations, Map<String, Double> rotation) {
+        return diagnose(net, probeFeatures, probeLabels, trainBatches, iterations, iterations, rotation);
+    }
+
+    /**
+     * @param net the network
+     * @param probeFeatures probe inputs (held-out data is best)
+     * @param probeLabels probe labels
+     * @param trainBatches training inputs for the precise statistics
+     * @param iteration the network's iteration count, recorded in the checkpoint
+     * @param priorAge iterations since the moving statistics last held DL4J's mean-0/variance-1
+     *     prior ({@link Long#MAX_VALUE} after a warm start: no prior left)
+     * @param rotation rotation per BN layer in degrees per iteration (may be empty)
+     * @return the checkpoint
+     */
+    public Checkpoint diagnose(BnNetwork net, INDArray[] probeFeatures, INDArray[] probeLabels,
+                               Iterator<INDArray[]> trainBatches, long iteration, long priorAge,
+                               Map<String, Double> rotation) {
         Map<String, MeanVariance> precise = PreciseStatistics.estimate(net, trainBatches, preciseSamples, estimator);
         Map<String, BatchStatistics> batch = BatchStatisticsCapture.capture(net, probeFeatures, true);
-        OutputGap gap = OutputGapProbe.measure(net, probeFeatures, probeLabels, precise, loss);
+        OutputGap gap = OutputGapProbe.measure(net, probeFeatures, probeLabels, precise, loss, trainModeBatch);
         List<LayerCheckpoint> layers = new ArrayList<>();
         for (BnLayerRef ref : net.bnLayers()) {
-            LayerDecomposition d = LayerDecomposition.of(ref, iterations, MovingStatistics.read(net, ref),
+            LayerDecomposition d = LayerDecomposition.of(ref, priorAge, MovingStatistics.read(net, ref),
                     precise.get(ref.name()), batch.get(ref.name()).meanVariance());
             double rot = rotation.getOrDefault(ref.name(), Double.NaN);
             layers.add(new LayerCheckpoint(d, rot, RotationTracker.predictedLag(rot, ref.decay())));
         }
-        return new Checkpoint(iterations, gap, layers, verdict(gap, layers, thresholds));
+        return new Checkpoint(iteration, gap, layers, verdict(gap, layers, thresholds));
     }
 
     /**

@@ -27,16 +27,61 @@ public final class OutputGapProbe {
      */
     public static OutputGap measure(BnNetwork net, INDArray[] features, INDArray[] labels,
                                     Map<String, MeanVariance> precise, LossMeasure loss) {
+        return measure(net, features, labels, precise, loss, 0);
+    }
+
+    /**
+     * As {@link #measure(BnNetwork, INDArray[], INDArray[], Map, LossMeasure)}, with the
+     * training-mode outputs computed in chunks of {@code trainModeBatch} examples, so that each
+     * chunk's batch statistics are as noisy as during training (0: the whole probe at once).
+     *
+     * @param net the network
+     * @param features probe inputs
+     * @param labels probe labels
+     * @param precise precise statistics per BN layer
+     * @param loss the loss to compare
+     * @param trainModeBatch examples per training-mode forward pass; must divide the probe size
+     * @return the three losses
+     */
+    public static OutputGap measure(BnNetwork net, INDArray[] features, INDArray[] labels,
+                                    Map<String, MeanVariance> precise, LossMeasure loss, int trainModeBatch) {
         double train;
         double eval;
         try (DropoutSuspension ignored = DropoutSuspension.of(net)) {
-            train = loss.loss(net.output(features, true), labels);
+            train = loss.loss(trainModeOutputs(net, features, trainModeBatch), labels);
             eval = loss.loss(net.output(features, false), labels);
         }
         BnNetwork copy = net.copy();
         MovingStatistics.writeAll(copy, precise);
         double preciseLoss = loss.loss(copy.output(features, false), labels);
         return new OutputGap(train, eval, preciseLoss);
+    }
+
+    private static INDArray[] trainModeOutputs(BnNetwork net, INDArray[] features, int chunk) {
+        long n = features[0].size(0);
+        if (chunk <= 0 || chunk >= n) {
+            return net.output(features, true);
+        }
+        if (n % chunk != 0) {
+            throw new IllegalArgumentException("probe size " + n + " is not a multiple of the training-mode batch " + chunk);
+        }
+        java.util.List<INDArray[]> parts = new java.util.ArrayList<>();
+        for (long s = 0; s < n; s += chunk) {
+            INDArray[] x = new INDArray[features.length];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = features[i].get(org.nd4j.linalg.indexing.NDArrayIndex.interval(s, s + chunk));
+            }
+            parts.add(net.output(x, true));
+        }
+        INDArray[] out = new INDArray[parts.get(0).length];
+        for (int o = 0; o < out.length; o++) {
+            INDArray[] pieces = new INDArray[parts.size()];
+            for (int p = 0; p < pieces.length; p++) {
+                pieces[p] = parts.get(p)[o];
+            }
+            out[o] = org.nd4j.linalg.factory.Nd4j.concat(0, pieces);
+        }
+        return out;
     }
 
     /**
