@@ -1,0 +1,62 @@
+package io.github.bndoctor.monitor;
+
+import io.github.bndoctor.probe.Checkpoint;
+
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Precision and recall of an alarm rule against an outcome over a set of checkpoints: the outcome
+ * is "inference-mode loss at least {@code outcomeRatio} times training-mode loss", the question is
+ * how well the rule flags those checkpoints.
+ *
+ * @param truePositives checkpoints flagged with the outcome
+ * @param falsePositives checkpoints flagged without it
+ * @param falseNegatives checkpoints with the outcome, not flagged
+ * @param trueNegatives the rest
+ */
+public record AlarmQuality(int truePositives, int falsePositives, int falseNegatives, int trueNegatives) {
+
+    /**
+     * @param checkpoints the checkpoints to score
+     * @param rule the alarm rule
+     * @param outcomeRatio eval/train ratio that counts as a degraded inference
+     * @return the confusion counts
+     */
+    public static AlarmQuality of(List<Checkpoint> checkpoints, Predicate<Checkpoint> rule, double outcomeRatio) {
+        int tp = 0;
+        int fp = 0;
+        int fn = 0;
+        int tn = 0;
+        for (Checkpoint c : checkpoints) {
+            boolean bad = c.gap().evalToTrainRatio() >= outcomeRatio;
+            boolean flagged = rule.test(c);
+            if (flagged && bad) {
+                tp++;
+            } else if (flagged) {
+                fp++;
+            } else if (bad) {
+                fn++;
+            } else {
+                tn++;
+            }
+        }
+        return new AlarmQuality(tp, fp, fn, tn);
+    }
+
+    /** @return {@code tp / (tp + fp)}, NaN when nothing was flagged */
+    public double precision() {
+        return truePositives + falsePositives == 0 ? Double.NaN : (double) truePositives / (truePositives + falsePositives);
+    }
+
+    /** @return {@code tp / (tp + fn)}, NaN when no checkpoint had the outcome */
+    public double recall() {
+        return truePositives + falseNegatives == 0 ? Double.NaN : (double) truePositives / (truePositives + falseNegatives);
+    }
+
+    @Override
+    public String toString() {
+        return String.format("precision %.2f, recall %.2f (tp %d, fp %d, fn %d, tn %d)", precision(), recall(),
+                truePositives, falsePositives, falseNegatives, trueNegatives);
+    }
+}
