@@ -1,0 +1,313 @@
+package io.github.bndoctor.scenario;
+
+import java.util.Objects;
+
+/**
+ * Immutable configuration of one seed-scenario training run: data, network initialisation,
+ * optimizer, regularisation, batch-norm decay and run length.
+ *
+ * <p>Build one with {@link #builder()} (every field has a default) or start from a preset. Every
+ * setter is checked in {@link Builder#build()}, which throws {@link IllegalArgumentException}
+ * naming the offending field and value.
+ *
+ * <p>The preset numbers come from the calibration recorded in
+ * {@code fixtures/scenario-calibration.md} (and the raw per-checkpoint figures in
+ * {@code fixtures/scenario-calibration.json}); each preset's javadoc says which measurement it
+ * rests on.
+ */
+public final class ScenarioConfig {
+
+    /** Input image side in pixels (the prototype's 32x32x1 inputs). */
+    public static final int IMAGE_SIZE = 32;
+    /** Output stride of {@link MobileNetV2Like}: two stride-2 stages, 32 / 4 = 8. */
+    public static final int OUTPUT_STRIDE = 4;
+    /** Heatmap side: {@link #IMAGE_SIZE} / {@link #OUTPUT_STRIDE}. */
+    public static final int HEATMAP_SIZE = IMAGE_SIZE / OUTPUT_STRIDE;
+    /** Largest keypoint count: {@link PoseDataGenerator} has this many distinguishable shapes. */
+    public static final int MAX_KEYPOINTS = 4;
+
+    private final long seed;
+    private final Optimizer optimizer;
+    private final double learningRate;
+    private final double momentum;
+    private final double bnDecay;
+    private final double l2;
+    private final double weightDecay;
+    private final int batchSize;
+    private final int iterations;
+    private final int checkpointEvery;
+    private final int keypoints;
+    private final double sigma;
+    private final double initStd;
+    private final boolean meanNormalisedLoss;
+    private final int warmStartSamples;
+
+    private ScenarioConfig(Builder b) {
+        this.seed = b.seed;
+        this.optimizer = b.optimizer;
+        this.learningRate = b.learningRate;
+        this.momentum = b.momentum;
+        this.bnDecay = b.bnDecay;
+        this.l2 = b.l2;
+        this.weightDecay = b.weightDecay;
+        this.batchSize = b.batchSize;
+        this.iterations = b.iterations;
+        this.checkpointEvery = b.checkpointEvery;
+        this.keypoints = b.keypoints;
+        this.sigma = b.sigma;
+        this.initStd = b.initStd;
+        this.meanNormalisedLoss = b.meanNormalisedLoss;
+        this.warmStartSamples = b.warmStartSamples;
+    }
+
+    /** @return a builder holding the defaults (the {@link #seedDivergence()} numbers, seed 1). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return a builder initialised from this configuration. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.seed = seed;
+        b.optimizer = optimizer;
+        b.learningRate = learningRate;
+        b.momentum = momentum;
+        b.bnDecay = bnDecay;
+        b.l2 = l2;
+        b.weightDecay = weightDecay;
+        b.batchSize = batchSize;
+        b.iterations = iterations;
+        b.checkpointEvery = checkpointEvery;
+        b.keypoints = keypoints;
+        b.sigma = sigma;
+        b.initStd = initStd;
+        b.meanNormalisedLoss = meanNormalisedLoss;
+        b.warmStartSamples = warmStartSamples;
+        return b;
+    }
+
+    /** @return a copy of this configuration with another seed (data, probe set and weights). */
+    public ScenarioConfig withSeed(long newSeed) {
+        return toBuilder().seed(newSeed).build();
+    }
+
+    /**
+     * The divergence the issue is about: Adam lr 1e-3, batch-norm decay 0.997, batch 8, with strong
+     * L2. See {@link Builder} defaults and {@code fixtures/scenario-calibration.md}.
+     *
+     * @return the preset that shows the inference-mode collapse
+     */
+    public static ScenarioConfig seedDivergence() {
+        return builder().build();
+    }
+
+    /**
+     * Reported fix 1: Adam with lr 1e-4, everything else as {@link #seedDivergence()}.
+     *
+     * @return the low-learning-rate fix
+     */
+    public static ScenarioConfig adamLowLr() {
+        return builder().learningRate(1e-4).build();
+    }
+
+    /**
+     * Reported fix 2: Nesterov momentum SGD, lr 1e-3, momentum 0.9, everything else as
+     * {@link #seedDivergence()}.
+     *
+     * @return the momentum-SGD fix
+     */
+    public static ScenarioConfig nesterov() {
+        return builder().optimizer(Optimizer.NESTEROV).learningRate(1e-3).momentum(0.9).build();
+    }
+
+    /**
+     * Reported mitigation: batch-norm decay 0.9 (a ~10-iteration averaging window instead of
+     * ~333), everything else as {@link #seedDivergence()}.
+     *
+     * @return the short-window mitigation
+     */
+    public static ScenarioConfig lowDecay() {
+        return builder().bnDecay(0.9).build();
+    }
+
+    /** @return seed of the data stream, probe set and weight initialisation */
+    public long seed() { return seed; }
+    /** @return the optimizer */
+    public Optimizer optimizer() { return optimizer; }
+    /** @return the learning rate */
+    public double learningRate() { return learningRate; }
+    /** @return the Nesterov momentum (ignored by the other optimizers) */
+    public double momentum() { return momentum; }
+    /** @return batch-norm moving-average decay (DL4J: {@code global = decay*global + (1-decay)*batch}) */
+    public double bnDecay() { return bnDecay; }
+    /** @return coupled L2 coefficient on regular and head convolution weights (added to the gradient before the updater) */
+    public double l2() { return l2; }
+    /** @return decoupled weight-decay coefficient on regular and head convolution weights */
+    public double weightDecay() { return weightDecay; }
+    /** @return training minibatch size */
+    public int batchSize() { return batchSize; }
+    /** @return number of training iterations (one minibatch each) */
+    public int iterations() { return iterations; }
+    /** @return checkpoint interval in iterations */
+    public int checkpointEvery() { return checkpointEvery; }
+    /** @return number of keypoints K (heatmap channels) */
+    public int keypoints() { return keypoints; }
+    /** @return Gaussian heatmap sigma in heatmap pixels */
+    public double sigma() { return sigma; }
+    /** @return standard deviation of the truncated-normal weight initialisation */
+    public double initStd() { return initStd; }
+    /** @return whether the loss is the per-pixel mean (per-channel weights 1/R^2) rather than DL4J's per-pixel sum */
+    public boolean meanNormalisedLoss() { return meanNormalisedLoss; }
+    /** @return training samples used to initialise the moving statistics before training; 0 keeps DL4J's mean 0 / variance 1 */
+    public int warmStartSamples() { return warmStartSamples; }
+
+    @Override
+    public String toString() {
+        return "ScenarioConfig{seed=" + seed + ", optimizer=" + optimizer + ", lr=" + learningRate
+                + ", momentum=" + momentum + ", bnDecay=" + bnDecay + ", l2=" + l2
+                + ", weightDecay=" + weightDecay + ", batchSize=" + batchSize
+                + ", iterations=" + iterations + ", checkpointEvery=" + checkpointEvery
+                + ", keypoints=" + keypoints + ", sigma=" + sigma + ", initStd=" + initStd
+                + ", meanNormalisedLoss=" + meanNormalisedLoss
+                + ", warmStartSamples=" + warmStartSamples + '}';
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof ScenarioConfig c)) {
+            return false;
+        }
+        return seed == c.seed && optimizer == c.optimizer
+                && Double.compare(learningRate, c.learningRate) == 0
+                && Double.compare(momentum, c.momentum) == 0
+                && Double.compare(bnDecay, c.bnDecay) == 0 && Double.compare(l2, c.l2) == 0
+                && Double.compare(weightDecay, c.weightDecay) == 0 && batchSize == c.batchSize
+                && iterations == c.iterations && checkpointEvery == c.checkpointEvery
+                && keypoints == c.keypoints && Double.compare(sigma, c.sigma) == 0
+                && Double.compare(initStd, c.initStd) == 0
+                && meanNormalisedLoss == c.meanNormalisedLoss
+                && warmStartSamples == c.warmStartSamples;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(seed, optimizer, learningRate, momentum, bnDecay, l2, weightDecay,
+                batchSize, iterations, checkpointEvery, keypoints, sigma, initStd,
+                meanNormalisedLoss, warmStartSamples);
+    }
+
+    /**
+     * Mutable builder; defaults are the {@link ScenarioConfig#seedDivergence()} preset.
+     * {@link #build()} validates every field.
+     */
+    public static final class Builder {
+        private long seed = 1L;
+        private Optimizer optimizer = Optimizer.ADAM;
+        private double learningRate = 1e-3;
+        private double momentum = 0.9;
+        private double bnDecay = 0.997;
+        private double l2 = 1e-3;
+        private double weightDecay = 0.0;
+        private int batchSize = 8;
+        private int iterations = 1500;
+        private int checkpointEvery = 50;
+        private int keypoints = 2;
+        private double sigma = 1.0;
+        private double initStd = 0.09;
+        private boolean meanNormalisedLoss = true;
+        private int warmStartSamples = 200;
+
+        private Builder() {
+        }
+
+        /** @param v seed @return this */
+        public Builder seed(long v) { this.seed = v; return this; }
+        /** @param v optimizer, not null @return this */
+        public Builder optimizer(Optimizer v) { this.optimizer = v; return this; }
+        /** @param v learning rate, finite and &gt; 0 @return this */
+        public Builder learningRate(double v) { this.learningRate = v; return this; }
+        /** @param v Nesterov momentum in [0, 1) @return this */
+        public Builder momentum(double v) { this.momentum = v; return this; }
+        /** @param v batch-norm decay in (0, 1) @return this */
+        public Builder bnDecay(double v) { this.bnDecay = v; return this; }
+        /** @param v L2 coefficient, finite and &gt;= 0 @return this */
+        public Builder l2(double v) { this.l2 = v; return this; }
+        /** @param v weight decay coefficient, finite and &gt;= 0 @return this */
+        public Builder weightDecay(double v) { this.weightDecay = v; return this; }
+        /** @param v minibatch size, &gt;= 2 (batch statistics need two samples) @return this */
+        public Builder batchSize(int v) { this.batchSize = v; return this; }
+        /** @param v iterations, &gt;= 0 @return this */
+        public Builder iterations(int v) { this.iterations = v; return this; }
+        /** @param v checkpoint interval, &gt;= 1 @return this */
+        public Builder checkpointEvery(int v) { this.checkpointEvery = v; return this; }
+        /** @param v keypoint count in [1, {@value ScenarioConfig#MAX_KEYPOINTS}] @return this */
+        public Builder keypoints(int v) { this.keypoints = v; return this; }
+        /** @param v heatmap sigma in heatmap pixels, in (0, {@value ScenarioConfig#HEATMAP_SIZE}] @return this */
+        public Builder sigma(double v) { this.sigma = v; return this; }
+        /** @param v init standard deviation, finite and &gt; 0 @return this */
+        public Builder initStd(double v) { this.initStd = v; return this; }
+        /** @param v whether to use the per-pixel mean loss @return this */
+        public Builder meanNormalisedLoss(boolean v) { this.meanNormalisedLoss = v; return this; }
+        /** @param v warm-start sample count, 0 (off) or &gt;= the batch size @return this */
+        public Builder warmStartSamples(int v) { this.warmStartSamples = v; return this; }
+
+        /**
+         * Validates and builds.
+         *
+         * @return the immutable configuration
+         * @throws IllegalArgumentException if any field is out of range, naming the field and value
+         */
+        public ScenarioConfig build() {
+            if (optimizer == null) {
+                throw new IllegalArgumentException("optimizer must not be null");
+            }
+            requirePositive("learningRate", learningRate);
+            if (!(momentum >= 0.0 && momentum < 1.0)) {
+                throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+            }
+            if (!(bnDecay > 0.0 && bnDecay < 1.0)) {
+                throw new IllegalArgumentException("bnDecay must be in (0, 1), got " + bnDecay);
+            }
+            requireNonNegative("l2", l2);
+            requireNonNegative("weightDecay", weightDecay);
+            if (batchSize < 2) {
+                throw new IllegalArgumentException(
+                        "batchSize must be >= 2 (batch statistics need two samples), got " + batchSize);
+            }
+            if (iterations < 0) {
+                throw new IllegalArgumentException("iterations must be >= 0, got " + iterations);
+            }
+            if (checkpointEvery < 1) {
+                throw new IllegalArgumentException("checkpointEvery must be >= 1, got " + checkpointEvery);
+            }
+            if (keypoints < 1 || keypoints > MAX_KEYPOINTS) {
+                throw new IllegalArgumentException("keypoints must be in [1, " + MAX_KEYPOINTS + "], got " + keypoints);
+            }
+            requirePositive("sigma", sigma);
+            if (sigma > HEATMAP_SIZE) {
+                throw new IllegalArgumentException("sigma must be <= the heatmap size " + HEATMAP_SIZE + ", got " + sigma);
+            }
+            requirePositive("initStd", initStd);
+            if (warmStartSamples != 0 && warmStartSamples < batchSize) {
+                throw new IllegalArgumentException("warmStartSamples must be 0 (off) or >= batchSize "
+                        + batchSize + ", got " + warmStartSamples);
+            }
+            return new ScenarioConfig(this);
+        }
+
+        private static void requirePositive(String name, double v) {
+            if (!(v > 0.0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException(name + " must be finite and > 0, got " + v);
+            }
+        }
+
+        private static void requireNonNegative(String name, double v) {
+            if (!(v >= 0.0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException(name + " must be finite and >= 0, got " + v);
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package io.github.bndoctor.scenario;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * Calibration driver for the seed scenario (not a test; run with {@code java} on the test
+ * classpath, one JVM at a time, {@code OMP_NUM_THREADS=1}).
+ *
+ * <p>For a preset and a list of seeds it trains the preset and at every checkpoint prints one JSON
+ * line with the probe-set training-mode loss, inference-mode loss and "precise" loss: inference
+ * loss of a clone whose moving statistics were recomputed from {@value #PRECISE_SAMPLES} training
+ * samples by {@link BatchNormPopulationStatistics}. The output lines are what
+ * {@code fixtures/scenario-calibration.json} is assembled from.
+ *
+ * <p>Usage: {@code ScenarioCalibration PRESET SEEDS [ITERATIONS] [EVERY] [key=value...]} with
+ * PRESET one of seedDivergence, adamLowLr, nesterov, lowDecay, SEEDS like {@code 1,2,3}, and
+ * optional overrides {@code lr=, l2=, decay=, wd=, init=, warm=, opt=, mean=}.
+ */
+final class ScenarioCalibration {
+
+    /** Probe-set size: eight minibatches of the default batch size. */
+    static final int PROBE_SIZE = 64;
+    /** Samples used for the precise-BN recomputation (the brief's ~200). */
+    static final int PRECISE_SAMPLES = 200;
+    private static final long PRECISE_STREAM = 0x2545F4914F6CDD1DL;
+
+    private ScenarioCalibration() {
+    }
+
+    /**
+     * Loss triple at one checkpoint.
+     *
+     * @param iteration iterations trained
+     * @param trainLoss training-mode loss
+     * @param evalLoss inference-mode loss
+     * @param preciseLoss inference-mode loss after recomputing the moving statistics
+     */
+    record Point(int iteration, double trainLoss, double evalLoss, double preciseLoss) {
+        double evalRatio() { return evalLoss / trainLoss; }
+        double preciseRatio() { return preciseLoss / trainLoss; }
+    }
+
+    static ScenarioConfig preset(String name) {
+        return switch (name) {
+            case "seedDivergence" -> ScenarioConfig.seedDivergence();
+            case "adamLowLr" -> ScenarioConfig.adamLowLr();
+            case "nesterov" -> ScenarioConfig.nesterov();
+            case "lowDecay" -> ScenarioConfig.lowDecay();
+            default -> throw new IllegalArgumentException("unknown preset " + name);
+        };
+    }
+
+    static ScenarioConfig override(ScenarioConfig base, String kv) {
+        String[] p = kv.split("=", 2);
+        ScenarioConfig.Builder b = base.toBuilder();
+        switch (p[0]) {
+            case "lr" -> b.learningRate(Double.parseDouble(p[1]));
+            case "l2" -> b.l2(Double.parseDouble(p[1]));
+            case "decay" -> b.bnDecay(Double.parseDouble(p[1]));
+            case "wd" -> b.weightDecay(Double.parseDouble(p[1]));
+            case "init" -> b.initStd(Double.parseDouble(p[1]));
+            case "warm" -> b.warmStartSamples(Integer.parseInt(p[1]));
+            case "opt" -> b.optimizer(Optimizer.valueOf(p[1]));
+            case "mean" -> b.meanNormalisedLoss(Boolean.parseBoolean(p[1]));
+            case "batch" -> b.batchSize(Integer.parseInt(p[1]));
+            default -> throw new IllegalArgumentException("unknown override " + kv);
+        }
+        return b.build();
+    }
+
+    /**
+     * Trains one configuration and records every checkpoint.
+     *
+     * @param config configuration
+     * @param sink receives each point as it is measured
+     * @return all points
+     */
+    static List<Point> calibrate(ScenarioConfig config, java.util.function.Consumer<Point> sink) {
+        ScenarioRun run = ScenarioRun.start(config);
+        DataSet probe = run.data().probeSet(PROBE_SIZE).dataSet();
+        INDArray preciseFeatures = new PoseDataGenerator(config.seed() ^ PRECISE_STREAM, config.keypoints(),
+                config.sigma()).nextBatch(PRECISE_SAMPLES).dataSet().getFeatures();
+        List<Point> points = new ArrayList<>();
+        run.run((iteration, graph) -> {
+            double train = ProbeLoss.trainingMode(graph, probe, config.batchSize());
+            double eval = ProbeLoss.inferenceMode(graph, probe);
+            ComputationGraph clone = graph.clone();
+            BatchNormPopulationStatistics.recompute(clone, preciseFeatures, config.batchSize());
+            double precise = ProbeLoss.inferenceMode(clone, probe);
+            Point p = new Point(iteration, train, eval, precise);
+            points.add(p);
+            sink.accept(p);
+        });
+        return points;
+    }
+
+    public static void main(String[] args) {
+        String presetName = args[0];
+        int iterations = args.length > 2 ? Integer.parseInt(args[2]) : -1;
+        int every = args.length > 3 ? Integer.parseInt(args[3]) : -1;
+        for (String seedText : args[1].split(",")) {
+            ScenarioConfig config = preset(presetName).withSeed(Long.parseLong(seedText));
+            for (int i = 4; i < args.length; i++) {
+                config = override(config, args[i]);
+            }
+            ScenarioConfig.Builder b = config.toBuilder();
+            if (iterations >= 0) {
+                b.iterations(iterations);
+            }
+            if (every > 0) {
+                b.checkpointEvery(every);
+            }
+            final ScenarioConfig cfg = b.build();
+            System.out.println("# " + presetName + " " + cfg);
+            long t0 = System.nanoTime();
+            List<Point> pts = calibrate(cfg, p -> System.out.println(String.format(Locale.ROOT,
+                    "{\"preset\":\"%s\",\"seed\":%d,\"iteration\":%d,\"trainLoss\":%.6g,\"evalLoss\":%.6g,"
+                            + "\"preciseLoss\":%.6g,\"evalRatio\":%.3f,\"preciseRatio\":%.3f}",
+                    presetName, cfg.seed(), p.iteration(), p.trainLoss(), p.evalLoss(), p.preciseLoss(),
+                    p.evalRatio(), p.preciseRatio())));
+            double secs = (System.nanoTime() - t0) / 1e9;
+            double peak = pts.stream().mapToDouble(Point::evalRatio).max().orElse(Double.NaN);
+            double peakPrecise = pts.stream().mapToDouble(Point::preciseRatio).max().orElse(Double.NaN);
+            System.out.println(String.format(Locale.ROOT, "# done %s seed=%d peakEvalRatio=%.2f peakPreciseRatio=%.2f wall=%.1fs",
+                    presetName, cfg.seed(), peak, peakPrecise, secs));
+        }
+    }
+}
