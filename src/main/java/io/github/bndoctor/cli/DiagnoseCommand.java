@@ -3,6 +3,7 @@ package io.github.bndoctor.cli;
 import io.github.bndoctor.report.AtomicFiles;
 import io.github.bndoctor.report.DiagnosisReport;
 import io.github.bndoctor.report.DiagnosisReport.CheckpointEntry;
+import io.github.bndoctor.report.DiagnosisReport.LintEntry;
 import io.github.bndoctor.report.DiagnosisReport.RunSummary;
 import io.github.bndoctor.report.HtmlReport;
 import io.github.bndoctor.report.ReportAssembler;
@@ -17,6 +18,8 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -41,7 +44,7 @@ import java.util.concurrent.Callable;
             "3:the gate failed"})
 final class DiagnoseCommand implements Callable<Integer> {
     /** Iterations of each run of the default demo (the preset's 1500 take too long on 2 cores). */
-    static final int DEMO_ITERATIONS = 600;
+    static final int DEMO_ITERATIONS = 300;
     /** Probe interval of the default demo. */
     static final int DEMO_PROBE_EVERY = 50;
 
@@ -258,7 +261,10 @@ final class DiagnoseCommand implements Callable<Integer> {
         }
         if (!r.lints().isEmpty()) {
             out.println("lints:");
-            r.lints().forEach(l -> out.printf("  %s [%s] %s%n", l.layer(), l.rule(), l.message()));
+            Map<String, List<LintEntry>> byRule = new LinkedHashMap<>();
+            r.lints().forEach(l -> byRule.computeIfAbsent(l.rule(), x -> new ArrayList<>()).add(l));
+            byRule.forEach((rule, ls) -> out.printf("  [%s] %s%s%n", rule, ls.get(0).layer() + ": " + ls.get(0).message(),
+                    ls.size() > 1 ? " (and " + (ls.size() - 1) + " more layer(s); see the JSON)" : ""));
         }
         out.println("recommendations" + (demo ? " for the seed configuration" : "") + ":");
         r.recommendations().forEach(x -> out.println("  - " + x));

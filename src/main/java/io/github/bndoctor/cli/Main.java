@@ -42,6 +42,19 @@ public final class Main implements Runnable {
             description = "Log at info level and print stack traces of errors.")
     boolean verbose;
 
+    /** Native thread limit, applied before any command runs. */
+    @Option(names = "--threads", scope = CommandLine.ScopeType.INHERIT, paramLabel = "N",
+            description = "Native (ND4J/OpenMP/BLAS) threads; default OMP_NUM_THREADS if set, else 1 (fastest for small"
+                    + " models on a shared machine).")
+    void threads(int n) {
+        if (n < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1, got " + n);
+        }
+        threadCount = n;
+    }
+
+    private int threadCount = -1;
+
     /**
      * @param args command line
      */
@@ -57,7 +70,12 @@ public final class Main implements Runnable {
 
     /** @return the command line with bn-doctor's error handling and exit codes */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
+        Main main = new Main();
+        CommandLine cl = new CommandLine(main);
+        cl.setExecutionStrategy(parsed -> {
+            NativeThreads.limit(main.threadCount > 0 ? main.threadCount : NativeThreads.defaultCount());
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cl.setParameterExceptionHandler(Main::usageError);
         cl.setExecutionExceptionHandler(Main::executionError);
         return cl;

@@ -3,6 +3,7 @@ package io.github.bndoctor.cli;
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.lint.ConfigLints;
 import io.github.bndoctor.lint.Lint;
+import io.github.bndoctor.monitor.Alarm;
 import io.github.bndoctor.monitor.AlarmPolicy;
 import io.github.bndoctor.monitor.BnMonitor;
 import io.github.bndoctor.probe.Checkpoint;
@@ -68,7 +69,8 @@ final class ScenarioDiagnosis {
         }
         BnMonitor.Builder b = BnMonitor.builder(probe.getFeatures(), probe.getLabels())
                 .preciseData(() -> precise.iterator()).every(probeEvery).failFast(false)
-                .onCheckpoint(c -> progress.checkpoint(c, config.iterations()));
+                .onCheckpoint(c -> progress.checkpoint(atIteration(c, (monitor.checkpoints().size()) * (long) probeEvery),
+                        config.iterations()));
         if (config.warmStartSamples() > 0) {
             b.warmStarted();
         }
@@ -76,8 +78,16 @@ final class ScenarioDiagnosis {
         graph.addListeners(monitor);
         progress.startRun(name, doneBefore);
         run.train(config.iterations());
-        return ReportAssembler.Run.of(name, configMap(config, probeEvery), monitor.checkpoints(), monitor.alarms(),
-                config.bnDecay());
+        // A warm-started monitor passes "iterations = Long.MAX_VALUE" (no prior) to the diagnoser, which
+        // then stamps its checkpoints with it: put the real iteration back and re-derive the alarms.
+        List<Checkpoint> cps = new ArrayList<>();
+        List<Alarm> alarms = new ArrayList<>();
+        for (int i = 0; i < monitor.checkpoints().size(); i++) {
+            Checkpoint c = atIteration(monitor.checkpoints().get(i), (i + 1L) * probeEvery);
+            cps.add(c);
+            alarms.addAll(AlarmPolicy.DEFAULT.evaluate(c));
+        }
+        return ReportAssembler.Run.of(name, configMap(config, probeEvery), cps, alarms, config.bnDecay());
     }
 
     /**
@@ -107,11 +117,15 @@ final class ScenarioDiagnosis {
         Checkpoint c = Diagnoser.defaults().diagnose(net, new INDArray[] {probe.getFeatures()},
                 new INDArray[] {probe.getLabels()}, precise.iterator(),
                 config.warmStartSamples() > 0 ? Long.MAX_VALUE : config.iterations(), rotation);
-        c = new Checkpoint(config.iterations(), c.gap(), c.layers(), c.verdict());
+        c = atIteration(c, config.iterations());
         Map<String, Object> conf = new LinkedHashMap<>(configMap(config, monitor.every()));
         conf.put("name", fixName);
         conf.put("remedy", "PreciseBn.recalibrate on " + 2 * PRECISE_SAMPLES + " examples after training");
         return ReportAssembler.Run.of(fixName, conf, List.of(c), AlarmPolicy.DEFAULT.evaluate(c), config.bnDecay());
+    }
+
+    private static Checkpoint atIteration(Checkpoint c, long iteration) {
+        return new Checkpoint(iteration, c.gap(), c.layers(), c.verdict());
     }
 
     /** @return configuration lints for the trained network and planned length */

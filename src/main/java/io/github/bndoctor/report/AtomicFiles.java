@@ -63,6 +63,7 @@ public final class AtomicFiles {
         try {
             tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
             writer.write(tmp);
+            readableLikeTarget(tmp, abs);
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -102,6 +103,14 @@ public final class AtomicFiles {
             throw new BnDoctorException("cannot write " + target + ": directory " + dir + " is not writable");
         }
         return dir;
+    }
+
+    private static void readableLikeTarget(Path tmp, Path target) throws IOException {
+        if (!tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return;
+        }
+        Files.setPosixFilePermissions(tmp, Files.exists(target) ? Files.getPosixFilePermissions(target)
+                : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     }
 
     private static String describe(IOException e) {
