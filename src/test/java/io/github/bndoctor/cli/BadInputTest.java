@@ -16,7 +16,7 @@ final class BadInputTest {
     @TempDir
     Path dir;
 
-    private void assertInputError(CliFixtures.Result r, String... mentions) throws IOException {
+    private void assertInputError(CliRunner.Result r, String... mentions) throws IOException {
         assertThat(r.exitCode()).as(r.err()).isEqualTo(Main.INPUT_ERROR);
         assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
         assertThat(r.err()).startsWith("bn-doctor: ").doesNotContain("\tat ").contains(mentions);
@@ -92,7 +92,7 @@ final class BadInputTest {
 
     @Test
     void verboseAddsTheStackTrace() throws IOException {
-        CliFixtures.Result r = CliFixtures.run("inspect", "--verbose", "--model", CliFixtures.corruptZip(dir).toString());
+        CliRunner.Result r = CliFixtures.run("inspect", "--verbose", "--model", CliFixtures.corruptZip(dir).toString());
         assertThat(r.exitCode()).isEqualTo(Main.INPUT_ERROR);
         assertThat(r.err()).contains("\tat ");
     }

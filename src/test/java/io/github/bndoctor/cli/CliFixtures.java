@@ -19,11 +19,8 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -34,18 +31,8 @@ final class CliFixtures {
     private CliFixtures() {
     }
 
-    /** Result of one in-process run. */
-    record Result(int exitCode, String out, String err) {
-    }
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Result(code, out.toString(), err.toString());
+    static CliRunner.Result run(String... args) {
+        return CliRunner.run(args);
     }
 
     /** A dense two-block BN network (2-class softmax), trained a few Adam steps, saved to {@code dir/name}. */

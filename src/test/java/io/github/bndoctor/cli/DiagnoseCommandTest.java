@@ -31,7 +31,7 @@ final class DiagnoseCommandTest {
         Path x = CliFixtures.features(dir, "x.npy", 64, CliFixtures.FEATURES);
         Path y = CliFixtures.labels(dir, 64);
         Path json = dir.resolve("d.json");
-        CliFixtures.Result r = CliFixtures.run("diagnose", "--model", model.toString(), "--data", x.toString(), "--labels",
+        CliRunner.Result r = CliFixtures.run("diagnose", "--model", model.toString(), "--data", x.toString(), "--labels",
                 y.toString(), "--json", json.toString());
         assertThat(r.exitCode()).as(r.err() + r.out()).isIn(Main.OK, Main.GATE_FAILED);
 
@@ -57,7 +57,7 @@ final class DiagnoseCommandTest {
         Path model = CliFixtures.trainedModel(dir, "m.zip", NetworkKind.MULTI_LAYER);
         Path x = CliFixtures.features(dir, "x.npy", 64, CliFixtures.FEATURES);
         Path json = dir.resolve("d.json");
-        CliFixtures.Result r = CliFixtures.run("diagnose", "--model", model.toString(), "--data", x.toString(), "--json",
+        CliRunner.Result r = CliFixtures.run("diagnose", "--model", model.toString(), "--data", x.toString(), "--json",
                 json.toString());
         assertThat(r.exitCode()).as(r.err()).isIn(Main.OK, Main.GATE_FAILED);
         DiagnosisReport read = ReportJson.read(json);
@@ -71,7 +71,7 @@ final class DiagnoseCommandTest {
     void shortScenarioRunGatesItsConfiguration() throws Exception {
         Path json = dir.resolve("s.json");
         Path report = dir.resolve("report");
-        CliFixtures.Result r = CliFixtures.run("diagnose", "--optimizer", "adam", "--iterations", "40", "--probe-every", "20",
+        CliRunner.Result r = CliFixtures.run("diagnose", "--optimizer", "adam", "--iterations", "40", "--probe-every", "20",
                 "--json", json.toString(), "--report", report.toString());
         assertThat(r.exitCode()).as(r.err()).isIn(Main.OK, Main.GATE_FAILED);
         assertThat(r.err()).contains("iter 20/40", "ETA");

@@ -19,7 +19,7 @@ final class InspectCommandTest {
     @EnumSource(NetworkKind.class)
     void listsBnLayers(NetworkKind kind) throws Exception {
         Path model = CliFixtures.trainedModel(dir, "m.zip", kind);
-        CliFixtures.Result r = CliFixtures.run("inspect", "--model", model.toString(), "--planned-iterations", "50");
+        CliRunner.Result r = CliFixtures.run("inspect", "--model", model.toString(), "--planned-iterations", "50");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("2 BN layer(s)", "LOG10_STDEV", "0.99", "moving statistics:", "var median")
                 .contains("ema-window-longer-than-training");
@@ -28,10 +28,10 @@ final class InspectCommandTest {
 
     @Test
     void helpDocumentsExitCodes() {
-        CliFixtures.Result r = CliFixtures.run("--help");
+        CliRunner.Result r = CliFixtures.run("--help");
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).contains("Exit codes:", "diagnose", "inspect", "recalibrate", "the gate failed");
-        CliFixtures.Result d = CliFixtures.run("diagnose", "--help");
+        CliRunner.Result d = CliFixtures.run("diagnose", "--help");
         assertThat(d.out()).contains("--optimizer", "--probe-every", "--json", "--report", "EXPECTED to fail");
     }
 }

@@ -34,7 +34,7 @@ final class RecalibrateCommandTest {
         byte[] before = Files.readAllBytes(in);
         Path out = dir.resolve("out.zip");
 
-        CliFixtures.Result r = CliFixtures.run("recalibrate", "--model", in.toString(), "--data", x.toString(), "--out",
+        CliRunner.Result r = CliFixtures.run("recalibrate", "--model", in.toString(), "--data", x.toString(), "--out",
                 out.toString(), "--samples", "48", "--batch", "16");
 
         assertThat(r.exitCode()).as(r.err()).isZero();

@@ -49,8 +49,8 @@ final class HtmlReportBrowserTest {
         assumeThat(browser).as("chromium not installed").isNotNull();
 
         Path report = dir.resolve("report");
-        int code = CliRunner.exitCode("diagnose", "--optimizer", "adam", "--iterations", "40", "--probe-every", "20",
-                "--report", report.toString());
+        int code = CliRunner.run("diagnose", "--optimizer", "adam", "--iterations", "40", "--probe-every", "20",
+                "--report", report.toString()).exitCode();
         assertThat(code).isIn(0, 3);
         Path index = report.resolve(HtmlReport.FILE_NAME);
         String html = Files.readString(index);
