@@ -1,0 +1,141 @@
+package io.github.bndoctor.cli;
+
+import io.github.bndoctor.BnDoctorException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+
+import java.io.PrintWriter;
+
+/**
+ * Entry point of {@code java -jar bn-doctor.jar}. Maps outcomes to exit codes:
+ * {@value #OK} healthy, {@value #INPUT_ERROR} usage or input error, {@value #INTERNAL_ERROR}
+ * internal error, {@value #GATE_FAILED} the BN gate failed. Errors are one line on stderr; the
+ * stack trace follows only with {@code --verbose}.
+ */
+@Command(name = "bn-doctor", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Diagnoses, gates and treats the Batch Normalization train/inference divergence of DL4J models.",
+        subcommands = {DiagnoseCommand.class, InspectCommand.class, RecalibrateCommand.class,
+                CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:healthy (or the default demo ran and every fix passed the gate)",
+            "1:usage or input error (missing/corrupt model or data, wrong shape, no BN layer, unwritable output)",
+            "2:internal error",
+            "3:the gate failed: a FAIL alarm, or verdict EMA_LAG, BATCH_NOISE or DIVERGED"})
+public final class Main implements Runnable {
+    /** Healthy / success. */
+    public static final int OK = 0;
+    /** Usage or input error. */
+    public static final int INPUT_ERROR = 1;
+    /** Internal error. */
+    public static final int INTERNAL_ERROR = 2;
+    /** The BN gate failed. */
+    public static final int GATE_FAILED = 3;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    /** Shown by every command; read by the error handler. */
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Log at info level and print stack traces of errors.")
+    boolean verbose;
+
+    /** Native thread limit, applied before any command runs. */
+    @Option(names = "--threads", scope = CommandLine.ScopeType.INHERIT, paramLabel = "N",
+            description = "Native (ND4J/OpenMP/BLAS) threads; default OMP_NUM_THREADS if set, else 1 (fastest for small"
+                    + " models on a shared machine).")
+    void threads(int n) {
+        if (n < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1, got " + n);
+        }
+        threadCount = n;
+    }
+
+    private int threadCount = -1;
+
+    /**
+     * @param args command line
+     */
+    public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
+        for (String a : args) {
+            if (a.equals("--verbose")) {
+                System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+            }
+        }
+        System.exit(commandLine().execute(args));
+    }
+
+    /** @return the command line with bn-doctor's error handling and exit codes */
+    public static CommandLine commandLine() {
+        Main main = new Main();
+        CommandLine cl = new CommandLine(main);
+        cl.setExecutionStrategy(parsed -> {
+            NativeThreads.limit(main.threadCount > 0 ? main.threadCount : NativeThreads.defaultCount());
+            return new CommandLine.RunLast().execute(parsed);
+        });
+        cl.setParameterExceptionHandler(Main::usageError);
+        cl.setExecutionExceptionHandler(Main::executionError);
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: diagnose, inspect or recalibrate");
+    }
+
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        cl.getErr().println("bn-doctor: " + e.getMessage() + " (see '" + cl.getCommandSpec().qualifiedName() + " --help')");
+        cl.getErr().flush();
+        return INPUT_ERROR;
+    }
+
+    private static int executionError(Exception e, CommandLine cl, ParseResult parsed) {
+        PrintWriter err = cl.getErr();
+        BnDoctorException input = inputError(e);
+        if (input != null) {
+            err.println("bn-doctor: error: " + oneLine(input.getMessage()));
+        } else {
+            err.println("bn-doctor: internal error: " + e.getClass().getName() + ": " + oneLine(e.getMessage()));
+        }
+        if (verbose(parsed)) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return input != null ? INPUT_ERROR : INTERNAL_ERROR;
+    }
+
+    private static BnDoctorException inputError(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BnDoctorException b) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    private static boolean verbose(ParseResult parsed) {
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String oneLine(String m) {
+        return m == null ? "" : m.replace('\n', ' ').replace('\r', ' ');
+    }
+
+    /** Version from the jar manifest, if any. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"bn-doctor " + (v == null ? "(development build)" : v)};
+        }
+    }
+}

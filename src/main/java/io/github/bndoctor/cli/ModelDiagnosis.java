@@ -1,0 +1,89 @@
+package io.github.bndoctor.cli;
+
+import io.github.bndoctor.dl4j.BnLayerRef;
+import io.github.bndoctor.dl4j.BnNetwork;
+import io.github.bndoctor.dl4j.DropoutSuspension;
+import io.github.bndoctor.lint.ConfigLints;
+import io.github.bndoctor.monitor.AlarmPolicy;
+import io.github.bndoctor.probe.Checkpoint;
+import io.github.bndoctor.probe.DiagnosisThresholds;
+import io.github.bndoctor.probe.Diagnoser;
+import io.github.bndoctor.probe.LossMeasure;
+import io.github.bndoctor.probe.OutputGap;
+import io.github.bndoctor.report.DiagnosisReport;
+import io.github.bndoctor.report.ReportAssembler;
+import io.github.bndoctor.stats.Median;
+import io.github.bndoctor.stats.PopulationEstimator;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * Diagnoses a saved model at its current weights on the user's data: one checkpoint (probes,
+ * decomposition), alarms, lints and recommendations. Rotation needs two weight snapshots, so it
+ * is unknown here.
+ *
+ * <p>Probe = the first {@code probeSize} examples of the data; precise statistics = batches of the
+ * same data (so the probe is not held out; the JSON config says so). Without labels each mode's
+ * "loss" is the MSE between its outputs and the training-mode outputs
+ * ({@link DiagnosisReport#LOSS_OUTPUT_DEVIATION}); the verdict and alarms then use losses offset by
+ * the variance {@code V} of the training-mode outputs, so that the eval/train ratio is
+ * {@code 1 + deviation / V} and the usual thresholds apply (eval deviation above half the output
+ * variance is a gap).
+ */
+final class ModelDiagnosis {
+    private ModelDiagnosis() {
+    }
+
+    static DiagnosisReport run(Path modelFile, Path dataFile, Path labelsFile, int batch, int samples, int probeSize,
+                               Long plannedIterations) {
+        BnNetwork net = BnNetwork.requireBatchNorm(ModelFiles.load(modelFile));
+        DataFiles data = DataFiles.load(dataFile, labelsFile, net.params().dataType());
+        data.requireFits(net);
+        INDArray probeX = data.probeFeatures(probeSize);
+        boolean labelled = data.hasLabels();
+        INDArray probeY;
+        if (labelled) {
+            probeY = data.probeLabels(probeSize);
+        } else {
+            try (DropoutSuspension ignored = DropoutSuspension.of(net)) {
+                probeY = net.output(new INDArray[] {probeX}, true)[0].dup();
+            }
+        }
+        long iterations = net.iterationCount();
+        Diagnoser diagnoser = new Diagnoser(PopulationEstimator.POOLED, samples, LossMeasure.MSE, DiagnosisThresholds.DEFAULT);
+        Checkpoint measured = diagnoser.diagnose(net, new INDArray[] {probeX}, new INDArray[] {probeY},
+                data.featureBatches(batch).iterator(), iterations, Map.of());
+        Checkpoint judged = measured;
+        if (!labelled) {
+            double v = probeY.castTo(DataType.DOUBLE).varNumber().doubleValue();
+            OutputGap g = measured.gap();
+            OutputGap offset = new OutputGap(v, v + g.evalModeLoss(), v + g.preciseLoss());
+            judged = new Checkpoint(measured.iteration(), offset, measured.layers(),
+                    Diagnoser.verdict(offset, measured.layers(), DiagnosisThresholds.DEFAULT));
+        }
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("name", modelFile.getFileName().toString());
+        config.put("model", modelFile.toString());
+        config.put("modelType", net.model().getClass().getSimpleName());
+        config.put("data", dataFile.toString());
+        config.put("labels", labelsFile != null ? labelsFile.toString() : labelled ? "from the DataSet file" : "none");
+        config.put("examples", data.examples());
+        config.put("probe", "first " + probeX.size(0) + " examples of the data (not held out)");
+        config.put("preciseSamples", Math.min(samples, data.examples()));
+        config.put("batch", batch);
+        config.put("iterationCount", iterations);
+        config.put("rotation", "unknown: one weight snapshot");
+        double decay = Median.of(net.bnLayers().stream().mapToDouble(BnLayerRef::decay).toArray());
+        ReportAssembler.Run run = new ReportAssembler.Run(modelFile.getFileName().toString(), config, List.of(judged),
+                List.of(measured.gap()), AlarmPolicy.DEFAULT.evaluate(judged), decay);
+        return ReportAssembler.report(run, labelled ? DiagnosisReport.LOSS_LABELS : DiagnosisReport.LOSS_OUTPUT_DEVIATION,
+                ConfigLints.check(net, plannedIterations == null ? OptionalLong.empty() : OptionalLong.of(plannedIterations)),
+                List.of());
+    }
+}

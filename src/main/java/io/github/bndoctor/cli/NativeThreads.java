@@ -1,0 +1,36 @@
+package io.github.bndoctor.cli;
+
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
+import org.nd4j.nativeblas.Nd4jBlas;
+
+/**
+ * Limits ND4J's native threads (its own thread pool, OpenMP and BLAS). The scenario's small
+ * convolutions run several times faster on one thread than on two contended ones, so the command
+ * line defaults to {@code OMP_NUM_THREADS} if set, else 1.
+ */
+final class NativeThreads {
+    private NativeThreads() {
+    }
+
+    /** @return {@code OMP_NUM_THREADS} if it is a positive integer, else 1 */
+    static int defaultCount() {
+        String env = System.getenv("OMP_NUM_THREADS");
+        try {
+            int n = env == null ? 1 : Integer.parseInt(env.trim());
+            return n > 0 ? n : 1;
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+
+    /** @param n threads, at least 1 */
+    static void limit(int n) {
+        Nd4j.getEnvironment().setMaxThreads(n);
+        Nd4j.getEnvironment().setMaxMasterThreads(n);
+        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(n);
+        if (Nd4j.factory().blas() instanceof Nd4jBlas blas) {
+            blas.setMaxThreads(n);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.github.bndoctor.cli;
+
+import io.github.bndoctor.dl4j.BnNetwork;
+import io.github.bndoctor.dl4j.MovingStatistics;
+import io.github.bndoctor.remedy.PreciseBn;
+import io.github.bndoctor.report.AtomicFiles;
+import io.github.bndoctor.stats.MeanVariance;
+import io.github.bndoctor.stats.PopulationEstimator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code bn-doctor recalibrate}: precise BN on a saved model. Reads IN, recomputes every BN layer's
+ * population statistics from the data, writes OUT atomically; IN is never opened for writing.
+ */
+@Command(name = "recalibrate", mixinStandardHelpOptions = true,
+        description = {"Recomputes every BN layer's population statistics from the data (precise BN) and saves the "
+                + "model to OUT (a temporary file, then a move: no partial OUT on failure). IN is never modified.",
+                "Exit code 0 on success, 1 on bad input."})
+final class RecalibrateCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "IN.zip", description = "The saved model to recalibrate.")
+    private Path model;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE",
+            description = "Training-like inputs: .npy features or a DL4J DataSet file.")
+    private Path data;
+
+    @Option(names = "--out", required = true, paramLabel = "OUT.zip", description = "Where to write the recalibrated model.")
+    private Path out;
+
+    @Option(names = "--samples", paramLabel = "N", defaultValue = "1024",
+            description = "Examples to use (default: ${DEFAULT-VALUE}, at most all of the data).")
+    private int samples;
+
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "16",
+            description = "Batch size of the forward passes that collect the statistics (default: ${DEFAULT-VALUE}).")
+    private int batch;
+
+    @Option(names = "--estimator", defaultValue = "POOLED",
+            description = "POOLED (default; right for single-example inference) or MEAN_OF_BATCH_VARIANCES.")
+    private PopulationEstimator estimator;
+
+    @Override
+    public Integer call() throws Exception {
+        if (samples < 1 || batch < 2) {
+            throw new InputException("--samples must be >= 1 and --batch >= 2");
+        }
+        AtomicFiles.requireWritableDirectory(out);
+        if (Files.exists(out) && Files.exists(model) && Files.isSameFile(out, model)) {
+            throw new InputException("--out " + out + " is the input model: write the recalibrated model elsewhere");
+        }
+        BnNetwork net = BnNetwork.requireBatchNorm(ModelFiles.load(model));
+        DataFiles d = DataFiles.load(data, null, net.params().dataType());
+        d.requireFits(net);
+        Map<String, MeanVariance> before = MovingStatistics.readAll(net);
+        PreciseBn.recalibrate(net, d.iterator(batch), samples, estimator);
+        Map<String, MeanVariance> after = MovingStatistics.readAll(net);
+        ModelFiles.save(net.model(), out);
+        PrintWriter o = spec.commandLine().getOut();
+        o.printf("recalibrated %d BN layer(s) of %s from up to %d example(s) of %s (%s estimator)%n", after.size(), model,
+                Math.min(samples, d.examples()), data, estimator);
+        o.println("before:");
+        o.print(StatisticsSummary.table(before));
+        o.println("after:");
+        o.print(StatisticsSummary.table(after));
+        o.println("wrote " + out);
+        o.flush();
+        return Main.OK;
+    }
+}

@@ -1,0 +1,169 @@
+package io.github.bndoctor.report;
+
+import io.github.bndoctor.report.DiagnosisReport.AlarmEntry;
+import io.github.bndoctor.report.DiagnosisReport.CheckpointEntry;
+import io.github.bndoctor.report.DiagnosisReport.LayerEntry;
+import io.github.bndoctor.report.DiagnosisReport.RunSummary;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/** The report's plots, drawn with XChart and encoded as PNG. */
+public final class Charts {
+    private static final int WIDTH = 900;
+    private static final int HEIGHT = 420;
+
+    static {
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
+    }
+
+    private Charts() {
+    }
+
+    /**
+     * Training-mode, inference-mode and precise loss over iterations, with alarm markers on the
+     * inference-mode curve.
+     *
+     * @param run a run
+     * @return PNG bytes
+     */
+    public static byte[] losses(RunSummary run) {
+        List<CheckpointEntry> cps = run.checkpoints();
+        boolean positive = cps.stream().allMatch(c -> positive(c.trainModeLoss()) && positive(c.evalModeLoss())
+                && positive(c.preciseLoss()));
+        XYChart chart = chart(run.name() + ": loss on the probe set", "loss" + (positive ? " (log scale)" : ""));
+        chart.getStyler().setYAxisLogarithmic(positive);
+        line(chart, "training mode (batch statistics)", cps, CheckpointEntry::trainModeLoss, new Color(0x1f77b4));
+        line(chart, "inference mode (moving statistics)", cps, CheckpointEntry::evalModeLoss, new Color(0xd62728));
+        line(chart, "precise statistics", cps, CheckpointEntry::preciseLoss, new Color(0x2ca02c));
+        Map<Long, Double> evalAt = new LinkedHashMap<>();
+        cps.forEach(c -> evalAt.put(c.iteration(), c.evalModeLoss()));
+        for (String level : List.of("WARN", "FAIL")) {
+            List<double[]> pts = new ArrayList<>();
+            for (AlarmEntry a : run.alarms()) {
+                Double y = evalAt.get(a.iteration());
+                if (a.level().equals(level) && y != null && (!positive || y > 0)) {
+                    pts.add(new double[] {a.iteration(), y});
+                }
+            }
+            if (!pts.isEmpty()) {
+                XYSeries s = chart.addSeries(level + " alarm", column(pts, 0), column(pts, 1));
+                s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+                s.setMarker(level.equals("FAIL") ? SeriesMarkers.DIAMOND : SeriesMarkers.TRIANGLE_UP);
+                s.setMarkerColor(level.equals("FAIL") ? Color.BLACK : new Color(0xff7f0e));
+            }
+        }
+        return png(chart);
+    }
+
+    /**
+     * @param run a run
+     * @param title chart title
+     * @param yTitle y axis title
+     * @param metric the per-layer value
+     * @return PNG bytes, one series per BN layer
+     */
+    public static byte[] perLayer(RunSummary run, String title, String yTitle, Function<LayerEntry, Double> metric) {
+        XYChart chart = chart(run.name() + ": " + title, yTitle);
+        Map<String, List<double[]>> series = new LinkedHashMap<>();
+        for (CheckpointEntry c : run.checkpoints()) {
+            for (LayerEntry l : c.layers()) {
+                Double v = metric.apply(l);
+                List<double[]> pts = series.computeIfAbsent(l.name(), k -> new ArrayList<>());
+                if (v != null) {
+                    pts.add(new double[] {c.iteration(), v});
+                }
+            }
+        }
+        boolean any = false;
+        for (Map.Entry<String, List<double[]>> e : series.entrySet()) {
+            if (!e.getValue().isEmpty()) {
+                any = true;
+                chart.addSeries(e.getKey(), column(e.getValue(), 0), column(e.getValue(), 1)).setMarker(SeriesMarkers.CIRCLE);
+            }
+        }
+        if (!any) {
+            chart.setTitle(chart.getTitle() + " (not measured)");
+            chart.addSeries("none", new double[] {0}, new double[] {0}).setMarker(SeriesMarkers.NONE);
+        }
+        return png(chart);
+    }
+
+    /**
+     * @param runs runs to compare
+     * @return PNG bytes: eval/train loss ratio over iterations, one series per run
+     */
+    public static byte[] ratioComparison(List<RunSummary> runs) {
+        XYChart chart = chart("inference / training-mode loss ratio (log scale)", "eval / train");
+        chart.getStyler().setYAxisLogarithmic(true);
+        for (RunSummary r : runs) {
+            List<double[]> pts = new ArrayList<>();
+            for (CheckpointEntry c : r.checkpoints()) {
+                if (positive(c.evalToTrainRatio())) {
+                    pts.add(new double[] {c.iteration(), c.evalToTrainRatio()});
+                }
+            }
+            if (!pts.isEmpty()) {
+                chart.addSeries(r.name(), column(pts, 0), column(pts, 1)).setMarker(SeriesMarkers.CIRCLE);
+            }
+        }
+        return png(chart);
+    }
+
+    private static XYChart chart(String title, String yTitle) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("iteration")
+                .yAxisTitle(yTitle).build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setPlotGridLinesVisible(true);
+        return chart;
+    }
+
+    private static void line(XYChart chart, String name, List<CheckpointEntry> cps, Function<CheckpointEntry, Double> y,
+                             Color color) {
+        List<double[]> pts = new ArrayList<>();
+        for (CheckpointEntry c : cps) {
+            Double v = y.apply(c);
+            if (v != null) {
+                pts.add(new double[] {c.iteration(), v});
+            }
+        }
+        if (pts.isEmpty()) {
+            return;
+        }
+        XYSeries s = chart.addSeries(name, column(pts, 0), column(pts, 1));
+        s.setLineColor(color);
+        s.setMarkerColor(color);
+        s.setMarker(SeriesMarkers.CIRCLE);
+    }
+
+    private static boolean positive(Double v) {
+        return v != null && v > 0;
+    }
+
+    private static double[] column(List<double[]> pts, int i) {
+        return pts.stream().mapToDouble(p -> p[i]).toArray();
+    }
+
+    private static byte[] png(XYChart chart) {
+        try {
+            return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.github.bndoctor.report;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The JSON result of {@code bn-doctor diagnose}, field for field the schema of
+ * {@code docs/json-schema.md} (version {@value #SCHEMA_VERSION}). Non-finite numbers (unknown
+ * rotation, an undefined ratio) are written as {@code null}.
+ *
+ * @param schemaVersion {@value #SCHEMA_VERSION}
+ * @param verdict the run's overall verdict (see {@link RunVerdict})
+ * @param gate {@code PASS} or {@code FAIL} for the configuration under test (see {@link RunVerdict#gateFails})
+ * @param lossKind {@link #LOSS_LABELS} or {@link #LOSS_OUTPUT_DEVIATION}
+ * @param config what was diagnosed: scenario settings, or model and data files
+ * @param checkpoints probe results in iteration order
+ * @param alarms alarms raised, in order
+ * @param recommendations advice, most effective first
+ * @param lints static configuration findings
+ * @param comparisons other runs shown next to this one (the fixes of the default demo); empty otherwise
+ */
+@JsonPropertyOrder({"schemaVersion", "verdict", "gate", "lossKind", "config", "checkpoints", "alarms",
+        "recommendations", "lints", "comparisons"})
+public record DiagnosisReport(int schemaVersion, String verdict, String gate, String lossKind,
+                              Map<String, Object> config, List<CheckpointEntry> checkpoints,
+                              List<AlarmEntry> alarms, List<String> recommendations, List<LintEntry> lints,
+                              List<RunSummary> comparisons) {
+    /** The schema version this class writes. */
+    public static final int SCHEMA_VERSION = 1;
+    /** Losses are MSE against the given labels. */
+    public static final String LOSS_LABELS = "labelMse";
+    /**
+     * No labels were given: each mode's "loss" is the MSE between its outputs and the training-mode
+     * outputs, so {@code trainModeLoss} is 0.
+     */
+    public static final String LOSS_OUTPUT_DEVIATION = "outputDeviationFromTrainMode";
+
+    /**
+     * One probe checkpoint.
+     *
+     * @param iteration training iteration
+     * @param trainModeLoss loss with batch statistics
+     * @param evalModeLoss loss with the moving statistics
+     * @param preciseLoss loss with precise population statistics
+     * @param evalToTrainRatio {@code evalModeLoss / trainModeLoss} (for output deviation: 1 + deviation / variance of the training-mode outputs)
+     * @param verdict the checkpoint's verdict
+     * @param layers per-BN-layer state, forward order
+     */
+    @JsonPropertyOrder({"iteration", "trainModeLoss", "evalModeLoss", "preciseLoss", "evalToTrainRatio", "verdict",
+            "layers"})
+    public record CheckpointEntry(long iteration, Double trainModeLoss, Double evalModeLoss, Double preciseLoss,
+                                  Double evalToTrainRatio, String verdict, List<LayerEntry> layers) {
+    }
+
+    /**
+     * One BN layer at a checkpoint.
+     *
+     * @param name layer name
+     * @param emaLag lag part of the EMA error ({@code LayerDecomposition.lagError})
+     * @param batchNoise probe batch statistics vs precise ({@code LayerDecomposition.batchNoise})
+     * @param rotationDegPerIter angular speed of the feeding weights, or null if unknown
+     * @param predictedLag {@code rotation x d/(1-d)} in degrees, or null if unknown
+     * @param emaError moving vs precise statistics
+     * @param warmupError part of the EMA error explained by the initial prior
+     */
+    @JsonPropertyOrder({"name", "emaLag", "batchNoise", "rotationDegPerIter", "predictedLag", "emaError",
+            "warmupError"})
+    public record LayerEntry(String name, Double emaLag, Double batchNoise, Double rotationDegPerIter,
+                             Double predictedLag, Double emaError, Double warmupError) {
+    }
+
+    /**
+     * One alarm.
+     *
+     * @param iteration checkpoint iteration
+     * @param layer layer concerned
+     * @param metric metric name
+     * @param value its value
+     * @param threshold the threshold crossed
+     * @param level WARN or FAIL
+     */
+    @JsonPropertyOrder({"iteration", "layer", "metric", "value", "threshold", "level"})
+    public record AlarmEntry(long iteration, String layer, String metric, Double value, Double threshold,
+                             String level) {
+    }
+
+    /**
+     * One configuration lint.
+     *
+     * @param layer layer concerned
+     * @param rule rule identifier
+     * @param message explanation
+     */
+    @JsonPropertyOrder({"layer", "rule", "message"})
+    public record LintEntry(String layer, String rule, String message) {
+    }
+
+    /**
+     * Another run compared with the one under test.
+     *
+     * @param name what the run is (e.g. {@code adam-lr1e-4})
+     * @param verdict its overall verdict
+     * @param gate PASS or FAIL by the same rule
+     * @param config its settings
+     * @param checkpoints its checkpoints
+     * @param alarms its alarms
+     * @param recommendations advice for it
+     */
+    @JsonPropertyOrder({"name", "verdict", "gate", "config", "checkpoints", "alarms", "recommendations"})
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record RunSummary(String name, String verdict, String gate, Map<String, Object> config,
+                             List<CheckpointEntry> checkpoints, List<AlarmEntry> alarms,
+                             List<String> recommendations) {
+    }
+}

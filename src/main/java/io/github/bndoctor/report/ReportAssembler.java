@@ -1,0 +1,127 @@
+package io.github.bndoctor.report;
+
+import io.github.bndoctor.lint.Lint;
+import io.github.bndoctor.monitor.Alarm;
+import io.github.bndoctor.probe.Checkpoint;
+import io.github.bndoctor.probe.LayerCheckpoint;
+import io.github.bndoctor.probe.LayerDecomposition;
+import io.github.bndoctor.probe.OutputGap;
+import io.github.bndoctor.report.DiagnosisReport.AlarmEntry;
+import io.github.bndoctor.report.DiagnosisReport.CheckpointEntry;
+import io.github.bndoctor.report.DiagnosisReport.LayerEntry;
+import io.github.bndoctor.report.DiagnosisReport.LintEntry;
+import io.github.bndoctor.report.DiagnosisReport.RunSummary;
+import io.github.bndoctor.remedy.Recommendations;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Maps bn-doctor's in-memory results (checkpoints, alarms, lints) to the JSON model. */
+public final class ReportAssembler {
+    private ReportAssembler() {
+    }
+
+    /**
+     * A run's results before mapping.
+     *
+     * @param name what the run is
+     * @param config its settings, as shown in JSON
+     * @param checkpoints its checkpoints (verdicts and alarms come from these)
+     * @param shownGaps the losses to report per checkpoint, same order (usually each checkpoint's own gap)
+     * @param alarms its alarms
+     * @param decay median BN decay, for the recommendations
+     */
+    public record Run(String name, Map<String, Object> config, List<Checkpoint> checkpoints, List<OutputGap> shownGaps,
+                      List<Alarm> alarms, double decay) {
+        /**
+         * A run that reports each checkpoint's own losses.
+         *
+         * @param name name
+         * @param config settings
+         * @param checkpoints checkpoints
+         * @param alarms alarms
+         * @param decay median decay
+         * @return the run
+         */
+        public static Run of(String name, Map<String, Object> config, List<Checkpoint> checkpoints, List<Alarm> alarms,
+                             double decay) {
+            return new Run(name, config, checkpoints, checkpoints.stream().map(Checkpoint::gap).toList(), alarms, decay);
+        }
+
+        /** @return the worst checkpoint after warm-up */
+        public Checkpoint worst() {
+            return RunVerdict.worst(checkpoints);
+        }
+
+        /** @return whether this run fails the gate */
+        public boolean gateFails() {
+            return RunVerdict.gateFails(worst().verdict(), alarms);
+        }
+    }
+
+    /**
+     * @param run the run under test
+     * @param lossKind {@link DiagnosisReport#LOSS_LABELS} or {@link DiagnosisReport#LOSS_OUTPUT_DEVIATION}
+     * @param lints configuration findings
+     * @param comparisons other runs to show next to it
+     * @return the report
+     */
+    public static DiagnosisReport report(Run run, String lossKind, List<Lint> lints, List<Run> comparisons) {
+        RunSummary main = summary(run);
+        return new DiagnosisReport(DiagnosisReport.SCHEMA_VERSION, main.verdict(), main.gate(), lossKind, main.config(),
+                main.checkpoints(), main.alarms(), main.recommendations(),
+                lints.stream().map(l -> new LintEntry(l.layer(), l.rule(), l.message())).toList(),
+                comparisons.stream().map(ReportAssembler::summary).toList());
+    }
+
+    /**
+     * @param run a run
+     * @return its summary
+     */
+    public static RunSummary summary(Run run) {
+        Checkpoint worst = run.worst();
+        Checkpoint latest = run.checkpoints().get(run.checkpoints().size() - 1);
+        List<CheckpointEntry> entries = new ArrayList<>();
+        for (int i = 0; i < run.checkpoints().size(); i++) {
+            entries.add(checkpoint(run.checkpoints().get(i), run.shownGaps().get(i)));
+        }
+        return new RunSummary(run.name(), worst.verdict().name(), RunVerdict.gateName(run.gateFails()), run.config(),
+                entries, run.alarms().stream().map(ReportAssembler::alarm).toList(),
+                Recommendations.from(worst, latest, run.decay()));
+    }
+
+    /**
+     * @param c a checkpoint
+     * @param shown the losses to report for it
+     * @return its JSON entry
+     */
+    public static CheckpointEntry checkpoint(Checkpoint c, OutputGap shown) {
+        List<LayerEntry> layers = new ArrayList<>();
+        for (LayerCheckpoint l : c.layers()) {
+            LayerDecomposition d = l.decomposition();
+            layers.add(new LayerEntry(l.name(), finite(d.lagError()), finite(d.batchNoise()),
+                    finite(l.rotationDegPerIter()), finite(l.predictedLag()), finite(d.emaError()),
+                    finite(d.warmupError())));
+        }
+        return new CheckpointEntry(c.iteration(), finite(shown.trainModeLoss()), finite(shown.evalModeLoss()),
+                finite(shown.preciseLoss()), finite(c.gap().evalToTrainRatio()), c.verdict().name(), layers);
+    }
+
+    /**
+     * @param a an alarm
+     * @return its JSON entry
+     */
+    public static AlarmEntry alarm(Alarm a) {
+        return new AlarmEntry(a.iteration(), a.layer(), a.metric(), finite(a.value()), finite(a.threshold()),
+                a.level().name());
+    }
+
+    /**
+     * @param v a number
+     * @return it, or {@code null} if NaN or infinite
+     */
+    public static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+}

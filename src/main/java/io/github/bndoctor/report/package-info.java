@@ -1,0 +1,8 @@
+/**
+ * Results a person or a CI job reads: the versioned JSON model of a diagnosis
+ * ({@link io.github.bndoctor.report.DiagnosisReport}, written and read by
+ * {@link io.github.bndoctor.report.ReportJson}; schema in {@code docs/json-schema.md}), the rule that
+ * turns a run's checkpoints into one verdict and a gate result ({@link io.github.bndoctor.report.RunVerdict}),
+ * and the self-contained HTML report with XChart plots ({@link io.github.bndoctor.report.HtmlReport}).
+ */
+package io.github.bndoctor.report;

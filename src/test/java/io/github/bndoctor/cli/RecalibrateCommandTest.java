@@ -1,0 +1,72 @@
+package io.github.bndoctor.cli;
+
+import io.github.bndoctor.dl4j.BnNetwork;
+import io.github.bndoctor.dl4j.MovingStatistics;
+import io.github.bndoctor.probe.PreciseStatistics;
+import io.github.bndoctor.stats.MeanVariance;
+import io.github.bndoctor.stats.PopulationEstimator;
+import io.github.bndoctor.testkit.NetworkKind;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** {@code recalibrate} leaves IN byte-identical and writes OUT with the precise statistics of an independent computation. */
+final class RecalibrateCommandTest {
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @EnumSource(NetworkKind.class)
+    void writesPreciseStatisticsAndNeverTouchesTheInput(NetworkKind kind) throws Exception {
+        Path in = CliFixtures.trainedModel(dir, "in.zip", kind);
+        Path x = CliFixtures.features(dir, "x.npy", 70, CliFixtures.FEATURES);
+        byte[] before = Files.readAllBytes(in);
+        Path out = dir.resolve("out.zip");
+
+        CliRunner.Result r = CliFixtures.run("recalibrate", "--model", in.toString(), "--data", x.toString(), "--out",
+                out.toString(), "--samples", "48", "--batch", "16");
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("before:", "after:", "wrote");
+        assertThat(Files.readAllBytes(in)).isEqualTo(before);
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+        }
+
+        // independent: the loaded IN model, the first 48 examples in batches of 16, pooled estimator
+        BnNetwork original = BnNetwork.requireBatchNorm(ModelFiles.load(in));
+        INDArray all = Nd4j.createFromNpyFile(x.toFile());
+        List<INDArray[]> batches = new ArrayList<>();
+        for (int s = 0; s < 48; s += 16) {
+            batches.add(new INDArray[] {all.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(s, s + 16),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all()).dup()});
+        }
+        Map<String, MeanVariance> expected = PreciseStatistics.estimate(original, batches.iterator(), 48,
+                PopulationEstimator.POOLED);
+        Map<String, MeanVariance> written = MovingStatistics.readAll(BnNetwork.requireBatchNorm(ModelFiles.load(out)));
+        Map<String, MeanVariance> old = MovingStatistics.readAll(original);
+        assertThat(written.keySet()).containsExactlyElementsOf(expected.keySet());
+        for (String layer : expected.keySet()) {
+            double[] em = expected.get(layer).mean();
+            double[] ev = expected.get(layer).variance();
+            double[] wm = written.get(layer).mean();
+            double[] wv = written.get(layer).variance();
+            for (int c = 0; c < em.length; c++) {
+                assertThat(wm[c]).as(layer + " mean " + c).isCloseTo(em[c], within(1e-5 * (1 + Math.abs(em[c]))));
+                assertThat(wv[c]).as(layer + " var " + c).isCloseTo(ev[c], within(1e-4 * (1 + ev[c])));
+            }
+            assertThat(written.get(layer)).isNotEqualTo(old.get(layer));
+        }
+    }
+}

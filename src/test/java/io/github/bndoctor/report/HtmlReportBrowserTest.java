@@ -1,0 +1,108 @@
+package io.github.bndoctor.report;
+
+import io.github.bndoctor.cli.CliRunner;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+/**
+ * Opens the HTML report of a short scenario run in Debian's headless chromium: every embedded
+ * chart must decode (naturalWidth &gt; 0, read back from the DOM) and the screenshot must not be
+ * blank. Skipped when chromium is absent, unless {@code -Dbndoctor.requireBrowser=true}, which
+ * makes a missing browser a failure (CI installs it).
+ */
+final class HtmlReportBrowserTest {
+    @TempDir
+    Path dir;
+
+    private static Path chromium() {
+        for (String c : List.of("/usr/bin/chromium", "/usr/bin/chromium-browser")) {
+            if (Files.isExecutable(Path.of(c))) {
+                return Path.of(c);
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void reportRendersWithItsCharts() throws Exception {
+        Path browser = chromium();
+        if (Boolean.getBoolean("bndoctor.requireBrowser")) {
+            assertThat(browser).as("chromium is required (-Dbndoctor.requireBrowser=true) but not installed").isNotNull();
+        }
+        assumeThat(browser).as("chromium not installed").isNotNull();
+
+        Path report = dir.resolve("report");
+        int code = CliRunner.run("diagnose", "--optimizer", "adam", "--iterations", "40", "--probe-every", "20",
+                "--report", report.toString()).exitCode();
+        assertThat(code).isIn(0, 3);
+        Path index = report.resolve(HtmlReport.FILE_NAME);
+        String html = Files.readString(index);
+        int images = count(html, "<img ");
+        assertThat(images).isGreaterThanOrEqualTo(3);
+        assertThat(count(html, "alt=\"")).isEqualTo(images);
+
+        // a copy with a probe script that writes each image's decoded width into the DOM
+        Path probe = dir.resolve("probe.html");
+        Files.writeString(probe, html.replace("</body>", "<script>window.addEventListener('load',()=>{"
+                + "document.body.setAttribute('data-widths',Array.from(document.images).map(i=>i.naturalWidth).join(','));"
+                + "});</script></body>"));
+        String dom = run(browser, "--virtual-time-budget=5000", "--dump-dom", probe.toUri().toString());
+        Matcher m = Pattern.compile("data-widths=\"([0-9,]*)\"").matcher(dom);
+        assertThat(m.find()).as("probe attribute in dumped DOM").isTrue();
+        List<Integer> widths = new ArrayList<>();
+        for (String w : m.group(1).split(",")) {
+            widths.add(Integer.parseInt(w));
+        }
+        assertThat(widths).hasSize(images).allMatch(w -> w >= 400);
+
+        Path shot = dir.resolve("shot.png");
+        run(browser, "--screenshot=" + shot, "--window-size=1200,2000", index.toUri().toString());
+        BufferedImage img = ImageIO.read(shot.toFile());
+        assertThat(img.getWidth()).isEqualTo(1200);
+        Set<Integer> colours = new HashSet<>();
+        for (int y = 0; y < img.getHeight(); y += 4) {
+            for (int x = 0; x < img.getWidth(); x += 4) {
+                colours.add(img.getRGB(x, y));
+            }
+        }
+        assertThat(colours.size()).as("distinct colours in the screenshot").isGreaterThan(20);
+    }
+
+    private String run(Path browser, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(browser.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--user-data-dir=" + Files.createTempDirectory(dir, "profile")));
+        cmd.addAll(List.of(args));
+        File log = dir.resolve("chromium.log").toFile();
+        Process p = new ProcessBuilder(cmd).redirectError(log).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("chromium finished").isTrue();
+        assertThat(p.exitValue()).as(Files.readString(log.toPath())).isZero();
+        return new String(out, StandardCharsets.UTF_8);
+    }
+
+    private static int count(String s, String needle) {
+        int n = 0;
+        for (int i = s.indexOf(needle); i >= 0; i = s.indexOf(needle, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+}
