@@ -66,16 +66,9 @@ public final class MonitoredScenario {
     public static Result run(ScenarioConfig config, int probeEvery, Consumer<Checkpoint> onCheckpoint) {
         ScenarioRun run = ScenarioRun.start(config);
         DataSet probe = run.data().probeSet(PROBE_SIZE).dataSet();
-        PoseDataGenerator preciseStream = new PoseDataGenerator(config.seed() ^ PRECISE_STREAM, config.keypoints(),
-                config.sigma());
-        List<INDArray[]> preciseBatches = new ArrayList<>();
-        for (int i = 0; i < PRECISE_SAMPLES / config.batchSize(); i++) {
-            preciseBatches.add(new INDArray[] {preciseStream.nextBatch(config.batchSize()).dataSet().getFeatures()});
-        }
-        Diagnoser diagnoser = new Diagnoser(PopulationEstimator.POOLED, PRECISE_SAMPLES, LossMeasure.MSE,
-                DiagnosisThresholds.DEFAULT, config.batchSize());
+        List<INDArray[]> preciseBatches = preciseBatches(config);
         BnMonitor.Builder b = BnMonitor.builder(probe.getFeatures(), probe.getLabels()).every(probeEvery)
-                .failFast(false).policy(AlarmPolicy.DEFAULT).diagnoser(diagnoser)
+                .failFast(false).policy(AlarmPolicy.DEFAULT).diagnoser(diagnoser(config))
                 .preciseData(preciseBatches::iterator).onCheckpoint(onCheckpoint);
         if (config.warmStartSamples() > 0) {
             b.warmStarted();
@@ -87,6 +80,30 @@ public final class MonitoredScenario {
         long elapsed = System.nanoTime() - t0;
         run.graph().setListeners();
         return new Result(config, monitor.checkpoints(), monitor.alarms(), elapsed, monitor.probeNanos(), run);
+    }
+
+    /**
+     * @param config a configuration
+     * @return the fixed training-distribution batches used for precise statistics
+     */
+    public static List<INDArray[]> preciseBatches(ScenarioConfig config) {
+        PoseDataGenerator stream = new PoseDataGenerator(config.seed() ^ PRECISE_STREAM, config.keypoints(),
+                config.sigma());
+        List<INDArray[]> out = new ArrayList<>();
+        for (int i = 0; i < Math.max(1, PRECISE_SAMPLES / config.batchSize()); i++) {
+            out.add(new INDArray[] {stream.nextBatch(config.batchSize()).dataSet().getFeatures()});
+        }
+        return out;
+    }
+
+    /**
+     * @param config a configuration
+     * @return the diagnoser the monitor uses: pooled precise statistics, MSE, training-mode probe
+     *     passes of the training batch size
+     */
+    public static Diagnoser diagnoser(ScenarioConfig config) {
+        return new Diagnoser(PopulationEstimator.POOLED, PRECISE_SAMPLES, LossMeasure.MSE, DiagnosisThresholds.DEFAULT,
+                config.batchSize());
     }
 
     /**
