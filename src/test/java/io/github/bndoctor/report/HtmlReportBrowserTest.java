@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 /**
  * Opens the HTML report of a short scenario run in Debian's headless chromium: every embedded
  * chart must decode (naturalWidth &gt; 0, read back from the DOM) and the screenshot must not be
- * blank. Skipped when chromium is absent, unless {@code -Dbndoctor.requireBrowser=true}, which
+ * blank. Skipped when chromium is absent, unless {@code CI=true} (as in {@code .ci/run}) or {@code -Dbndoctor.requireBrowser=true}, which
  * makes a missing browser a failure (CI installs it).
  */
 final class HtmlReportBrowserTest {
@@ -43,8 +43,9 @@ final class HtmlReportBrowserTest {
     @Test
     void reportRendersWithItsCharts() throws Exception {
         Path browser = chromium();
-        if (Boolean.getBoolean("bndoctor.requireBrowser")) {
-            assertThat(browser).as("chromium is required (-Dbndoctor.requireBrowser=true) but not installed").isNotNull();
+        if (Boolean.getBoolean("bndoctor.requireBrowser") || "true".equals(System.getenv("CI"))) {
+            assertThat(browser).as("chromium is required (CI=true or -Dbndoctor.requireBrowser=true) but not installed")
+                    .isNotNull();
         }
         assumeThat(browser).as("chromium not installed").isNotNull();
 
