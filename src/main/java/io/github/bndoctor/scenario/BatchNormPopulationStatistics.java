@@ -7,6 +7,7 @@ import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -63,8 +64,8 @@ final class BatchNormPopulationStatistics {
             Map<String, INDArray> acts = graph.feedForward(chunk, true);
             for (Map.Entry<String, String> e : inputOf.entrySet()) {
                 INDArray x = acts.get(e.getValue());
-                INDArray mean = x.mean(0, 2, 3).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
-                INDArray var = x.var(false, 0, 2, 3).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+                INDArray mean = x.mean(0, 2, 3).castTo(DataType.DOUBLE);
+                INDArray var = x.var(false, 0, 2, 3).castTo(DataType.DOUBLE);
                 meanSum.merge(e.getKey(), mean, INDArray::add);
                 varSum.merge(e.getKey(), var, INDArray::add);
             }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.bndoctor.scenario.PoseDataGenerator.PoseBatch;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** Determinism, geometry and distinguishability of the synthetic pose data. */
 final class PoseDataGeneratorTest {
@@ -52,8 +53,8 @@ final class PoseDataGeneratorTest {
                 // heatmap cell u covers image columns 4u..4u+3, centred at 4u + 1.5
                 int u = (int) Math.round((x - 1.5) / 4.0);
                 int v = (int) Math.round((y - 1.5) / 4.0);
-                INDArray map = labels.get(org.nd4j.linalg.indexing.NDArrayIndex.point(b),
-                        org.nd4j.linalg.indexing.NDArrayIndex.point(k)).reshape(64);
+                INDArray map = labels.get(NDArrayIndex.point(b),
+                        NDArrayIndex.point(k)).reshape(64);
                 int argmax = map.argMax(0).getInt(0);
                 assertThat(argmax % 8).as("column of sample %d keypoint %d", b, k).isEqualTo(u);
                 assertThat(argmax / 8).as("row of sample %d keypoint %d", b, k).isEqualTo(v);

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.assertj.core.data.Offset;
+import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -61,7 +63,7 @@ final class ScenarioRunTest {
 
         assertThat(warmRatio).isBetween(0.9, 1.1);
         // same weights (same seed) so the training-mode loss does not depend on the moving statistics
-        assertThat(ProbeLoss.trainingMode(warmGraph, probe, 8)).isCloseTo(coldTrain, org.assertj.core.data.Percentage.withPercentage(1e-3));
+        assertThat(ProbeLoss.trainingMode(warmGraph, probe, 8)).isCloseTo(coldTrain, Percentage.withPercentage(1e-3));
         // cold moving variance 1 against small initial activations: inference output is far off
         assertThat(Math.abs(coldEval / coldTrain - 1.0)).isGreaterThan(Math.abs(warmRatio - 1.0));
     }
@@ -71,6 +73,6 @@ final class ScenarioRunTest {
         DataSet probe = PoseDataGenerator.forConfig(ScenarioConfig.builder().build()).probeSet(8).dataSet();
         INDArray y = probe.getLabels();
         double expected = y.mul(y).meanNumber().doubleValue();
-        assertThat(ProbeLoss.allZerosLevel(probe)).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(ProbeLoss.allZerosLevel(probe)).isCloseTo(expected, Offset.offset(1e-6));
     }
 }
