@@ -47,6 +47,13 @@ class SeedScenarioRegressionTest {
     static final double HEALTHY_RATIO = 1.5;
     static final long WARMUP = 100;
     static final int PROBE_EVERY = 100;
+    /**
+     * 600 iterations: every calibrated Adam 1e-3 seed passes ratio 5 by iteration 500 (7.5x or more
+     * at 600), and every fix reaches its worst checkpoint by 400 (fixtures/scenario-calibration.md).
+     */
+    static final int ITERATIONS = 600;
+    /** Eval/train ratio that counts as degraded inference when scoring the early warning. */
+    static final double DEGRADED_RATIO = 2.0;
     static final File BASELINE = new File("fixtures/regression-baseline.json");
     /**
      * Baseline band on each checkpoint's eval/train ratio, as a factor either way: a rerun on the
@@ -66,7 +73,8 @@ class SeedScenarioRegressionTest {
                 case "lowDecay" -> ScenarioConfig::lowDecay;
                 default -> throw new IllegalArgumentException(preset);
             };
-            return MonitoredScenario.run(p.get().withSeed(seed), PROBE_EVERY, c -> { });
+            return MonitoredScenario.run(p.get().toBuilder().seed(seed).iterations(ITERATIONS).build(), PROBE_EVERY,
+                    c -> { });
         });
     }
 
@@ -130,6 +138,39 @@ class SeedScenarioRegressionTest {
             double at0997 = run("seedDivergence", seed).worstRatioAfter(WARMUP);
             double at09 = run("lowDecay", seed).worstRatioAfter(WARMUP);
             assertThat(at09).as("seed %d: decay 0.9 worst %s vs 0.997 worst %s", seed, at09, at0997).isLessThan(at0997);
+        }
+    }
+
+    /**
+     * The early warning (median predicted lag above 5 degrees, or median lag error above 0.5) is
+     * scored against the outcome "eval/train ratio at least 2" over every checkpoint of every run;
+     * precision and recall are printed, and the warning must fire on every diverging seed no later
+     * than its first degraded checkpoint.
+     */
+    @Test
+    void earlyWarningPrecedesDegradedInference() {
+        List<Checkpoint> all = new ArrayList<>();
+        for (String preset : List.of("seedDivergence", "adamLowLr", "nesterov", "lowDecay")) {
+            for (long seed : SEEDS) {
+                all.addAll(afterWarmup(run(preset, seed)));
+            }
+        }
+        java.util.function.Predicate<Checkpoint> predicted = c -> c.medianPredictedLag() > 5;
+        java.util.function.Predicate<Checkpoint> lag = c -> io.github.bndoctor.stats.Median.of(c.layers().stream()
+                .mapToDouble(l -> l.decomposition().lagError()).toArray()) > 0.5;
+        System.out.printf("early warning vs eval/train >= %.1f over %d checkpoints:%n  predicted lag > 5 deg: %s%n"
+                        + "  EMA lag error > 0.5:   %s%n  either:                %s%n", DEGRADED_RATIO, all.size(),
+                io.github.bndoctor.monitor.AlarmQuality.of(all, predicted, DEGRADED_RATIO),
+                io.github.bndoctor.monitor.AlarmQuality.of(all, lag, DEGRADED_RATIO),
+                io.github.bndoctor.monitor.AlarmQuality.of(all, predicted.or(lag), DEGRADED_RATIO));
+        for (long seed : SEEDS) {
+            List<Checkpoint> cs = afterWarmup(run("seedDivergence", seed));
+            long degraded = cs.stream().filter(c -> c.gap().evalToTrainRatio() >= DEGRADED_RATIO)
+                    .mapToLong(Checkpoint::iteration).min().orElseThrow();
+            long warned = cs.stream().filter(predicted.or(lag)).mapToLong(Checkpoint::iteration).min()
+                    .orElse(Long.MAX_VALUE);
+            assertThat(warned).as("seed %d: first early warning vs first degraded checkpoint %d", seed, degraded)
+                    .isLessThanOrEqualTo(degraded);
         }
     }
 
