@@ -44,6 +44,42 @@ public record AlarmQuality(int truePositives, int falsePositives, int falseNegat
         return new AlarmQuality(tp, fp, fn, tn);
     }
 
+    /**
+     * Scores an early warning: a flagged checkpoint counts as a true positive when its own run
+     * degrades at it or within the next {@code horizon} iterations (for BN, the EMA window
+     * {@code 1/(1-d)}: a lag predicted now shows in the outputs within one window).
+     *
+     * @param runs checkpoints of each run, in iteration order
+     * @param rule the alarm rule
+     * @param outcomeRatio eval/train ratio that counts as degraded inference
+     * @param horizon iterations ahead that count
+     * @return the confusion counts
+     */
+    public static AlarmQuality ofRuns(List<List<Checkpoint>> runs, Predicate<Checkpoint> rule, double outcomeRatio,
+                                      long horizon) {
+        int tp = 0;
+        int fp = 0;
+        int fn = 0;
+        int tn = 0;
+        for (List<Checkpoint> run : runs) {
+            for (Checkpoint c : run) {
+                boolean bad = run.stream().anyMatch(o -> o.iteration() >= c.iteration()
+                        && o.iteration() <= c.iteration() + horizon && o.gap().evalToTrainRatio() >= outcomeRatio);
+                boolean flagged = rule.test(c);
+                if (flagged && bad) {
+                    tp++;
+                } else if (flagged) {
+                    fp++;
+                } else if (bad) {
+                    fn++;
+                } else {
+                    tn++;
+                }
+            }
+        }
+        return new AlarmQuality(tp, fp, fn, tn);
+    }
+
     /** @return {@code tp / (tp + fp)}, NaN when nothing was flagged */
     public double precision() {
         return truePositives + falsePositives == 0 ? Double.NaN : (double) truePositives / (truePositives + falsePositives);

@@ -26,4 +26,13 @@ class AlarmQualityTest {
         assertThat(q.recall()).isEqualTo(0.5);
         assertThat(AlarmQuality.of(cs, c -> false, 2.0).precision()).isNaN();
     }
+
+    @Test
+    void earlyWarningsCountWhenTheirRunDegradesWithinTheHorizon() {
+        List<Checkpoint> run = List.of(at(100, 1.0), at(200, 1.2), at(300, 3.0));
+        AlarmQuality q = AlarmQuality.ofRuns(List.of(run), c -> c.iteration() >= 100, 2.0, 100);
+        // 100 is more than 100 iterations before the collapse at 300: false; 200 and 300 true
+        assertThat(q).isEqualTo(new AlarmQuality(2, 1, 0, 0));
+        assertThat(AlarmQuality.ofRuns(List.of(run), c -> c.iteration() >= 100, 2.0, 200).precision()).isEqualTo(1.0);
+    }
 }
