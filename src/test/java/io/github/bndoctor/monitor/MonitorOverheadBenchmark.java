@@ -27,6 +27,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MonitorOverheadBenchmark {
     static final int ITERATIONS = 2 * BnMonitor.DEFAULT_EVERY;
 
+    private static double perCheckpointIters(double checkpointNanos, double iterationNanos) {
+        return checkpointNanos / iterationNanos;
+    }
+
     @Test
     void printsOverheadRatios() {
         ScenarioConfig config = ScenarioConfig.seedDivergence().toBuilder().iterations(ITERATIONS).build();
@@ -69,6 +73,8 @@ class MonitorOverheadBenchmark {
                 plainPerIter / 1e6, monitoredPerIter / 1e6);
         System.out.printf("  listener overhead at every=%d: %.2f%% of training time (%d checkpoints)%n",
                 BnMonitor.DEFAULT_EVERY, 100 * overhead, monitored.checkpoints().size());
+        System.out.printf("  one checkpoint:                %.1f training iterations%n", perCheckpointIters(
+                monitored.probeNanos() / (double) monitored.checkpoints().size(), monitoredPerIter));
         System.out.printf("  one checkpoint's probes:       %.1f x one inference forward pass of the %d-example probe%n",
                 perCheckpoint / forward, MonitoredScenario.PROBE_SIZE);
         System.out.printf("  recalibration (256 samples):   %.1f x one training iteration%n",
