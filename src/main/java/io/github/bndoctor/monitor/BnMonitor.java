@@ -36,8 +36,8 @@ import java.util.function.Supplier;
 public final class BnMonitor extends BaseTrainingListener {
     /**
      * Default sampling interval. On the seed scenario one checkpoint (precise statistics, a copy,
-     * the probe passes) costs about as much as 16 training iterations: the {@code bench} leg
-     * measured 6.3% of training time at an interval of 250, so 1000 keeps it under 2%. Training
+     * the probe passes) costs about as much as 13-16 training iterations: the {@code bench} leg
+     * measured 6.3% of training time at an interval of 250 and 1.3% at 1000. Training
      * that needs a closer watch can sample more often ({@link Builder#every(int)}).
      */
     public static final int DEFAULT_EVERY = 1000;
