@@ -108,8 +108,10 @@ public final class Charts {
      * @return PNG bytes: eval/train loss ratio over iterations, one series per run
      */
     public static byte[] ratioComparison(List<RunSummary> runs) {
-        XYChart chart = chart("inference / training-mode loss ratio (log scale)", "eval / train");
-        chart.getStyler().setYAxisLogarithmic(true);
+        // linear: the ratios of interest (1, the 1.5 gate, 5 and beyond) must be readable off the axis,
+        // and XChart labels a log axis only at powers of ten
+        XYChart chart = chart("inference / training-mode loss ratio", "eval / train");
+        chart.getStyler().setYAxisMin(0.0);
         for (RunSummary r : runs) {
             List<double[]> pts = new ArrayList<>();
             for (CheckpointEntry c : r.checkpoints()) {
