@@ -24,24 +24,7 @@ public record AlarmQuality(int truePositives, int falsePositives, int falseNegat
      * @return the confusion counts
      */
     public static AlarmQuality of(List<Checkpoint> checkpoints, Predicate<Checkpoint> rule, double outcomeRatio) {
-        int tp = 0;
-        int fp = 0;
-        int fn = 0;
-        int tn = 0;
-        for (Checkpoint c : checkpoints) {
-            boolean bad = c.gap().evalToTrainRatio() >= outcomeRatio;
-            boolean flagged = rule.test(c);
-            if (flagged && bad) {
-                tp++;
-            } else if (flagged) {
-                fp++;
-            } else if (bad) {
-                fn++;
-            } else {
-                tn++;
-            }
-        }
-        return new AlarmQuality(tp, fp, fn, tn);
+        return ofRuns(List.of(checkpoints), rule, outcomeRatio, 0);
     }
 
     /**
