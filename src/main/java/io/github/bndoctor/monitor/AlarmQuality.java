@@ -24,7 +24,8 @@ public record AlarmQuality(int truePositives, int falsePositives, int falseNegat
      * @return the confusion counts
      */
     public static AlarmQuality of(List<Checkpoint> checkpoints, Predicate<Checkpoint> rule, double outcomeRatio) {
-        return ofRuns(List.of(checkpoints), rule, outcomeRatio, 0);
+        // each checkpoint judged on itself alone
+        return ofRuns(checkpoints.stream().map(List::of).toList(), rule, outcomeRatio, 0);
     }
 
     /**
