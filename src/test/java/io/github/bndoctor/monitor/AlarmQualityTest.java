@@ -25,6 +25,9 @@ class AlarmQualityTest {
         assertThat(q.precision()).isEqualTo(0.5);
         assertThat(q.recall()).isEqualTo(0.5);
         assertThat(AlarmQuality.of(cs, c -> false, 2.0).precision()).isNaN();
+        // checkpoints of different runs at the same iteration are judged separately
+        assertThat(AlarmQuality.of(List.of(at(1, 3.0), at(1, 1.0)), c -> true, 2.0))
+                .isEqualTo(new AlarmQuality(1, 1, 0, 0));
     }
 
     @Test
