@@ -84,19 +84,4 @@ public final class BatchStatisticsCapture {
         }
         return new BatchStatistics(ref, layout, ChannelMoments.ofBatch(mean, var, count));
     }
-
-    /**
-     * @param stats statistics of several batches for one layer
-     * @return their merged moments
-     */
-    public static ChannelMoments merge(Iterable<BatchStatistics> stats) {
-        ChannelMoments all = null;
-        for (BatchStatistics s : stats) {
-            all = all == null ? s.moments() : all.combine(s.moments());
-        }
-        if (all == null) {
-            throw new IllegalArgumentException("no batch statistics to merge");
-        }
-        return all;
-    }
 }

@@ -36,11 +36,6 @@ public final class DropoutSuspension implements AutoCloseable {
         return new DropoutSuspension(saved);
     }
 
-    /** @return whether any layer had dropout */
-    public boolean suspendedAny() {
-        return !saved.isEmpty();
-    }
-
     @Override
     public void close() {
         saved.forEach(org.deeplearning4j.nn.conf.layers.Layer::setIDropout);

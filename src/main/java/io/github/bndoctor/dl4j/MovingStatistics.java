@@ -6,7 +6,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -102,13 +101,5 @@ public final class MovingStatistics {
                     + " variance=" + Arrays.toString(stats.variance()));
         }
         return stats;
-    }
-
-    /**
-     * @param net the network
-     * @return names of its BN layers
-     */
-    static List<String> names(BnNetwork net) {
-        return net.bnLayers().stream().map(BnLayerRef::name).toList();
     }
 }

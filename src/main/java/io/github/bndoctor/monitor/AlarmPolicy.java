@@ -61,9 +61,7 @@ public record AlarmPolicy(Threshold evalPreciseRatio, Threshold emaLag, Threshol
         if (level != null) {
             out.add(new Alarm(c.iteration(), worstName, EVAL_PRECISE_RATIO, ratio, evalPreciseRatio.valueOf(level), level));
         }
-        double lag = io.github.bndoctor.stats.Median.of(c.layers().stream()
-                .mapToDouble(l -> l.decomposition().lagError()).toArray());
-        add(out, c, emaLag, EMA_LAG, lag, c.layers().stream()
+        add(out, c, emaLag, EMA_LAG, c.medianLagError(), c.layers().stream()
                 .max(Comparator.comparingDouble(l -> l.decomposition().lagError())).map(LayerCheckpoint::name).orElse("*"));
         double predicted = c.medianPredictedLag();
         if (!Double.isNaN(predicted)) {

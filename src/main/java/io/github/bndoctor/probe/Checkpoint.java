@@ -28,8 +28,8 @@ public record Checkpoint(long iteration, OutputGap gap, List<LayerCheckpoint> la
         return Median.of(layers.stream().mapToDouble(LayerCheckpoint::predictedLag).filter(d -> !Double.isNaN(d)).toArray());
     }
 
-    /** @return median over layers of the EMA error */
-    public double medianEmaError() {
-        return Median.of(layers.stream().mapToDouble(l -> l.decomposition().emaError()).toArray());
+    /** @return median over layers of the lag part of the EMA error */
+    public double medianLagError() {
+        return Median.of(layers.stream().mapToDouble(l -> l.decomposition().lagError()).toArray());
     }
 }

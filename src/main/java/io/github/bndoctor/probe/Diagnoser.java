@@ -132,9 +132,4 @@ public final class Diagnoser {
         }
         return warm >= lag ? Verdict.EMA_WARMUP : Verdict.EMA_LAG;
     }
-
-    /** @return the loss measure */
-    public LossMeasure loss() {
-        return loss;
-    }
 }

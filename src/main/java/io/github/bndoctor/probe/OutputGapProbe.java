@@ -83,15 +83,4 @@ public final class OutputGapProbe {
         }
         return out;
     }
-
-    /**
-     * @param net the network
-     * @param features probe inputs
-     * @param labels probe labels
-     * @param loss the loss
-     * @return the inference-mode loss alone
-     */
-    public static double evalLoss(BnNetwork net, INDArray[] features, INDArray[] labels, LossMeasure loss) {
-        return loss.loss(net.output(features, false), labels);
-    }
 }

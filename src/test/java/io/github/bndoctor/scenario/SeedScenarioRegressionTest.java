@@ -186,8 +186,7 @@ class SeedScenarioRegressionTest {
         // an early warning is right if its run degrades within one EMA window (333 iterations at 0.997)
         long horizon = Math.round(1 / (1 - ScenarioConfig.seedDivergence().bnDecay()));
         java.util.function.Predicate<Checkpoint> predicted = c -> c.medianPredictedLag() > 5;
-        java.util.function.Predicate<Checkpoint> lag = c -> io.github.bndoctor.stats.Median.of(c.layers().stream()
-                .mapToDouble(l -> l.decomposition().lagError()).toArray()) > 0.5;
+        java.util.function.Predicate<Checkpoint> lag = c -> c.medianLagError() > 0.5;
         System.out.printf("early warning vs eval/train >= %.1f over %d checkpoints:%n  predicted lag > 5 deg: %s%n"
                         + "  EMA lag error > 0.5:   %s%n  either:                %s%n", DEGRADED_RATIO, all.size(),
                 io.github.bndoctor.monitor.AlarmQuality.of(all, predicted, DEGRADED_RATIO),
@@ -203,8 +202,7 @@ class SeedScenarioRegressionTest {
                 for (Checkpoint c : afterWarmup(run(preset, seed))) {
                     System.out.printf("  %s#%d it=%d ratio=%.3g predictedLag=%.3g lagError=%.3g verdict=%s%n", preset,
                             seed, c.iteration(), c.gap().evalToTrainRatio(), c.medianPredictedLag(),
-                            io.github.bndoctor.stats.Median.of(c.layers().stream()
-                                    .mapToDouble(l -> l.decomposition().lagError()).toArray()), c.verdict());
+                            c.medianLagError(), c.verdict());
                 }
             }
         }
