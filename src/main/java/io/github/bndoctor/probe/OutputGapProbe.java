@@ -57,7 +57,17 @@ public final class OutputGapProbe {
         return new OutputGap(train, eval, preciseLoss);
     }
 
-    private static INDArray[] trainModeOutputs(BnNetwork net, INDArray[] features, int chunk) {
+    /**
+     * Training-mode outputs (batch statistics) computed in chunks, so each chunk's statistics are as
+     * noisy as a training batch's. Does not suspend dropout; callers that need that wrap it in a
+     * {@link DropoutSuspension}.
+     *
+     * @param net the network
+     * @param features inputs
+     * @param chunk examples per forward pass; must divide the number of examples (0: all at once)
+     * @return the outputs, concatenated in input order
+     */
+    public static INDArray[] trainModeOutputs(BnNetwork net, INDArray[] features, int chunk) {
         long n = features[0].size(0);
         if (chunk <= 0 || chunk >= n) {
             return net.output(features, true);

@@ -1,11 +1,12 @@
 package io.github.bndoctor.scenario;
 
+import io.github.bndoctor.dl4j.BnNetwork;
+import io.github.bndoctor.probe.LossMeasure;
+import io.github.bndoctor.probe.OutputGapProbe;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.indexing.INDArrayIndex;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Per-element mean squared error of the sigmoid heatmaps against the labels, measured on a probe
@@ -35,13 +36,9 @@ public final class ProbeLoss {
             throw new IllegalArgumentException("probe size " + n + " must be a positive multiple of batchSize "
                     + batchSize + " (>= 2)");
         }
-        double sum = 0;
-        for (long s = 0; s < n; s += batchSize) {
-            INDArray x = probe.getFeatures().get(rows(s, s + batchSize, 4));
-            INDArray y = probe.getLabels().get(rows(s, s + batchSize, 4));
-            sum += squaredError(graph.outputSingle(true, x), y);
-        }
-        return sum / probe.getLabels().length();
+        BnNetwork net = BnNetwork.of(graph);
+        return LossMeasure.MSE.loss(OutputGapProbe.trainModeOutputs(net, new INDArray[] {probe.getFeatures()}, batchSize),
+                new INDArray[] {probe.getLabels()});
     }
 
     /**
@@ -50,8 +47,8 @@ public final class ProbeLoss {
      * @return mean squared error with batch-norm in inference mode (moving statistics)
      */
     public static double inferenceMode(ComputationGraph graph, DataSet probe) {
-        INDArray out = graph.outputSingle(false, probe.getFeatures());
-        return squaredError(out, probe.getLabels()) / probe.getLabels().length();
+        return LossMeasure.MSE.loss(new INDArray[] {graph.outputSingle(false, probe.getFeatures())},
+                new INDArray[] {probe.getLabels()});
     }
 
     /**
@@ -62,19 +59,5 @@ public final class ProbeLoss {
     public static double allZerosLevel(DataSet probe) {
         INDArray y = probe.getLabels().castTo(DataType.DOUBLE);
         return y.mul(y).sumNumber().doubleValue() / y.length();
-    }
-
-    private static double squaredError(INDArray out, INDArray labels) {
-        INDArray d = out.castTo(DataType.DOUBLE).sub(labels.castTo(DataType.DOUBLE));
-        return d.mul(d).sumNumber().doubleValue();
-    }
-
-    private static INDArrayIndex[] rows(long from, long to, int rank) {
-        INDArrayIndex[] idx = new INDArrayIndex[rank];
-        idx[0] = NDArrayIndex.interval(from, to);
-        for (int i = 1; i < rank; i++) {
-            idx[i] = NDArrayIndex.all();
-        }
-        return idx;
     }
 }
