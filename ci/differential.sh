@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Differential leg (issue 6): live comparison of DL4J against PyTorch run inside a local container.
+# Differential leg: live comparison of DL4J against PyTorch run inside a local container.
 #  1. installs Debian's docker.io and debootstrap if missing,
 #  2. starts dockerd without touching the network (--bridge=none --iptables=false) unless one answers,
 #  3. builds or reuses the local reference image (ci/build-reference-image.sh, no registry),

@@ -92,7 +92,7 @@ public final class ScenarioConfig {
     }
 
     /**
-     * The divergence the issue is about: Adam lr 1e-3, batch-norm decay 0.997, batch 8, L2 1e-3 on
+     * The reported divergence: Adam lr 1e-3, batch-norm decay 0.997, batch 8, L2 1e-3 on
      * the mean-normalised loss (the prototype's "strong L2", which gave its fastest and largest
      * collapse), truncated-normal init std 0.3, warm start from 200 samples, 800 iterations with
      * checkpoints every 100. Measured on seeds 1-3: inference/training probe-loss ratio >= 5 from

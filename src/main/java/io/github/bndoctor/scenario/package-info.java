@@ -1,5 +1,5 @@
 /**
- * The reusable seed scenario for the batch-norm train/inference divergence (issue 4): seeded
+ * The reusable seed scenario for the batch-norm train/inference divergence: seeded
  * synthetic pose heatmap data ({@link io.github.bndoctor.scenario.PoseDataGenerator}), a
  * MobileNetV2-like graph ({@link io.github.bndoctor.scenario.MobileNetV2Like}), an immutable
  * configuration with calibrated presets ({@link io.github.bndoctor.scenario.ScenarioConfig}), a

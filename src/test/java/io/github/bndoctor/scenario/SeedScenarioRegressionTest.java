@@ -24,7 +24,7 @@ import java.util.function.Supplier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The seed scenario reproduces the reported divergence and its fixes hold (issue 4's regression
+ * The seed scenario reproduces the reported divergence and its fixes hold (the regression
  * gate). Runs are shared between tests: each (preset, seed) trains once. Thresholds, each from the
  * calibration in {@code fixtures/scenario-calibration.md}:
  * <ul>
