@@ -10,7 +10,9 @@ import org.assertj.core.api.AbstractAssert;
 
 /**
  * AssertJ assertions on one BN layer. Failure messages name the layer, the channel, the expected
- * value, the actual value and the tolerance.
+ * value, the actual value and the tolerance. A NaN or infinite statistic always fails, with a
+ * message saying so; a NaN or infinite expected value or tolerance (or a negative tolerance) is a
+ * mistake in the test and fails too.
  */
 public final class BnLayerAssert extends AbstractAssert<BnLayerAssert, BnLayerRef> {
     private final BnNetwork net;
@@ -75,7 +77,15 @@ public final class BnLayerAssert extends AbstractAssert<BnLayerAssert, BnLayerRe
                     actual.name(), values.length, expected.length, halfWidth.length, what);
         }
         for (int c = 0; c < values.length; c++) {
-            if (!(Math.abs(values[c] - expected[c]) <= halfWidth[c])) {
+            if (!Double.isFinite(expected[c]) || !Double.isFinite(halfWidth[c]) || halfWidth[c] < 0) {
+                failWithMessage("layer '%s' channel %d: the %s check needs a finite expected value and a finite "
+                        + "non-negative tolerance, got %s ± %s", actual.name(), c, what, expected[c], halfWidth[c]);
+            }
+            if (!Double.isFinite(values[c])) {
+                failWithMessage("layer '%s' channel %d: %s is %s, not a finite number (expected %s ± %s)", actual.name(),
+                        c, what, values[c], expected[c], halfWidth[c]);
+            }
+            if (Math.abs(values[c] - expected[c]) > halfWidth[c]) {
                 failWithMessage("layer '%s' channel %d: %s expected %s ± %s but was %s (off by %s)", actual.name(), c,
                         what, expected[c], halfWidth[c], values[c], values[c] - expected[c]);
             }

@@ -1,0 +1,121 @@
+package io.github.bndoctor.report;
+
+import io.github.bndoctor.BnDoctorException;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Atomic replacement on the real file system: a failure injected half-way through the write
+ * leaves the old target byte-identical and no temporary file behind; the content goes to a
+ * temporary file in the target's directory, never to the target itself, until it is complete.
+ */
+@Tag("unit")
+class AtomicFilesTest {
+    @TempDir
+    Path dir;
+
+    private static final byte[] OLD = "old content, several bytes long\n".getBytes(StandardCharsets.UTF_8);
+
+    private List<Path> listing() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(Path::getFileName).sorted().toList();
+        }
+    }
+
+    @Test
+    void aFailureMidWriteLeavesTheOldTargetAndNoTemporaryFile() throws IOException {
+        Path target = dir.resolve("out.json");
+        Files.write(target, OLD);
+        assertThatThrownBy(() -> AtomicFiles.write(target, out -> {
+            out.write("new partial".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            // half-way: the target must still hold the old bytes
+            assertThat(Files.readAllBytes(target)).isEqualTo(OLD);
+            throw new IOException("disk full (injected)");
+        })).isInstanceOf(BnDoctorException.class).hasMessageContaining("cannot write " + target)
+                .hasMessageContaining("disk full (injected)").hasMessageContaining("IOException");
+        assertThat(Files.readAllBytes(target)).isEqualTo(OLD);
+        assertThat(listing()).containsExactly(Path.of("out.json"));
+    }
+
+    @Test
+    void anUncheckedFailureAlsoCleansUp() throws IOException {
+        Path target = dir.resolve("model.zip");
+        Files.write(target, OLD);
+        assertThatThrownBy(() -> AtomicFiles.writePath(target, tmp -> {
+            Files.writeString(tmp, "half");
+            throw new UncheckedIOException(new IOException("injected"));
+        })).isInstanceOf(UncheckedIOException.class);
+        assertThat(Files.readAllBytes(target)).isEqualTo(OLD);
+        assertThat(listing()).containsExactly(Path.of("model.zip"));
+    }
+
+    @Test
+    void theContentGoesToATemporaryFileBesideTheTarget() throws IOException {
+        Path target = dir.resolve("report.html");
+        Files.write(target, OLD);
+        AtomicReference<Path> seen = new AtomicReference<>();
+        AtomicFiles.writePath(target, tmp -> {
+            seen.set(tmp);
+            assertThat(tmp.getParent()).isEqualTo(dir.toAbsolutePath().normalize());
+            assertThat(tmp).isNotEqualTo(target.toAbsolutePath());
+            assertThat(tmp.getFileName().toString()).startsWith(".report.html.").endsWith(".tmp");
+            Files.writeString(tmp, "new");
+        });
+        assertThat(Files.readString(target)).isEqualTo("new");
+        assertThat(seen.get()).doesNotExist();
+        assertThat(listing()).containsExactly(Path.of("report.html"));
+    }
+
+    @Test
+    void aNewFileIsCreatedWorldReadableAndAnOldOneKeepsItsPermissions() throws IOException {
+        Path fresh = dir.resolve("fresh.json");
+        AtomicFiles.write(fresh, out -> out.write(OLD));
+        assertThat(Files.readAllBytes(fresh)).isEqualTo(OLD);
+        // createTempFile makes rw------- files: the move must not hand that to the user
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh))).isEqualTo("rw-r--r--");
+
+        Path kept = dir.resolve("kept.json");
+        Files.write(kept, OLD);
+        Files.setPosixFilePermissions(kept, PosixFilePermissions.fromString("rw-rw----"));
+        AtomicFiles.write(kept, out -> out.write(1));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(kept))).isEqualTo("rw-rw----");
+        assertThat(Files.readAllBytes(kept)).containsExactly(1);
+    }
+
+    @Test
+    void unwritableTargetsAreNamedBeforeAnythingIsWritten() throws IOException {
+        Path sub = Files.createDirectory(dir.resolve("sub"));
+        assertThatThrownBy(() -> AtomicFiles.requireWritableDirectory(sub))
+                .isInstanceOf(BnDoctorException.class).hasMessageContaining("it is a directory");
+        Path missing = dir.resolve("no/such/dir/x.json");
+        assertThatThrownBy(() -> AtomicFiles.write(missing, out -> out.write(1)))
+                .isInstanceOf(BnDoctorException.class).hasMessageContaining("does not exist");
+        assertThat(AtomicFiles.requireWritableDirectory(sub.resolve("x.json"))).isEqualTo(sub.toAbsolutePath());
+
+        Path locked = Files.createDirectory(dir.resolve("locked"));
+        Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            if (!Files.isWritable(locked)) { // root can write anywhere: the check is then moot
+                assertThatThrownBy(() -> AtomicFiles.requireWritableDirectory(locked.resolve("x")))
+                        .isInstanceOf(BnDoctorException.class).hasMessageContaining("is not writable");
+            }
+        } finally {
+            Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+}
