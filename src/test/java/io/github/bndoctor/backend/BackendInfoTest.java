@@ -23,8 +23,30 @@ final class BackendInfoTest {
     }
 
     @Test
-    void buildPassesTheExpectationOrDefaultsToCpu() {
-        assertThat(BackendInfo.expectedFromSystemProperty()).isIn("cpu", "cuda");
+    void theDefaultLegExpectsAndRunsTheCpuBackend() {
+        // untagged: this class runs in the CPU legs only (-Pcuda selects the gpu and regression tags), where
+        // the build passes bndoctor.expectedBackend=cpu (or nothing, under PIT, which means cpu)
+        assertThat(BackendInfo.expectedFromSystemProperty()).isEqualTo("cpu");
+        assertThat(BackendInfo.detect().kind()).isEqualTo(BackendInfo.Kind.CPU);
+    }
+
+    @Test
+    void anUnsetOrBlankExpectationMeansCpuAndValuesAreTrimmed() {
+        String passed = System.getProperty(BackendInfo.EXPECTED_BACKEND_PROPERTY);
+        try {
+            System.clearProperty(BackendInfo.EXPECTED_BACKEND_PROPERTY);
+            assertThat(BackendInfo.expectedFromSystemProperty()).isEqualTo("cpu");
+            System.setProperty(BackendInfo.EXPECTED_BACKEND_PROPERTY, "  ");
+            assertThat(BackendInfo.expectedFromSystemProperty()).isEqualTo("cpu");
+            System.setProperty(BackendInfo.EXPECTED_BACKEND_PROPERTY, " cuda ");
+            assertThat(BackendInfo.expectedFromSystemProperty()).isEqualTo("cuda");
+        } finally {
+            if (passed == null) {
+                System.clearProperty(BackendInfo.EXPECTED_BACKEND_PROPERTY);
+            } else {
+                System.setProperty(BackendInfo.EXPECTED_BACKEND_PROPERTY, passed);
+            }
+        }
     }
 
     @Test

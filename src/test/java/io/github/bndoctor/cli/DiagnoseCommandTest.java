@@ -33,18 +33,18 @@ final class DiagnoseCommandTest {
         Path json = dir.resolve("d.json");
         CliRunner.Result r = CliFixtures.run("diagnose", "--model", model.toString(), "--data", x.toString(), "--labels",
                 y.toString(), "--json", json.toString());
-        assertThat(r.exitCode()).as(r.err() + r.out()).isIn(Main.OK, Main.GATE_FAILED);
-
         JsonNode root = ReportJson.mapper().readTree(json.toFile());
         assertThat(root.get("schemaVersion").asInt()).isEqualTo(1);
         TOP.forEach(f -> assertThat(root.has(f)).as(f).isTrue());
         assertThat(root.get("lossKind").asText()).isEqualTo(DiagnosisReport.LOSS_LABELS);
-        assertThat(root.get("verdict").asText()).isIn("HEALTHY", "EMA_WARMUP", "EMA_LAG", "BATCH_NOISE", "DIVERGED");
+        assertThat(root.get("checkpoints")).hasSize(1);
         JsonNode cp = root.get("checkpoints").get(0);
+        assertThat(root.get("verdict").asText()).isEqualTo(cp.get("verdict").asText()).isEqualTo(verdictByTheRules(cp));
+        assertThat(root.get("alarms")).hasSize(expectedAlarms(cp));
+        assertGateAndExitCode(root, r);
         CHECKPOINT.forEach(f -> assertThat(cp.has(f)).as(f).isTrue());
         assertThat(cp.get("layers")).hasSize(2);
         LAYER.forEach(f -> assertThat(cp.get("layers").get(0).has(f)).as(f).isTrue());
-        assertThat(r.exitCode()).isEqualTo(root.get("gate").asText().equals("FAIL") ? Main.GATE_FAILED : Main.OK);
 
         DiagnosisReport read = ReportJson.read(json);
         assertThat(ReportJson.toJson(read)).isEqualTo(ReportJson.toJson(ReportJson.mapper().readValue(
@@ -59,8 +59,8 @@ final class DiagnoseCommandTest {
         Path json = dir.resolve("d.json");
         CliRunner.Result r = CliFixtures.run("diagnose", "--model", model.toString(), "--data", x.toString(), "--json",
                 json.toString());
-        assertThat(r.exitCode()).as(r.err()).isIn(Main.OK, Main.GATE_FAILED);
         DiagnosisReport read = ReportJson.read(json);
+        assertGateAndExitCode(ReportJson.mapper().readTree(json.toFile()), r);
         assertThat(read.lossKind()).isEqualTo(DiagnosisReport.LOSS_OUTPUT_DEVIATION);
         assertThat(read.checkpoints().get(0).trainModeLoss()).isZero();
         assertThat(read.checkpoints().get(0).evalToTrainRatio()).isGreaterThanOrEqualTo(1.0);
@@ -73,18 +73,81 @@ final class DiagnoseCommandTest {
         Path report = dir.resolve("report");
         CliRunner.Result r = CliFixtures.run("diagnose", "--optimizer", "adam", "--iterations", "40", "--probe-every", "20",
                 "--json", json.toString(), "--report", report.toString());
-        assertThat(r.exitCode()).as(r.err()).isIn(Main.OK, Main.GATE_FAILED);
         assertThat(r.err()).contains("iter 20/40", "ETA");
         DiagnosisReport read = ReportJson.read(json);
         assertThat(read.checkpoints()).extracting(DiagnosisReport.CheckpointEntry::iteration).containsExactly(20L, 40L);
         assertThat(read.checkpoints().get(1).layers().get(0).rotationDegPerIter()).isNotNull().isPositive();
         assertThat(read.config()).containsEntry("optimizer", "adam").containsEntry("iterations", 40);
         assertThat(read.comparisons()).isEmpty();
-        assertThat(r.exitCode()).isEqualTo(read.gate().equals("FAIL") ? Main.GATE_FAILED : Main.OK);
         assertThat(report.resolve("index.html")).exists();
         JsonNode root = ReportJson.mapper().readTree(json.toFile());
+        assertGateAndExitCode(root, r);
+        int expected = 0;
+        for (JsonNode cp : root.get("checkpoints")) {
+            assertThat(cp.get("verdict").asText()).as("iteration %s", cp.get("iteration")).isEqualTo(verdictByTheRules(cp));
+            expected += expectedAlarms(cp);
+        }
+        // the alarm list is exactly what the default policy gives on the checkpoints' own numbers
+        assertThat(root.get("alarms")).hasSize(expected);
         for (JsonNode a : root.get("alarms")) {
             ALARM.forEach(f -> assertThat(a.has(f)).as(f).isTrue());
+            assertThat(a.get("value").asDouble()).isGreaterThan(a.get("threshold").asDouble());
         }
+    }
+
+    /** The verdict rules of the documentation, applied to a checkpoint's JSON (gap ratio 1.5, no loss limit). */
+    static String verdictByTheRules(JsonNode cp) {
+        double train = cp.get("trainModeLoss").asDouble();
+        double eval = cp.get("evalModeLoss").asDouble();
+        double precise = cp.get("preciseLoss").asDouble();
+        if (cp.get("trainModeLoss").isNull()) {
+            return "DIVERGED";
+        }
+        if (eval / train <= 1.5) {
+            return "HEALTHY";
+        }
+        if (precise / train > 1.5) {
+            return "BATCH_NOISE";
+        }
+        double warm = 0;
+        double lag = 0;
+        for (JsonNode l : cp.get("layers")) {
+            warm += l.get("warmupError").asDouble();
+            lag += l.get("emaLag").asDouble();
+        }
+        return warm >= lag ? "EMA_WARMUP" : "EMA_LAG";
+    }
+
+    /** Alarms the default policy raises on one checkpoint: eval/precise above 1.5, median lag above 0.5, median predicted lag above 5. */
+    static int expectedAlarms(JsonNode cp) {
+        int n = cp.get("evalModeLoss").asDouble() / cp.get("preciseLoss").asDouble() > 1.5 ? 1 : 0;
+        List<Double> lags = new java.util.ArrayList<>();
+        List<Double> predicted = new java.util.ArrayList<>();
+        for (JsonNode l : cp.get("layers")) {
+            lags.add(l.get("emaLag").asDouble());
+            if (!l.get("predictedLag").isNull()) {
+                predicted.add(l.get("predictedLag").asDouble());
+            }
+        }
+        n += median(lags) > 0.5 ? 1 : 0;
+        n += !predicted.isEmpty() && median(predicted) > 5 ? 1 : 0;
+        return n;
+    }
+
+    private static double median(List<Double> v) {
+        List<Double> s = v.stream().sorted().toList();
+        int k = s.size();
+        return k % 2 == 1 ? s.get(k / 2) : (s.get(k / 2 - 1) + s.get(k / 2)) / 2;
+    }
+
+    /** Gate FAIL exactly for a failing verdict or a FAIL alarm; exit 3 then, 0 otherwise. */
+    static void assertGateAndExitCode(JsonNode root, CliRunner.Result r) {
+        boolean failAlarm = false;
+        for (JsonNode a : root.get("alarms")) {
+            failAlarm |= a.get("level").asText().equals("FAIL");
+        }
+        boolean fails = failAlarm || List.of("EMA_LAG", "BATCH_NOISE", "DIVERGED").contains(root.get("verdict").asText());
+        assertThat(root.get("gate").asText()).isEqualTo(fails ? "FAIL" : "PASS");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(fails ? Main.GATE_FAILED : Main.OK);
     }
 }

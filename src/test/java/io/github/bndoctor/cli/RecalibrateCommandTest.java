@@ -2,9 +2,9 @@ package io.github.bndoctor.cli;
 
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.dl4j.MovingStatistics;
-import io.github.bndoctor.probe.PreciseStatistics;
+import io.github.bndoctor.dl4j.Layout;
+import io.github.bndoctor.probe.ProbeFixtures;
 import io.github.bndoctor.stats.MeanVariance;
-import io.github.bndoctor.stats.PopulationEstimator;
 import io.github.bndoctor.testkit.NetworkKind;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -15,6 +15,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -44,7 +45,7 @@ final class RecalibrateCommandTest {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
         }
 
-        // independent: the loaded IN model, the first 48 examples in batches of 16, pooled estimator
+        // independent: the loaded IN model, the first 48 examples in batches of 16, its own feedForward
         BnNetwork original = BnNetwork.requireBatchNorm(ModelFiles.load(in));
         INDArray all = Nd4j.createFromNpyFile(x.toFile());
         List<INDArray[]> batches = new ArrayList<>();
@@ -52,8 +53,11 @@ final class RecalibrateCommandTest {
             batches.add(new INDArray[] {all.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(s, s + 16),
                     org.nd4j.linalg.indexing.NDArrayIndex.all()).dup()});
         }
-        Map<String, MeanVariance> expected = PreciseStatistics.estimate(original, batches.iterator(), 48,
-                PopulationEstimator.POOLED);
+        // pooled mean and biased variance of each BN layer's training-mode input, by a direct double loop
+        Map<String, MeanVariance> expected = new LinkedHashMap<>();
+        for (int li = 0; li < 2; li++) {
+            expected.put(original.bnLayers().get(li).name(), ProbeFixtures.pooledBnInput(original, batches, Layout.DENSE, li));
+        }
         Map<String, MeanVariance> written = MovingStatistics.readAll(BnNetwork.requireBatchNorm(ModelFiles.load(out)));
         Map<String, MeanVariance> old = MovingStatistics.readAll(original);
         assertThat(written.keySet()).containsExactlyElementsOf(expected.keySet());

@@ -5,7 +5,6 @@ import io.github.bndoctor.dl4j.Layout;
 import io.github.bndoctor.dl4j.MovingStatistics;
 import io.github.bndoctor.dl4j.ParameterSnapshot;
 import io.github.bndoctor.stats.MeanVariance;
-import io.github.bndoctor.stats.PopulationEstimator;
 import io.github.bndoctor.testkit.NetworkKind;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,6 +12,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,9 +21,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * The output-gap probe against losses computed here from the network's own outputs, and a
- * precise loss computed by explicitly recalibrating a clone. Same float outputs on both sides:
- * the double-precision MSE agrees to ~1e-12.
+ * The output-gap probe against losses computed here from the network's own outputs (same float
+ * outputs on both sides: the double-precision MSE agrees to ~1e-12). The precise loss goes by
+ * another route: given the probe batch's own BN-input statistics (a direct double loop), inference
+ * mode must reproduce training mode on that batch, so the precise loss equals the training-mode
+ * loss up to float rounding of the normalisation (outputs within 1e-4, see {@code PreciseBnTest};
+ * softmax outputs against one-hot labels move the MSE by at most 2 x 1e-4).
  */
 @Tag("unit")
 class OutputGapProbeTest {
@@ -48,8 +51,11 @@ class OutputGapProbeTest {
         }
         INDArray x = ProbeFixtures.batches(Layout.NCHW, 1, 99).get(0)[0];
         INDArray y = ProbeFixtures.labels(x, 0);
-        Map<String, MeanVariance> precise = PreciseStatistics.estimate(net, train.iterator(), 48,
-                PopulationEstimator.POOLED);
+        Map<String, MeanVariance> precise = new LinkedHashMap<>();
+        for (int li = 0; li < 2; li++) {
+            precise.put(net.bnLayers().get(li).name(),
+                    ProbeFixtures.pooledBnInput(net, List.<INDArray[]>of(new INDArray[] {x}), Layout.NCHW, li));
+        }
         ParameterSnapshot before = ParameterSnapshot.of(net);
         Map<String, MeanVariance> movingBefore = MovingStatistics.readAll(net);
 
@@ -57,11 +63,11 @@ class OutputGapProbeTest {
 
         assertThat(net).hasParametersIdenticalTo(before);
         assertThat(MovingStatistics.readAll(net)).isEqualTo(movingBefore);
-        assertThat(gap.trainModeLoss()).isCloseTo(mse(net.output(new INDArray[] {x}, true)[0], y), within(1e-12));
+        double trainLoss = mse(net.output(new INDArray[] {x}, true)[0], y);
+        assertThat(gap.trainModeLoss()).isCloseTo(trainLoss, within(1e-12));
         assertThat(gap.evalModeLoss()).isCloseTo(mse(net.output(new INDArray[] {x}, false)[0], y), within(1e-12));
-        BnNetwork copy = net.copy();
-        MovingStatistics.writeAll(copy, precise);
-        assertThat(gap.preciseLoss()).isCloseTo(mse(copy.output(new INDArray[] {x}, false)[0], y), within(1e-12));
+        assertThat(Math.abs(gap.evalModeLoss() - trainLoss)).as("the moving statistics still differ").isGreaterThan(1e-3);
+        assertThat(gap.preciseLoss()).isCloseTo(trainLoss, within(2e-4));
         assertThat(gap.evalToTrainRatio()).isEqualTo(gap.evalModeLoss() / gap.trainModeLoss());
     }
 }

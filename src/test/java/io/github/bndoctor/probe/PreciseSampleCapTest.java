@@ -4,7 +4,6 @@ import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.dl4j.Layout;
 import io.github.bndoctor.dl4j.MovingStatistics;
 import io.github.bndoctor.remedy.PreciseBn;
-import io.github.bndoctor.stats.ChannelMoments;
 import io.github.bndoctor.stats.MeanVariance;
 import io.github.bndoctor.stats.PopulationEstimator;
 import io.github.bndoctor.testkit.NetworkKind;
@@ -28,7 +27,7 @@ import static org.assertj.core.api.Assertions.within;
  * least {@code samples} examples were used (the last one whole) and no further; and
  * {@link PreciseBn#recalibrate} resets a resettable iterator before reading, so a consumed
  * iterator gives the same statistics as a fresh one. Expected values come from the network's own
- * training-mode {@code feedForward} pooled with plain loops (see {@link PreciseStatisticsTest}).
+ * training-mode {@code feedForward} pooled with plain loops ({@link ProbeFixtures#pooledBnInput}).
  */
 @Tag("unit")
 class PreciseSampleCapTest {
@@ -64,12 +63,7 @@ class PreciseSampleCapTest {
     }
 
     private static MeanVariance pooledFirstLayer(BnNetwork net, List<INDArray[]> batches) {
-        List<double[]> rows = new ArrayList<>();
-        for (INDArray[] b : batches) {
-            rows.addAll(PreciseStatisticsTest.channelRows(PreciseStatisticsTest.bnInput(net, b[0], 0), Layout.DENSE));
-        }
-        ChannelMoments m = ChannelMoments.ofSamples(rows.toArray(double[][]::new));
-        return new MeanVariance(m.mean(), m.biasedVariance());
+        return ProbeFixtures.pooledBnInput(net, batches, Layout.DENSE, 0);
     }
 
     private static void assertClose(MeanVariance got, MeanVariance expected) {

@@ -7,13 +7,10 @@ import io.github.bndoctor.stats.ChannelMoments;
 import io.github.bndoctor.stats.MeanVariance;
 import io.github.bndoctor.stats.PopulationEstimator;
 import io.github.bndoctor.testkit.NetworkKind;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
@@ -52,7 +49,7 @@ class PreciseStatisticsTest {
         for (int li = 0; li < names.size(); li++) {
             List<double[]> rows = new ArrayList<>();
             for (INDArray[] b : batches) {
-                rows.addAll(channelRows(bnInput(net, b[0], li), layout));
+                rows.addAll(ProbeFixtures.channelRows(ProbeFixtures.bnInput(net, b[0], li), layout));
             }
             ChannelMoments expected = ChannelMoments.ofSamples(rows.toArray(double[][]::new));
             MeanVariance got = precise.get(names.get(li));
@@ -61,31 +58,6 @@ class PreciseStatisticsTest {
                 assertThat(got.variance()[c]).isCloseTo(expected.biasedVariance()[c], within(TOL));
             }
         }
-    }
-
-    /** The input of the li-th BN layer in training mode, from the network's feedForward. */
-    static INDArray bnInput(BnNetwork net, INDArray x, int li) {
-        if (net.model() instanceof MultiLayerNetwork mln) {
-            return mln.feedForward(x, true).get(li == 0 ? 1 : 4); // outputs of layers 0 and 3
-        }
-        // the array form: in this test the single-array feedForward(INDArray, boolean) of a graph
-        // returned activations that disagreed with it after other passes (DL4J 1.0.0-M2.1; not pinned down)
-        return ((ComputationGraph) net.model()).feedForward(new INDArray[] {x}, true).get(li == 0 ? "l0" : "l3");
-    }
-
-    /** One row per (example, position), one column per channel. */
-    static List<double[]> channelRows(INDArray a, Layout layout) {
-        INDArray x = a.castTo(DataType.DOUBLE);
-        if (layout == Layout.NCHW) {
-            x = x.permute(0, 2, 3, 1);
-        }
-        long channels = x.size(x.rank() - 1);
-        double[] flat = x.dup('c').data().asDouble();
-        List<double[]> rows = new ArrayList<>();
-        for (int i = 0; i < flat.length; i += (int) channels) {
-            rows.add(java.util.Arrays.copyOfRange(flat, i, i + (int) channels));
-        }
-        return rows;
     }
 
     @ParameterizedTest

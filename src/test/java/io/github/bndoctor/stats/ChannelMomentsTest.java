@@ -99,7 +99,15 @@ class ChannelMomentsTest {
             assertThat(pooled.variance()[c]).isCloseTo(meanOfVars.variance()[c] + varOfMeans, within(TOL));
             assertThat(pooled.variance()[c]).isCloseTo(twoPassMean(x, c)[1], within(TOL));
             assertThat(pooled.mean()[c]).isCloseTo(meanOfVars.mean()[c], within(TOL));
+            // each batch mean is the plain average of its 8 samples of channel 0
             assertThat(means).hasSize(100);
+            for (int b = 0; b < means.length; b++) {
+                double direct = 0;
+                for (int i = 8 * b; i < 8 * b + 8; i++) {
+                    direct += x[i][0] / 8;
+                }
+                assertThat(means[b]).isCloseTo(direct, within(TOL));
+            }
         }
     }
 
