@@ -66,7 +66,7 @@ final class RecalibrateCommand implements Callable<Integer> {
         Map<String, MeanVariance> before = MovingStatistics.readAll(net);
         PreciseBn.recalibrate(net, d.iterator(batch), samples, estimator);
         Map<String, MeanVariance> after = MovingStatistics.readAll(net);
-        ModelFiles.save(net.model(), out);
+        ModelFiles.save(model, net.model(), out);
         PrintWriter o = spec.commandLine().getOut();
         o.printf("recalibrated %d BN layer(s) of %s from up to %d example(s) of %s (%s estimator)%n", after.size(), model,
                 Math.min(samples, d.examples()), data, estimator);
