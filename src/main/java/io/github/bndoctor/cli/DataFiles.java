@@ -68,27 +68,16 @@ record DataFiles(Path source, ExampleFiles files, DataType type) {
      * @return consecutive batches of features, read when requested; a last batch of one example is
      *     dropped (batch statistics need two)
      */
-    Iterator<INDArray[]> featureBatches(int size) {
-        Iterator<DataSet> it = batches(size, false);
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return it.hasNext();
-            }
-
-            @Override
-            public INDArray[] next() {
-                return new INDArray[] {it.next().getFeatures()};
-            }
-        };
+    Batches featureBatches(int size) {
+        return new Batches(size, false);
     }
 
     /**
      * @param size batch size
-     * @return the same batches as {@link #featureBatches} (with labels if any), read when requested
+     * @return the same batches as {@link #featureBatches} with labels if any
      */
-    DataSetIterator iterator(int size) {
-        return new ExistingDataSetIterator(batches(size, true));
+    Batches batches(int size) {
+        return new Batches(size, true);
     }
 
     /**
@@ -134,27 +123,59 @@ record DataFiles(Path source, ExampleFiles files, DataType type) {
         }
     }
 
-    private Iterator<DataSet> batches(int size, boolean withLabels) {
-        return new Iterator<>() {
-            private long next = 0;
+    /**
+     * Consecutive batches of the data, each read from the files only when requested, counting the
+     * examples handed out.
+     */
+    final class Batches implements Iterator<INDArray[]> {
+        private final int size;
+        private final boolean withLabels;
+        private long next;
 
-            @Override
-            public boolean hasNext() {
-                return examples() - next >= 2;
+        private Batches(int size, boolean withLabels) {
+            this.size = size;
+            this.withLabels = withLabels;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return examples() - next >= 2;
+        }
+
+        @Override
+        public INDArray[] next() {
+            return new INDArray[] {nextDataSet().getFeatures()};
+        }
+
+        private DataSet nextDataSet() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
             }
+            int n = (int) Math.min(size, examples() - next);
+            long s = next;
+            next += n;
+            return new DataSet(read(files.features(), s, n), withLabels && hasLabels() ? read(files.labels(), s, n) : null);
+        }
 
-            @Override
-            public DataSet next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
+        /** @return the examples handed out so far */
+        long examplesRead() {
+            return next;
+        }
+
+        /** @return these batches as a (non-resettable) DL4J iterator */
+        DataSetIterator asIterator() {
+            return new ExistingDataSetIterator(new Iterator<DataSet>() {
+                @Override
+                public boolean hasNext() {
+                    return Batches.this.hasNext();
                 }
-                int n = (int) Math.min(size, examples() - next);
-                long s = next;
-                next += n;
-                return new DataSet(read(files.features(), s, n),
-                        withLabels && hasLabels() ? read(files.labels(), s, n) : null);
-            }
-        };
+
+                @Override
+                public DataSet next() {
+                    return nextDataSet();
+                }
+            });
+        }
     }
 
     private INDArray read(ArrayFile a, long from, int count) {

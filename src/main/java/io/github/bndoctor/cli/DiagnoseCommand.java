@@ -97,10 +97,16 @@ final class DiagnoseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (plannedIterations != null && plannedIterations < 1) {
+            throw new InputException("--planned-iterations must be >= 1, got " + plannedIterations);
+        }
         if (json != null) {
+            OutputPaths.requireDistinct("--json", json, model, data, labels);
             AtomicFiles.requireWritableDirectory(json);
         }
         if (report != null) {
+            OutputPaths.requireDistinct("--report", report, model, data, labels);
+            OutputPaths.requireDistinct("--report", report.resolve(HtmlReport.FILE_NAME), model, data, labels, json);
             AtomicFiles.requireWritableDirectory(report.resolve(HtmlReport.FILE_NAME).toAbsolutePath().getParent());
         }
         DiagnosisReport result;

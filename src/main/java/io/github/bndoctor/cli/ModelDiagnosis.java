@@ -57,8 +57,9 @@ final class ModelDiagnosis {
         }
         long iterations = net.iterationCount();
         Diagnoser diagnoser = new Diagnoser(PopulationEstimator.POOLED, samples, LossMeasure.MSE, DiagnosisThresholds.DEFAULT);
+        DataFiles.Batches batches = data.featureBatches(batch);
         Checkpoint measured = diagnoser.diagnose(net, new INDArray[] {probeX}, new INDArray[] {probeY},
-                data.featureBatches(batch), iterations, Map.of());
+                batches, iterations, Map.of());
         Checkpoint judged = measured;
         if (!labelled) {
             double v = probeY.castTo(DataType.DOUBLE).varNumber().doubleValue();
@@ -75,7 +76,7 @@ final class ModelDiagnosis {
         config.put("labels", labelsFile != null ? labelsFile.toString() : labelled ? "from the DataSet file" : "none");
         config.put("examples", data.examples());
         config.put("probe", "first " + probeX.size(0) + " examples of the data (not held out)");
-        config.put("preciseSamples", Math.min(samples, data.examples()));
+        config.put("preciseSamples", batches.examplesRead());
         config.put("batch", batch);
         config.put("iterationCount", iterations);
         config.put("rotation", "unknown: one weight snapshot");
