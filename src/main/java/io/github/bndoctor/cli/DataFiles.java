@@ -5,6 +5,7 @@ import io.github.bndoctor.dl4j.ShapeMismatchException;
 import io.github.bndoctor.io.ArrayFile;
 import io.github.bndoctor.io.ExampleFiles;
 import io.github.bndoctor.io.InputFileException;
+import io.github.bndoctor.probe.ProbeChunk;
 import org.deeplearning4j.datasets.iterator.ExistingDataSetIterator;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.function.UnaryOperator;
 
 /**
  * A user's data for the command line: {@link ExampleFiles} read batch by batch, on demand, in the
@@ -82,18 +84,45 @@ record DataFiles(Path source, ExampleFiles files, DataType type) {
 
     /**
      * @param max largest number of examples
-     * @return the first {@code min(max, examples)} examples' features
+     * @param chunk examples per chunk, at least 2
+     * @return how many of the first examples {@link #probe} uses: {@code min(max, examples)}, less
+     *     a last chunk of one example (batch statistics need two)
      */
-    INDArray probeFeatures(int max) {
-        return read(files.features(), 0, (int) Math.min(max, examples()));
+    long probeExamples(int max, int chunk) {
+        long n = Math.min(max, examples());
+        return n % chunk == 1 ? n - 1 : n;
     }
 
     /**
+     * The first {@link #probeExamples} examples as a probe, read chunk by chunk on every pass.
+     *
      * @param max largest number of examples
-     * @return the first {@code min(max, examples)} examples' labels
+     * @param chunk examples per chunk, at least 2
+     * @param reference computes a chunk's reference outputs when there are no labels
+     * @return the probe
      */
-    INDArray probeLabels(int max) {
-        return read(files.labels(), 0, (int) Math.min(max, examples()));
+    Iterable<ProbeChunk> probe(int max, int chunk, UnaryOperator<INDArray[]> reference) {
+        long n = probeExamples(max, chunk);
+        return () -> new Iterator<>() {
+            private long next;
+
+            @Override
+            public boolean hasNext() {
+                return next < n;
+            }
+
+            @Override
+            public ProbeChunk next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                int k = (int) Math.min(chunk, n - next);
+                INDArray[] x = {read(files.features(), next, k)};
+                INDArray[] y = hasLabels() ? new INDArray[] {read(files.labels(), next, k)} : reference.apply(x);
+                next += k;
+                return new ProbeChunk(x, y);
+            }
+        };
     }
 
     /**

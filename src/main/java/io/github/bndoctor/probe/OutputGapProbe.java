@@ -58,6 +58,47 @@ public final class OutputGapProbe {
     }
 
     /**
+     * As {@link #measure(BnNetwork, INDArray[], INDArray[], Map, LossMeasure, int)} over a probe
+     * given chunk by chunk: each chunk runs in training mode with its own batch statistics (as a
+     * training batch of that size), in inference mode and with the precise statistics, and the
+     * chunks' losses are averaged weighted by their label element counts, which for a mean such as
+     * {@link LossMeasure#MSE} is exactly the loss over the whole probe. Memory depends on the chunk
+     * size, not on the probe size.
+     *
+     * @param net the network
+     * @param probe the probe, chunk by chunk (one pass)
+     * @param precise precise statistics per BN layer
+     * @param loss the loss to compare
+     * @return the three losses
+     * @throws EmptyDataException if the probe has no chunk
+     */
+    public static OutputGap measure(BnNetwork net, Iterable<ProbeChunk> probe, Map<String, MeanVariance> precise,
+                                    LossMeasure loss) {
+        BnNetwork copy = net.copy();
+        MovingStatistics.writeAll(copy, precise);
+        double train = 0;
+        double eval = 0;
+        double preciseLoss = 0;
+        double weight = 0;
+        try (DropoutSuspension ignored = DropoutSuspension.of(net)) {
+            for (ProbeChunk c : probe) {
+                double w = 0;
+                for (INDArray l : c.labels()) {
+                    w += l.length();
+                }
+                train += w * loss.loss(net.output(c.features(), true), c.labels());
+                eval += w * loss.loss(net.output(c.features(), false), c.labels());
+                preciseLoss += w * loss.loss(copy.output(c.features(), false), c.labels());
+                weight += w;
+            }
+        }
+        if (weight == 0) {
+            throw new EmptyDataException("the probe holds no examples");
+        }
+        return new OutputGap(train / weight, eval / weight, preciseLoss / weight);
+    }
+
+    /**
      * Training-mode outputs (batch statistics) computed in chunks, so each chunk's statistics are as
      * noisy as a training batch's. Does not suspend dropout; callers that need that wrap it in a
      * {@link DropoutSuspension}.
