@@ -48,9 +48,17 @@ record DataFiles(Path source, ExampleFiles files, DataType type) {
             throw new InputException((labels ? "labels file " : "data file ") + e.getMessage(), e);
         }
         long[] shape = f.features().shape();
-        if (shape.length < 2 || shape[0] < 2) {
+        if (shape.length < 2 || f.features().valuesPerExample() == 0) {
+            throw new InputException("data file " + data + " has shape " + Arrays.toString(shape)
+                    + ": need examples along the first dimension and at least one value each along the others");
+        }
+        if (shape[0] < 2) {
             throw new InputException("data file " + data + " has shape " + Arrays.toString(shape)
                     + ": need at least two examples along the first dimension");
+        }
+        if (f.labels() != null && (f.labels().shape().length < 2 || f.labels().valuesPerExample() == 0)) {
+            throw new InputException("labels " + (labelsFile != null ? "file " + labelsFile : "in " + data) + " have shape "
+                    + Arrays.toString(f.labels().shape()) + ": need at least one value per example");
         }
         return new DataFiles(data, f, type);
     }
