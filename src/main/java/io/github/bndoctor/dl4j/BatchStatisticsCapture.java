@@ -104,8 +104,16 @@ public final class BatchStatisticsCapture {
         }
         INDArray x = input.castTo(DataType.DOUBLE);
         int[] axes = layout.reductionAxes();
-        double[] mean = x.mean(axes).toDoubleVector();
-        double[] var = x.var(false, axes).toDoubleVector();
+        double[] mean;
+        double[] var;
+        try {
+            mean = x.mean(axes).toDoubleVector();
+            var = x.var(false, axes).toDoubleVector();
+        } finally {
+            if (x != input && x.closeable()) {
+                x.close(); // the double copy is twice the activation: free it now, not at the next GC
+            }
+        }
         long count = input.length() / channels;
         for (int c = 0; c < mean.length; c++) {
             if (!Double.isFinite(mean[c]) || !Double.isFinite(var[c])) {
