@@ -48,10 +48,35 @@ public final class BatchStatisticsCapture {
                     + ": " + e.getMessage(), e);
         }
         Map<String, BatchStatistics> out = new LinkedHashMap<>();
-        for (BnLayerRef ref : net.bnLayers()) {
-            out.put(ref.name(), of(ref, inputs.get(ref.name())));
+        try {
+            for (BnLayerRef ref : net.bnLayers()) {
+                out.put(ref.name(), of(ref, inputs.get(ref.name())));
+            }
+        } finally {
+            release(inputs.values(), features);
         }
         return out;
+    }
+
+    /**
+     * Frees the detached activations of a forward pass at once instead of at the next garbage
+     * collection, so memory follows one batch however many batches are captured; the caller's
+     * features, views and workspace arrays are left alone.
+     */
+    private static void release(java.util.Collection<INDArray> activations, INDArray[] features) {
+        java.util.Set<Object> keep = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (INDArray f : features) {
+            keep.add(f);
+            keep.add(f.data());
+            keep.add(f.data().originalDataBuffer());
+        }
+        for (INDArray a : activations) {
+            if (a != null && !keep.contains(a) && !keep.contains(a.data()) && !keep.contains(a.data().originalDataBuffer())
+                    && a.closeable()) {
+                keep.add(a);
+                a.close();
+            }
+        }
     }
 
     /**

@@ -34,12 +34,7 @@ public record DataSetFile(ArrayFile features, ArrayFile labels) {
      * @throws InputFileException naming the file and the problem if it is not a well-formed DataSet file
      */
     public static DataSetFile open(Path file) {
-        if (Files.isDirectory(file)) {
-            throw new InputFileException(file, "is a directory, not a DataSet file");
-        }
-        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-            throw new InputFileException(file, Files.exists(file) ? "is not a readable file" : "does not exist");
-        }
+        InputFileException.requireReadableFile(file, "a DataSet file");
         try (InputStream raw = Files.newInputStream(file)) {
             long size = Files.size(file);
             CountingInputStream counted = new CountingInputStream(new BufferedInputStream(raw), size,

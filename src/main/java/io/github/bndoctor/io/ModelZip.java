@@ -27,7 +27,6 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -93,7 +92,7 @@ public final class ModelZip {
      * @throws InputFileException naming the file and the problem
      */
     public static Model load(Path file, Limits limits) {
-        requireFile(file);
+        InputFileException.requireReadableFile(file, "a model zip");
         try (ZipFile zip = open(file, limits)) {
             long[] total = {0};
             String json = new String(inflate(zip, file, CONFIGURATION, limits.configurationBytes(), limits, total),
@@ -164,18 +163,6 @@ public final class ModelZip {
                 throw new IOException(original + " has no " + COEFFICIENTS + " to replace");
             }
         });
-    }
-
-    private static void requireFile(Path file) {
-        if (Files.isDirectory(file)) {
-            throw new InputFileException(file, "is a directory, not a model zip");
-        }
-        if (!Files.exists(file)) {
-            throw new InputFileException(file, "does not exist");
-        }
-        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-            throw new InputFileException(file, "is not a readable file");
-        }
     }
 
     @SuppressWarnings("deprecation")

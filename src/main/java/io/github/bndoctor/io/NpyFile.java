@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -42,15 +41,7 @@ public final class NpyFile {
      *     supported {@code .npy} array
      */
     public static ArrayFile open(Path file) {
-        if (Files.isDirectory(file)) {
-            throw new InputFileException(file, "is a directory, not a .npy file");
-        }
-        if (!Files.exists(file)) {
-            throw new InputFileException(file, "does not exist");
-        }
-        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-            throw new InputFileException(file, "is not a readable file");
-        }
+        InputFileException.requireReadableFile(file, "a .npy file");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             ByteBuffer pre = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
