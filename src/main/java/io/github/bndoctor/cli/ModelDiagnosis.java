@@ -58,7 +58,7 @@ final class ModelDiagnosis {
         long iterations = net.iterationCount();
         Diagnoser diagnoser = new Diagnoser(PopulationEstimator.POOLED, samples, LossMeasure.MSE, DiagnosisThresholds.DEFAULT);
         Checkpoint measured = diagnoser.diagnose(net, new INDArray[] {probeX}, new INDArray[] {probeY},
-                data.featureBatches(batch).iterator(), iterations, Map.of());
+                data.featureBatches(batch), iterations, Map.of());
         Checkpoint judged = measured;
         if (!labelled) {
             double v = probeY.castTo(DataType.DOUBLE).varNumber().doubleValue();
