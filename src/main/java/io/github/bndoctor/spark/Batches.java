@@ -108,14 +108,24 @@ final class Batches implements Iterator<INDArray[]> {
     private static INDArray[] slice(INDArray[] x, long from, long to) {
         INDArray[] out = new INDArray[x.length];
         for (int i = 0; i < x.length; i++) {
-            INDArrayIndex[] idx = new INDArrayIndex[x[i].rank()];
-            idx[0] = NDArrayIndex.interval(from, to);
-            for (int d = 1; d < idx.length; d++) {
-                idx[d] = NDArrayIndex.all();
-            }
-            out[i] = x[i].get(idx).dup();
+            out[i] = slice(x[i], from, to);
         }
         return out;
+    }
+
+    /**
+     * @param a an array, examples along the first dimension
+     * @param from first example
+     * @param to end (exclusive)
+     * @return a copy of those examples
+     */
+    static INDArray slice(INDArray a, long from, long to) {
+        INDArrayIndex[] idx = new INDArrayIndex[a.rank()];
+        idx[0] = NDArrayIndex.interval(from, to);
+        for (int d = 1; d < idx.length; d++) {
+            idx[d] = NDArrayIndex.all();
+        }
+        return a.get(idx).dup();
     }
 
     private static INDArray[] concat(List<INDArray[]> parts) {

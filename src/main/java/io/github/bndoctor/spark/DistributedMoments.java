@@ -67,6 +67,30 @@ public final class DistributedMoments {
         return data.map(ds -> new INDArray[] {ds.getFeatures()});
     }
 
+    /**
+     * Deals the examples out anew, one by one, so that the batches each partition then forms
+     * sample the whole data set rather than one shard: for shards that differ (one per worker,
+     * class or source), where shard-pure batches would give the deeper BN layers statistics of
+     * inputs normalised per shard.
+     *
+     * @param features network inputs
+     * @param partitions partitions of the result
+     * @return the same examples, one per element, spread over the partitions by a shuffle
+     */
+    public static JavaRDD<INDArray[]> mixed(JavaRDD<INDArray[]> features, int partitions) {
+        return features.flatMap(x -> {
+            java.util.List<INDArray[]> one = new java.util.ArrayList<>();
+            for (long i = 0; i < x[0].size(0); i++) {
+                INDArray[] e = new INDArray[x.length];
+                for (int j = 0; j < x.length; j++) {
+                    e[j] = Batches.slice(x[j], i, i + 1);
+                }
+                one.add(e);
+            }
+            return one.iterator();
+        }).repartition(partitions);
+    }
+
     private static JavaRDD<NetworkMoments> perPartitionRdd(JavaRDD<INDArray[]> features, BnNetwork net, int batchSize) {
         if (batchSize < 2) {
             throw new IllegalArgumentException("batch size must be at least 2, got " + batchSize);
