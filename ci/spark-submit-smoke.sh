@@ -6,10 +6,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=target/spark-smoke
 rm -rf "$out" && mkdir -p "$out"
-mvn -B -q -o dependency:build-classpath -Dmdep.includeScope=provided -Dmdep.outputFile="$out/spark.classpath"
-test_cp=$(mvn -B -q -o dependency:build-classpath -Dmdep.outputFile=/dev/stdout)
-opens=$(mvn -B -q -o help:evaluate -Dexpression=spark.addOpens -DforceStdout)
-java -cp "target/test-classes:target/classes:$test_cp" io.github.bndoctor.spark.SparkSmokeFixture "$out"
+# Spark's own class path: spark-core at the pom's version with its dependencies at Spark's versions
+# (Jackson 2.15, log4j 2 binding), what a Spark installation's jars/ directory holds
+spark_version=$(sed -n 's:.*<spark.version>\(.*\)</spark.version>.*:\1:p' pom.xml)
+scala_version=$(sed -n 's:.*<scala.binary.version>\(.*\)</scala.binary.version>.*:\1:p' pom.xml)
+cat > "$out/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+  <groupId>smoke</groupId><artifactId>spark-installation</artifactId><version>1</version>
+  <dependencies><dependency><groupId>org.apache.spark</groupId><artifactId>spark-core_$scala_version</artifactId>
+    <version>$spark_version</version></dependency></dependencies></project>
+POM
+mvn -B -q -Dstyle.color=never -f "$out/pom.xml" dependency:build-classpath -Dmdep.outputFile=spark.classpath
+mvn -B -q -o -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile="$out/test.classpath"
+# the JVM flags Spark needs on Java 17, as the pom gives them to surefire
+opens=$(sed -n 's:.*<spark.addOpens>\(.*\)</spark.addOpens>.*:\1:p' pom.xml)
+test -n "$opens" || { echo "spark.addOpens not found in pom.xml"; exit 1; }
+java -cp "target/test-classes:target/classes:$(cat "$out/test.classpath")" io.github.bndoctor.spark.SparkSmokeFixture "$out"
 submit() {
   # shellcheck disable=SC2086
   OMP_NUM_THREADS=1 java $opens -cp "$(cat "$out/spark.classpath")" org.apache.spark.deploy.SparkSubmit \

@@ -12,10 +12,7 @@ import io.github.bndoctor.stats.MeanVariance;
 import io.github.bndoctor.stats.PopulationEstimator;
 import io.github.bndoctor.testkit.NetworkKind;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -48,21 +45,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * rounding boundary, so the written parameters must agree to one ulp.
  */
 @Tag("spark")
-class DistributedMomentsTest {
+class DistributedMomentsTest extends LocalSparkTest {
     private static final int BATCH = 8;
     private static final int BATCHES = 10;
     private static final double REL = 1e-12;
-    private static JavaSparkContext sc;
-
-    @BeforeAll
-    static void start() {
-        sc = LocalSpark.start(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        sc.stop();
-    }
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();

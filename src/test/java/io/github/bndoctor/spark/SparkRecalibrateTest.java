@@ -7,10 +7,7 @@ import io.github.bndoctor.probe.ProbeFixtures;
 import io.github.bndoctor.remedy.PreciseBn;
 import io.github.bndoctor.stats.PopulationEstimator;
 import io.github.bndoctor.testkit.NetworkKind;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,19 +28,8 @@ import static org.assertj.core.api.Assertions.within;
 
 /** The spark-submit entry point on real files: .npy and DataSet shards in, an atomically written model out. */
 @Tag("spark")
-class SparkRecalibrateTest {
+class SparkRecalibrateTest extends LocalSparkTest {
     private static final int BATCH = 8;
-    private static JavaSparkContext sc;
-
-    @BeforeAll
-    static void start() {
-        sc = LocalSpark.start(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        sc.stop();
-    }
 
     private record Outcome(int code, String err) {
     }
