@@ -5,6 +5,7 @@ import io.github.bndoctor.dl4j.ShapeMismatchException;
 import io.github.bndoctor.io.ArrayFile;
 import io.github.bndoctor.io.ExampleFiles;
 import io.github.bndoctor.io.InputFileException;
+import io.github.bndoctor.probe.ProbeChunk;
 import org.deeplearning4j.datasets.iterator.ExistingDataSetIterator;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.function.UnaryOperator;
 
 /**
  * A user's data for the command line: {@link ExampleFiles} read batch by batch, on demand, in the
@@ -46,9 +48,17 @@ record DataFiles(Path source, ExampleFiles files, DataType type) {
             throw new InputException((labels ? "labels file " : "data file ") + e.getMessage(), e);
         }
         long[] shape = f.features().shape();
-        if (shape.length < 2 || shape[0] < 2) {
+        if (shape.length < 2 || f.features().valuesPerExample() == 0) {
+            throw new InputException("data file " + data + " has shape " + Arrays.toString(shape)
+                    + ": need examples along the first dimension and at least one value each along the others");
+        }
+        if (shape[0] < 2) {
             throw new InputException("data file " + data + " has shape " + Arrays.toString(shape)
                     + ": need at least two examples along the first dimension");
+        }
+        if (f.labels() != null && (f.labels().shape().length < 2 || f.labels().valuesPerExample() == 0)) {
+            throw new InputException("labels " + (labelsFile != null ? "file " + labelsFile : "in " + data) + " have shape "
+                    + Arrays.toString(f.labels().shape()) + ": need at least one value per example");
         }
         return new DataFiles(data, f, type);
     }
@@ -68,43 +78,59 @@ record DataFiles(Path source, ExampleFiles files, DataType type) {
      * @return consecutive batches of features, read when requested; a last batch of one example is
      *     dropped (batch statistics need two)
      */
-    Iterator<INDArray[]> featureBatches(int size) {
-        Iterator<DataSet> it = batches(size, false);
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return it.hasNext();
-            }
-
-            @Override
-            public INDArray[] next() {
-                return new INDArray[] {it.next().getFeatures()};
-            }
-        };
+    Batches featureBatches(int size) {
+        return new Batches(size, false);
     }
 
     /**
      * @param size batch size
-     * @return the same batches as {@link #featureBatches} (with labels if any), read when requested
+     * @return the same batches as {@link #featureBatches} with labels if any
      */
-    DataSetIterator iterator(int size) {
-        return new ExistingDataSetIterator(batches(size, true));
+    Batches batches(int size) {
+        return new Batches(size, true);
     }
 
     /**
      * @param max largest number of examples
-     * @return the first {@code min(max, examples)} examples' features
+     * @param chunk examples per chunk, at least 2
+     * @return how many of the first examples {@link #probe} uses: {@code min(max, examples)}, less
+     *     a last chunk of one example (batch statistics need two)
      */
-    INDArray probeFeatures(int max) {
-        return read(files.features(), 0, (int) Math.min(max, examples()));
+    long probeExamples(int max, int chunk) {
+        long n = Math.min(max, examples());
+        return n % chunk == 1 ? n - 1 : n;
     }
 
     /**
+     * The first {@link #probeExamples} examples as a probe, read chunk by chunk on every pass.
+     *
      * @param max largest number of examples
-     * @return the first {@code min(max, examples)} examples' labels
+     * @param chunk examples per chunk, at least 2
+     * @param reference computes a chunk's reference outputs when there are no labels
+     * @return the probe
      */
-    INDArray probeLabels(int max) {
-        return read(files.labels(), 0, (int) Math.min(max, examples()));
+    Iterable<ProbeChunk> probe(int max, int chunk, UnaryOperator<INDArray[]> reference) {
+        long n = probeExamples(max, chunk);
+        return () -> new Iterator<>() {
+            private long next;
+
+            @Override
+            public boolean hasNext() {
+                return next < n;
+            }
+
+            @Override
+            public ProbeChunk next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                int k = (int) Math.min(chunk, n - next);
+                INDArray[] x = {read(files.features(), next, k)};
+                INDArray[] y = hasLabels() ? new INDArray[] {read(files.labels(), next, k)} : reference.apply(x);
+                next += k;
+                return new ProbeChunk(x, y);
+            }
+        };
     }
 
     /**
@@ -134,27 +160,59 @@ record DataFiles(Path source, ExampleFiles files, DataType type) {
         }
     }
 
-    private Iterator<DataSet> batches(int size, boolean withLabels) {
-        return new Iterator<>() {
-            private long next = 0;
+    /**
+     * Consecutive batches of the data, each read from the files only when requested, counting the
+     * examples handed out.
+     */
+    final class Batches implements Iterator<INDArray[]> {
+        private final int size;
+        private final boolean withLabels;
+        private long next;
 
-            @Override
-            public boolean hasNext() {
-                return examples() - next >= 2;
+        private Batches(int size, boolean withLabels) {
+            this.size = size;
+            this.withLabels = withLabels;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return examples() - next >= 2;
+        }
+
+        @Override
+        public INDArray[] next() {
+            return new INDArray[] {nextDataSet().getFeatures()};
+        }
+
+        private DataSet nextDataSet() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
             }
+            int n = (int) Math.min(size, examples() - next);
+            long s = next;
+            next += n;
+            return new DataSet(read(files.features(), s, n), withLabels && hasLabels() ? read(files.labels(), s, n) : null);
+        }
 
-            @Override
-            public DataSet next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
+        /** @return the examples handed out so far */
+        long examplesRead() {
+            return next;
+        }
+
+        /** @return these batches as a (non-resettable) DL4J iterator */
+        DataSetIterator asIterator() {
+            return new ExistingDataSetIterator(new Iterator<DataSet>() {
+                @Override
+                public boolean hasNext() {
+                    return Batches.this.hasNext();
                 }
-                int n = (int) Math.min(size, examples() - next);
-                long s = next;
-                next += n;
-                return new DataSet(read(files.features(), s, n),
-                        withLabels && hasLabels() ? read(files.labels(), s, n) : null);
-            }
-        };
+
+                @Override
+                public DataSet next() {
+                    return nextDataSet();
+                }
+            });
+        }
     }
 
     private INDArray read(ArrayFile a, long from, int count) {

@@ -35,7 +35,8 @@ import java.util.concurrent.Callable;
             "  With any of --optimizer/--lr/--decay/--l2/--weight-decay/--batch: trains that one configuration (the"
                 + " others from the seed preset) and gates it: exit 3 on a FAIL verdict.",
             "With --model/--data: probes a saved MultiLayerNetwork or ComputationGraph at its current weights on the data"
-                + " (probe = the first --probe-size examples; precise statistics from batches of the same data), and"
+                + " (probe = the first --probe-size examples, run in chunks of --batch; precise statistics from batches of the"
+                + " same data), and"
                 + " gates it.",
             "Gate: FAIL on any FAIL alarm or overall verdict EMA_LAG, BATCH_NOISE or DIVERGED; the overall verdict is the"
                 + " verdict of the checkpoint with the worst eval/train loss ratio after warm-up."},
@@ -97,10 +98,16 @@ final class DiagnoseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (plannedIterations != null && plannedIterations < 1) {
+            throw new InputException("--planned-iterations must be >= 1, got " + plannedIterations);
+        }
         if (json != null) {
+            OutputPaths.requireDistinct("--json", json, model, data, labels);
             AtomicFiles.requireWritableDirectory(json);
         }
         if (report != null) {
+            OutputPaths.requireDistinct("--report", report, model, data, labels);
+            OutputPaths.requireDistinct("--report", report.resolve(HtmlReport.FILE_NAME), model, data, labels, json);
             AtomicFiles.requireWritableDirectory(report.resolve(HtmlReport.FILE_NAME).toAbsolutePath().getParent());
         }
         DiagnosisReport result;

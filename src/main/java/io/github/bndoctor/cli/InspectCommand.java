@@ -34,6 +34,9 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (plannedIterations != null && plannedIterations < 1) {
+            throw new InputException("--planned-iterations must be >= 1, got " + plannedIterations);
+        }
         BnNetwork net = BnNetwork.requireBatchNorm(ModelFiles.load(model));
         PrintWriter out = spec.commandLine().getOut();
         out.printf("model %s: %s, %d BN layer(s), iteration %d%n", model, net.model().getClass().getSimpleName(),

@@ -47,8 +47,9 @@ public final class Main implements Runnable {
             description = "Native (ND4J/OpenMP/BLAS) threads; default OMP_NUM_THREADS if set, else 1 (fastest for small"
                     + " models on a shared machine).")
     void threads(int n) {
-        if (n < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1, got " + n);
+        if (n < 1 || n > NativeThreads.max()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be between 1 and "
+                    + NativeThreads.max() + " (four per available processor), got " + n);
         }
         threadCount = n;
     }
@@ -65,7 +66,18 @@ public final class Main implements Runnable {
                 System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
             }
         }
-        System.exit(commandLine().execute(args));
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (OutOfMemoryError e) {
+            System.err.println("bn-doctor: internal error: out of memory (" + e.getMessage()
+                    + "); raise the JVM's heap limit (-Xmx) or use smaller --batch/--probe-size");
+            code = INTERNAL_ERROR;
+        } catch (Throwable e) {
+            System.err.println("bn-doctor: internal error: " + e);
+            code = INTERNAL_ERROR;
+        }
+        System.exit(code);
     }
 
     /** @return the command line with bn-doctor's error handling and exit codes */

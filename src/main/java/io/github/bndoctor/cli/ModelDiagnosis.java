@@ -10,6 +10,7 @@ import io.github.bndoctor.probe.DiagnosisThresholds;
 import io.github.bndoctor.probe.Diagnoser;
 import io.github.bndoctor.probe.LossMeasure;
 import io.github.bndoctor.probe.OutputGap;
+import io.github.bndoctor.probe.ProbeChunk;
 import io.github.bndoctor.report.DiagnosisReport;
 import io.github.bndoctor.report.ReportAssembler;
 import io.github.bndoctor.stats.Median;
@@ -45,23 +46,19 @@ final class ModelDiagnosis {
         BnNetwork net = BnNetwork.requireBatchNorm(ModelFiles.load(modelFile));
         DataFiles data = DataFiles.load(dataFile, labelsFile, net.params().dataType());
         data.requireFits(net);
-        INDArray probeX = data.probeFeatures(probeSize);
         boolean labelled = data.hasLabels();
-        INDArray probeY;
-        if (labelled) {
-            probeY = data.probeLabels(probeSize);
-        } else {
+        Iterable<ProbeChunk> probe = data.probe(probeSize, batch, x -> {
             try (DropoutSuspension ignored = DropoutSuspension.of(net)) {
-                probeY = net.output(new INDArray[] {probeX}, true)[0].dup();
+                return new INDArray[] {net.output(x, true)[0].dup()};
             }
-        }
+        });
         long iterations = net.iterationCount();
         Diagnoser diagnoser = new Diagnoser(PopulationEstimator.POOLED, samples, LossMeasure.MSE, DiagnosisThresholds.DEFAULT);
-        Checkpoint measured = diagnoser.diagnose(net, new INDArray[] {probeX}, new INDArray[] {probeY},
-                data.featureBatches(batch), iterations, Map.of());
+        DataFiles.Batches batches = data.featureBatches(batch);
+        Checkpoint measured = diagnoser.diagnose(net, probe, batches, iterations, iterations, Map.of());
         Checkpoint judged = measured;
         if (!labelled) {
-            double v = probeY.castTo(DataType.DOUBLE).varNumber().doubleValue();
+            double v = outputVariance(probe);
             OutputGap g = measured.gap();
             OutputGap offset = new OutputGap(v, v + g.evalModeLoss(), v + g.preciseLoss());
             judged = new Checkpoint(measured.iteration(), offset, measured.layers(),
@@ -74,8 +71,9 @@ final class ModelDiagnosis {
         config.put("data", dataFile.toString());
         config.put("labels", labelsFile != null ? labelsFile.toString() : labelled ? "from the DataSet file" : "none");
         config.put("examples", data.examples());
-        config.put("probe", "first " + probeX.size(0) + " examples of the data (not held out)");
-        config.put("preciseSamples", Math.min(samples, data.examples()));
+        config.put("probe", "first " + data.probeExamples(probeSize, batch) + " examples of the data (not held out),"
+                + " in chunks of " + batch);
+        config.put("preciseSamples", batches.examplesRead());
         config.put("batch", batch);
         config.put("iterationCount", iterations);
         config.put("rotation", "unknown: one weight snapshot");
@@ -85,5 +83,27 @@ final class ModelDiagnosis {
         return ReportAssembler.report(run, labelled ? DiagnosisReport.LOSS_LABELS : DiagnosisReport.LOSS_OUTPUT_DEVIATION,
                 ConfigLints.check(net, plannedIterations == null ? OptionalLong.empty() : OptionalLong.of(plannedIterations)),
                 List.of());
+    }
+
+    /**
+     * @param probe the probe
+     * @return the unbiased variance of all its reference-output elements, pooled over the chunks
+     *     (Chan, Golub and LeVeque, "Algorithms for computing the sample variance", 1983)
+     */
+    private static double outputVariance(Iterable<ProbeChunk> probe) {
+        double n = 0;
+        double mean = 0;
+        double m2 = 0;
+        for (ProbeChunk c : probe) {
+            INDArray y = c.labels()[0].castTo(DataType.DOUBLE);
+            double k = y.length();
+            double m = y.meanNumber().doubleValue();
+            double s = y.sub(m).norm2Number().doubleValue();
+            double delta = m - mean;
+            m2 += s * s + delta * delta * n * k / (n + k);
+            mean += delta * k / (n + k);
+            n += k;
+        }
+        return m2 / (n - 1);
     }
 }

@@ -13,12 +13,17 @@ final class NativeThreads {
     private NativeThreads() {
     }
 
-    /** @return {@code OMP_NUM_THREADS} if it is a positive integer, else 1 */
+    /** @return the most threads {@code --threads} accepts: four per available processor */
+    static int max() {
+        return 4 * Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** @return {@code OMP_NUM_THREADS} if it is a positive integer (at most {@link #max()}), else 1 */
     static int defaultCount() {
         String env = System.getenv("OMP_NUM_THREADS");
         try {
             int n = env == null ? 1 : Integer.parseInt(env.trim());
-            return n > 0 ? n : 1;
+            return n > 0 ? Math.min(n, max()) : 1;
         } catch (NumberFormatException e) {
             return 1;
         }

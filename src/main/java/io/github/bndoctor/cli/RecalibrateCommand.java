@@ -12,7 +12,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -53,23 +52,25 @@ final class RecalibrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (samples < 1 || batch < 2) {
-            throw new InputException("--samples must be >= 1 and --batch >= 2");
+        if (samples < 1) {
+            throw new InputException("--samples must be >= 1, got " + samples);
         }
+        if (batch < 2) {
+            throw new InputException("--batch must be >= 2 (batch statistics need two examples), got " + batch);
+        }
+        OutputPaths.requireDistinct("--out", out, model, data);
         AtomicFiles.requireWritableDirectory(out);
-        if (Files.exists(out) && Files.exists(model) && Files.isSameFile(out, model)) {
-            throw new InputException("--out " + out + " is the input model: write the recalibrated model elsewhere");
-        }
         BnNetwork net = BnNetwork.requireBatchNorm(ModelFiles.load(model));
         DataFiles d = DataFiles.load(data, null, net.params().dataType());
         d.requireFits(net);
         Map<String, MeanVariance> before = MovingStatistics.readAll(net);
-        PreciseBn.recalibrate(net, d.iterator(batch), samples, estimator);
+        DataFiles.Batches batches = d.batches(batch);
+        PreciseBn.recalibrate(net, batches.asIterator(), samples, estimator);
         Map<String, MeanVariance> after = MovingStatistics.readAll(net);
-        ModelFiles.save(net.model(), out);
+        ModelFiles.save(model, net.model(), out);
         PrintWriter o = spec.commandLine().getOut();
-        o.printf("recalibrated %d BN layer(s) of %s from up to %d example(s) of %s (%s estimator)%n", after.size(), model,
-                Math.min(samples, d.examples()), data, estimator);
+        o.printf("recalibrated %d BN layer(s) of %s from %d example(s) of %s (--samples %d in whole batches of %d; %s"
+                + " estimator)%n", after.size(), model, batches.examplesRead(), data, samples, batch, estimator);
         o.println("before:");
         o.print(StatisticsSummary.table(before));
         o.println("after:");

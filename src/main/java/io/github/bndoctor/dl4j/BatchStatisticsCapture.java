@@ -55,6 +55,37 @@ public final class BatchStatisticsCapture {
     }
 
     /**
+     * Captures statistics chunk by chunk and pools them per layer ({@link ChannelMoments#combine}):
+     * each chunk is normalised with its own batch statistics in training mode, as a training batch
+     * of that size would be, and memory depends on the chunk, not on the number of chunks.
+     *
+     * @param net the network, with at least one BN layer
+     * @param chunks its inputs, chunk by chunk
+     * @param train training mode (batch statistics) or inference mode (moving statistics)
+     * @return pooled statistics per BN layer name, in forward order
+     * @throws IllegalArgumentException if there are no chunks
+     */
+    public static Map<String, BatchStatistics> capture(BnNetwork net, java.util.Iterator<INDArray[]> chunks,
+                                                       boolean train) {
+        Map<String, BatchStatistics> out = null;
+        while (chunks.hasNext()) {
+            Map<String, BatchStatistics> chunk = capture(net, chunks.next(), train);
+            if (out == null) {
+                out = chunk;
+            } else {
+                for (Map.Entry<String, BatchStatistics> e : chunk.entrySet()) {
+                    BatchStatistics a = out.get(e.getKey());
+                    out.put(e.getKey(), new BatchStatistics(a.layer(), a.layout(), a.moments().combine(e.getValue().moments())));
+                }
+            }
+        }
+        if (out == null) {
+            throw new IllegalArgumentException("no chunks to capture batch statistics from");
+        }
+        return out;
+    }
+
+    /**
      * @param ref the BN layer the input belongs to
      * @param input the layer's input
      * @return its per-channel statistics
@@ -73,8 +104,16 @@ public final class BatchStatisticsCapture {
         }
         INDArray x = input.castTo(DataType.DOUBLE);
         int[] axes = layout.reductionAxes();
-        double[] mean = x.mean(axes).toDoubleVector();
-        double[] var = x.var(false, axes).toDoubleVector();
+        double[] mean;
+        double[] var;
+        try {
+            mean = x.mean(axes).toDoubleVector();
+            var = x.var(false, axes).toDoubleVector();
+        } finally {
+            if (x != input && x.closeable()) {
+                x.close(); // the double copy is twice the activation: free it now, not at the next GC
+            }
+        }
         long count = input.length() / channels;
         for (int c = 0; c < mean.length; c++) {
             if (!Double.isFinite(mean[c]) || !Double.isFinite(var[c])) {

@@ -10,7 +10,7 @@ import java.util.function.LongFunction;
  * about its size (a zip entry, a truncated or padded file) can never be read past what the caller
  * budgeted.
  */
-final class CountingInputStream extends FilterInputStream {
+class CountingInputStream extends FilterInputStream {
     private final long limit;
     private final LongFunction<RuntimeException> overLimit;
     private long count;

@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * A user's examples: features from a {@code .npy} file or a DL4J {@code DataSet} file (told apart
- * by content, not by name), labels from the DataSet file or a separate {@code .npy} file.
+ * A user's examples: features from a {@code .npy} file (named so, or starting with its magic string)
+ * or a DL4J {@code DataSet} file, labels from the DataSet file or a separate {@code .npy} file.
  *
  * @param features the features, first dimension = examples
  * @param labels the labels, or {@code null}
@@ -43,12 +43,15 @@ public record ExampleFiles(ArrayFile features, ArrayFile labels) {
 
     /**
      * @param file a file
-     * @return whether it starts with the {@code .npy} magic string (a missing file counts as {@code .npy}
-     *     when its name ends so, so that the error names the expected format)
+     * @return whether it is named {@code *.npy} or starts with the {@code .npy} magic string
      */
     public static boolean isNpy(Path file) {
+        Path name = file.getFileName();
+        if (name != null && name.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".npy")) {
+            return true;
+        }
         if (!Files.isRegularFile(file)) {
-            return file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".npy");
+            return false;
         }
         byte[] head = new byte[6];
         try (InputStream in = Files.newInputStream(file)) {

@@ -102,6 +102,38 @@ final class Nd4jBinary {
         }
     }
 
+    /** Receives decoded elements. */
+    interface ValueSink {
+        /**
+         * @param index the element's index
+         * @param value its value
+         */
+        void put(int index, double value);
+    }
+
+    /**
+     * Reads the elements that follow a header, in chunks, into {@code sink(index, value)}.
+     *
+     * @param in the stream, positioned after the header
+     * @param h the header
+     * @param sink receives each element
+     * @throws IOException on a read error or a premature end
+     */
+    static void readValues(DataInputStream in, Header h, ValueSink sink) throws IOException {
+        int size = h.type().size();
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16).order(java.nio.ByteOrder.BIG_ENDIAN);
+        long done = 0;
+        while (done < h.length()) {
+            int k = (int) Math.min(h.length() - done, buf.capacity() / size);
+            in.readFully(buf.array(), 0, k * size);
+            buf.clear();
+            for (int j = 0; j < k; j++) {
+                sink.put((int) (done + j), h.type().read(buf));
+            }
+            done += k;
+        }
+    }
+
     private static long length(DataInputStream in, Path file, String what) throws IOException {
         String mode = name(in, file, what);
         if (!mode.equals("MIXED_DATA_TYPES") && !mode.equals("LONG_SHAPE")) {

@@ -98,6 +98,46 @@ public final class Diagnoser {
         Map<String, MeanVariance> precise = PreciseStatistics.estimate(net, trainBatches, preciseSamples, estimator);
         Map<String, BatchStatistics> batch = BatchStatisticsCapture.capture(net, probeFeatures, true);
         OutputGap gap = OutputGapProbe.measure(net, probeFeatures, probeLabels, precise, loss, trainModeBatch);
+        return checkpoint(net, iteration, priorAge, rotation, precise, batch, gap);
+    }
+
+    /**
+     * As {@link #diagnose(BnNetwork, INDArray[], INDArray[], Iterator, long, long, Map)} with the
+     * probe given chunk by chunk: batch statistics are captured per chunk and pooled
+     * ({@link BatchStatisticsCapture#capture(BnNetwork, Iterator, boolean)}), losses are measured
+     * per chunk ({@link OutputGapProbe#measure(BnNetwork, Iterable, Map, LossMeasure)}), so peak
+     * memory depends on the chunk size (the training batch), not on the probe or data size. The
+     * probe is read twice.
+     *
+     * @param net the network
+     * @param probe the probe, chunk by chunk; each chunk is as large as a training batch
+     * @param trainBatches training inputs for the precise statistics
+     * @param iteration the network's iteration count, recorded in the checkpoint
+     * @param priorAge iterations since the moving statistics last held DL4J's prior
+     * @param rotation rotation per BN layer in degrees per iteration (may be empty)
+     * @return the checkpoint
+     */
+    public Checkpoint diagnose(BnNetwork net, Iterable<ProbeChunk> probe, Iterator<INDArray[]> trainBatches,
+                               long iteration, long priorAge, Map<String, Double> rotation) {
+        Map<String, MeanVariance> precise = PreciseStatistics.estimate(net, trainBatches, preciseSamples, estimator);
+        Iterator<ProbeChunk> chunks = probe.iterator();
+        Map<String, BatchStatistics> batch = BatchStatisticsCapture.capture(net, new Iterator<INDArray[]>() {
+            @Override
+            public boolean hasNext() {
+                return chunks.hasNext();
+            }
+
+            @Override
+            public INDArray[] next() {
+                return chunks.next().features();
+            }
+        }, true);
+        OutputGap gap = OutputGapProbe.measure(net, probe, precise, loss);
+        return checkpoint(net, iteration, priorAge, rotation, precise, batch, gap);
+    }
+
+    private Checkpoint checkpoint(BnNetwork net, long iteration, long priorAge, Map<String, Double> rotation,
+                                  Map<String, MeanVariance> precise, Map<String, BatchStatistics> batch, OutputGap gap) {
         List<LayerCheckpoint> layers = new ArrayList<>();
         for (BnLayerRef ref : net.bnLayers()) {
             LayerDecomposition d = LayerDecomposition.of(ref, priorAge, MovingStatistics.read(net, ref),

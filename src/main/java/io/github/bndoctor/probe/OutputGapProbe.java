@@ -1,11 +1,14 @@
 package io.github.bndoctor.probe;
 
+import io.github.bndoctor.dl4j.BnLayerRef;
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.dl4j.DropoutSuspension;
 import io.github.bndoctor.dl4j.MovingStatistics;
 import io.github.bndoctor.stats.MeanVariance;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -55,6 +58,78 @@ public final class OutputGapProbe {
         MovingStatistics.writeAll(copy, precise);
         double preciseLoss = loss.loss(copy.output(features, false), labels);
         return new OutputGap(train, eval, preciseLoss);
+    }
+
+    /**
+     * As {@link #measure(BnNetwork, INDArray[], INDArray[], Map, LossMeasure, int)} over a probe
+     * given chunk by chunk: each chunk runs in training mode with its own batch statistics (as a
+     * training batch of that size), in inference mode and with the precise statistics, and the
+     * chunks' losses are averaged weighted by their label element counts, which for a mean such as
+     * {@link LossMeasure#MSE} is exactly the loss over the whole probe. Memory depends on the chunk
+     * size, not on the probe size.
+     *
+     * @param net the network
+     * @param probe the probe, chunk by chunk (one pass)
+     * @param precise precise statistics per BN layer
+     * @param loss the loss to compare
+     * @return the three losses
+     * @throws EmptyDataException if the probe has no chunk
+     */
+    public static OutputGap measure(BnNetwork net, Iterable<ProbeChunk> probe, Map<String, MeanVariance> precise,
+                                    LossMeasure loss) {
+        double train = 0;
+        double eval = 0;
+        double weight = 0;
+        try (DropoutSuspension ignored = DropoutSuspension.of(net)) {
+            for (ProbeChunk c : probe) {
+                double w = 0;
+                for (INDArray l : c.labels()) {
+                    w += l.length();
+                }
+                train += w * lossAndFree(loss, net.output(c.features(), true), c.labels());
+                eval += w * lossAndFree(loss, net.output(c.features(), false), c.labels());
+                weight += w;
+            }
+        }
+        // precise statistics: swapped into the live network and restored bit for bit, instead of a
+        // copy of the whole network (its parameters and its own activation workspaces)
+        double preciseLoss = 0;
+        Map<BnLayerRef, INDArray[]> saved = new LinkedHashMap<>();
+        for (BnLayerRef ref : net.bnLayers()) {
+            String var = ref.parameterisation().paramName();
+            saved.put(ref, new INDArray[] {net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN).dup(), net.param(ref, var).dup()});
+        }
+        try {
+            MovingStatistics.writeAll(net, precise);
+            for (ProbeChunk c : probe) {
+                double w = 0;
+                for (INDArray l : c.labels()) {
+                    w += l.length();
+                }
+                preciseLoss += w * lossAndFree(loss, net.output(c.features(), false), c.labels());
+            }
+        } finally {
+            saved.forEach((ref, p) -> {
+                net.setParam(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN, p[0]);
+                net.setParam(ref, ref.parameterisation().paramName(), p[1]);
+            });
+        }
+        if (weight == 0) {
+            throw new EmptyDataException("the probe holds no examples");
+        }
+        return new OutputGap(train / weight, eval / weight, preciseLoss / weight);
+    }
+
+    private static double lossAndFree(LossMeasure loss, INDArray[] outputs, INDArray[] labels) {
+        try {
+            return loss.loss(outputs, labels);
+        } finally {
+            for (INDArray o : outputs) {
+                if (o.closeable()) {
+                    o.close(); // detached outputs: free their memory now, not at the next GC
+                }
+            }
+        }
     }
 
     /**

@@ -12,10 +12,57 @@ import java.nio.file.StandardCopyOption;
 /**
  * Writes a file so that readers see either the old file or the complete new one: the content goes
  * to a temporary file in the target's own directory, which is then moved over the target. On any
- * failure the temporary file is deleted and the target is left as it was.
+ * failure the temporary file is deleted and the target is left as it was. A temporary file left by
+ * a killed process ({@code .TARGET.bn-doctor-PID-N.tmp}, its process gone) is removed by the next
+ * write of the same target, so they never accumulate.
  */
 public final class AtomicFiles {
+    private static final java.util.concurrent.atomic.AtomicLong SEQUENCE = new java.util.concurrent.atomic.AtomicLong();
+
     private AtomicFiles() {
+    }
+
+    /**
+     * The temporary file's name: hidden, recognisable and naming its process, so that a later write
+     * of the same target can remove what a killed process left behind.
+     *
+     * @param target the target's file name
+     * @param pid the writing process
+     * @param sequence distinguishes writes of one process
+     * @return {@code .TARGET.bn-doctor-PID-SEQUENCE.tmp}
+     */
+    static String temporaryName(String target, long pid, long sequence) {
+        return "." + target + ".bn-doctor-" + pid + "-" + sequence + ".tmp";
+    }
+
+    /**
+     * Deletes temporary files of {@code target} left by processes that no longer run (a kill -9
+     * while writing), so they never accumulate.
+     */
+    private static void removeStaleTemporaries(Path dir, String target) {
+        String prefix = "." + target + ".bn-doctor-";
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            files.filter(p -> {
+                String n = p.getFileName().toString();
+                if (!n.startsWith(prefix) || !n.endsWith(".tmp")) {
+                    return false;
+                }
+                String[] parts = n.substring(prefix.length(), n.length() - 4).split("-", -1);
+                if (parts.length != 2 || !parts[0].matches("[0-9]{1,18}") || !parts[1].matches("[0-9]{1,18}")) {
+                    return false;
+                }
+                long pid = Long.parseLong(parts[0]);
+                return !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+            }).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort: another run may have removed it
+                }
+            });
+        } catch (IOException ignored) {
+            // best effort: the write itself reports a directory it cannot use
+        }
     }
 
     /** Writes the content of a file to a stream. */
@@ -61,7 +108,9 @@ public final class AtomicFiles {
         Path dir = requireWritableDirectory(abs);
         Path tmp = null;
         try {
-            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+            removeStaleTemporaries(dir, abs.getFileName().toString());
+            tmp = Files.createFile(dir.resolve(temporaryName(abs.getFileName().toString(), ProcessHandle.current().pid(),
+                    SEQUENCE.incrementAndGet())));
             writer.write(tmp);
             readableLikeTarget(tmp, abs);
             try {
@@ -92,6 +141,9 @@ public final class AtomicFiles {
      */
     public static Path requireWritableDirectory(Path target) {
         Path abs = target.toAbsolutePath().normalize();
+        if (target.toString().isBlank()) {
+            throw new BnDoctorException("cannot write an empty path: give the name of the file to write");
+        }
         if (Files.isDirectory(abs)) {
             throw new BnDoctorException("cannot write " + target + ": it is a directory");
         }

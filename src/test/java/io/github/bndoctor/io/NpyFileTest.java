@@ -30,27 +30,11 @@ final class NpyFileTest {
     }
 
     static Path npy(Path file, int major, String header, byte[] body) throws IOException {
-        byte[] h = header.getBytes(major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-        int pre = major == 1 ? 10 : 12;
-        int pad = (64 - (pre + h.length + 1) % 64) % 64;
-        ByteBuffer b = ByteBuffer.allocate(pre + h.length + pad + 1 + body.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) major).put((byte) 0);
-        if (major == 1) {
-            b.putShort((short) (h.length + pad + 1));
-        } else {
-            b.putInt(h.length + pad + 1);
-        }
-        b.put(h);
-        for (int i = 0; i < pad; i++) {
-            b.put((byte) ' ');
-        }
-        b.put((byte) '\n').put(body);
-        Files.write(file, b.array());
-        return file;
+        return NpyBytes.write(file, major, header, body);
     }
 
     static String header(String descr, boolean fortran, String shape) {
-        return "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': " + shape + ", }";
+        return NpyBytes.header(descr, fortran, shape);
     }
 
     /** Body of the 2x3 matrix as float32/float64 in the given order. */
