@@ -2,8 +2,8 @@ package io.github.bndoctor.spark;
 
 import io.github.bndoctor.BnDoctorException;
 import io.github.bndoctor.cli.Main;
-import io.github.bndoctor.cli.ModelFiles;
 import io.github.bndoctor.dl4j.BnNetwork;
+import io.github.bndoctor.io.ModelZip;
 import io.github.bndoctor.report.AtomicFiles;
 import io.github.bndoctor.stats.MeanVariance;
 import io.github.bndoctor.stats.PopulationEstimator;
@@ -24,7 +24,9 @@ import java.util.concurrent.Callable;
 /**
  * The {@code spark-submit} entry point: precise BN for a saved model over a directory of data
  * shards, computed on the cluster, the recalibrated model written atomically (a temporary file,
- * then a move: a failed job leaves no output file). The input model is never opened for writing.
+ * then a move: a failed job leaves no output file). The model is read with the bounded reader
+ * {@link ModelZip} and written as a copy of the input with the new parameters; the input model is
+ * never opened for writing.
  *
  * <pre>
  * spark-submit --class io.github.bndoctor.spark.SparkRecalibrate --master local[2] \
@@ -98,7 +100,7 @@ public final class SparkRecalibrate implements Callable<Integer> {
         if (Files.exists(out) && Files.exists(model) && Files.isSameFile(out, model)) {
             throw new BnDoctorException("--out " + out + " is the input model: write the recalibrated model elsewhere");
         }
-        BnNetwork net = BnNetwork.requireBatchNorm(ModelFiles.load(model));
+        BnNetwork net = BnNetwork.requireBatchNorm(ModelZip.load(model));
         ShardDirectory shards = ShardDirectory.open(data);
         int p = partitions > 0 ? partitions : sc.defaultParallelism();
         JavaRDD<INDArray[]> features = shards.features(sc, batch, p, net.params().dataType());
@@ -106,7 +108,7 @@ public final class SparkRecalibrate implements Callable<Integer> {
             features = DistributedMoments.mixed(features, p);
         }
         Map<String, MeanVariance> stats = SparkPreciseBn.recalibrateFeatures(net, features, batch, estimator);
-        ModelFiles.save(net.model(), out);
+        ModelZip.writeWithParameters(model, net.model(), out);
         PrintWriter o = new PrintWriter(System.out, true);
         o.printf("recalibrated %d BN layer(s) of %s from %d example(s) in %d shard(s) of %s on %d partition(s) (%s)%n",
                 stats.size(), model, shards.examples(), shards.files().size(), data, p, estimator);

@@ -1,6 +1,7 @@
 package io.github.bndoctor.spark;
 
-import io.github.bndoctor.cli.ModelFiles;
+import io.github.bndoctor.io.ModelZip;
+import org.deeplearning4j.util.ModelSerializer;
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.dl4j.Layout;
 import io.github.bndoctor.probe.ProbeFixtures;
@@ -62,13 +63,13 @@ class SparkRecalibrateTest extends LocalSparkTest {
         List<INDArray[]> batches = writeShards(tmp.resolve("shards"), 3);
         BnNetwork net = ProbeFixtures.net(NetworkKind.GRAPH, Layout.NCHW);
         Path in = tmp.resolve("in.zip");
-        ModelFiles.save(net.model(), in);
+        ModelSerializer.writeModel(net.model(), in.toFile(), false);
         Path out = tmp.resolve("out.zip");
         Outcome o = run("--model", in.toString(), "--data", tmp.resolve("shards").toString(), "--out", out.toString(),
                 "--batch", String.valueOf(BATCH), "--partitions", "3", "--estimator", "MEAN_OF_BATCH_VARIANCES");
         assertThat(o.code()).as(o.err()).isZero();
 
-        BnNetwork expected = BnNetwork.of(ModelFiles.load(in));
+        BnNetwork expected = BnNetwork.of(ModelZip.load(in));
         List<DataSet> ds = new ArrayList<>();
         for (INDArray[] b : batches) {
             ds.add(new DataSet(b[0], ProbeFixtures.labels(b[0], 0)));
@@ -76,12 +77,12 @@ class SparkRecalibrateTest extends LocalSparkTest {
         PreciseBn.recalibrate(expected, new ListDataSetIterator<>(ds, 1), Integer.MAX_VALUE,
                 PopulationEstimator.MEAN_OF_BATCH_VARIANCES);
         float[] e = expected.params().toFloatVector();
-        float[] a = BnNetwork.of(ModelFiles.load(out)).params().toFloatVector();
+        float[] a = BnNetwork.of(ModelZip.load(out)).params().toFloatVector();
         assertThat(a).hasSameSizeAs(e);
         for (int i = 0; i < e.length; i++) {
             assertThat((double) a[i]).as("parameter %d", i).isCloseTo(e[i], within((double) Math.ulp(e[i])));
         }
-        assertThat(BnNetwork.of(ModelFiles.load(in)).params()).isEqualTo(net.params());
+        assertThat(BnNetwork.of(ModelZip.load(in)).params()).isEqualTo(net.params());
     }
 
     /**
@@ -96,7 +97,7 @@ class SparkRecalibrateTest extends LocalSparkTest {
         INDArray poisoned = Nd4j.concat(0, bad, bad.dup().putScalar(new long[] {3, 0, 1, 1}, Double.NaN), bad);
         Nd4j.writeAsNumpy(poisoned, shards.resolve("b.npy").toFile());
         Path in = tmp.resolve("in.zip");
-        ModelFiles.save(ProbeFixtures.net(NetworkKind.MULTI_LAYER, Layout.NCHW).model(), in);
+        ModelSerializer.writeModel(ProbeFixtures.net(NetworkKind.MULTI_LAYER, Layout.NCHW).model(), in.toFile(), false);
         Path out = tmp.resolve("out.zip");
         Outcome o = run("--model", in.toString(), "--data", shards.toString(), "--out", out.toString(),
                 "--batch", String.valueOf(BATCH), "--partitions", "2");
@@ -112,7 +113,7 @@ class SparkRecalibrateTest extends LocalSparkTest {
     @Test
     void badInputIsExitOneWithOneLine(@TempDir Path tmp) throws Exception {
         Path in = tmp.resolve("in.zip");
-        ModelFiles.save(ProbeFixtures.net(NetworkKind.MULTI_LAYER, Layout.DENSE).model(), in);
+        ModelSerializer.writeModel(ProbeFixtures.net(NetworkKind.MULTI_LAYER, Layout.DENSE).model(), in.toFile(), false);
         Path out = tmp.resolve("out.zip");
         Outcome missing = run("--model", in.toString(), "--data", tmp.resolve("nope").toString(), "--out", out.toString());
         assertThat(missing.code()).isEqualTo(1);

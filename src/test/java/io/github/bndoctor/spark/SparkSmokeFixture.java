@@ -1,6 +1,6 @@
 package io.github.bndoctor.spark;
 
-import io.github.bndoctor.cli.ModelFiles;
+import org.deeplearning4j.util.ModelSerializer;
 import io.github.bndoctor.dl4j.Layout;
 import io.github.bndoctor.probe.ProbeFixtures;
 import io.github.bndoctor.testkit.NetworkKind;
@@ -24,7 +24,7 @@ public final class SparkSmokeFixture {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         Path shards = Files.createDirectories(dir.resolve("shards"));
-        ModelFiles.save(ProbeFixtures.net(NetworkKind.GRAPH, Layout.NCHW).model(), dir.resolve("in.zip"));
+        ModelSerializer.writeModel(ProbeFixtures.net(NetworkKind.GRAPH, Layout.NCHW).model(), dir.resolve("in.zip").toFile(), false);
         List<INDArray[]> b = ProbeFixtures.batches(Layout.NCHW, 6, 11);
         Nd4j.writeAsNumpy(Nd4j.concat(0, b.get(0)[0], b.get(1)[0], b.get(2)[0]), shards.resolve("a.npy").toFile());
         Nd4j.writeAsNumpy(Nd4j.concat(0, b.get(3)[0], b.get(4)[0]), shards.resolve("b.npy").toFile());
