@@ -88,6 +88,14 @@ public final class Main implements Runnable {
             NativeThreads.limit(main.threadCount > 0 ? main.threadCount : NativeThreads.defaultCount());
             return new CommandLine.RunLast().execute(parsed);
         });
+        return withErrorHandling(cl);
+    }
+
+    /**
+     * @param cl a command line (bn-doctor's or another entry point's)
+     * @return it, with bn-doctor's one-line errors and exit codes
+     */
+    public static CommandLine withErrorHandling(CommandLine cl) {
         cl.setParameterExceptionHandler(Main::usageError);
         cl.setExecutionExceptionHandler(Main::executionError);
         return cl;

@@ -1,19 +1,13 @@
 package io.github.bndoctor.probe;
 
-import io.github.bndoctor.dl4j.BatchStatistics;
-import io.github.bndoctor.dl4j.BatchStatisticsCapture;
 import io.github.bndoctor.dl4j.BnNetwork;
-import io.github.bndoctor.stats.ChannelMoments;
 import io.github.bndoctor.stats.MeanVariance;
 import io.github.bndoctor.stats.PopulationEstimator;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,7 +16,8 @@ import java.util.Map;
  *
  * <p>The network runs forward in training mode on training batches, as during {@code fit}, so each
  * layer sees inputs normalised the way training normalised them; the per-batch statistics of every
- * BN input are captured in one pass per batch and combined with a {@link PopulationEstimator}.
+ * BN input are captured in one pass per batch, accumulated in {@link NetworkMoments} and combined
+ * with a {@link PopulationEstimator}.
  * Nothing is written: the network is left bit-identical.
  */
 public final class PreciseStatistics {
@@ -54,21 +49,11 @@ public final class PreciseStatistics {
         if (samples <= 0) {
             throw new IllegalArgumentException("samples must be positive, got " + samples);
         }
-        Map<String, List<ChannelMoments>> perLayer = new LinkedHashMap<>();
-        int used = 0;
-        while (used < samples && batches.hasNext()) {
-            INDArray[] x = batches.next();
-            for (Map.Entry<String, BatchStatistics> e : BatchStatisticsCapture.capture(net, x, true).entrySet()) {
-                perLayer.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue().moments());
-            }
-            used += (int) x[0].size(0);
+        NetworkMoments moments = NetworkMoments.empty();
+        while (moments.examples() < samples && batches.hasNext()) {
+            moments = moments.add(net, batches.next());
         }
-        if (used == 0) {
-            throw new EmptyDataException("no training samples to estimate precise BN statistics from");
-        }
-        Map<String, MeanVariance> out = new LinkedHashMap<>();
-        perLayer.forEach((name, moments) -> out.put(name, estimator.estimate(moments)));
-        return out;
+        return moments.estimate(estimator);
     }
 
     /**

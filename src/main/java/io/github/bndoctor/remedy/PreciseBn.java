@@ -1,7 +1,9 @@
 package io.github.bndoctor.remedy;
 
+import io.github.bndoctor.dl4j.BnLayerRef;
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.dl4j.MovingStatistics;
+import io.github.bndoctor.dl4j.NoBatchNormException;
 import io.github.bndoctor.probe.PreciseStatistics;
 import io.github.bndoctor.stats.MeanVariance;
 import io.github.bndoctor.stats.PopulationEstimator;
@@ -42,8 +44,26 @@ public final class PreciseBn {
         }
         Map<String, MeanVariance> stats = PreciseStatistics.estimate(BnNetwork.requireBatchNorm(net.model()), data,
                 samples, estimator);
-        MovingStatistics.writeAll(net, stats);
+        write(net, stats);
         return stats;
+    }
+
+    /**
+     * Writes population statistics computed elsewhere (e.g. by a distributed job over the same
+     * network) as the moving statistics of every BN layer, all or nothing.
+     *
+     * @param net the network to recalibrate in place
+     * @param stats population (mean, variance) for every BN layer of {@code net}
+     * @throws NoBatchNormException if a BN layer of {@code net} has no statistics, or a name is not one
+     */
+    public static void write(BnNetwork net, Map<String, MeanVariance> stats) {
+        for (BnLayerRef ref : BnNetwork.requireBatchNorm(net.model()).bnLayers()) {
+            if (!stats.containsKey(ref.name())) {
+                throw new NoBatchNormException("no statistics for BN layer '" + ref.name() + "'; have "
+                        + stats.keySet());
+            }
+        }
+        MovingStatistics.writeAll(net, stats);
     }
 
     /**

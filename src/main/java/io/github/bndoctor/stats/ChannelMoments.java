@@ -1,5 +1,6 @@
 package io.github.bndoctor.stats;
 
+import java.io.Serializable;
 import java.util.Arrays;
 
 /**
@@ -7,9 +8,17 @@ import java.util.Arrays;
  * and merged with Chan et al.'s pairwise formula, so that the moments of many batches combine
  * into the moments of all their samples without loss of precision.
  *
- * <p>Instances are immutable; {@link #combine(ChannelMoments)} returns a new one.
+ * <p>Instances are immutable; {@link #combine(ChannelMoments)} returns a new one. They are
+ * serializable so that partial moments computed where the data lives (a Spark partition) can be
+ * shipped and combined.
+ *
+ * <p>References: T. F. Chan, G. H. Golub, R. J. LeVeque, "Updating Formulae and a Pairwise
+ * Algorithm for Computing Sample Variances", Stanford CS tech. report STAN-CS-79-773 (1979), and
+ * "Algorithms for Computing the Sample Variance: Analysis and Recommendations", The American
+ * Statistician 37(3), 1983; B. P. Welford, Technometrics 4(3), 1962.
  */
-public final class ChannelMoments {
+public final class ChannelMoments implements Serializable {
+    private static final long serialVersionUID = 1L;
     private final long count;
     private final double[] mean;
     private final double[] m2;
@@ -122,6 +131,11 @@ public final class ChannelMoments {
     /** @return per-channel mean (a copy) */
     public double[] mean() {
         return mean.clone();
+    }
+
+    /** @return per-channel sum of squared deviations from the mean, {@code M2} (a copy) */
+    public double[] sumOfSquaredDeviations() {
+        return m2.clone();
     }
 
     /** @return per-channel variance with divisor {@code count} (what BN normalises with) */

@@ -32,25 +32,22 @@ public enum PopulationEstimator {
         if (batches.isEmpty()) {
             throw new IllegalArgumentException("no batches to estimate population statistics from");
         }
-        ChannelMoments all = ChannelMoments.empty(batches.get(0).channels());
+        BatchedMoments all = BatchedMoments.empty(batches.get(0).channels());
         for (ChannelMoments b : batches) {
-            all = all.combine(b);
+            all = all.add(b);
         }
-        if (this == POOLED) {
-            return new MeanVariance(all.mean(), all.biasedVariance());
+        return estimate(all);
+    }
+
+    /**
+     * @param batches the merged moments of one or more batches
+     * @return estimated population (mean, variance) per channel
+     */
+    public MeanVariance estimate(BatchedMoments batches) {
+        if (batches.count() == 0) {
+            throw new IllegalArgumentException("no batches to estimate population statistics from");
         }
-        double[] v = new double[all.channels()];
-        long total = 0;
-        for (ChannelMoments b : batches) {
-            double[] bv = b.biasedVariance();
-            for (int c = 0; c < v.length; c++) {
-                v[c] += bv[c] * b.count();
-            }
-            total += b.count();
-        }
-        for (int c = 0; c < v.length; c++) {
-            v[c] /= total;
-        }
-        return new MeanVariance(all.mean(), v);
+        ChannelMoments all = batches.pooled();
+        return new MeanVariance(all.mean(), this == POOLED ? all.biasedVariance() : batches.meanOfBatchVariances());
     }
 }
