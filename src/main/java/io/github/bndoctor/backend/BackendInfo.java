@@ -7,6 +7,7 @@ import java.util.Properties;
 import java.util.TreeMap;
 
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
  * The ND4J backend that is really running: its kind (CPU or CUDA), its class and its device count.
@@ -155,6 +156,26 @@ public final class BackendInfo {
                             : " and that the build did not run with -Pcuda."));
         }
         return this;
+    }
+
+    /**
+     * The feature list libnd4j was compiled with ({@code HAVE_OPENBLAS}, {@code HAVE_ONEDNN}, ...),
+     * loading the backend if needed.
+     *
+     * @return the native build information, one feature per line
+     */
+    public static String nativeBuildInfo() {
+        detect();
+        return NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo();
+    }
+
+    /**
+     * @param buildInfo libnd4j's build information ({@link #nativeBuildInfo()})
+     * @return whether it lists oneDNN (DNNL), whose depthwise-convolution, convolution and
+     *     batch-norm kernels libnd4j then uses while {@code Nd4j.getEnvironment().helpersAllowed()}
+     */
+    public static boolean hasOneDnn(String buildInfo) {
+        return buildInfo.lines().map(String::trim).anyMatch("HAVE_ONEDNN"::equals);
     }
 
     /** @return the kind of backend */

@@ -2,6 +2,7 @@ package io.github.bndoctor.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -47,6 +48,24 @@ final class BackendInfoTest {
                 System.setProperty(BackendInfo.EXPECTED_BACKEND_PROPERTY, passed);
             }
         }
+    }
+
+    @Test
+    void cpuNativesAreTheClassifierTheBuildSelected() {
+        String natives = System.getProperty("bndoctor.expectedNatives", "");
+        assumeTrue(BackendInfo.expectedFromSystemProperty().equals("cpu") && !natives.isBlank(),
+                "CPU run launched by the build");
+
+        // the pom's default is linux-x86_64-onednn; -Pplain-natives selects linux-x86_64
+        assertThat(BackendInfo.hasOneDnn(BackendInfo.nativeBuildInfo())).isEqualTo(natives.endsWith("-onednn"));
+    }
+
+    @Test
+    void oneDnnIsReadFromItsOwnLineOnly() {
+        assertThat(BackendInfo.hasOneDnn("GCC: \"7.5.0\"\nHAVE_FLATBUFFERS\nHAVE_ONEDNN\nHAVE_OPENBLAS\n")).isTrue();
+        assertThat(BackendInfo.hasOneDnn("GCC: \"7.5.0\"\nHAVE_FLATBUFFERS\nHAVE_OPENBLAS\n")).isFalse();
+        assertThat(BackendInfo.hasOneDnn("NOT_HAVE_ONEDNN_X")).isFalse();
+        assertThat(BackendInfo.hasOneDnn("")).isFalse();
     }
 
     @Test

@@ -3,6 +3,8 @@ package io.github.bndoctor.scenario;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import io.github.bndoctor.dl4j.BnNetwork;
+import io.github.bndoctor.probe.OutputGapProbe;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -39,8 +41,12 @@ final class ScenarioCalibration {
      * @param trainLoss training-mode loss
      * @param evalLoss inference-mode loss
      * @param preciseLoss inference-mode loss after recomputing the moving statistics
+     * @param zerosLoss loss of an all-zeros prediction on the probe set
+     * @param trainMax largest training-mode output on the probe set
+     * @param evalMax largest inference-mode output on the probe set
      */
-    record Point(int iteration, double trainLoss, double evalLoss, double preciseLoss) {
+    record Point(int iteration, double trainLoss, double evalLoss, double preciseLoss, double zerosLoss,
+                 double trainMax, double evalMax) {
         double evalRatio() { return evalLoss / trainLoss; }
         double preciseRatio() { return preciseLoss / trainLoss; }
     }
@@ -92,7 +98,10 @@ final class ScenarioCalibration {
             ComputationGraph clone = graph.clone();
             BatchNormPopulationStatistics.recompute(clone, preciseFeatures, config.batchSize());
             double precise = ProbeLoss.inferenceMode(clone, probe);
-            Point p = new Point(iteration, train, eval, precise);
+            double trainMax = OutputGapProbe.trainModeOutputs(BnNetwork.of(graph),
+                    new INDArray[] {probe.getFeatures()}, config.batchSize())[0].maxNumber().doubleValue();
+            double evalMax = graph.outputSingle(false, probe.getFeatures()).maxNumber().doubleValue();
+            Point p = new Point(iteration, train, eval, precise, ProbeLoss.allZerosLevel(probe), trainMax, evalMax);
             points.add(p);
             sink.accept(p);
         });
@@ -120,9 +129,11 @@ final class ScenarioCalibration {
             long t0 = System.nanoTime();
             List<Point> pts = calibrate(cfg, p -> System.out.println(String.format(Locale.ROOT,
                     "{\"preset\":\"%s\",\"seed\":%d,\"iteration\":%d,\"trainLoss\":%.6g,\"evalLoss\":%.6g,"
-                            + "\"preciseLoss\":%.6g,\"evalRatio\":%.3f,\"preciseRatio\":%.3f}",
+                            + "\"preciseLoss\":%.6g,\"evalRatio\":%.3f,\"preciseRatio\":%.3f,\"zerosLoss\":%.6g,"
+                            + "\"evalToZeros\":%.3f,\"trainMax\":%.4g,\"evalMax\":%.4g}",
                     presetName, cfg.seed(), p.iteration(), p.trainLoss(), p.evalLoss(), p.preciseLoss(),
-                    p.evalRatio(), p.preciseRatio())));
+                    p.evalRatio(), p.preciseRatio(), p.zerosLoss(), p.evalLoss() / p.zerosLoss(), p.trainMax(),
+                    p.evalMax())));
             double secs = (System.nanoTime() - t0) / 1e9;
             double peak = pts.stream().mapToDouble(Point::evalRatio).max().orElse(Double.NaN);
             double peakPrecise = pts.stream().mapToDouble(Point::preciseRatio).max().orElse(Double.NaN);
