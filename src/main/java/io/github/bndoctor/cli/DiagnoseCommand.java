@@ -1,5 +1,6 @@
 package io.github.bndoctor.cli;
 
+import io.github.bndoctor.lint.LagForecast;
 import io.github.bndoctor.report.AtomicFiles;
 import io.github.bndoctor.report.DiagnosisReport;
 import io.github.bndoctor.report.DiagnosisReport.CheckpointEntry;
@@ -95,6 +96,9 @@ final class DiagnoseCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "DIR", description = "Write an HTML report to DIR/index.html.")
     private Path report;
 
+    /** The lag forecast of the (seed) configuration or model, printed after the table. */
+    private String forecast = "";
+
     @Override
     public Integer call() {
         if (json != null) {
@@ -113,6 +117,7 @@ final class DiagnoseCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         printTable(out, result, demo);
+        out.print(forecast);
         if (json != null) {
             ReportJson.write(result, json);
             out.println("wrote " + json);
@@ -147,7 +152,8 @@ final class DiagnoseCommand implements Callable<Integer> {
         if (b < 2 || samples < 1 || probeSize < 2) {
             throw new InputException("need --batch >= 2, --samples >= 1 and --probe-size >= 2");
         }
-        return ModelDiagnosis.run(model, data, labels, b, samples, probeSize, plannedIterations);
+        return ModelDiagnosis.run(model, data, labels, b, samples, probeSize, plannedIterations,
+                net -> forecast = LagForecast.table(LagForecast.of(net)));
     }
 
     private DiagnosisReport demo() {
@@ -173,6 +179,7 @@ final class DiagnoseCommand implements Callable<Integer> {
             if (i == 0) {
                 under = r;
                 seedRun = d;
+                forecast = d.forecast();
                 fixes.add(d.recalibrated("fix: adam lr=1e-3 + precise BN at the end"));
             } else {
                 fixes.add(r);
@@ -210,6 +217,7 @@ final class DiagnoseCommand implements Callable<Integer> {
         String name = String.format(Locale.ROOT, "%s lr=%s decay=%s", c.optimizer().name().toLowerCase(Locale.ROOT),
                 c.learningRate(), c.bnDecay());
         ScenarioDiagnosis d = new ScenarioDiagnosis(c, name);
+        forecast = d.forecast();
         ReportAssembler.Run r = d.train(k, new Progress(spec.commandLine().getErr(), c.iterations()), 0);
         return ReportAssembler.report(r, DiagnosisReport.LOSS_LABELS, d.lints(), List.of());
     }

@@ -2,12 +2,14 @@ package io.github.bndoctor.cli;
 
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.lint.ConfigLints;
+import io.github.bndoctor.lint.LagForecast;
 import io.github.bndoctor.lint.Lint;
 import io.github.bndoctor.monitor.AlarmPolicy;
 import io.github.bndoctor.probe.Checkpoint;
 import io.github.bndoctor.probe.LayerCheckpoint;
 import io.github.bndoctor.remedy.PreciseBn;
 import io.github.bndoctor.report.ReportAssembler;
+import io.github.bndoctor.scenario.MobileNetV2Like;
 import io.github.bndoctor.scenario.MonitoredScenario;
 import io.github.bndoctor.scenario.PoseDataGenerator;
 import io.github.bndoctor.scenario.ScenarioConfig;
@@ -84,6 +86,11 @@ final class ScenarioDiagnosis {
         conf.put("name", fixName);
         conf.put("remedy", "PreciseBn.recalibrate on " + RECALIBRATION_SAMPLES + " examples after training");
         return ReportAssembler.Run.of(fixName, conf, List.of(c), AlarmPolicy.DEFAULT.evaluate(c), config.bnDecay());
+    }
+
+    /** @return the lag forecast of the configuration (from its network before training) */
+    String forecast() {
+        return LagForecast.table(LagForecast.of(BnNetwork.of(MobileNetV2Like.build(config))));
     }
 
     /** @return configuration lints for the trained network and planned length */

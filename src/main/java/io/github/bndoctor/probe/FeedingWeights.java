@@ -58,14 +58,24 @@ public final class FeedingWeights {
     /**
      * @param net the network (the one this was built from)
      * @param bnLayer a BN layer
+     * @return the runtime layer whose weights feed it, or {@code null}
+     */
+    public Layer layerOf(BnNetwork net, String bnLayer) {
+        String layer = feedingLayer.get(bnLayer);
+        return layer == null ? null : layerByName(net, layer);
+    }
+
+    /**
+     * @param net the network (the one this was built from)
+     * @param bnLayer a BN layer
      * @return a copy of its feeding weights, flattened in C order, or {@code null} if it has none
      */
     public double[] read(BnNetwork net, String bnLayer) {
-        String layer = feedingLayer.get(bnLayer);
+        Layer layer = layerOf(net, bnLayer);
         if (layer == null) {
             return null;
         }
-        INDArray w = layerByName(net, layer).getParam("W");
+        INDArray w = layer.getParam("W");
         return w.castTo(DataType.DOUBLE).dup('c').data().asDouble();
     }
 
