@@ -192,6 +192,16 @@ public final class AdaptiveDecay extends BaseTrainingListener {
         return budgetDeg;
     }
 
+    /** @return the decay floor */
+    public double minDecay() {
+        return minDecay;
+    }
+
+    /** @return iterations between adaptations */
+    public int every() {
+        return every;
+    }
+
     /** Builder of {@link AdaptiveDecay}. */
     public static final class Builder {
         private int every = DEFAULT_EVERY;
