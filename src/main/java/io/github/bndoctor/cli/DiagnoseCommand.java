@@ -1,5 +1,7 @@
 package io.github.bndoctor.cli;
 
+import io.github.bndoctor.lint.LagForecast;
+import io.github.bndoctor.remedy.AdaptiveDecay;
 import io.github.bndoctor.report.AtomicFiles;
 import io.github.bndoctor.report.DiagnosisReport;
 import io.github.bndoctor.report.DiagnosisReport.CheckpointEntry;
@@ -32,7 +34,7 @@ import java.util.concurrent.Callable;
                 + " recalibrated with precise BN at the end), and prints a verdict table.",
             "  Default demo: the seed row is EXPECTED to fail; the exit code is 0 when the diagnosis ran and every fix"
                 + " passed the gate, 3 when a fix failed.",
-            "  With any of --optimizer/--lr/--decay/--l2/--weight-decay/--batch: trains that one configuration (the"
+            "  With any of --optimizer/--lr/--decay/--l2/--weight-decay/--batch/--adaptive-decay: trains that one configuration (the"
                 + " others from the seed preset) and gates it: exit 3 on a FAIL verdict.",
             "With --model/--data: probes a saved MultiLayerNetwork or ComputationGraph at its current weights on the data"
                 + " (probe = the first --probe-size examples, run in chunks of --batch; precise statistics from batches of the"
@@ -91,10 +93,17 @@ final class DiagnoseCommand implements Callable<Integer> {
             + DEMO_PROBE_EVERY + ").")
     private Integer probeEvery;
 
+    @Option(names = "--adaptive-decay", description = "Scenario: train with the AdaptiveDecay listener (each BN"
+            + " layer's decay lowered while its weights turn fast; JSON and report show the decays in force).")
+    private boolean adaptiveDecay;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Write the JSON result (schema: docs/json-schema.md).")
     private Path json;
     @Option(names = "--report", paramLabel = "DIR", description = "Write an HTML report to DIR/index.html.")
     private Path report;
+
+    /** The lag forecast of the (seed) configuration or model, printed after the table. */
+    private String forecast = "";
 
     @Override
     public Integer call() {
@@ -115,11 +124,13 @@ final class DiagnoseCommand implements Callable<Integer> {
         if (model != null || data != null) {
             result = diagnoseModel();
         } else {
-            demo = optimizer == null && lr == null && decay == null && l2 == null && weightDecay == null && batch == null;
+            demo = optimizer == null && lr == null && decay == null && l2 == null && weightDecay == null && batch == null
+                    && !adaptiveDecay;
             result = demo ? demo() : single();
         }
         PrintWriter out = spec.commandLine().getOut();
         printTable(out, result, demo);
+        out.print(forecast);
         if (json != null) {
             ReportJson.write(result, json);
             out.println("wrote " + json);
@@ -146,15 +157,16 @@ final class DiagnoseCommand implements Callable<Integer> {
             throw new InputException("--model and --data go together");
         }
         if (optimizer != null || lr != null || decay != null || l2 != null || weightDecay != null || iterations != null
-                || seed != null || probeEvery != null) {
+                || seed != null || probeEvery != null || adaptiveDecay) {
             throw new InputException("scenario options (--optimizer, --lr, --decay, --l2, --weight-decay, --iterations,"
-                    + " --seed, --probe-every) do not apply with --model");
+                    + " --seed, --probe-every, --adaptive-decay) do not apply with --model");
         }
         int b = batch == null ? 16 : batch;
         if (b < 2 || samples < 1 || probeSize < 2) {
             throw new InputException("need --batch >= 2, --samples >= 1 and --probe-size >= 2");
         }
-        return ModelDiagnosis.run(model, data, labels, b, samples, probeSize, plannedIterations);
+        return ModelDiagnosis.run(model, data, labels, b, samples, probeSize, plannedIterations,
+                net -> forecast = LagForecast.table(LagForecast.of(net)));
     }
 
     private DiagnosisReport demo() {
@@ -180,6 +192,7 @@ final class DiagnoseCommand implements Callable<Integer> {
             if (i == 0) {
                 under = r;
                 seedRun = d;
+                forecast = d.forecast();
                 fixes.add(d.recalibrated("fix: adam lr=1e-3 + precise BN at the end"));
             } else {
                 fixes.add(r);
@@ -216,7 +229,9 @@ final class DiagnoseCommand implements Callable<Integer> {
         int k = interval(c.iterations());
         String name = String.format(Locale.ROOT, "%s lr=%s decay=%s", c.optimizer().name().toLowerCase(Locale.ROOT),
                 c.learningRate(), c.bnDecay());
-        ScenarioDiagnosis d = new ScenarioDiagnosis(c, name);
+        ScenarioDiagnosis d = new ScenarioDiagnosis(c, name + (adaptiveDecay ? " adaptive" : ""),
+                adaptiveDecay ? AdaptiveDecay.builder().build() : null);
+        forecast = d.forecast();
         ReportAssembler.Run r = d.train(k, new Progress(spec.commandLine().getErr(), c.iterations()), 0);
         return ReportAssembler.report(r, DiagnosisReport.LOSS_LABELS, d.lints(), List.of());
     }

@@ -4,6 +4,7 @@ import io.github.bndoctor.dl4j.BnLayerRef;
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.dl4j.MovingStatistics;
 import io.github.bndoctor.lint.ConfigLints;
+import io.github.bndoctor.lint.LagForecast;
 import io.github.bndoctor.lint.Lint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,7 +20,8 @@ import java.util.concurrent.Callable;
 /** {@code bn-doctor inspect --model MODEL.zip}: BN layers, their settings, statistics and lints. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = {"Lists a saved model's BN layers (parameterisation, decay, EMA window, format), summarises their "
-                + "moving statistics and runs the configuration lints.", "Exit code 0 (also with lint findings), 1 on bad input."})
+                + "moving statistics, runs the configuration lints and forecasts each layer's EMA lag from its"
+                + " updater, learning rate, regularisation and decay.", "Exit code 0 (also with lint findings), 1 on bad input."})
 final class InspectCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -55,6 +57,8 @@ final class InspectCommand implements Callable<Integer> {
         out.println();
         out.println(lints.isEmpty() ? "lints: none" : "lints:");
         lints.forEach(l -> out.printf("  %s [%s] %s%n", l.layer(), l.rule(), l.message()));
+        out.println();
+        out.print(LagForecast.table(LagForecast.of(net)));
         out.flush();
         return Main.OK;
     }

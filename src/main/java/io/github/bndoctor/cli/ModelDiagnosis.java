@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
 
 /**
  * Diagnoses a saved model at its current weights on the user's data: one checkpoint (probes,
@@ -42,8 +43,9 @@ final class ModelDiagnosis {
     }
 
     static DiagnosisReport run(Path modelFile, Path dataFile, Path labelsFile, int batch, int samples, int probeSize,
-                               Long plannedIterations) {
+                               Long plannedIterations, Consumer<BnNetwork> onLoaded) {
         BnNetwork net = BnNetwork.requireBatchNorm(ModelFiles.load(modelFile));
+        onLoaded.accept(net);
         DataFiles data = DataFiles.load(dataFile, labelsFile, net.params().dataType());
         data.requireFits(net);
         boolean labelled = data.hasLabels();

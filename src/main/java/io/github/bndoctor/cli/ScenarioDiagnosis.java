@@ -2,12 +2,15 @@ package io.github.bndoctor.cli;
 
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.lint.ConfigLints;
+import io.github.bndoctor.lint.LagForecast;
 import io.github.bndoctor.lint.Lint;
 import io.github.bndoctor.monitor.AlarmPolicy;
 import io.github.bndoctor.probe.Checkpoint;
 import io.github.bndoctor.probe.LayerCheckpoint;
+import io.github.bndoctor.remedy.AdaptiveDecay;
 import io.github.bndoctor.remedy.PreciseBn;
 import io.github.bndoctor.report.ReportAssembler;
+import io.github.bndoctor.scenario.MobileNetV2Like;
 import io.github.bndoctor.scenario.MonitoredScenario;
 import io.github.bndoctor.scenario.PoseDataGenerator;
 import io.github.bndoctor.scenario.ScenarioConfig;
@@ -31,11 +34,22 @@ final class ScenarioDiagnosis {
     private static final long RECALIBRATION_STREAM = 0x7265636C6962L;
     private final ScenarioConfig config;
     private final String name;
+    private final AdaptiveDecay adaptive;
     private MonitoredScenario.Result result;
 
     ScenarioDiagnosis(ScenarioConfig config, String name) {
+        this(config, name, null);
+    }
+
+    /**
+     * @param config the configuration
+     * @param name the run's name
+     * @param adaptive an adaptive-decay listener to train with, or {@code null}
+     */
+    ScenarioDiagnosis(ScenarioConfig config, String name, AdaptiveDecay adaptive) {
         this.config = config;
         this.name = name;
+        this.adaptive = adaptive;
     }
 
     /**
@@ -48,7 +62,8 @@ final class ScenarioDiagnosis {
      */
     ReportAssembler.Run train(int probeEvery, Progress progress, long doneBefore) {
         progress.startRun(name, doneBefore);
-        result = MonitoredScenario.run(config, probeEvery, c -> progress.checkpoint(c, config.iterations()));
+        result = MonitoredScenario.run(config, probeEvery, c -> progress.checkpoint(c, config.iterations()),
+                adaptive == null ? List.of() : List.of(adaptive));
         return ReportAssembler.Run.of(name, configMap(config, probeEvery), result.checkpoints(), result.alarms(),
                 config.bnDecay());
     }
@@ -86,6 +101,11 @@ final class ScenarioDiagnosis {
         return ReportAssembler.Run.of(fixName, conf, List.of(c), AlarmPolicy.DEFAULT.evaluate(c), config.bnDecay());
     }
 
+    /** @return the lag forecast of the configuration (from its network before training) */
+    String forecast() {
+        return LagForecast.table(LagForecast.of(BnNetwork.of(MobileNetV2Like.build(config))));
+    }
+
     /** @return configuration lints for the trained network and planned length */
     List<Lint> lints() {
         return ConfigLints.check(MonitoredScenario.network(result), OptionalLong.of(config.iterations()));
@@ -110,6 +130,10 @@ final class ScenarioDiagnosis {
         m.put("probe", MonitoredScenario.PROBE_SIZE + " held-out examples");
         m.put("preciseSamples", MonitoredScenario.PRECISE_SAMPLES);
         m.put("warmStartSamples", c.warmStartSamples());
+        if (adaptive != null) {
+            m.put("adaptiveDecay", String.format(java.util.Locale.ROOT, "budget %s deg, floor %s, every %d iterations",
+                    adaptive.budgetDegrees(), adaptive.minDecay(), adaptive.every()));
+        }
         return m;
     }
 }

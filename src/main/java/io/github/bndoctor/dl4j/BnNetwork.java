@@ -107,6 +107,35 @@ public abstract sealed class BnNetwork permits BnNetwork.Mln, BnNetwork.Graph {
     }
 
     /**
+     * Sets a BN layer's EMA decay for the following iterations. DL4J 1.0.0-M2.1 reads the decay
+     * from the layer's configuration in every backprop, and that configuration object is the one
+     * the network saves ({@code ModelSerializer}), so the new decay also survives save and load
+     * (both tested on {@code MultiLayerNetwork} and {@code ComputationGraph}). The {@link BnLayerRef}s
+     * of this view keep the decay they were read with; {@link #of} reads the new one.
+     *
+     * @param ref a BN layer of this network
+     * @param decay the new decay, in (0, 1]
+     * @return the decay it had
+     */
+    public double setDecay(BnLayerRef ref, double decay) {
+        if (!(decay > 0 && decay <= 1)) {
+            throw new IllegalArgumentException("decay must be in (0, 1], got " + decay);
+        }
+        BatchNormalization conf = (BatchNormalization) layer(ref).conf().getLayer();
+        double old = conf.getDecay();
+        conf.setDecay(decay);
+        return old;
+    }
+
+    /**
+     * @param ref a BN layer of this network
+     * @return the decay in force now (which {@link #setDecay} may have changed since {@code ref} was read)
+     */
+    public double decay(BnLayerRef ref) {
+        return ((BatchNormalization) layer(ref).conf().getLayer()).getDecay();
+    }
+
+    /**
      * @param ref a BN layer of this network
      * @return the runtime layer
      */

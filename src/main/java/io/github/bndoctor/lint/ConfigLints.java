@@ -11,7 +11,10 @@ import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.OptionalLong;
 
 /**
@@ -37,6 +40,13 @@ public final class ConfigLints {
     /** The EMA window {@code 1/(1-d)} is longer than the planned training: the initial prior never wears off. */
     public static final String WINDOW_LONGER_THAN_TRAINING = "ema-window-longer-than-training";
 
+    /**
+     * At the equilibrium rotation forecast by {@link LagForecast}, reached within the planned
+     * training (or the plan is unknown), the EMA's drift lag exceeds {@value LagForecast#DRIFT_BUDGET_DEG}
+     * degrees.
+     */
+    public static final String LAG_FORECAST = "ema-lag-forecast";
+
     private ConfigLints() {
     }
 
@@ -47,6 +57,8 @@ public final class ConfigLints {
      */
     public static List<Lint> check(BnNetwork net, OptionalLong plannedIterations) {
         List<Lint> out = new ArrayList<>();
+        Map<String, LagForecast.LayerForecast> forecasts = new HashMap<>();
+        LagForecast.of(net).forEach(f -> forecasts.put(f.layer(), f));
         for (BnLayerRef ref : net.bnLayers()) {
             BatchNormalization conf = (BatchNormalization) net.layer(ref).conf().getLayer();
             GradientNormalization gn = conf.getGradientNormalization();
@@ -70,6 +82,15 @@ public final class ConfigLints {
                                 + " variance 1 keeps weight %.2f at the end; lower decay or warm-start",
                         ref.window(), plannedIterations.getAsLong(),
                         Math.pow(ref.decay(), plannedIterations.getAsLong()))));
+            }
+            LagForecast.LayerForecast f = forecasts.get(ref.name());
+            if (f.regime() == LagForecast.Regime.EQUILIBRIUM && f.driftLagDeg() > LagForecast.DRIFT_BUDGET_DEG
+                    && (plannedIterations.isEmpty() || plannedIterations.getAsLong() >= f.equilibriumIterations())) {
+                out.add(new Lint(ref.name(), LAG_FORECAST, String.format(Locale.ROOT,
+                        "the weights feeding this layer settle at %.3g deg/step (after ~%.0f iterations): EMA lag"
+                                + " %.3g-%.3g deg at decay %s; decay <= %.4g keeps the drift bound under %.0f deg",
+                        f.rotationDegPerStep(), f.equilibriumIterations(), f.randomWalkLagDeg(), f.driftLagDeg(),
+                        ref.decay(), f.largestDecay(), LagForecast.DRIFT_BUDGET_DEG)));
             }
         }
         return out;

@@ -143,7 +143,8 @@ public final class Diagnoser {
             LayerDecomposition d = LayerDecomposition.of(ref, priorAge, MovingStatistics.read(net, ref),
                     precise.get(ref.name()), batch.get(ref.name()).meanVariance());
             double rot = rotation.getOrDefault(ref.name(), Double.NaN);
-            layers.add(new LayerCheckpoint(d, rot, RotationTracker.predictedLag(rot, ref.decay())));
+            double decay = net.decay(ref);
+            layers.add(new LayerCheckpoint(d, rot, RotationTracker.predictedLag(rot, decay), decay));
         }
         return new Checkpoint(iteration, gap, layers, verdict(gap, layers, thresholds));
     }

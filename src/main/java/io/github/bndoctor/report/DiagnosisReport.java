@@ -65,11 +65,12 @@ public record DiagnosisReport(int schemaVersion, String verdict, String gate, St
      * @param predictedLag {@code rotation x d/(1-d)} in degrees, or null if unknown
      * @param emaError moving vs precise statistics
      * @param warmupError part of the EMA error explained by the initial prior
+     * @param decay the BN decay in force at the checkpoint (adapted by {@code AdaptiveDecay} if attached), or null
      */
     @JsonPropertyOrder({"name", "emaLag", "batchNoise", "rotationDegPerIter", "predictedLag", "emaError",
-            "warmupError"})
+            "warmupError", "decay"})
     public record LayerEntry(String name, Double emaLag, Double batchNoise, Double rotationDegPerIter,
-                             Double predictedLag, Double emaError, Double warmupError) {
+                             Double predictedLag, Double emaError, Double warmupError, Double decay) {
     }
 
     /**

@@ -120,6 +120,11 @@ public final class HtmlReport {
         img(h, Charts.perLayer(r, "rotation of the weights feeding each BN layer", "degrees / iteration",
                 LayerEntry::rotationDegPerIter), "Rotation in degrees per iteration of the weights feeding each BN layer for "
                 + r.name());
+        if (r.checkpoints().stream().flatMap(c -> c.layers().stream()).map(LayerEntry::decay)
+                .filter(java.util.Objects::nonNull).distinct().count() > 1) {
+            img(h, Charts.perLayer(r, "BN decay in force per layer", "decay", LayerEntry::decay),
+                    "BN decay in force for each layer over iterations (adapted while training) for " + r.name());
+        }
         if (!r.recommendations().isEmpty()) {
             h.append("<p>Recommendations:</p><ul>");
             r.recommendations().forEach(x -> h.append("<li>").append(esc(x)).append("</li>"));

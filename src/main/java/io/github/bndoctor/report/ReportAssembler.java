@@ -102,7 +102,7 @@ public final class ReportAssembler {
             LayerDecomposition d = l.decomposition();
             layers.add(new LayerEntry(l.name(), finite(d.lagError()), finite(d.batchNoise()),
                     finite(l.rotationDegPerIter()), finite(l.predictedLag()), finite(d.emaError()),
-                    finite(d.warmupError())));
+                    finite(d.warmupError()), finite(l.decay())));
         }
         return new CheckpointEntry(c.iteration(), finite(shown.trainModeLoss()), finite(shown.evalModeLoss()),
                 finite(shown.preciseLoss()), finite(c.gap().evalToTrainRatio()), c.verdict().name(), layers);

@@ -9,6 +9,7 @@ import io.github.bndoctor.probe.DiagnosisThresholds;
 import io.github.bndoctor.probe.Diagnoser;
 import io.github.bndoctor.probe.LossMeasure;
 import io.github.bndoctor.stats.PopulationEstimator;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -64,6 +65,18 @@ public final class MonitoredScenario {
      * @return the result
      */
     public static Result run(ScenarioConfig config, int probeEvery, Consumer<Checkpoint> onCheckpoint) {
+        return run(config, probeEvery, onCheckpoint, List.of());
+    }
+
+    /**
+     * @param config the configuration
+     * @param probeEvery iterations between checkpoints
+     * @param onCheckpoint progress callback
+     * @param listeners further training listeners (e.g. {@code AdaptiveDecay}), called after the monitor
+     * @return the result
+     */
+    public static Result run(ScenarioConfig config, int probeEvery, Consumer<Checkpoint> onCheckpoint,
+                             List<TrainingListener> listeners) {
         ScenarioRun run = ScenarioRun.start(config);
         DataSet probe = run.data().probeSet(PROBE_SIZE).dataSet();
         List<INDArray[]> preciseBatches = preciseBatches(config);
@@ -75,6 +88,7 @@ public final class MonitoredScenario {
         }
         BnMonitor monitor = b.build();
         run.graph().addListeners(monitor);
+        listeners.forEach(l -> run.graph().addListeners(l));
         long t0 = System.nanoTime();
         run.train(config.iterations());
         long elapsed = System.nanoTime() - t0;

@@ -22,7 +22,7 @@ final class DiagnoseCommandTest {
     static final List<String> CHECKPOINT = List.of("iteration", "trainModeLoss", "evalModeLoss", "preciseLoss",
             "evalToTrainRatio", "verdict", "layers");
     static final List<String> LAYER = List.of("name", "emaLag", "batchNoise", "rotationDegPerIter", "predictedLag",
-            "emaError", "warmupError");
+            "emaError", "warmupError", "decay");
     static final List<String> ALARM = List.of("iteration", "layer", "metric", "value", "threshold", "level");
 
     @Test
