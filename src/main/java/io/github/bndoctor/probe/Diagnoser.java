@@ -19,9 +19,10 @@ import java.util.Map;
  *
  * <p>Verdict rules, in order: {@link Verdict#DIVERGED} if the training-mode loss is non-finite or
  * above {@link DiagnosisThresholds#divergedLoss()}; {@link Verdict#HEALTHY} if eval/train is at
- * most {@link DiagnosisThresholds#gapRatio()}; {@link Verdict#BATCH_NOISE} if precise/train is
- * above it too (exact population statistics do not close the gap); otherwise the gap is the
- * EMA's: {@link Verdict#EMA_WARMUP} if the layers' summed warm-up error is at least their summed
+ * most {@link DiagnosisThresholds#gapRatio()}; {@link Verdict#BATCH_NOISE} if batch noise dominates
+ * the gap: its share of {@code ln(eval/train)} ({@link OutputGap#batchNoiseShare()}, the part exact
+ * population statistics do not close) is above {@link DiagnosisThresholds#noiseShare()}; otherwise
+ * the gap is the EMA's: {@link Verdict#EMA_WARMUP} if the layers' summed warm-up error is at least their summed
  * lag error, else {@link Verdict#EMA_LAG}.
  */
 public final class Diagnoser {
@@ -121,7 +122,7 @@ public final class Diagnoser {
         if (gap.evalToTrainRatio() <= thresholds.gapRatio()) {
             return Verdict.HEALTHY;
         }
-        if (gap.preciseToTrainRatio() > thresholds.gapRatio()) {
+        if (gap.batchNoiseShare() > thresholds.noiseShare()) {
             return Verdict.BATCH_NOISE;
         }
         double warm = 0;

@@ -46,13 +46,16 @@ public record DiagnosisReport(int schemaVersion, String verdict, String gate, St
      * @param evalModeLoss loss with the moving statistics
      * @param preciseLoss loss with precise population statistics
      * @param evalToTrainRatio {@code evalModeLoss / trainModeLoss} (for output deviation: 1 + deviation / variance of the training-mode outputs)
+     * @param emaShare the EMA's share of the log gap ({@code OutputGap.emaShare}), or null if there is no gap
+     * @param batchNoiseShare the batch-noise share of the log gap, or null if there is no gap
      * @param verdict the checkpoint's verdict
      * @param layers per-BN-layer state, forward order
      */
-    @JsonPropertyOrder({"iteration", "trainModeLoss", "evalModeLoss", "preciseLoss", "evalToTrainRatio", "verdict",
-            "layers"})
+    @JsonPropertyOrder({"iteration", "trainModeLoss", "evalModeLoss", "preciseLoss", "evalToTrainRatio", "emaShare",
+            "batchNoiseShare", "verdict", "layers"})
     public record CheckpointEntry(long iteration, Double trainModeLoss, Double evalModeLoss, Double preciseLoss,
-                                  Double evalToTrainRatio, String verdict, List<LayerEntry> layers) {
+                                  Double evalToTrainRatio, Double emaShare, Double batchNoiseShare, String verdict,
+                                  List<LayerEntry> layers) {
     }
 
     /**

@@ -146,11 +146,13 @@ public final class HtmlReport {
             h.append("</ul>\n");
         }
         h.append("<h3>Checkpoints</h3>\n<table><tr><th>iteration</th><th>train-mode loss</th><th>eval-mode loss</th>")
-                .append("<th>precise loss</th><th>eval/train</th><th class=\"l\">verdict</th><th>median EMA lag</th></tr>");
+                .append("<th>precise loss</th><th>eval/train</th><th>EMA share</th><th>batch-noise share</th>")
+                .append("<th class=\"l\">verdict</th><th>median EMA lag</th></tr>");
         for (CheckpointEntry c : r.checkpoints()) {
             h.append("<tr><td>").append(c.iteration()).append("</td><td>").append(num(c.trainModeLoss())).append("</td><td>")
                     .append(num(c.evalModeLoss())).append("</td><td>").append(num(c.preciseLoss())).append("</td><td>")
-                    .append(num(c.evalToTrainRatio())).append("</td><td class=\"l\">").append(esc(c.verdict()))
+                    .append(num(c.evalToTrainRatio())).append("</td><td>").append(num(c.emaShare())).append("</td><td>")
+                    .append(num(c.batchNoiseShare())).append("</td><td class=\"l\">").append(esc(c.verdict()))
                     .append("</td><td>").append(num(medianLag(c))).append("</td></tr>");
         }
         h.append("</table>\n");

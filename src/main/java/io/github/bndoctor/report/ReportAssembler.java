@@ -105,7 +105,8 @@ public final class ReportAssembler {
                     finite(d.warmupError())));
         }
         return new CheckpointEntry(c.iteration(), finite(shown.trainModeLoss()), finite(shown.evalModeLoss()),
-                finite(shown.preciseLoss()), finite(c.gap().evalToTrainRatio()), c.verdict().name(), layers);
+                finite(shown.preciseLoss()), finite(c.gap().evalToTrainRatio()), finite(c.gap().emaShare()),
+                finite(c.gap().batchNoiseShare()), c.verdict().name(), layers);
     }
 
     /**
