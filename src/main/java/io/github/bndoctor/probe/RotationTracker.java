@@ -1,17 +1,9 @@
 package io.github.bndoctor.probe;
 
-import io.github.bndoctor.dl4j.BnLayerRef;
 import io.github.bndoctor.dl4j.BnNetwork;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.GraphVertex;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,12 +14,11 @@ import java.util.Map;
  * of {@link io.github.bndoctor.stats.Ema#steadyLag}). Adam's normalised steps keep the rotation
  * high however large the weights grow, which is the mechanism behind the reported divergence.
  *
- * <p>The feeding weights are the {@code W} parameter of the nearest layer before the BN layer,
- * walking back through parameterless single-input layers; a BN layer fed by a merge or
+ * <p>The feeding weights are those of {@link FeedingWeights}; a BN layer fed by a merge or
  * element-wise vertex has none, and reports {@code NaN}.
  */
 public final class RotationTracker {
-    private final Map<String, String> feedingLayer = new LinkedHashMap<>();
+    private final FeedingWeights feeding;
     private final Map<String, double[]> previous = new HashMap<>();
     private long previousIteration = -1;
 
@@ -35,9 +26,7 @@ public final class RotationTracker {
      * @param net the network to track
      */
     public RotationTracker(BnNetwork net) {
-        for (BnLayerRef ref : net.bnLayers()) {
-            feedingLayer.put(ref.name(), feeding(net, ref));
-        }
+        this.feeding = FeedingWeights.of(net);
     }
 
     /**
@@ -45,7 +34,7 @@ public final class RotationTracker {
      * @return the name of the layer whose weights feed it, or {@code null}
      */
     public String feedingLayerOf(String name) {
-        return feedingLayer.get(name);
+        return feeding.feedingLayerOf(name);
     }
 
     /**
@@ -58,14 +47,14 @@ public final class RotationTracker {
     public Map<String, Double> update(BnNetwork net, long iteration) {
         Map<String, Double> out = new LinkedHashMap<>();
         long steps = previousIteration < 0 ? 0 : iteration - previousIteration;
-        for (Map.Entry<String, String> e : feedingLayer.entrySet()) {
-            if (e.getValue() == null) {
-                out.put(e.getKey(), Double.NaN);
+        for (String bn : feeding.feedingLayers().keySet()) {
+            double[] w = feeding.read(net, bn);
+            if (w == null) {
+                out.put(bn, Double.NaN);
                 continue;
             }
-            double[] w = weights(net, e.getValue());
-            double[] old = previous.put(e.getKey(), w);
-            out.put(e.getKey(), old == null || steps <= 0 ? Double.NaN : angleDegrees(old, w) / steps);
+            double[] old = previous.put(bn, w);
+            out.put(bn, old == null || steps <= 0 ? Double.NaN : angleDegrees(old, w) / steps);
         }
         previousIteration = iteration;
         return out;
@@ -96,53 +85,5 @@ public final class RotationTracker {
      */
     public static double predictedLag(double rotationDegPerIter, double decay) {
         return rotationDegPerIter * decay / (1 - decay);
-    }
-
-    private static double[] weights(BnNetwork net, String layerName) {
-        Layer l = layerByName(net, layerName);
-        INDArray w = l.getParam("W");
-        return w.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-    }
-
-    private static Layer layerByName(BnNetwork net, String name) {
-        if (net.model() instanceof ComputationGraph g) {
-            return g.getLayer(name);
-        }
-        MultiLayerNetwork mln = (MultiLayerNetwork) net.model();
-        return mln.getLayer(Integer.parseInt(name));
-    }
-
-    private static String feeding(BnNetwork net, BnLayerRef ref) {
-        if (net.model() instanceof MultiLayerNetwork mln) {
-            for (int i = ref.index() - 1; i >= 0; i--) {
-                Layer l = mln.getLayer(i);
-                if (l.paramTable().containsKey("W")) {
-                    return String.valueOf(i);
-                }
-                if (l.numParams() > 0) {
-                    return null;
-                }
-            }
-            return null;
-        }
-        ComputationGraph g = (ComputationGraph) net.model();
-        String current = ref.name();
-        while (true) {
-            List<String> inputs = g.getConfiguration().getVertexInputs().get(current);
-            if (inputs == null || inputs.size() != 1) {
-                return null;
-            }
-            GraphVertex v = g.getVertex(inputs.get(0));
-            if (v == null || !v.hasLayer()) {
-                return null;
-            }
-            if (v.getLayer().paramTable().containsKey("W")) {
-                return v.getVertexName();
-            }
-            if (v.getLayer().numParams() > 0) {
-                return null;
-            }
-            current = v.getVertexName();
-        }
     }
 }

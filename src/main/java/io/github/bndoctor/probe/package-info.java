@@ -12,7 +12,10 @@
  *   <li>{@link io.github.bndoctor.probe.LayerDecomposition} - per layer: EMA error (moving vs
  *       precise) split into warm-up bias and lag, and batch noise (batch vs precise);</li>
  *   <li>{@link io.github.bndoctor.probe.RotationTracker} - angular speed of the weights feeding
- *       each BN layer and the lag it predicts (rotation x d/(1-d));</li>
+ *       each BN layer and the lag it predicts (rotation x d/(1-d)); the weights are found by
+ *       {@link io.github.bndoctor.probe.FeedingWeights};</li>
+ *   <li>{@link io.github.bndoctor.probe.WeightSnapshotRing} - snapshots of those weights every few
+ *       iterations: the measured lag angle, to the weights of the EMA's mean age d/(1-d);</li>
  *   <li>{@link io.github.bndoctor.probe.Verdict} and {@link io.github.bndoctor.probe.Diagnoser} -
  *       which of warm-up, lag or batch noise drives the gap.</li>
  * </ul>

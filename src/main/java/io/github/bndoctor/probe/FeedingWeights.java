@@ -1,0 +1,113 @@
+package io.github.bndoctor.probe;
+
+import io.github.bndoctor.dl4j.BnLayerRef;
+import io.github.bndoctor.dl4j.BnNetwork;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The weights feeding each BN layer of a network: the {@code W} parameter of the nearest layer
+ * before the BN layer, walking back through parameterless single-input layers. A BN layer fed by a
+ * merge or element-wise vertex, or by a layer with parameters but no {@code W}, has none.
+ *
+ * <p>BN makes its output invariant to the scale of these weights, so only their direction matters:
+ * {@link RotationTracker} measures its angular speed, {@link WeightSnapshotRing} its angle to
+ * older directions.
+ */
+public final class FeedingWeights {
+    private final Map<String, String> feedingLayer;
+
+    private FeedingWeights(Map<String, String> feedingLayer) {
+        this.feedingLayer = Collections.unmodifiableMap(feedingLayer);
+    }
+
+    /**
+     * @param net a network
+     * @return the feeding layer of each of its BN layers, in forward order
+     */
+    public static FeedingWeights of(BnNetwork net) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (BnLayerRef ref : net.bnLayers()) {
+            map.put(ref.name(), feeding(net, ref));
+        }
+        return new FeedingWeights(map);
+    }
+
+    /** @return BN layer name to the name of the layer whose weights feed it ({@code null} if none), in forward order */
+    public Map<String, String> feedingLayers() {
+        return feedingLayer;
+    }
+
+    /**
+     * @param bnLayer a BN layer
+     * @return the name of the layer whose weights feed it, or {@code null}
+     */
+    public String feedingLayerOf(String bnLayer) {
+        return feedingLayer.get(bnLayer);
+    }
+
+    /**
+     * @param net the network (the one this was built from)
+     * @param bnLayer a BN layer
+     * @return a copy of its feeding weights, flattened in C order, or {@code null} if it has none
+     */
+    public double[] read(BnNetwork net, String bnLayer) {
+        String layer = feedingLayer.get(bnLayer);
+        if (layer == null) {
+            return null;
+        }
+        INDArray w = layerByName(net, layer).getParam("W");
+        return w.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+    }
+
+    private static Layer layerByName(BnNetwork net, String name) {
+        if (net.model() instanceof ComputationGraph g) {
+            return g.getLayer(name);
+        }
+        MultiLayerNetwork mln = (MultiLayerNetwork) net.model();
+        return mln.getLayer(Integer.parseInt(name));
+    }
+
+    private static String feeding(BnNetwork net, BnLayerRef ref) {
+        if (net.model() instanceof MultiLayerNetwork mln) {
+            for (int i = ref.index() - 1; i >= 0; i--) {
+                Layer l = mln.getLayer(i);
+                if (l.paramTable().containsKey("W")) {
+                    return String.valueOf(i);
+                }
+                if (l.numParams() > 0) {
+                    return null;
+                }
+            }
+            return null;
+        }
+        ComputationGraph g = (ComputationGraph) net.model();
+        String current = ref.name();
+        while (true) {
+            List<String> inputs = g.getConfiguration().getVertexInputs().get(current);
+            if (inputs == null || inputs.size() != 1) {
+                return null;
+            }
+            GraphVertex v = g.getVertex(inputs.get(0));
+            if (v == null || !v.hasLayer()) {
+                return null;
+            }
+            if (v.getLayer().paramTable().containsKey("W")) {
+                return v.getVertexName();
+            }
+            if (v.getLayer().numParams() > 0) {
+                return null;
+            }
+            current = v.getVertexName();
+        }
+    }
+}
