@@ -3,7 +3,6 @@ package io.github.bndoctor.dl4j;
 import io.github.bndoctor.stats.MeanVariance;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -92,6 +91,6 @@ public final class BatchStatisticsFromUpdate {
     }
 
     private static double[] doubles(INDArray a) {
-        return a.castTo(DataType.DOUBLE).toDoubleVector();
+        return VectorReader.doubles(a);
     }
 }

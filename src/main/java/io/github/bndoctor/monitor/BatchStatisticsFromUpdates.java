@@ -5,10 +5,8 @@ import io.github.bndoctor.dl4j.BnLayerRef;
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.dl4j.MovingStatistics;
 import io.github.bndoctor.probe.LayerDecomposition;
-import io.github.bndoctor.stats.ChannelMoments;
 import io.github.bndoctor.stats.MeanVariance;
 import io.github.bndoctor.stats.MomentWindow;
-import io.github.bndoctor.stats.PopulationEstimator;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -31,7 +29,7 @@ import java.util.function.Consumer;
  * batch mean and biased batch variance every BN layer normalised with from the moving-statistics
  * pseudo-gradient ({@link BatchStatisticsFromUpdate}), and the samples per channel from the shapes
  * {@code onForwardPass} shows. A window of the last {@code window} batches is pooled into a running
- * population estimate ({@link MomentWindow}, {@link PopulationEstimator#POOLED} like the precise
+ * population estimate ({@link MomentWindow}: all samples together, like the pooled precise
  * statistics of a checkpoint). In {@code iterationDone} (parameters updated) the moving statistics
  * are read and compared with that estimate: {@link LayerDecomposition} with the window as the
  * precise reference, the EMA's prior weighted by {@code d^n} as warm-up, and this iteration's batch
@@ -136,14 +134,14 @@ public final class BatchStatisticsFromUpdates extends BaseTrainingListener {
             MeanVariance b = latestBatch.get(ref.name());
             // without a forward-pass shape, the batch size: counts only weight batches against each other
             long m = counts.getOrDefault(ref.name(), (long) Math.max(1, model.batchSize()));
-            MomentWindow w = windows.computeIfAbsent(ref.name(), k -> new MomentWindow(window));
-            w.add(ChannelMoments.ofBatch(b.mean(), b.variance(), m));
+            MomentWindow w = windows.computeIfAbsent(ref.name(), k -> new MomentWindow(window, ref.channels()));
+            w.add(m, b.mean(), b.variance());
             full &= w.isFull();
         }
         if (full && !layers.isEmpty()) {
             List<LayerDecomposition> out = new ArrayList<>(layers.size());
             for (BnLayerRef ref : layers) {
-                MeanVariance pooled = windows.get(ref.name()).pooled(PopulationEstimator.POOLED);
+                MeanVariance pooled = windows.get(ref.name()).pooled();
                 out.add(LayerDecomposition.of(ref, priorFree ? Long.MAX_VALUE : done, MovingStatistics.read(net, ref),
                         pooled, latestBatch.get(ref.name())));
             }

@@ -5,6 +5,7 @@ import io.github.bndoctor.probe.Checkpoint;
 import io.github.bndoctor.probe.Diagnoser;
 import io.github.bndoctor.probe.PreciseStatistics;
 import io.github.bndoctor.probe.RotationTracker;
+import io.github.bndoctor.probe.WeightSnapshotRing;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -13,6 +14,7 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,7 +30,10 @@ import java.util.function.Supplier;
  * throws a workspace exception in DL4J 1.0.0-M2.1). They change no parameter, no updater state
  * and draw no random numbers, so a monitored run follows exactly the trajectory of an
  * unmonitored one. The weights feeding each BN layer are also snapshotted one iteration before
- * each checkpoint, so the rotation reported is the per-step angular change.
+ * each checkpoint, so the rotation reported is the per-step angular change, and every
+ * {@value WeightSnapshotRing#DEFAULT_EVERY} iterations into a {@link WeightSnapshotRing} reaching
+ * back the EMA's mean age {@code d/(1-d)}, so each checkpoint also carries the measured lag angle
+ * next to the single-step prediction {@code rotation x d/(1-d)}.
  *
  * <p>Precise statistics need training examples of their own: pass a separate iterator (or a
  * supplier of fresh ones), never the one {@code fit} is consuming.
@@ -54,6 +59,7 @@ public final class BnMonitor extends BaseTrainingListener {
     private final List<Checkpoint> checkpoints = new ArrayList<>();
     private final List<Alarm> alarms = new ArrayList<>();
     private RotationTracker rotation;
+    private WeightSnapshotRing ring;
     private long probeNanos;
 
     private BnMonitor(Builder b) {
@@ -81,21 +87,36 @@ public final class BnMonitor extends BaseTrainingListener {
     public void iterationDone(Model model, int iteration, int epoch) {
         long done = iteration + 1L;
         long phase = done % every;
-        if (phase != 0 && phase != every - 1) {
+        boolean snapshot = done % WeightSnapshotRing.DEFAULT_EVERY == 0;
+        if (phase != 0 && phase != every - 1 && !snapshot) {
             return;
         }
         long t0 = System.nanoTime();
         BnNetwork net = BnNetwork.requireBatchNorm(model);
         if (rotation == null) {
             rotation = new RotationTracker(net);
+            ring = WeightSnapshotRing.covering(net, WeightSnapshotRing.DEFAULT_EVERY);
+        }
+        if (snapshot) {
+            ring.record(net, done);
+        }
+        if (phase != 0 && phase != every - 1) {
+            probeNanos += System.nanoTime() - t0;
+            return;
         }
         Map<String, Double> rot = rotation.update(net, done);
         if (phase != 0) {
             probeNanos += System.nanoTime() - t0;
             return;
         }
+        Map<String, Double> measured = new LinkedHashMap<>();
+        for (var ref : net.bnLayers()) {
+            if (ref.decay() < 1) {
+                measured.put(ref.name(), ring.lagAngleDegrees(net, ref.name(), done, ref.decay()));
+            }
+        }
         Checkpoint c = diagnoser.diagnose(net, probeFeatures, probeLabels, preciseData.get(), done,
-                priorFree ? Long.MAX_VALUE : done, rot);
+                priorFree ? Long.MAX_VALUE : done, rot, measured);
         checkpoints.add(c);
         List<Alarm> raised = policy.evaluate(c);
         alarms.addAll(raised);

@@ -96,6 +96,24 @@ public final class Diagnoser {
     public Checkpoint diagnose(BnNetwork net, INDArray[] probeFeatures, INDArray[] probeLabels,
                                Iterator<INDArray[]> trainBatches, long iteration, long priorAge,
                                Map<String, Double> rotation) {
+        return diagnose(net, probeFeatures, probeLabels, trainBatches, iteration, priorAge, rotation, Map.of());
+    }
+
+    /**
+     * @param net the network
+     * @param probeFeatures probe inputs (held-out data is best)
+     * @param probeLabels probe labels
+     * @param trainBatches training inputs for the precise statistics
+     * @param iteration the network's iteration count, recorded in the checkpoint
+     * @param priorAge iterations since the moving statistics last held DL4J's mean-0/variance-1
+     *     prior ({@link Long#MAX_VALUE} after a warm start: no prior left)
+     * @param rotation rotation per BN layer in degrees per iteration (may be empty)
+     * @param measuredLag measured lag angle per BN layer in degrees ({@link WeightSnapshotRing}; may be empty)
+     * @return the checkpoint
+     */
+    public Checkpoint diagnose(BnNetwork net, INDArray[] probeFeatures, INDArray[] probeLabels,
+                               Iterator<INDArray[]> trainBatches, long iteration, long priorAge,
+                               Map<String, Double> rotation, Map<String, Double> measuredLag) {
         Map<String, MeanVariance> precise = PreciseStatistics.estimate(net, trainBatches, preciseSamples, estimator);
         Map<String, BatchStatistics> batch = BatchStatisticsCapture.capture(net, probeFeatures, true);
         OutputGap gap = OutputGapProbe.measure(net, probeFeatures, probeLabels, precise, loss, trainModeBatch);
@@ -104,7 +122,8 @@ public final class Diagnoser {
             LayerDecomposition d = LayerDecomposition.of(ref, priorAge, MovingStatistics.read(net, ref),
                     precise.get(ref.name()), batch.get(ref.name()).meanVariance());
             double rot = rotation.getOrDefault(ref.name(), Double.NaN);
-            layers.add(new LayerCheckpoint(d, rot, RotationTracker.predictedLag(rot, ref.decay())));
+            layers.add(new LayerCheckpoint(d, rot, RotationTracker.predictedLag(rot, ref.decay()),
+                    measuredLag.getOrDefault(ref.name(), Double.NaN)));
         }
         return new Checkpoint(iteration, gap, layers, verdict(gap, layers, thresholds));
     }

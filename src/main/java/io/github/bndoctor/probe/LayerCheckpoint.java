@@ -5,9 +5,24 @@ package io.github.bndoctor.probe;
  *
  * @param decomposition EMA error, warm-up, lag and batch noise
  * @param rotationDegPerIter angular speed of the feeding weights, degrees per iteration ({@code NaN} if unknown)
- * @param predictedLag {@code rotation x d/(1-d)}, degrees ({@code NaN} if unknown)
+ * @param predictedLag {@code rotation x d/(1-d)}, degrees: the single-step extrapolation, which
+ *     over-predicts where steps are partly noise ({@code NaN} if unknown)
+ * @param measuredLag angle between the feeding weights now and at the EMA's mean age {@code d/(1-d)}
+ *     ({@link WeightSnapshotRing#lagAngleDegrees}), degrees ({@code NaN} while the history is shorter)
  */
-public record LayerCheckpoint(LayerDecomposition decomposition, double rotationDegPerIter, double predictedLag) {
+public record LayerCheckpoint(LayerDecomposition decomposition, double rotationDegPerIter, double predictedLag,
+                              double measuredLag) {
+    /**
+     * A checkpoint without a measured lag angle.
+     *
+     * @param decomposition EMA error, warm-up, lag and batch noise
+     * @param rotationDegPerIter angular speed of the feeding weights
+     * @param predictedLag {@code rotation x d/(1-d)}
+     */
+    public LayerCheckpoint(LayerDecomposition decomposition, double rotationDegPerIter, double predictedLag) {
+        this(decomposition, rotationDegPerIter, predictedLag, Double.NaN);
+    }
+
     /** @return the layer's name */
     public String name() {
         return decomposition.layer();

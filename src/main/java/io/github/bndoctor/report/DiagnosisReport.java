@@ -29,7 +29,7 @@ public record DiagnosisReport(int schemaVersion, String verdict, String gate, St
                               List<AlarmEntry> alarms, List<String> recommendations, List<LintEntry> lints,
                               List<RunSummary> comparisons) {
     /** The schema version this class writes. */
-    public static final int SCHEMA_VERSION = 1;
+    public static final int SCHEMA_VERSION = 2;
     /** Losses are MSE against the given labels. */
     public static final String LOSS_LABELS = "labelMse";
     /**
@@ -66,13 +66,15 @@ public record DiagnosisReport(int schemaVersion, String verdict, String gate, St
      * @param batchNoise probe batch statistics vs precise ({@code LayerDecomposition.batchNoise})
      * @param rotationDegPerIter angular speed of the feeding weights, or null if unknown
      * @param predictedLag {@code rotation x d/(1-d)} in degrees, or null if unknown
+     * @param measuredLag angle between the feeding weights now and at the EMA's mean age {@code d/(1-d)}, in
+     *     degrees, or null if unknown (history shorter than the mean age, a saved model)
      * @param emaError moving vs precise statistics
      * @param warmupError part of the EMA error explained by the initial prior
      */
-    @JsonPropertyOrder({"name", "emaLag", "batchNoise", "rotationDegPerIter", "predictedLag", "emaError",
-            "warmupError"})
+    @JsonPropertyOrder({"name", "emaLag", "batchNoise", "rotationDegPerIter", "predictedLag", "measuredLag",
+            "emaError", "warmupError"})
     public record LayerEntry(String name, Double emaLag, Double batchNoise, Double rotationDegPerIter,
-                             Double predictedLag, Double emaError, Double warmupError) {
+                             Double predictedLag, Double measuredLag, Double emaError, Double warmupError) {
     }
 
     /**

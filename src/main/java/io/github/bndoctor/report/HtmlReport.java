@@ -120,6 +120,8 @@ public final class HtmlReport {
         img(h, Charts.perLayer(r, "rotation of the weights feeding each BN layer", "degrees / iteration",
                 LayerEntry::rotationDegPerIter), "Rotation in degrees per iteration of the weights feeding each BN layer for "
                 + r.name());
+        img(h, Charts.lagAngles(r), "Lag angle in degrees, median over BN layers, for " + r.name()
+                + ": predicted from one step's rotation times d/(1-d), and measured against the weights d/(1-d) iterations earlier");
         if (!r.recommendations().isEmpty()) {
             h.append("<p>Recommendations:</p><ul>");
             r.recommendations().forEach(x -> h.append("<li>").append(esc(x)).append("</li>"));

@@ -101,7 +101,8 @@ public final class ReportAssembler {
         for (LayerCheckpoint l : c.layers()) {
             LayerDecomposition d = l.decomposition();
             layers.add(new LayerEntry(l.name(), finite(d.lagError()), finite(d.batchNoise()),
-                    finite(l.rotationDegPerIter()), finite(l.predictedLag()), finite(d.emaError()),
+                    finite(l.rotationDegPerIter()), finite(l.predictedLag()), finite(l.measuredLag()),
+                    finite(d.emaError()),
                     finite(d.warmupError())));
         }
         return new CheckpointEntry(c.iteration(), finite(shown.trainModeLoss()), finite(shown.evalModeLoss()),

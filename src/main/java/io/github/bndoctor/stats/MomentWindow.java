@@ -1,52 +1,72 @@
 package io.github.bndoctor.stats;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-
 /**
  * The moments of the last {@code capacity} batches of one BN layer's input, pooled into a
  * population estimate: a running "precise" estimate that trails the current weights by about
  * {@code capacity/2} iterations instead of the EMA's {@code d/(1-d)}.
+ *
+ * <p>The pooled estimate is {@link PopulationEstimator#POOLED}'s, the moments of all samples
+ * together, computed in two passes over the held batches without allocation per batch: mean
+ * {@code mu = sum n_b mu_b / N}, variance {@code sum n_b (v_b + (mu_b - mu)^2) / N} (law of total
+ * variance, with {@code v_b} the biased batch variances).
  */
 public final class MomentWindow {
     private final int capacity;
-    private final Deque<ChannelMoments> batches = new ArrayDeque<>();
+    private final int channels;
+    private final long[] counts;
+    private final double[][] means;
+    private final double[][] variances;
+    private int size;
+    private int next;
 
     /**
      * @param capacity batches kept, at least 1
+     * @param channels channels per batch, at least 1
      */
-    public MomentWindow(int capacity) {
+    public MomentWindow(int capacity, int channels) {
         if (capacity < 1) {
             throw new IllegalArgumentException("window capacity must be >= 1, got " + capacity);
         }
+        if (channels < 1) {
+            throw new IllegalArgumentException("channels must be >= 1, got " + channels);
+        }
         this.capacity = capacity;
+        this.channels = channels;
+        this.counts = new long[capacity];
+        this.means = new double[capacity][channels];
+        this.variances = new double[capacity][channels];
     }
 
     /**
-     * Adds one batch, dropping the oldest when full.
+     * Adds one batch, dropping the oldest when full. The arrays are copied.
      *
-     * @param batch its moments
+     * @param count samples per channel in the batch, positive
+     * @param mean per-channel batch mean
+     * @param biasedVariance per-channel batch variance with divisor {@code count}
      */
-    public void add(ChannelMoments batch) {
-        if (!batches.isEmpty() && batches.peekLast().channels() != batch.channels()) {
-            throw new IllegalArgumentException("channel counts differ: " + batches.peekLast().channels() + " vs "
-                    + batch.channels());
+    public void add(long count, double[] mean, double[] biasedVariance) {
+        if (count <= 0) {
+            throw new IllegalArgumentException("count must be positive, got " + count);
         }
-        if (batches.size() == capacity) {
-            batches.removeFirst();
+        if (mean.length != channels || biasedVariance.length != channels) {
+            throw new IllegalArgumentException("expected " + channels + " channels, got " + mean.length + " and "
+                    + biasedVariance.length);
         }
-        batches.addLast(batch);
+        counts[next] = count;
+        System.arraycopy(mean, 0, means[next], 0, channels);
+        System.arraycopy(biasedVariance, 0, variances[next], 0, channels);
+        next = (next + 1) % capacity;
+        size = Math.min(size + 1, capacity);
     }
 
     /** @return batches held */
     public int size() {
-        return batches.size();
+        return size;
     }
 
     /** @return whether {@code capacity} batches are held */
     public boolean isFull() {
-        return batches.size() == capacity;
+        return size == capacity;
     }
 
     /** @return the capacity */
@@ -55,11 +75,34 @@ public final class MomentWindow {
     }
 
     /**
-     * @param estimator how to pool the batch variances
-     * @return the pooled population estimate
-     * @throws IllegalArgumentException if the window is empty
+     * @return the moments of all held samples together (mean, biased variance)
+     * @throws IllegalStateException if the window is empty
      */
-    public MeanVariance pooled(PopulationEstimator estimator) {
-        return estimator.estimate(new ArrayList<>(batches));
+    public MeanVariance pooled() {
+        if (size == 0) {
+            throw new IllegalStateException("no batches in the window");
+        }
+        double total = 0;
+        double[] mu = new double[channels];
+        for (int b = 0; b < size; b++) {
+            total += counts[b];
+            for (int c = 0; c < channels; c++) {
+                mu[c] += counts[b] * means[b][c];
+            }
+        }
+        double[] var = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            mu[c] /= total;
+        }
+        for (int b = 0; b < size; b++) {
+            for (int c = 0; c < channels; c++) {
+                double d = means[b][c] - mu[c];
+                var[c] += counts[b] * (variances[b][c] + d * d);
+            }
+        }
+        for (int c = 0; c < channels; c++) {
+            var[c] /= total;
+        }
+        return new MeanVariance(mu, var);
     }
 }

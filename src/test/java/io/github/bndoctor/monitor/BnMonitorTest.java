@@ -23,6 +23,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+import io.github.bndoctor.stats.Median;
+
 import java.util.List;
 
 import static io.github.bndoctor.testkit.BnAssertions.assertThat;
@@ -116,6 +118,50 @@ class BnMonitorTest {
                 .hasMessageContaining("threshold 0").hasMessageContaining("layer '");
         assertThat(net.iterationCount()).isEqualTo(5);
         assertThat(m.alarms()).first().extracting(Alarm::level).isEqualTo(AlarmLevel.FAIL);
+    }
+
+    /** The measured lag angle at a checkpoint against weights kept here, iteration by iteration. */
+    @Test
+    void checkpointsCarryTheMeasuredLagAngleAtTheEmasMeanAge() {
+        List<INDArray[]> batches = ProbeFixtures.batches(Layout.DENSE, 40, 8);
+        List<INDArray[]> precise = ProbeFixtures.batches(Layout.DENSE, 4, 9);
+        INDArray probe = ProbeFixtures.batches(Layout.DENSE, 1, 10).get(0)[0];
+        BnNetwork net = ProbeFixtures.net(NetworkKind.MULTI_LAYER, Layout.DENSE); // decay 0.9: mean age 9
+        BnMonitor m = BnMonitor.builder(probe, ProbeFixtures.labels(probe, 0)).every(20).failFast(false)
+                .preciseData(() -> precise.iterator()).build();
+        net.model().setListeners(m);
+        java.util.Map<Integer, double[]> feeding = new java.util.HashMap<>();
+        Nd4j.getRandom().setSeed(77);
+        for (int i = 0; i < batches.size(); i++) {
+            net.fit(new DataSet(batches.get(i)[0], ProbeFixtures.labels(batches.get(i)[0], 0)));
+            // layer 0 (dense) feeds BN layer 1
+            feeding.put(i + 1, ((MultiLayerNetwork) net.model()).getLayer(0).getParam("W").dup()
+                    .castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).data().asDouble());
+        }
+        Checkpoint c = m.checkpoints().get(1);
+        assertThat(c.iteration()).isEqualTo(40);
+        // snapshots every 10 iterations: age 9 lies between the current weights (age 0, angle 0) and
+        // the snapshot at 30 (age 10): 9/10 of the angle between W(40) and W(30), both taken here
+        double expected = 0.9 * angle(feeding.get(40), feeding.get(30));
+        double measured = c.layers().get(0).measuredLag();
+        // the snapshot is stored in float: relative error ~2^-24 per weight, far below 1e-4 degrees
+        assertThat(measured).isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-4)).isPositive();
+        assertThat(c.medianMeasuredLag()).isCloseTo(Median.of(c.layers().stream()
+                .mapToDouble(l -> l.measuredLag()).toArray()), org.assertj.core.api.Assertions.within(0.0));
+        // single-step prediction next to it
+        assertThat(c.layers().get(0).predictedLag()).isPositive();
+    }
+
+    private static double angle(double[] a, double[] b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += a[i] * b[i];
+            na += a[i] * a[i];
+            nb += b[i] * b[i];
+        }
+        return Math.toDegrees(Math.acos(Math.min(1, dot / Math.sqrt(na * nb))));
     }
 
     @Test

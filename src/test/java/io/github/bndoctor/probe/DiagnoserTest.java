@@ -93,7 +93,7 @@ class DiagnoserTest {
         assertThat(new OutputGap(1, 0.9, 3).emaShare()).isZero();
         assertThat(new OutputGap(1, 0.9, 3).batchNoiseShare()).isEqualTo(1);
         // no gap at all: undefined
-        assertThat(new OutputGap(1, 0.9, 0.8).emaShare()).isNaN();
+        assertThat(new OutputGap(1, 0.8, 0.9).emaShare()).isNaN();
         assertThat(new OutputGap(1, 1, 1).batchNoiseShare()).isNaN();
     }
 
