@@ -3,6 +3,7 @@ package io.github.bndoctor.monitor;
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.probe.Checkpoint;
 import io.github.bndoctor.probe.Diagnoser;
+import io.github.bndoctor.probe.LayerDecomposition;
 import io.github.bndoctor.probe.PreciseStatistics;
 import io.github.bndoctor.probe.RotationTracker;
 import io.github.bndoctor.probe.WeightSnapshotRing;
@@ -35,6 +36,12 @@ import java.util.function.Supplier;
  * back the EMA's mean age {@code d/(1-d)}, so each checkpoint also carries the measured lag angle
  * next to the single-step prediction {@code rotation x d/(1-d)}.
  *
+ * <p>With {@link Builder#confirmLagAbove(double)} the monitor also runs the free per-iteration
+ * signal ({@link BatchStatisticsFromUpdates}): when the median lag error it reads at an iteration
+ * exceeds the threshold, a {@link #FREE_LAG} warning is recorded and a checkpoint runs at once to
+ * confirm it with the loss probe (at most once per window), instead of waiting for the next
+ * scheduled one.
+ *
  * <p>Precise statistics need training examples of their own: pass a separate iterator (or a
  * supplier of fresh ones), never the one {@code fit} is consuming.
  */
@@ -46,6 +53,8 @@ public final class BnMonitor extends BaseTrainingListener {
      * that needs a closer watch can sample more often ({@link Builder#every(int)}).
      */
     public static final int DEFAULT_EVERY = 1000;
+    /** Metric name of the free signal's median lag error (a warning that triggered a confirming checkpoint). */
+    public static final String FREE_LAG = "freeLag";
 
     private final INDArray[] probeFeatures;
     private final INDArray[] probeLabels;
@@ -56,6 +65,9 @@ public final class BnMonitor extends BaseTrainingListener {
     private final boolean failFast;
     private final boolean priorFree;
     private final Consumer<Checkpoint> onCheckpoint;
+    private final BatchStatisticsFromUpdates free;
+    private final double confirmAbove;
+    private long lastCheckpoint;
     private final List<Checkpoint> checkpoints = new ArrayList<>();
     private final List<Alarm> alarms = new ArrayList<>();
     private RotationTracker rotation;
@@ -72,6 +84,30 @@ public final class BnMonitor extends BaseTrainingListener {
         this.failFast = b.failFast;
         this.priorFree = b.priorFree;
         this.onCheckpoint = b.onCheckpoint;
+        this.confirmAbove = b.confirmAbove;
+        this.free = Double.isNaN(b.confirmAbove) ? null
+                : new BatchStatisticsFromUpdates(b.freeWindow, b.priorFree, r -> { });
+    }
+
+    @Override
+    public void onForwardPass(Model model, List<INDArray> activations) {
+        if (free != null) {
+            free.onForwardPass(model, activations);
+        }
+    }
+
+    @Override
+    public void onForwardPass(Model model, Map<String, INDArray> activations) {
+        if (free != null) {
+            free.onForwardPass(model, activations);
+        }
+    }
+
+    @Override
+    public void onGradientCalculation(Model model) {
+        if (free != null) {
+            free.onGradientCalculation(model);
+        }
     }
 
     /**
@@ -88,6 +124,18 @@ public final class BnMonitor extends BaseTrainingListener {
         long done = iteration + 1L;
         long phase = done % every;
         boolean snapshot = done % WeightSnapshotRing.DEFAULT_EVERY == 0;
+        Alarm confirm = null;
+        if (free != null) {
+            long f0 = System.nanoTime();
+            free.iterationDone(model, iteration, epoch);
+            LagReading r = free.latest();
+            if (phase != 0 && r != null && r.iteration() == done && r.medianLagError() > confirmAbove
+                    && done - lastCheckpoint >= free.window()) {
+                confirm = new Alarm(done, worstLag(r), FREE_LAG, r.medianLagError(), confirmAbove, AlarmLevel.WARN);
+                phase = 0;
+            }
+            probeNanos += System.nanoTime() - f0;
+        }
         if (phase != 0 && phase != every - 1 && !snapshot) {
             return;
         }
@@ -118,6 +166,10 @@ public final class BnMonitor extends BaseTrainingListener {
         Checkpoint c = diagnoser.diagnose(net, probeFeatures, probeLabels, preciseData.get(), done,
                 priorFree ? Long.MAX_VALUE : done, rot, measured);
         checkpoints.add(c);
+        lastCheckpoint = done;
+        if (confirm != null) {
+            alarms.add(confirm);
+        }
         List<Alarm> raised = policy.evaluate(c);
         alarms.addAll(raised);
         probeNanos += System.nanoTime() - t0;
@@ -129,6 +181,16 @@ public final class BnMonitor extends BaseTrainingListener {
                 }
             }
         }
+    }
+
+    private static String worstLag(LagReading r) {
+        return r.layers().stream().max(java.util.Comparator.comparingDouble(LayerDecomposition::lagError))
+                .map(LayerDecomposition::layer).orElse("*");
+    }
+
+    /** @return the free per-iteration signal, or {@code null} unless {@link Builder#confirmLagAbove} was set */
+    public BatchStatisticsFromUpdates freeSignal() {
+        return free;
     }
 
     /** @return checkpoints so far, in order */
@@ -162,6 +224,8 @@ public final class BnMonitor extends BaseTrainingListener {
         private boolean failFast = true;
         private boolean priorFree;
         private Consumer<Checkpoint> onCheckpoint = c -> { };
+        private double confirmAbove = Double.NaN;
+        private int freeWindow = BatchStatisticsFromUpdates.DEFAULT_WINDOW;
 
         private Builder(INDArray[] probeFeatures, INDArray[] probeLabels) {
             this.probeFeatures = probeFeatures;
@@ -237,6 +301,33 @@ public final class BnMonitor extends BaseTrainingListener {
          */
         public Builder warmStarted() {
             this.priorFree = true;
+            return this;
+        }
+
+        /**
+         * Runs the free per-iteration lag signal and confirms it with a checkpoint whenever its
+         * median lag error exceeds {@code medianLagError} (at most once per window).
+         *
+         * @param medianLagError threshold on {@link LagReading#medianLagError()}, at least 0
+         * @return this
+         */
+        public Builder confirmLagAbove(double medianLagError) {
+            if (!(medianLagError >= 0)) {
+                throw new IllegalArgumentException("lag threshold must be >= 0, got " + medianLagError);
+            }
+            this.confirmAbove = medianLagError;
+            return this;
+        }
+
+        /**
+         * @param w iterations pooled by the free signal, at least 2
+         * @return this
+         */
+        public Builder freeSignalWindow(int w) {
+            if (w < 2) {
+                throw new IllegalArgumentException("window must be >= 2 iterations, got " + w);
+            }
+            this.freeWindow = w;
             return this;
         }
 

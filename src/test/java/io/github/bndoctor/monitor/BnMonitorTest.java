@@ -120,6 +120,42 @@ class BnMonitorTest {
         assertThat(m.alarms()).first().extracting(Alarm::level).isEqualTo(AlarmLevel.FAIL);
     }
 
+    /**
+     * The free signal's alarm is confirmed by a checkpoint at once, at most once per window; the
+     * trajectory stays that of an unmonitored run; a threshold never crossed adds nothing.
+     */
+    @Test
+    void freeLagAlarmsAreConfirmedByAnImmediateCheckpoint() {
+        List<INDArray[]> batches = ProbeFixtures.batches(Layout.DENSE, ITERATIONS, 8);
+        List<INDArray[]> precise = ProbeFixtures.batches(Layout.DENSE, 4, 9);
+        INDArray probe = ProbeFixtures.batches(Layout.DENSE, 1, 10).get(0)[0];
+        BnNetwork plain = withDropout();
+        train(plain, batches);
+
+        BnNetwork watched = withDropout();
+        // threshold 0: every reading crosses it; window 5: the first reading at 5, then one per window
+        BnMonitor m = BnMonitor.builder(probe, ProbeFixtures.labels(probe, 0)).every(1000).failFast(false)
+                .confirmLagAbove(0).freeSignalWindow(5).preciseData(() -> precise.iterator()).build();
+        watched.model().setListeners(m);
+        train(watched, batches);
+        assertThat(m.checkpoints()).extracting(Checkpoint::iteration).containsExactly(5L, 10L, 15L, 20L);
+        assertThat(m.alarms()).filteredOn(a -> a.metric().equals(BnMonitor.FREE_LAG))
+                .extracting(Alarm::iteration).containsExactly(5L, 10L, 15L, 20L);
+        assertThat(m.alarms()).filteredOn(a -> a.metric().equals(BnMonitor.FREE_LAG))
+                .allMatch(a -> a.level() == AlarmLevel.WARN && a.value() > 0);
+        assertThat(watched).hasParametersIdenticalTo(ParameterSnapshot.of(plain));
+
+        BnNetwork quiet = withDropout();
+        BnMonitor q = BnMonitor.builder(probe, ProbeFixtures.labels(probe, 0)).every(1000).failFast(false)
+                .confirmLagAbove(1e9).freeSignalWindow(5).preciseData(() -> precise.iterator()).build();
+        quiet.model().setListeners(q);
+        train(quiet, batches);
+        assertThat(q.checkpoints()).isEmpty();
+        assertThat(q.freeSignal().latest().iteration()).isEqualTo(ITERATIONS);
+        assertThatThrownBy(() -> BnMonitor.builder(probe, probe).confirmLagAbove(-1))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     /** The measured lag angle at a checkpoint against weights kept here, iteration by iteration. */
     @Test
     void checkpointsCarryTheMeasuredLagAngleAtTheEmasMeanAge() {
