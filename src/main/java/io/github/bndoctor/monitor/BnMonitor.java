@@ -67,6 +67,7 @@ public final class BnMonitor extends BaseTrainingListener {
     private final Consumer<Checkpoint> onCheckpoint;
     private final BatchStatisticsFromUpdates free;
     private final double confirmAbove;
+    private final boolean measureLagAngle;
     private long lastCheckpoint;
     private final List<Checkpoint> checkpoints = new ArrayList<>();
     private final List<Alarm> alarms = new ArrayList<>();
@@ -85,6 +86,7 @@ public final class BnMonitor extends BaseTrainingListener {
         this.priorFree = b.priorFree;
         this.onCheckpoint = b.onCheckpoint;
         this.confirmAbove = b.confirmAbove;
+        this.measureLagAngle = b.measureLagAngle;
         this.free = Double.isNaN(b.confirmAbove) ? null
                 : new BatchStatisticsFromUpdates(b.freeWindow, b.priorFree, r -> { });
     }
@@ -123,7 +125,7 @@ public final class BnMonitor extends BaseTrainingListener {
     public void iterationDone(Model model, int iteration, int epoch) {
         long done = iteration + 1L;
         long phase = done % every;
-        boolean snapshot = done % WeightSnapshotRing.DEFAULT_EVERY == 0;
+        boolean snapshot = measureLagAngle && done % WeightSnapshotRing.DEFAULT_EVERY == 0;
         Alarm confirm = null;
         if (free != null) {
             long f0 = System.nanoTime();
@@ -143,7 +145,7 @@ public final class BnMonitor extends BaseTrainingListener {
         BnNetwork net = BnNetwork.requireBatchNorm(model);
         if (rotation == null) {
             rotation = new RotationTracker(net);
-            ring = WeightSnapshotRing.covering(net, WeightSnapshotRing.DEFAULT_EVERY);
+            ring = measureLagAngle ? WeightSnapshotRing.covering(net, WeightSnapshotRing.DEFAULT_EVERY) : null;
         }
         if (snapshot) {
             ring.record(net, done);
@@ -159,7 +161,7 @@ public final class BnMonitor extends BaseTrainingListener {
         }
         Map<String, Double> measured = new LinkedHashMap<>();
         for (var ref : net.bnLayers()) {
-            if (ref.decay() < 1) {
+            if (ring != null && ref.decay() < 1) {
                 measured.put(ref.name(), ring.lagAngleDegrees(net, ref.name(), done, ref.decay()));
             }
         }
@@ -226,6 +228,7 @@ public final class BnMonitor extends BaseTrainingListener {
         private Consumer<Checkpoint> onCheckpoint = c -> { };
         private double confirmAbove = Double.NaN;
         private int freeWindow = BatchStatisticsFromUpdates.DEFAULT_WINDOW;
+        private boolean measureLagAngle = true;
 
         private Builder(INDArray[] probeFeatures, INDArray[] probeLabels) {
             this.probeFeatures = probeFeatures;
@@ -316,6 +319,17 @@ public final class BnMonitor extends BaseTrainingListener {
                 throw new IllegalArgumentException("lag threshold must be >= 0, got " + medianLagError);
             }
             this.confirmAbove = medianLagError;
+            return this;
+        }
+
+        /**
+         * @param m whether to keep weight snapshots for the measured lag angle (default on). The
+         *     ring holds {@code d/(1-d)/10 + 1} float copies of the weights feeding the BN layers
+         *     (34 at decay 0.997): switch it off for models whose weights do not fit that many times
+         * @return this
+         */
+        public Builder measureLagAngle(boolean m) {
+            this.measureLagAngle = m;
             return this;
         }
 
