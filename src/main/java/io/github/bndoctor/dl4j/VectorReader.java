@@ -30,10 +30,6 @@ final class VectorReader {
         if (start < 0 || start + (n - 1L) * ews >= b.length()) {
             return v.castTo(DataType.DOUBLE).toDoubleVector();
         }
-        double[] out = new double[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = b.getDouble(start + i * ews);
-        }
-        return out;
+        return b.getDoublesAt(start, ews, n);
     }
 }

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
@@ -60,12 +59,14 @@ public final class BatchStatisticsFromUpdates extends BaseTrainingListener {
     private List<BnLayerRef> layers;
     private boolean pending;
     private LagReading latest;
+    private long readyIteration;
     private long nanos;
 
     /**
      * @param window batches pooled into the running estimate, at least 2
      * @param priorFree whether the moving statistics were warm-started (no mean-0/variance-1 prior left)
-     * @param onReading called with each iteration's reading once the window is full
+     * @param onReading called with each iteration's reading once the window is full, or {@code null}:
+     *     readings are then computed only when {@link #latest()} asks
      */
     public BatchStatisticsFromUpdates(int window, boolean priorFree, Consumer<LagReading> onReading) {
         if (window < 2) {
@@ -73,12 +74,12 @@ public final class BatchStatisticsFromUpdates extends BaseTrainingListener {
         }
         this.window = window;
         this.priorFree = priorFree;
-        this.onReading = Objects.requireNonNull(onReading);
+        this.onReading = onReading;
     }
 
-    /** @return a listener with the default window, prior assumed, no callback */
+    /** @return a listener with the default window, prior assumed, readings on request */
     public static BatchStatisticsFromUpdates defaults() {
-        return new BatchStatisticsFromUpdates(DEFAULT_WINDOW, false, r -> { });
+        return new BatchStatisticsFromUpdates(DEFAULT_WINDOW, false, null);
     }
 
     @Override
@@ -139,22 +140,39 @@ public final class BatchStatisticsFromUpdates extends BaseTrainingListener {
             full &= w.isFull();
         }
         if (full && !layers.isEmpty()) {
-            List<LayerDecomposition> out = new ArrayList<>(layers.size());
-            for (BnLayerRef ref : layers) {
-                MeanVariance pooled = windows.get(ref.name()).pooled();
-                out.add(LayerDecomposition.of(ref, priorFree ? Long.MAX_VALUE : done, MovingStatistics.read(net, ref),
-                        pooled, latestBatch.get(ref.name())));
+            readyIteration = done;
+            if (onReading != null) {
+                LagReading r = latest();
+                nanos += System.nanoTime() - t0;
+                onReading.accept(r);
+                return;
             }
-            latest = new LagReading(done, out);
-            nanos += System.nanoTime() - t0;
-            onReading.accept(latest);
-            return;
         }
         nanos += System.nanoTime() - t0;
     }
 
-    /** @return the latest reading, or {@code null} until the window has filled */
+    private LagReading read(long done) {
+        List<LayerDecomposition> out = new ArrayList<>(layers.size());
+        for (BnLayerRef ref : layers) {
+            out.add(LayerDecomposition.of(ref, priorFree ? Long.MAX_VALUE : done, MovingStatistics.read(net, ref),
+                    windows.get(ref.name()).pooled(), latestBatch.get(ref.name())));
+        }
+        return new LagReading(done, out);
+    }
+
+    /**
+     * The reading of the latest iteration, computed on first request (without a callback, an
+     * iteration nobody reads costs only the recovery of its batch statistics). The moving
+     * statistics are those of the network when read.
+     *
+     * @return the latest reading, or {@code null} until the window has filled
+     */
     public LagReading latest() {
+        if (readyIteration > 0 && (latest == null || latest.iteration() != readyIteration)) {
+            long t0 = System.nanoTime();
+            latest = read(readyIteration);
+            nanos += System.nanoTime() - t0;
+        }
         return latest;
     }
 
@@ -189,6 +207,8 @@ public final class BatchStatisticsFromUpdates extends BaseTrainingListener {
             net = BnNetwork.requireBatchNorm(model);
             layers = net.bnLayers().stream().filter(r -> r.decay() < 1).toList();
             windows.clear();
+            latest = null;
+            readyIteration = 0;
             latestBatch.clear();
             counts.clear();
         }

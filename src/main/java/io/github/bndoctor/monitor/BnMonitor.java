@@ -88,7 +88,7 @@ public final class BnMonitor extends BaseTrainingListener {
         this.confirmAbove = b.confirmAbove;
         this.measureLagAngle = b.measureLagAngle;
         this.free = Double.isNaN(b.confirmAbove) ? null
-                : new BatchStatisticsFromUpdates(b.freeWindow, b.priorFree, r -> { });
+                : new BatchStatisticsFromUpdates(b.freeWindow, b.priorFree, null);
     }
 
     @Override

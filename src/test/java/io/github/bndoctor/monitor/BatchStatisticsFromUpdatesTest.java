@@ -223,7 +223,8 @@ class BatchStatisticsFromUpdatesTest {
     void changesNothing() {
         BnNetwork plain = net(NetworkKind.MULTI_LAYER, Layout.NCHW, VarianceParameterisation.LOG10_STDEV, 0.9);
         BnNetwork watched = net(NetworkKind.MULTI_LAYER, Layout.NCHW, VarianceParameterisation.LOG10_STDEV, 0.9);
-        watched.model().addListeners(new BatchStatisticsFromUpdates(2, false, r -> { }));
+        BatchStatisticsFromUpdates free = new BatchStatisticsFromUpdates(2, false, null); // readings on request
+        watched.model().addListeners(free);
         GaussianBatches g1 = data(Layout.NCHW, 9);
         GaussianBatches g2 = data(Layout.NCHW, 9);
         for (int i = 0; i < 6; i++) {
@@ -233,5 +234,7 @@ class BatchStatisticsFromUpdatesTest {
             watched.fit(new DataSet(b, ProbeFixtures.labels(b, i)));
         }
         assertThat(ParameterSnapshot.of(watched).isIdenticalTo(ParameterSnapshot.of(plain))).isTrue();
+        assertThat(free.latest().iteration()).isEqualTo(6);
+        assertThat(free.latest()).isSameAs(free.latest());
     }
 }
