@@ -28,8 +28,7 @@ public final class MovingStatistics {
     public static MeanVariance read(BnNetwork net, BnLayerRef ref) {
         INDArray mean = net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN);
         INDArray var = net.param(ref, ref.parameterisation().paramName());
-        return new MeanVariance(mean.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector(),
-                ref.parameterisation().toVariance(var));
+        return new MeanVariance(VectorReader.doubles(mean), ref.parameterisation().toVariance(VectorReader.doubles(var)));
     }
 
     /**

@@ -52,7 +52,15 @@ public enum VarianceParameterisation {
      * @return the variances they represent
      */
     public double[] toVariance(INDArray param) {
-        double[] p = param.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
+        return toVariance(VectorReader.doubles(param));
+    }
+
+    /**
+     * @param stored the stored parameter values (not modified)
+     * @return the variances they represent
+     */
+    public double[] toVariance(double[] stored) {
+        double[] p = stored.clone();
         if (this == LOG10_STDEV) {
             for (int i = 0; i < p.length; i++) {
                 double std = Math.pow(10, p[i]);

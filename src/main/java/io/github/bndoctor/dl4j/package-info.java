@@ -11,6 +11,8 @@
  *       through the network-level parameter API so the parameter views stay attached;</li>
  *   <li>{@link io.github.bndoctor.dl4j.BatchStatisticsCapture} - per-channel batch statistics of
  *       the input of every BN layer, from one forward pass, for dense, NCHW and NHWC layouts;</li>
+ *   <li>{@link io.github.bndoctor.dl4j.BatchStatisticsFromUpdate} - the same batch statistics
+ *       recovered for free from the pseudo-gradient of the moving statistics during {@code fit};</li>
  *   <li>{@link io.github.bndoctor.dl4j.ParameterSnapshot} - bit-exact copies of all parameters,
  *       used to prove that probes change nothing.</li>
  * </ul>

@@ -3,8 +3,10 @@ package io.github.bndoctor.monitor;
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.probe.Checkpoint;
 import io.github.bndoctor.probe.Diagnoser;
+import io.github.bndoctor.probe.LayerDecomposition;
 import io.github.bndoctor.probe.PreciseStatistics;
 import io.github.bndoctor.probe.RotationTracker;
+import io.github.bndoctor.probe.WeightSnapshotRing;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -13,6 +15,7 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,7 +31,16 @@ import java.util.function.Supplier;
  * throws a workspace exception in DL4J 1.0.0-M2.1). They change no parameter, no updater state
  * and draw no random numbers, so a monitored run follows exactly the trajectory of an
  * unmonitored one. The weights feeding each BN layer are also snapshotted one iteration before
- * each checkpoint, so the rotation reported is the per-step angular change.
+ * each checkpoint, so the rotation reported is the per-step angular change, and every
+ * {@value WeightSnapshotRing#DEFAULT_EVERY} iterations into a {@link WeightSnapshotRing} reaching
+ * back the EMA's mean age {@code d/(1-d)}, so each checkpoint also carries the measured lag angle
+ * next to the single-step prediction {@code rotation x d/(1-d)}.
+ *
+ * <p>With {@link Builder#confirmLagAbove(double)} the monitor also runs the free per-iteration
+ * signal ({@link BatchStatisticsFromUpdates}): when the median lag error it reads at an iteration
+ * exceeds the threshold, a {@link #FREE_LAG} warning is recorded and a checkpoint runs at once to
+ * confirm it with the loss probe (at most once per window), instead of waiting for the next
+ * scheduled one.
  *
  * <p>Precise statistics need training examples of their own: pass a separate iterator (or a
  * supplier of fresh ones), never the one {@code fit} is consuming.
@@ -41,6 +53,8 @@ public final class BnMonitor extends BaseTrainingListener {
      * that needs a closer watch can sample more often ({@link Builder#every(int)}).
      */
     public static final int DEFAULT_EVERY = 1000;
+    /** Metric name of the free signal's median lag error (a warning that triggered a confirming checkpoint). */
+    public static final String FREE_LAG = "freeLag";
 
     private final INDArray[] probeFeatures;
     private final INDArray[] probeLabels;
@@ -51,9 +65,14 @@ public final class BnMonitor extends BaseTrainingListener {
     private final boolean failFast;
     private final boolean priorFree;
     private final Consumer<Checkpoint> onCheckpoint;
+    private final BatchStatisticsFromUpdates free;
+    private final double confirmAbove;
+    private final boolean measureLagAngle;
+    private long lastCheckpoint;
     private final List<Checkpoint> checkpoints = new ArrayList<>();
     private final List<Alarm> alarms = new ArrayList<>();
     private RotationTracker rotation;
+    private WeightSnapshotRing ring;
     private long probeNanos;
 
     private BnMonitor(Builder b) {
@@ -66,6 +85,31 @@ public final class BnMonitor extends BaseTrainingListener {
         this.failFast = b.failFast;
         this.priorFree = b.priorFree;
         this.onCheckpoint = b.onCheckpoint;
+        this.confirmAbove = b.confirmAbove;
+        this.measureLagAngle = b.measureLagAngle;
+        this.free = Double.isNaN(b.confirmAbove) ? null
+                : new BatchStatisticsFromUpdates(b.freeWindow, b.priorFree, null);
+    }
+
+    @Override
+    public void onForwardPass(Model model, List<INDArray> activations) {
+        if (free != null) {
+            free.onForwardPass(model, activations);
+        }
+    }
+
+    @Override
+    public void onForwardPass(Model model, Map<String, INDArray> activations) {
+        if (free != null) {
+            free.onForwardPass(model, activations);
+        }
+    }
+
+    @Override
+    public void onGradientCalculation(Model model) {
+        if (free != null) {
+            free.onGradientCalculation(model);
+        }
     }
 
     /**
@@ -81,22 +125,53 @@ public final class BnMonitor extends BaseTrainingListener {
     public void iterationDone(Model model, int iteration, int epoch) {
         long done = iteration + 1L;
         long phase = done % every;
-        if (phase != 0 && phase != every - 1) {
+        boolean snapshot = measureLagAngle && done % WeightSnapshotRing.DEFAULT_EVERY == 0;
+        Alarm confirm = null;
+        if (free != null) {
+            long f0 = System.nanoTime();
+            free.iterationDone(model, iteration, epoch);
+            LagReading r = free.latest();
+            if (phase != 0 && r != null && r.iteration() == done && r.medianLagError() > confirmAbove
+                    && done - lastCheckpoint >= free.window()) {
+                confirm = new Alarm(done, worstLag(r), FREE_LAG, r.medianLagError(), confirmAbove, AlarmLevel.WARN);
+                phase = 0;
+            }
+            probeNanos += System.nanoTime() - f0;
+        }
+        if (phase != 0 && phase != every - 1 && !snapshot) {
             return;
         }
         long t0 = System.nanoTime();
         BnNetwork net = BnNetwork.requireBatchNorm(model);
         if (rotation == null) {
             rotation = new RotationTracker(net);
+            ring = measureLagAngle ? WeightSnapshotRing.covering(net, WeightSnapshotRing.DEFAULT_EVERY) : null;
+        }
+        if (snapshot) {
+            ring.record(net, done);
+        }
+        if (phase != 0 && phase != every - 1) {
+            probeNanos += System.nanoTime() - t0;
+            return;
         }
         Map<String, Double> rot = rotation.update(net, done);
         if (phase != 0) {
             probeNanos += System.nanoTime() - t0;
             return;
         }
+        Map<String, Double> measured = new LinkedHashMap<>();
+        for (var ref : net.bnLayers()) {
+            if (ring != null && ref.decay() < 1) {
+                measured.put(ref.name(), ring.lagAngleDegrees(net, ref.name(), done, ref.decay()));
+            }
+        }
         Checkpoint c = diagnoser.diagnose(net, probeFeatures, probeLabels, preciseData.get(), done,
-                priorFree ? Long.MAX_VALUE : done, rot);
+                priorFree ? Long.MAX_VALUE : done, rot, measured);
         checkpoints.add(c);
+        lastCheckpoint = done;
+        if (confirm != null) {
+            alarms.add(confirm);
+        }
         List<Alarm> raised = policy.evaluate(c);
         alarms.addAll(raised);
         probeNanos += System.nanoTime() - t0;
@@ -108,6 +183,16 @@ public final class BnMonitor extends BaseTrainingListener {
                 }
             }
         }
+    }
+
+    private static String worstLag(LagReading r) {
+        return r.layers().stream().max(java.util.Comparator.comparingDouble(LayerDecomposition::lagError))
+                .map(LayerDecomposition::layer).orElse("*");
+    }
+
+    /** @return the free per-iteration signal, or {@code null} unless {@link Builder#confirmLagAbove} was set */
+    public BatchStatisticsFromUpdates freeSignal() {
+        return free;
     }
 
     /** @return checkpoints so far, in order */
@@ -141,6 +226,9 @@ public final class BnMonitor extends BaseTrainingListener {
         private boolean failFast = true;
         private boolean priorFree;
         private Consumer<Checkpoint> onCheckpoint = c -> { };
+        private double confirmAbove = Double.NaN;
+        private int freeWindow = BatchStatisticsFromUpdates.DEFAULT_WINDOW;
+        private boolean measureLagAngle = true;
 
         private Builder(INDArray[] probeFeatures, INDArray[] probeLabels) {
             this.probeFeatures = probeFeatures;
@@ -216,6 +304,44 @@ public final class BnMonitor extends BaseTrainingListener {
          */
         public Builder warmStarted() {
             this.priorFree = true;
+            return this;
+        }
+
+        /**
+         * Runs the free per-iteration lag signal and confirms it with a checkpoint whenever its
+         * median lag error exceeds {@code medianLagError} (at most once per window).
+         *
+         * @param medianLagError threshold on {@link LagReading#medianLagError()}, at least 0
+         * @return this
+         */
+        public Builder confirmLagAbove(double medianLagError) {
+            if (!(medianLagError >= 0)) {
+                throw new IllegalArgumentException("lag threshold must be >= 0, got " + medianLagError);
+            }
+            this.confirmAbove = medianLagError;
+            return this;
+        }
+
+        /**
+         * @param m whether to keep weight snapshots for the measured lag angle (default on). The
+         *     ring holds {@code d/(1-d)/10 + 1} float copies of the weights feeding the BN layers
+         *     (34 at decay 0.997): switch it off for models whose weights do not fit that many times
+         * @return this
+         */
+        public Builder measureLagAngle(boolean m) {
+            this.measureLagAngle = m;
+            return this;
+        }
+
+        /**
+         * @param w iterations pooled by the free signal, at least 2
+         * @return this
+         */
+        public Builder freeSignalWindow(int w) {
+            if (w < 2) {
+                throw new IllegalArgumentException("window must be >= 2 iterations, got " + w);
+            }
+            this.freeWindow = w;
             return this;
         }
 

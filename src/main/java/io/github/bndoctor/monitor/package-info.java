@@ -4,6 +4,9 @@
  * ({@link io.github.bndoctor.probe.Checkpoint}) and applies an
  * {@link io.github.bndoctor.monitor.AlarmPolicy}; a {@code FAIL} alarm throws
  * {@link io.github.bndoctor.monitor.BnGateFailure}, so a unit test or CI gate stops at the first
- * bad checkpoint.
+ * bad checkpoint. {@link io.github.bndoctor.monitor.BatchStatisticsFromUpdates} is the cheap
+ * companion: every iteration it recovers each BN layer's batch statistics from the
+ * moving-statistics update and reports the EMA error against a short window of them
+ * ({@link io.github.bndoctor.monitor.LagReading}), without a forward pass.
  */
 package io.github.bndoctor.monitor;

@@ -28,6 +28,11 @@ public record Checkpoint(long iteration, OutputGap gap, List<LayerCheckpoint> la
         return Median.of(layers.stream().mapToDouble(LayerCheckpoint::predictedLag).filter(d -> !Double.isNaN(d)).toArray());
     }
 
+    /** @return median over layers of the measured lag angle (NaN-free layers only; NaN if none) */
+    public double medianMeasuredLag() {
+        return Median.of(layers.stream().mapToDouble(LayerCheckpoint::measuredLag).filter(d -> !Double.isNaN(d)).toArray());
+    }
+
     /** @return median over layers of the lag part of the EMA error */
     public double medianLagError() {
         return Median.of(layers.stream().mapToDouble(l -> l.decomposition().lagError()).toArray());

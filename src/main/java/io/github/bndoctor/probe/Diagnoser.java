@@ -19,9 +19,10 @@ import java.util.Map;
  *
  * <p>Verdict rules, in order: {@link Verdict#DIVERGED} if the training-mode loss is non-finite or
  * above {@link DiagnosisThresholds#divergedLoss()}; {@link Verdict#HEALTHY} if eval/train is at
- * most {@link DiagnosisThresholds#gapRatio()}; {@link Verdict#BATCH_NOISE} if precise/train is
- * above it too (exact population statistics do not close the gap); otherwise the gap is the
- * EMA's: {@link Verdict#EMA_WARMUP} if the layers' summed warm-up error is at least their summed
+ * most {@link DiagnosisThresholds#gapRatio()}; {@link Verdict#BATCH_NOISE} if batch noise dominates
+ * the gap: its share of {@code ln(eval/train)} ({@link OutputGap#batchNoiseShare()}, the part exact
+ * population statistics do not close) is above {@link DiagnosisThresholds#noiseShare()}; otherwise
+ * the gap is the EMA's: {@link Verdict#EMA_WARMUP} if the layers' summed warm-up error is at least their summed
  * lag error, else {@link Verdict#EMA_LAG}.
  */
 public final class Diagnoser {
@@ -95,10 +96,28 @@ public final class Diagnoser {
     public Checkpoint diagnose(BnNetwork net, INDArray[] probeFeatures, INDArray[] probeLabels,
                                Iterator<INDArray[]> trainBatches, long iteration, long priorAge,
                                Map<String, Double> rotation) {
+        return diagnose(net, probeFeatures, probeLabels, trainBatches, iteration, priorAge, rotation, Map.of());
+    }
+
+    /**
+     * @param net the network
+     * @param probeFeatures probe inputs (held-out data is best)
+     * @param probeLabels probe labels
+     * @param trainBatches training inputs for the precise statistics
+     * @param iteration the network's iteration count, recorded in the checkpoint
+     * @param priorAge iterations since the moving statistics last held DL4J's mean-0/variance-1
+     *     prior ({@link Long#MAX_VALUE} after a warm start: no prior left)
+     * @param rotation rotation per BN layer in degrees per iteration (may be empty)
+     * @param measuredLag measured lag angle per BN layer in degrees ({@link WeightSnapshotRing}; may be empty)
+     * @return the checkpoint
+     */
+    public Checkpoint diagnose(BnNetwork net, INDArray[] probeFeatures, INDArray[] probeLabels,
+                               Iterator<INDArray[]> trainBatches, long iteration, long priorAge,
+                               Map<String, Double> rotation, Map<String, Double> measuredLag) {
         Map<String, MeanVariance> precise = PreciseStatistics.estimate(net, trainBatches, preciseSamples, estimator);
         Map<String, BatchStatistics> batch = BatchStatisticsCapture.capture(net, probeFeatures, true);
         OutputGap gap = OutputGapProbe.measure(net, probeFeatures, probeLabels, precise, loss, trainModeBatch);
-        return checkpoint(net, iteration, priorAge, rotation, precise, batch, gap);
+        return checkpoint(net, iteration, priorAge, rotation, measuredLag, precise, batch, gap);
     }
 
     /**
@@ -133,18 +152,19 @@ public final class Diagnoser {
             }
         }, true);
         OutputGap gap = OutputGapProbe.measure(net, probe, precise, loss);
-        return checkpoint(net, iteration, priorAge, rotation, precise, batch, gap);
+        return checkpoint(net, iteration, priorAge, rotation, Map.of(), precise, batch, gap);
     }
 
     private Checkpoint checkpoint(BnNetwork net, long iteration, long priorAge, Map<String, Double> rotation,
-                                  Map<String, MeanVariance> precise, Map<String, BatchStatistics> batch, OutputGap gap) {
+                                  Map<String, Double> measuredLag, Map<String, MeanVariance> precise, Map<String, BatchStatistics> batch, OutputGap gap) {
         List<LayerCheckpoint> layers = new ArrayList<>();
         for (BnLayerRef ref : net.bnLayers()) {
             LayerDecomposition d = LayerDecomposition.of(ref, priorAge, MovingStatistics.read(net, ref),
                     precise.get(ref.name()), batch.get(ref.name()).meanVariance());
             double rot = rotation.getOrDefault(ref.name(), Double.NaN);
             double decay = net.decay(ref);
-            layers.add(new LayerCheckpoint(d, rot, RotationTracker.predictedLag(rot, decay), decay));
+            layers.add(new LayerCheckpoint(d, rot, RotationTracker.predictedLag(rot, decay),
+                    measuredLag.getOrDefault(ref.name(), Double.NaN), decay));
         }
         return new Checkpoint(iteration, gap, layers, verdict(gap, layers, thresholds));
     }
@@ -162,7 +182,7 @@ public final class Diagnoser {
         if (gap.evalToTrainRatio() <= thresholds.gapRatio()) {
             return Verdict.HEALTHY;
         }
-        if (gap.preciseToTrainRatio() > thresholds.gapRatio()) {
+        if (gap.batchNoiseShare() > thresholds.noiseShare()) {
             return Verdict.BATCH_NOISE;
         }
         double warm = 0;

@@ -104,6 +104,32 @@ public final class Charts {
     }
 
     /**
+     * The lag angle of the weights feeding the BN layers, median over layers: the single-step
+     * prediction {@code rotation x d/(1-d)} next to the measured angle between the weights now and at
+     * the EMA's mean age.
+     *
+     * @param run a run
+     * @return PNG bytes, two series (either may be absent: "not measured" when both are)
+     */
+    public static byte[] lagAngles(RunSummary run) {
+        XYChart chart = chart(run.name() + ": lag angle, median over BN layers", "degrees");
+        line(chart, "predicted: rotation x d/(1-d)", run.checkpoints(), c -> median(c, LayerEntry::predictedLag),
+                new Color(0x9467bd));
+        line(chart, "measured: angle to the weights at age d/(1-d)", run.checkpoints(),
+                c -> median(c, LayerEntry::measuredLag), new Color(0x8c564b));
+        if (chart.getSeriesMap().isEmpty()) {
+            chart.setTitle(chart.getTitle() + " (not measured)");
+            chart.addSeries("none", new double[] {0}, new double[] {0}).setMarker(SeriesMarkers.NONE);
+        }
+        return png(chart);
+    }
+
+    private static Double median(CheckpointEntry c, Function<LayerEntry, Double> metric) {
+        double[] v = c.layers().stream().map(metric).filter(x -> x != null).mapToDouble(Double::doubleValue).toArray();
+        return v.length == 0 ? null : io.github.bndoctor.stats.Median.of(v);
+    }
+
+    /**
      * @param runs runs to compare
      * @return PNG bytes: eval/train loss ratio over iterations, one series per run
      */

@@ -29,7 +29,7 @@ public record DiagnosisReport(int schemaVersion, String verdict, String gate, St
                               List<AlarmEntry> alarms, List<String> recommendations, List<LintEntry> lints,
                               List<RunSummary> comparisons) {
     /** The schema version this class writes. */
-    public static final int SCHEMA_VERSION = 1;
+    public static final int SCHEMA_VERSION = 2;
     /** Losses are MSE against the given labels. */
     public static final String LOSS_LABELS = "labelMse";
     /**
@@ -46,13 +46,16 @@ public record DiagnosisReport(int schemaVersion, String verdict, String gate, St
      * @param evalModeLoss loss with the moving statistics
      * @param preciseLoss loss with precise population statistics
      * @param evalToTrainRatio {@code evalModeLoss / trainModeLoss} (for output deviation: 1 + deviation / variance of the training-mode outputs)
+     * @param emaShare the EMA's share of the log gap ({@code OutputGap.emaShare}), or null if there is no gap
+     * @param batchNoiseShare the batch-noise share of the log gap, or null if there is no gap
      * @param verdict the checkpoint's verdict
      * @param layers per-BN-layer state, forward order
      */
-    @JsonPropertyOrder({"iteration", "trainModeLoss", "evalModeLoss", "preciseLoss", "evalToTrainRatio", "verdict",
-            "layers"})
+    @JsonPropertyOrder({"iteration", "trainModeLoss", "evalModeLoss", "preciseLoss", "evalToTrainRatio", "emaShare",
+            "batchNoiseShare", "verdict", "layers"})
     public record CheckpointEntry(long iteration, Double trainModeLoss, Double evalModeLoss, Double preciseLoss,
-                                  Double evalToTrainRatio, String verdict, List<LayerEntry> layers) {
+                                  Double evalToTrainRatio, Double emaShare, Double batchNoiseShare, String verdict,
+                                  List<LayerEntry> layers) {
     }
 
     /**
@@ -63,14 +66,17 @@ public record DiagnosisReport(int schemaVersion, String verdict, String gate, St
      * @param batchNoise probe batch statistics vs precise ({@code LayerDecomposition.batchNoise})
      * @param rotationDegPerIter angular speed of the feeding weights, or null if unknown
      * @param predictedLag {@code rotation x d/(1-d)} in degrees, or null if unknown
+     * @param measuredLag angle between the feeding weights now and at the EMA's mean age {@code d/(1-d)}, in
+     *     degrees, or null if unknown (history shorter than the mean age, a saved model)
      * @param emaError moving vs precise statistics
      * @param warmupError part of the EMA error explained by the initial prior
      * @param decay the BN decay in force at the checkpoint (adapted by {@code AdaptiveDecay} if attached), or null
      */
-    @JsonPropertyOrder({"name", "emaLag", "batchNoise", "rotationDegPerIter", "predictedLag", "emaError",
-            "warmupError", "decay"})
+    @JsonPropertyOrder({"name", "emaLag", "batchNoise", "rotationDegPerIter", "predictedLag", "measuredLag",
+            "emaError", "warmupError", "decay"})
     public record LayerEntry(String name, Double emaLag, Double batchNoise, Double rotationDegPerIter,
-                             Double predictedLag, Double emaError, Double warmupError, Double decay) {
+                             Double predictedLag, Double measuredLag, Double emaError, Double warmupError,
+                             Double decay) {
     }
 
     /**

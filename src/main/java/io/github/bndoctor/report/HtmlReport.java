@@ -120,6 +120,8 @@ public final class HtmlReport {
         img(h, Charts.perLayer(r, "rotation of the weights feeding each BN layer", "degrees / iteration",
                 LayerEntry::rotationDegPerIter), "Rotation in degrees per iteration of the weights feeding each BN layer for "
                 + r.name());
+        img(h, Charts.lagAngles(r), "Lag angle in degrees, median over BN layers, for " + r.name()
+                + ": predicted from one step's rotation times d/(1-d), and measured against the weights d/(1-d) iterations earlier");
         if (r.checkpoints().stream().flatMap(c -> c.layers().stream()).map(LayerEntry::decay)
                 .filter(java.util.Objects::nonNull).distinct().count() > 1) {
             img(h, Charts.perLayer(r, "BN decay in force per layer", "decay", LayerEntry::decay),
@@ -151,11 +153,13 @@ public final class HtmlReport {
             h.append("</ul>\n");
         }
         h.append("<h3>Checkpoints</h3>\n<table><tr><th>iteration</th><th>train-mode loss</th><th>eval-mode loss</th>")
-                .append("<th>precise loss</th><th>eval/train</th><th class=\"l\">verdict</th><th>median EMA lag</th></tr>");
+                .append("<th>precise loss</th><th>eval/train</th><th>EMA share</th><th>batch-noise share</th>")
+                .append("<th class=\"l\">verdict</th><th>median EMA lag</th></tr>");
         for (CheckpointEntry c : r.checkpoints()) {
             h.append("<tr><td>").append(c.iteration()).append("</td><td>").append(num(c.trainModeLoss())).append("</td><td>")
                     .append(num(c.evalModeLoss())).append("</td><td>").append(num(c.preciseLoss())).append("</td><td>")
-                    .append(num(c.evalToTrainRatio())).append("</td><td class=\"l\">").append(esc(c.verdict()))
+                    .append(num(c.evalToTrainRatio())).append("</td><td>").append(num(c.emaShare())).append("</td><td>")
+                    .append(num(c.batchNoiseShare())).append("</td><td class=\"l\">").append(esc(c.verdict()))
                     .append("</td><td>").append(num(medianLag(c))).append("</td></tr>");
         }
         h.append("</table>\n");

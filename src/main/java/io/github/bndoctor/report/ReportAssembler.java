@@ -101,11 +101,12 @@ public final class ReportAssembler {
         for (LayerCheckpoint l : c.layers()) {
             LayerDecomposition d = l.decomposition();
             layers.add(new LayerEntry(l.name(), finite(d.lagError()), finite(d.batchNoise()),
-                    finite(l.rotationDegPerIter()), finite(l.predictedLag()), finite(d.emaError()),
-                    finite(d.warmupError()), finite(l.decay())));
+                    finite(l.rotationDegPerIter()), finite(l.predictedLag()), finite(l.measuredLag()),
+                    finite(d.emaError()), finite(d.warmupError()), finite(l.decay())));
         }
         return new CheckpointEntry(c.iteration(), finite(shown.trainModeLoss()), finite(shown.evalModeLoss()),
-                finite(shown.preciseLoss()), finite(c.gap().evalToTrainRatio()), c.verdict().name(), layers);
+                finite(shown.preciseLoss()), finite(c.gap().evalToTrainRatio()), finite(c.gap().emaShare()),
+                finite(c.gap().batchNoiseShare()), c.verdict().name(), layers);
     }
 
     /**

@@ -9,6 +9,8 @@
  *       stationary variance, and lag behind a drifting statistic;</li>
  *   <li>{@link io.github.bndoctor.stats.PopulationEstimator} - population statistics from batches,
  *       with the Bessel factor {@link io.github.bndoctor.stats.BesselFactor} made explicit;</li>
+ *   <li>{@link io.github.bndoctor.stats.MomentWindow} - the pooled moments of the last few batches,
+ *       a running population estimate;</li>
  *   <li>{@link io.github.bndoctor.stats.MomentDistance} - distances between a moving (mean,
  *       variance) pair and a reference pair;</li>
  *   <li>{@link io.github.bndoctor.stats.EmaBounds} and

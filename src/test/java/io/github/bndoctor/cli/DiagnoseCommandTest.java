@@ -20,9 +20,9 @@ final class DiagnoseCommandTest {
     static final List<String> TOP = List.of("schemaVersion", "verdict", "gate", "lossKind", "config", "checkpoints",
             "alarms", "recommendations", "lints", "comparisons");
     static final List<String> CHECKPOINT = List.of("iteration", "trainModeLoss", "evalModeLoss", "preciseLoss",
-            "evalToTrainRatio", "verdict", "layers");
+            "evalToTrainRatio", "emaShare", "batchNoiseShare", "verdict", "layers");
     static final List<String> LAYER = List.of("name", "emaLag", "batchNoise", "rotationDegPerIter", "predictedLag",
-            "emaError", "warmupError", "decay");
+            "measuredLag", "emaError", "warmupError", "decay");
     static final List<String> ALARM = List.of("iteration", "layer", "metric", "value", "threshold", "level");
 
     @Test
@@ -34,7 +34,7 @@ final class DiagnoseCommandTest {
         CliRunner.Result r = CliFixtures.run("diagnose", "--model", model.toString(), "--data", x.toString(), "--labels",
                 y.toString(), "--json", json.toString());
         JsonNode root = ReportJson.mapper().readTree(json.toFile());
-        assertThat(root.get("schemaVersion").asInt()).isEqualTo(1);
+        assertThat(root.get("schemaVersion").asInt()).isEqualTo(DiagnosisReport.SCHEMA_VERSION).isEqualTo(2);
         TOP.forEach(f -> assertThat(root.has(f)).as(f).isTrue());
         assertThat(root.get("lossKind").asText()).isEqualTo(DiagnosisReport.LOSS_LABELS);
         assertThat(root.get("checkpoints")).hasSize(1);

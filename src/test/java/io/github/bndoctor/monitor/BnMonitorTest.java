@@ -23,6 +23,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+import io.github.bndoctor.stats.Median;
+
 import java.util.List;
 
 import static io.github.bndoctor.testkit.BnAssertions.assertThat;
@@ -116,6 +118,83 @@ class BnMonitorTest {
                 .hasMessageContaining("threshold 0").hasMessageContaining("layer '");
         assertThat(net.iterationCount()).isEqualTo(5);
         assertThat(m.alarms()).first().extracting(Alarm::level).isEqualTo(AlarmLevel.FAIL);
+    }
+
+    /**
+     * The free signal's alarm is confirmed by a checkpoint at once, at most once per window; the
+     * trajectory stays that of an unmonitored run; a threshold never crossed adds nothing.
+     */
+    @Test
+    void freeLagAlarmsAreConfirmedByAnImmediateCheckpoint() {
+        List<INDArray[]> batches = ProbeFixtures.batches(Layout.DENSE, ITERATIONS, 8);
+        List<INDArray[]> precise = ProbeFixtures.batches(Layout.DENSE, 4, 9);
+        INDArray probe = ProbeFixtures.batches(Layout.DENSE, 1, 10).get(0)[0];
+        BnNetwork plain = withDropout();
+        train(plain, batches);
+
+        BnNetwork watched = withDropout();
+        // threshold 0: every reading crosses it; window 5: the first reading at 5, then one per window
+        BnMonitor m = BnMonitor.builder(probe, ProbeFixtures.labels(probe, 0)).every(1000).failFast(false)
+                .confirmLagAbove(0).freeSignalWindow(5).preciseData(() -> precise.iterator()).build();
+        watched.model().setListeners(m);
+        train(watched, batches);
+        assertThat(m.checkpoints()).extracting(Checkpoint::iteration).containsExactly(5L, 10L, 15L, 20L);
+        assertThat(m.alarms()).filteredOn(a -> a.metric().equals(BnMonitor.FREE_LAG))
+                .extracting(Alarm::iteration).containsExactly(5L, 10L, 15L, 20L);
+        assertThat(m.alarms()).filteredOn(a -> a.metric().equals(BnMonitor.FREE_LAG))
+                .allMatch(a -> a.level() == AlarmLevel.WARN && a.value() > 0);
+        assertThat(watched).hasParametersIdenticalTo(ParameterSnapshot.of(plain));
+
+        BnNetwork quiet = withDropout();
+        BnMonitor q = BnMonitor.builder(probe, ProbeFixtures.labels(probe, 0)).every(1000).failFast(false)
+                .confirmLagAbove(1e9).freeSignalWindow(5).preciseData(() -> precise.iterator()).build();
+        quiet.model().setListeners(q);
+        train(quiet, batches);
+        assertThat(q.checkpoints()).isEmpty();
+        assertThat(q.freeSignal().latest().iteration()).isEqualTo(ITERATIONS);
+        assertThatThrownBy(() -> BnMonitor.builder(probe, probe).confirmLagAbove(-1))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** The measured lag angle at a checkpoint against weights kept here, iteration by iteration. */
+    @Test
+    void checkpointsCarryTheMeasuredLagAngleAtTheEmasMeanAge() {
+        List<INDArray[]> batches = ProbeFixtures.batches(Layout.DENSE, 40, 8);
+        List<INDArray[]> precise = ProbeFixtures.batches(Layout.DENSE, 4, 9);
+        INDArray probe = ProbeFixtures.batches(Layout.DENSE, 1, 10).get(0)[0];
+        BnNetwork net = ProbeFixtures.net(NetworkKind.MULTI_LAYER, Layout.DENSE); // decay 0.9: mean age 9
+        BnMonitor m = BnMonitor.builder(probe, ProbeFixtures.labels(probe, 0)).every(20).failFast(false)
+                .preciseData(() -> precise.iterator()).build();
+        net.model().setListeners(m);
+        java.util.Map<Integer, double[]> feeding = new java.util.HashMap<>();
+        Nd4j.getRandom().setSeed(77);
+        for (int i = 0; i < batches.size(); i++) {
+            net.fit(new DataSet(batches.get(i)[0], ProbeFixtures.labels(batches.get(i)[0], 0)));
+            // layer 0 (dense) feeds BN layer 1
+            feeding.put(i + 1, ((MultiLayerNetwork) net.model()).getLayer(0).getParam("W").dup()
+                    .castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).data().asDouble());
+        }
+        Checkpoint c = m.checkpoints().get(1);
+        assertThat(c.iteration()).isEqualTo(40);
+        // snapshots every 10 iterations: age 9 lies between the current weights (age 0, angle 0) and
+        // the snapshot at 30 (age 10): 9/10 of the angle between W(40) and W(30), both taken here
+        double expected = 0.9 * io.github.bndoctor.probe.RotationTracker.angleDegrees(feeding.get(40), feeding.get(30));
+        double measured = c.layers().get(0).measuredLag();
+        // the angle formula is RotationTracker's (checked on closed forms in its own test); the snapshot is
+        // stored in float, which changes the weights' direction by ~2^-24 rad, far below 1e-4 degrees
+        assertThat(measured).isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-4)).isPositive();
+        assertThat(c.medianMeasuredLag()).isCloseTo(Median.of(c.layers().stream()
+                .mapToDouble(l -> l.measuredLag()).toArray()), org.assertj.core.api.Assertions.within(0.0));
+        // single-step prediction next to it
+        assertThat(c.layers().get(0).predictedLag()).isPositive();
+
+        BnNetwork off = ProbeFixtures.net(NetworkKind.MULTI_LAYER, Layout.DENSE);
+        BnMonitor noRing = BnMonitor.builder(probe, ProbeFixtures.labels(probe, 0)).every(20).failFast(false)
+                .measureLagAngle(false).preciseData(() -> precise.iterator()).build();
+        off.model().setListeners(noRing);
+        train(off, batches);
+        assertThat(noRing.checkpoints().get(1).layers().get(0).measuredLag()).isNaN();
+        assertThat(noRing.checkpoints().get(1).layers().get(0).predictedLag()).isPositive();
     }
 
     @Test

@@ -117,8 +117,8 @@ class ReportFromCheckpointsTest {
                 CheckpointEntry::verdict).containsExactly(tuple(10L, 2.0, 4.0, 2.0, 2.0, "EMA_LAG"),
                 tuple(20L, 2.0, 10.0, 2.0, 5.0, "EMA_LAG"));
         assertThat(r.checkpoints().get(0).layers()).containsExactly(
-                new LayerEntry("bn1", 0.75, 0.125, 0.5, 4.5, 1.5, 0.5),
-                new LayerEntry("bn2", 0.25, 0.125, null, null, 1.5, 0.5));
+                new LayerEntry("bn1", 0.75, 0.125, 0.5, 4.5, null, 1.5, 0.5, null),
+                new LayerEntry("bn2", 0.25, 0.125, null, null, null, 1.5, 0.5, null));
         assertThat(r.alarms()).containsExactly(new AlarmEntry(10, "bn1", "evalPreciseRatio", 2.0, 1.5, "WARN"),
                 new AlarmEntry(20, "bn1", "evalPreciseRatio", 5.5, 5.0, "FAIL"));
         assertThat(r.lints()).extracting(DiagnosisReport.LintEntry::layer, DiagnosisReport.LintEntry::rule)

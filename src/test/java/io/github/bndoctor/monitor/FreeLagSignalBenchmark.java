@@ -1,0 +1,81 @@
+package io.github.bndoctor.monitor;
+
+import io.github.bndoctor.dl4j.BnNetwork;
+import io.github.bndoctor.probe.Diagnoser;
+import io.github.bndoctor.scenario.MonitoredScenario;
+import io.github.bndoctor.scenario.ScenarioConfig;
+import io.github.bndoctor.scenario.ScenarioRun;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Cost of the free per-iteration lag signal ({@link BatchStatisticsFromUpdates}) on the seed
+ * scenario, measured in one run as ratios: two identical runs train in alternating rounds, one with
+ * the listener at every iteration; the listener also times itself. A full checkpoint is timed on
+ * the same network, in training iterations. Run with {@code mvn test -Pbench}.
+ */
+@Tag("bench")
+class FreeLagSignalBenchmark {
+    static final int ROUNDS = 16;
+    static final int PER_ROUND = 25;
+
+    @Test
+    void freeSignalCostsAtMostOnePercentOfTraining() {
+        ScenarioConfig config = ScenarioConfig.seedDivergence();
+        ScenarioRun plain = ScenarioRun.start(config);
+        ScenarioRun watched = ScenarioRun.start(config);
+        BatchStatisticsFromUpdates free = new BatchStatisticsFromUpdates(BatchStatisticsFromUpdates.DEFAULT_WINDOW,
+                config.warmStartSamples() > 0, r -> { });
+        watched.graph().addListeners(free);
+        plain.train(20); // JIT and workspace warm-up, excluded
+        watched.train(20);
+        long freeBefore = free.nanos();
+        long plainNanos = 0;
+        long watchedNanos = 0;
+        for (int r = 0; r < ROUNDS; r++) {
+            long t0 = System.nanoTime();
+            plain.train(PER_ROUND);
+            long t1 = System.nanoTime();
+            watched.train(PER_ROUND);
+            long t2 = System.nanoTime();
+            plainNanos += t1 - t0;
+            watchedNanos += t2 - t1;
+        }
+        long iterations = (long) ROUNDS * PER_ROUND;
+        double selfShare = (free.nanos() - freeBefore) / (double) (watchedNanos - (free.nanos() - freeBefore));
+        double abShare = (watchedNanos - plainNanos) / (double) plainNanos;
+
+        BnNetwork net = BnNetwork.of(watched.graph());
+        DataSet probe = watched.data().probeSet(MonitoredScenario.PROBE_SIZE).dataSet();
+        List<INDArray[]> precise = MonitoredScenario.preciseBatches(config);
+        Diagnoser diagnoser = MonitoredScenario.diagnoser(config);
+        INDArray[] x = {probe.getFeatures()};
+        INDArray[] y = {probe.getLabels()};
+        diagnoser.diagnose(net, x, y, precise.iterator(), watched.iteration(), Long.MAX_VALUE, Map.of());
+        int checkpoints = 3;
+        long c0 = System.nanoTime();
+        for (int i = 0; i < checkpoints; i++) {
+            diagnoser.diagnose(net, x, y, precise.iterator(), watched.iteration(), Long.MAX_VALUE, Map.of());
+        }
+        double checkpointIters = (System.nanoTime() - c0) / (double) checkpoints / (plainNanos / (double) iterations);
+
+        System.out.printf("%nbn-doctor free lag signal (seed scenario, %d iterations per arm, %s)%n", iterations,
+                System.getenv().getOrDefault("OMP_NUM_THREADS", "default threads"));
+        System.out.printf("  training iteration:               %.1f ms plain, %.1f ms with the listener%n",
+                plainNanos / 1e6 / iterations, watchedNanos / 1e6 / iterations);
+        System.out.printf("  listener at every iteration:      %.3f%% of training time (self-timed), %+.2f%% A/B%n",
+                100 * selfShare, 100 * abShare);
+        System.out.printf("  one full checkpoint:              %.1f training iterations%n", checkpointIters);
+        System.out.printf("  latest reading at %d: median EMA error %.3f over %d layers%n",
+                free.latest().iteration(), free.latest().medianEmaError(), free.latest().layers().size());
+        assertThat(free.latest()).isNotNull();
+        assertThat(selfShare).as("free signal share of training time").isLessThanOrEqualTo(0.01);
+    }
+}
