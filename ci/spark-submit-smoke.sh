@@ -6,13 +6,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=target/spark-smoke
 rm -rf "$out" && mkdir -p "$out"
-# Spark's own class path: spark-core at the pom's version with its dependencies at Spark's versions
-# (Jackson 2.15, log4j 2 binding), what a Spark installation's jars/ directory holds
+# Spark's own class path: spark-core at the pom's version, every dependency at the version Spark's
+# build pins (spark-parent imported as a BOM: Jackson 2.15, log4j 2 binding), as a Spark
+# installation's jars/ directory holds them
 spark_version=$(sed -n 's:.*<spark.version>\(.*\)</spark.version>.*:\1:p' pom.xml)
 scala_version=$(sed -n 's:.*<scala.binary.version>\(.*\)</scala.binary.version>.*:\1:p' pom.xml)
 cat > "$out/pom.xml" <<POM
 <project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
   <groupId>smoke</groupId><artifactId>spark-installation</artifactId><version>1</version>
+  <dependencyManagement><dependencies><dependency><groupId>org.apache.spark</groupId>
+    <artifactId>spark-parent_$scala_version</artifactId><version>$spark_version</version><type>pom</type>
+    <scope>import</scope></dependency></dependencies></dependencyManagement>
   <dependencies><dependency><groupId>org.apache.spark</groupId><artifactId>spark-core_$scala_version</artifactId>
     <version>$spark_version</version></dependency></dependencies></project>
 POM
