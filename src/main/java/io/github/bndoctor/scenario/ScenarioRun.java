@@ -1,5 +1,10 @@
 package io.github.bndoctor.scenario;
 
+import java.util.OptionalDouble;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
@@ -13,6 +18,9 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * start that skips the warm-up trap: with DL4J's initial moving variance 1 and small initial
  * weights, inference-mode loss otherwise sits at the all-zeros level for ~2,000 iterations at
  * decay 0.997 whatever the optimizer (prototype measurement).
+ *
+ * <p>Before fitting an iteration at which {@link ScenarioConfig#decaySwitches()} has a switch,
+ * every batch-norm layer's decay is set to the new value ({@link #setDecay}).
  *
  * <p>{@link #run(Checkpoint)} trains to {@link ScenarioConfig#iterations()} and calls the
  * checkpoint at iteration 0 and every {@link ScenarioConfig#checkpointEvery()} iterations, between
@@ -73,6 +81,10 @@ public final class ScenarioRun {
             throw new IllegalArgumentException("iterations must be >= 0, got " + n);
         }
         for (int i = 0; i < n; i++) {
+            OptionalDouble decay = config.decaySwitchAt(iteration);
+            if (decay.isPresent()) {
+                setDecay(graph, decay.getAsDouble());
+            }
             graph.fit(data.nextBatch(config.batchSize()).dataSet());
             iteration++;
         }
@@ -95,6 +107,34 @@ public final class ScenarioRun {
                 checkpoint.at(iteration, graph);
             }
         }
+    }
+
+    /**
+     * Sets every batch-norm layer's moving-average decay, in the live layers and in the graph's
+     * configuration (so clones and saved models carry it). DL4J reads the decay at every backprop,
+     * so the next {@code fit} already uses it.
+     *
+     * @param graph a graph
+     * @param decay the new decay, in (0, 1)
+     * @return the number of batch-norm layers changed
+     */
+    public static int setDecay(ComputationGraph graph, double decay) {
+        if (!(decay > 0.0 && decay < 1.0)) {
+            throw new IllegalArgumentException("decay must be in (0, 1), got " + decay);
+        }
+        int changed = 0;
+        for (Layer layer : graph.getLayers()) {
+            if (layer.conf().getLayer() instanceof BatchNormalization bn) {
+                bn.setDecay(decay);
+                changed++;
+            }
+        }
+        for (GraphVertex v : graph.getConfiguration().getVertices().values()) {
+            if (v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof BatchNormalization bn) {
+                bn.setDecay(decay);
+            }
+        }
+        return changed;
     }
 
     /** Callback at a checkpoint of {@link #run(Checkpoint)}. */

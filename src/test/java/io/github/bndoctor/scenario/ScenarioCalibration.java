@@ -21,7 +21,7 @@ import org.nd4j.linalg.dataset.DataSet;
  *
  * <p>Usage: {@code ScenarioCalibration PRESET SEEDS [ITERATIONS] [EVERY] [key=value...]} with
  * PRESET one of seedDivergence, adamLowLr, nesterov, lowDecay, SEEDS like {@code 1,2,3}, and
- * optional overrides {@code lr=, l2=, decay=, wd=, init=, warm=, opt=, mean=}.
+ * optional overrides {@code lr=, l2=, decay=, wd=, init=, warm=, opt=, mean=, batch=, switch=ITERATION:DECAY}.
  */
 final class ScenarioCalibration {
 
@@ -74,6 +74,7 @@ final class ScenarioCalibration {
             case "opt" -> b.optimizer(Optimizer.valueOf(p[1]));
             case "mean" -> b.meanNormalisedLoss(Boolean.parseBoolean(p[1]));
             case "batch" -> b.batchSize(Integer.parseInt(p[1]));
+            case "switch" -> b.decaySwitch(Integer.parseInt(p[1].split(":")[0]), Double.parseDouble(p[1].split(":")[1]));
             default -> throw new IllegalArgumentException("unknown override " + kv);
         }
         return b.build();
