@@ -158,7 +158,8 @@ class AdaptiveDecayRegressionTest {
 
     /**
      * Per BN layer whose feeding weights have an equilibrium: the forecast rotation per step next to
-     * the median measured one over the checkpoints after the forecast equilibrium iteration.
+     * the median measured one over the checkpoints after the forecast equilibrium iteration and in
+     * the second half of the run.
      */
     @Test
     void forecastMatchesTheMeasuredRotationAfterEquilibrium() {
@@ -174,11 +175,14 @@ class AdaptiveDecayRegressionTest {
                     continue;
                 }
                 int layer = i;
-                double[] measured = r.checkpoints().stream().filter(c -> c.iteration() >= f.equilibriumIterations())
+                // the forecast time assumes a start near the equilibrium norm; the initial weights are further
+                // off, so only the second half of the run counts as "after equilibrium" as well
+                double from = Math.max(f.equilibriumIterations(), r.config().iterations() / 2.0);
+                double[] measured = r.checkpoints().stream().filter(c -> c.iteration() >= from)
                         .mapToDouble(c -> c.layers().get(layer).rotationDegPerIter()).filter(Double::isFinite)
                         .toArray();
-                assertThat(measured).as("%s %s: checkpoints after equilibrium (%.0f)", name, f.layer(),
-                        f.equilibriumIterations()).hasSizeGreaterThanOrEqualTo(3);
+                assertThat(measured).as("%s %s: checkpoints after iteration %.0f", name, f.layer(), from)
+                        .hasSizeGreaterThanOrEqualTo(3);
                 double m = Median.of(measured);
                 System.out.printf(Locale.ROOT, "  %-16s %8.4f %8.4f %6.2f%n", f.layer(), f.rotationDegPerStep(), m,
                         f.rotationDegPerStep() / m);
