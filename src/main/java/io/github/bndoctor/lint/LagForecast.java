@@ -34,8 +34,11 @@ import java.util.Locale;
  * start. The equilibrium takes time to reach: the squared weight norm relaxes towards it with time
  * constant {@code 1/(2s)} for Adam-like updaters (constant-size steps) and {@code 1/(4s)} for SGD
  * (steps shrinking as {@code 1/||w||}), {@code s} being the shrink per step ({@code eta l} for
- * decoupled decay, {@code eta l/(1-a)} for coupled L2 under momentum {@code a}). Until then the
- * measured rotation depends on the initial scale: the monitor ({@code BnMonitor}) measures it.
+ * decoupled decay, {@code eta l/(1-a)} for coupled L2 under momentum {@code a}), counted from a
+ * start near the equilibrium norm: initial weights whose squared norm is {@code r} times the
+ * equilibrium one take about {@code ln r} time constants more (on the seed scenario the deeper
+ * layers needed several times the forecast). Until then the measured rotation depends on the
+ * initial scale: the monitor ({@code BnMonitor}) measures it.
  */
 public final class LagForecast {
     /** Drift-bound budget in degrees for {@link LayerForecast#largestDecay()}: the monitor's predicted-lag warning level. */

@@ -206,6 +206,33 @@ public final class ScenarioConfig {
         return builder().bnDecay(0.9).build();
     }
 
+    /**
+     * Rotational equilibrium with momentum SGD: Nesterov lr 0.1, momentum 0.9, coupled L2 0.01,
+     * 600 iterations, everything else as {@link #seedDivergence()}. The shrink per step
+     * {@code eta l2/(1-a)} = 0.01 brings the weights feeding the regularised BN layers to their
+     * equilibrium rotation {@code sqrt(2 eta l2/(1+a))} = 1.86 degrees per step within ~75
+     * iterations ({@code LagForecast}); the regression leg compares it with the measured rotation.
+     *
+     * @return the SGD equilibrium preset
+     */
+    public static ScenarioConfig nesterovL2Equilibrium() {
+        return builder().optimizer(Optimizer.NESTEROV).learningRate(0.1).momentum(0.9).l2(0.01).iterations(600)
+                .build();
+    }
+
+    /**
+     * Rotational equilibrium with Adam and decoupled weight decay (AdamW-like): Adam lr 1e-2,
+     * weight decay 0.5 (shrink {@code eta wd} = 5e-3 per step), no L2, 600 iterations, everything
+     * else as {@link #seedDivergence()}: equilibrium rotation {@code sqrt(2 eta wd (1-b1)/(1+b1))}
+     * = 1.31 degrees per step within ~300 iterations ({@code LagForecast}); the regression leg
+     * compares it with the measured rotation.
+     *
+     * @return the AdamW equilibrium preset
+     */
+    public static ScenarioConfig adamWeightDecayEquilibrium() {
+        return builder().learningRate(1e-2).l2(0).weightDecay(0.5).iterations(600).build();
+    }
+
     /** @return seed of the data stream, probe set and weight initialisation */
     public long seed() { return seed; }
     /** @return the optimizer */
