@@ -107,7 +107,7 @@ class ReportFromCheckpointsTest {
     @Test
     void theJsonModelCarriesEveryNumberAndNullForNonFinite() throws IOException {
         DiagnosisReport r = report();
-        assertThat(r.schemaVersion()).isEqualTo(1);
+        assertThat(r.schemaVersion()).isEqualTo(2);
         assertThat(r.verdict()).isEqualTo("EMA_LAG");
         assertThat(r.gate()).isEqualTo("FAIL");
         assertThat(r.lossKind()).isEqualTo("labelMse");
@@ -137,7 +137,7 @@ class ReportFromCheckpointsTest {
         ReportJson.write(r, file);
         assertThat(ReportJson.read(file)).isEqualTo(r);
         String json = Files.readString(file);
-        assertThat(json).contains("\"rotationDegPerIter\" : null").startsWith("{\n  \"schemaVersion\" : 1,");
+        assertThat(json).contains("\"rotationDegPerIter\" : null").startsWith("{\n  \"schemaVersion\" : 2,");
         assertThat(ReportJson.toJson(r)).isEqualTo(json);
         // unknown fields from a later minor version are ignored
         Files.writeString(file, json.replaceFirst("\\{", "{\"futureField\": 1,"));
@@ -200,7 +200,7 @@ class ReportFromCheckpointsTest {
         assertThat(html).startsWith("<!DOCTYPE html>").endsWith("</body></html>\n");
         assertThat(html).contains("<title>bn-doctor report: EMA_LAG</title>",
                 "<p class=\"verdict FAIL\">Verdict <b>EMA_LAG</b>, gate <b>FAIL</b></p>",
-                "Losses: labelMse. Schema version 1.",
+                "Losses: labelMse. Schema version 2.",
                 "<h2>seed: EMA_LAG (gate FAIL)</h2>",
                 "<h2>fix &amp; co: HEALTHY (gate PASS)</h2>",
                 "<td class=\"l\">adam &lt;1e-3&gt;</td>",
@@ -209,11 +209,13 @@ class ReportFromCheckpointsTest {
                 // worst and last eval/train of the runs compared
                 "<td class=\"l\">seed</td><td>EMA_LAG</td><td>FAIL</td><td>5.000</td><td>5.000</td>",
                 "<td class=\"l\">fix &amp; co</td><td>HEALTHY</td><td>PASS</td><td>1.000</td><td>1.000</td>",
-                // checkpoint row with the median EMA lag of 0.75 and 0.25
-                "<td>10</td><td>2.000</td><td>4.000</td><td>2.000</td><td>2.000</td><td class=\"l\">EMA_LAG</td><td>0.5000</td>",
+                // checkpoint row with the median EMA lag of 0.75 and 0.25; eval 4 = train 2 x EMA factor 2 x
+                // noise factor 1 (precise = train): EMA share 1, batch-noise share 0
+                "<td>10</td><td>2.000</td><td>4.000</td><td>2.000</td><td>2.000</td><td>1.000</td><td>0.000</td><td class=\"l\">EMA_LAG</td><td>0.5000</td>",
                 "<p>None.</p>");
-        // 1 comparison chart + 3 per run, for 2 runs
-        assertThat(html.split("<img ", -1)).hasSize(1 + 1 + 3 * 2);
+        // 1 comparison chart + 4 per run (losses, EMA lag, rotation, lag angle), for 2 runs; no decay chart,
+        // since no decay varies
+        assertThat(html.split("<img ", -1)).hasSize(1 + 1 + 4 * 2);
         Path out = HtmlReport.write(r, dir.resolve("report"));
         assertThat(out).isEqualTo(dir.resolve("report").resolve(HtmlReport.FILE_NAME).toAbsolutePath());
         assertThat(Files.readString(out)).isEqualTo(html);
