@@ -149,7 +149,7 @@ public final class ScenarioConfig {
      * iterations. Measured on seeds 1-3 (oneDNN natives): the inference-mode probe loss reaches
      * 80% of the all-zeros-output loss at iteration 1100 (seeds 1, 2: 0.82, 0.81) and 1300
      * (seed 3; 0.80 at 1200), while the training-mode loss keeps falling (0.0011-0.0013 at 1200)
-     * and precise statistics restore inference (precise/train 0.95-1.02 at every checkpoint).
+     * and precise statistics restore inference (precise/train 0.94-1.05 at every checkpoint).
      * The largest inference-mode output falls from ~0.98 to 0.11-0.26 by 1200 while training
      * mode peaks at 0.96-1.0.
      *
