@@ -40,7 +40,7 @@ import static org.assertj.core.api.Assertions.within;
  * the population the model serves.
  */
 @Tag("spark")
-class AveragingBiasTest extends LocalSparkTest {
+class AveragingBiasTest extends LocalSparkContext {
     private static final int WORKERS = 4;
     private static final int IN = 4;
     private static final int BATCH = 32;

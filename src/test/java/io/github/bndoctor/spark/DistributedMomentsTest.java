@@ -45,7 +45,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * rounding boundary, so the written parameters must agree to one ulp.
  */
 @Tag("spark")
-class DistributedMomentsTest extends LocalSparkTest {
+class DistributedMomentsTest extends LocalSparkContext {
     private static final int BATCH = 8;
     private static final int BATCHES = 10;
     private static final double REL = 1e-12;

@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.within;
 
 /** The spark-submit entry point on real files: .npy and DataSet shards in, an atomically written model out. */
 @Tag("spark")
-class SparkRecalibrateTest extends LocalSparkTest {
+class SparkRecalibrateTest extends LocalSparkContext {
     private static final int BATCH = 8;
 
     private record Outcome(int code, String err) {

@@ -5,7 +5,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /** Base of the spark-leg test classes: one real {@code local[2]} context per class. */
-abstract class LocalSparkTest {
+abstract class LocalSparkContext {
     /** The class's context. */
     static JavaSparkContext sc;
 
