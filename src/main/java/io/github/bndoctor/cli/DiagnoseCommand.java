@@ -3,6 +3,7 @@ package io.github.bndoctor.cli;
 import io.github.bndoctor.lint.LagForecast;
 import io.github.bndoctor.remedy.AdaptiveDecay;
 import io.github.bndoctor.report.AtomicFiles;
+import io.github.bndoctor.report.CollapseSummary;
 import io.github.bndoctor.report.DiagnosisReport;
 import io.github.bndoctor.report.DiagnosisReport.CheckpointEntry;
 import io.github.bndoctor.report.DiagnosisReport.LintEntry;
@@ -277,6 +278,9 @@ final class DiagnoseCommand implements Callable<Integer> {
             long fails = s.alarms().stream().filter(a -> a.level().equals("FAIL")).count();
             out.printf("%-44s %-11s %-16s %12s %12s %6d%n", s.name(), s.verdict(), gate, num(worst),
                     num(last.evalToTrainRatio()), fails);
+        }
+        for (RunSummary s : rows) {
+            out.printf("%s, worst checkpoint at %s%n", s.name(), CollapseSummary.of(s.checkpoints()));
         }
         if (r.lossKind().equals(DiagnosisReport.LOSS_OUTPUT_DEVIATION)) {
             out.println("no labels: losses are output deviations from training mode (trainModeLoss 0)");

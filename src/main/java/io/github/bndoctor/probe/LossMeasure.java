@@ -2,6 +2,7 @@ package io.github.bndoctor.probe;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The loss a probe compares across modes, computed from network outputs and labels (never from
@@ -31,4 +32,21 @@ public interface LossMeasure {
      * @return the loss
      */
     double loss(INDArray[] outputs, INDArray[] labels);
+
+    /**
+     * The loss of outputs that are all zero: this loss applied to zeros shaped like {@code outputs}
+     * (whatever the model), the level an inference-mode loss sits at when the outputs collapse. For
+     * {@link #MSE} it is the mean of the squared labels.
+     *
+     * @param outputs network outputs; only their shapes and data types are used
+     * @param labels labels
+     * @return {@code loss(zeros like outputs, labels)}
+     */
+    default double zerosLoss(INDArray[] outputs, INDArray[] labels) {
+        INDArray[] zeros = new INDArray[outputs.length];
+        for (int i = 0; i < zeros.length; i++) {
+            zeros[i] = Nd4j.zeros(outputs[i].dataType(), outputs[i].shape());
+        }
+        return loss(zeros, labels);
+    }
 }

@@ -14,7 +14,9 @@ import java.util.Map;
 /**
  * Measures the train/inference gap on a probe batch. Training-mode and inference-mode outputs
  * come from the live network with dropout suspended; the precise-statistics output comes from a
- * copy whose moving statistics are replaced, so the live network is never modified.
+ * copy whose moving statistics are replaced, so the live network is never modified. Every
+ * measurement also gives the loss of all-zero outputs through the same {@link LossMeasure}
+ * ({@link LossMeasure#zerosLoss}) and the largest absolute output of each mode ({@link LargestOutput}).
  */
 public final class OutputGapProbe {
     private OutputGapProbe() {
@@ -26,7 +28,7 @@ public final class OutputGapProbe {
      * @param labels probe labels
      * @param precise precise statistics per BN layer (from {@link PreciseStatistics})
      * @param loss the loss to compare
-     * @return the three losses
+     * @return the three losses, the all-zeros loss and the largest output per mode
      */
     public static OutputGap measure(BnNetwork net, INDArray[] features, INDArray[] labels,
                                     Map<String, MeanVariance> precise, LossMeasure loss) {
@@ -44,20 +46,19 @@ public final class OutputGapProbe {
      * @param precise precise statistics per BN layer
      * @param loss the loss to compare
      * @param trainModeBatch examples per training-mode forward pass; must divide the probe size
-     * @return the three losses
+     * @return the three losses, the all-zeros loss and the largest output per mode
      */
     public static OutputGap measure(BnNetwork net, INDArray[] features, INDArray[] labels,
                                     Map<String, MeanVariance> precise, LossMeasure loss, int trainModeBatch) {
-        double train;
-        double eval;
+        INDArray[] trainOut;
+        INDArray[] evalOut;
         try (DropoutSuspension ignored = DropoutSuspension.of(net)) {
-            train = loss.loss(trainModeOutputs(net, features, trainModeBatch), labels);
-            eval = loss.loss(net.output(features, false), labels);
+            trainOut = trainModeOutputs(net, features, trainModeBatch);
+            evalOut = net.output(features, false);
         }
         BnNetwork copy = net.copy();
         MovingStatistics.writeAll(copy, precise);
-        double preciseLoss = loss.loss(copy.output(features, false), labels);
-        return new OutputGap(train, eval, preciseLoss);
+        return OutputGap.of(loss, labels, trainOut, evalOut, copy.output(features, false));
     }
 
     /**
@@ -72,28 +73,24 @@ public final class OutputGapProbe {
      * @param probe the probe, chunk by chunk (one pass)
      * @param precise precise statistics per BN layer
      * @param loss the loss to compare
-     * @return the three losses
+     * @return the three losses, the all-zeros loss and the largest output per mode
      * @throws EmptyDataException if the probe has no chunk
      */
     public static OutputGap measure(BnNetwork net, Iterable<ProbeChunk> probe, Map<String, MeanVariance> precise,
                                     LossMeasure loss) {
-        double train = 0;
-        double eval = 0;
-        double weight = 0;
+        Scored train = new Scored();
+        Scored eval = new Scored();
+        Scored zeros = new Scored();
+        Scored preciseScore = new Scored();
         try (DropoutSuspension ignored = DropoutSuspension.of(net)) {
             for (ProbeChunk c : probe) {
-                double w = 0;
-                for (INDArray l : c.labels()) {
-                    w += l.length();
-                }
-                train += w * lossAndFree(loss, net.output(c.features(), true), c.labels());
-                eval += w * lossAndFree(loss, net.output(c.features(), false), c.labels());
-                weight += w;
+                double w = weight(c);
+                train.addAndFree(w, loss, net.output(c.features(), true), c.labels(), null);
+                eval.addAndFree(w, loss, net.output(c.features(), false), c.labels(), zeros);
             }
         }
         // precise statistics: swapped into the live network and restored bit for bit, instead of a
         // copy of the whole network (its parameters and its own activation workspaces)
-        double preciseLoss = 0;
         Map<BnLayerRef, INDArray[]> saved = new LinkedHashMap<>();
         for (BnLayerRef ref : net.bnLayers()) {
             String var = ref.parameterisation().paramName();
@@ -102,11 +99,7 @@ public final class OutputGapProbe {
         try {
             MovingStatistics.writeAll(net, precise);
             for (ProbeChunk c : probe) {
-                double w = 0;
-                for (INDArray l : c.labels()) {
-                    w += l.length();
-                }
-                preciseLoss += w * lossAndFree(loss, net.output(c.features(), false), c.labels());
+                preciseScore.addAndFree(weight(c), loss, net.output(c.features(), false), c.labels(), null);
             }
         } finally {
             saved.forEach((ref, p) -> {
@@ -114,21 +107,55 @@ public final class OutputGapProbe {
                 net.setParam(ref, ref.parameterisation().paramName(), p[1]);
             });
         }
-        if (weight == 0) {
+        if (train.weight == 0) {
             throw new EmptyDataException("the probe holds no examples");
         }
-        return new OutputGap(train / weight, eval / weight, preciseLoss / weight);
+        return new OutputGap(train.mean(), eval.mean(), preciseScore.mean(), zeros.mean(), train.max, eval.max,
+                preciseScore.max);
     }
 
-    private static double lossAndFree(LossMeasure loss, INDArray[] outputs, INDArray[] labels) {
-        try {
-            return loss.loss(outputs, labels);
-        } finally {
-            for (INDArray o : outputs) {
-                if (o.closeable()) {
-                    o.close(); // detached outputs: free their memory now, not at the next GC
+    private static double weight(ProbeChunk c) {
+        double w = 0;
+        for (INDArray l : c.labels()) {
+            w += l.length();
+        }
+        return w;
+    }
+
+    /** A loss averaged over chunks weighted by their label element counts, and the largest absolute output. */
+    private static final class Scored {
+        private double sum;
+        private double weight;
+        private double max = Double.NaN;
+        private boolean scored;
+
+        /**
+         * Scores one chunk's outputs, then frees them (detached outputs: their memory now, not at the next GC).
+         *
+         * @param zeros if not null, also receives the all-zeros loss of outputs of this shape
+         */
+        void addAndFree(double w, LossMeasure loss, INDArray[] outputs, INDArray[] labels, Scored zeros) {
+            try {
+                sum += w * loss.loss(outputs, labels);
+                weight += w;
+                if (zeros != null) {
+                    zeros.sum += w * loss.zerosLoss(outputs, labels);
+                    zeros.weight += w;
+                }
+                double m = LargestOutput.of(outputs);
+                max = scored ? Math.max(max, m) : m; // Math.max keeps a NaN
+                scored = true;
+            } finally {
+                for (INDArray o : outputs) {
+                    if (o.closeable()) {
+                        o.close();
+                    }
                 }
             }
+        }
+
+        double mean() {
+            return sum / weight;
         }
     }
 

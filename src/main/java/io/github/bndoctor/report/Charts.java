@@ -9,6 +9,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.awt.Color;
@@ -34,9 +35,13 @@ public final class Charts {
     private Charts() {
     }
 
+    /** Colour of the all-zeros-output reference line. */
+    static final Color ZEROS = new Color(0x17becf);
+
     /**
      * Training-mode, inference-mode and precise loss over iterations, with alarm markers on the
-     * inference-mode curve.
+     * inference-mode curve and a dashed line at the loss of all-zero outputs (where measured): an
+     * inference-mode curve that climbs to that line is an output collapse.
      *
      * @param run a run
      * @return PNG bytes
@@ -50,6 +55,13 @@ public final class Charts {
         line(chart, "training mode (batch statistics)", cps, CheckpointEntry::trainModeLoss, new Color(0x1f77b4));
         line(chart, "inference mode (moving statistics)", cps, CheckpointEntry::evalModeLoss, new Color(0xd62728));
         line(chart, "precise statistics", cps, CheckpointEntry::preciseLoss, new Color(0x2ca02c));
+        // on a log axis only positive levels (all-zero labels give an all-zeros loss of 0)
+        XYSeries zeros = line(chart, "all-zeros output", cps,
+                c -> c.zerosLoss() != null && (!positive || c.zerosLoss() > 0) ? c.zerosLoss() : null, ZEROS);
+        if (zeros != null) {
+            zeros.setLineStyle(SeriesLines.DASH_DASH);
+            zeros.setMarker(cps.size() == 1 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+        }
         Map<Long, Double> evalAt = new LinkedHashMap<>();
         cps.forEach(c -> evalAt.put(c.iteration(), c.evalModeLoss()));
         for (String level : List.of("WARN", "FAIL")) {
@@ -68,6 +80,35 @@ public final class Charts {
             }
         }
         return png(chart);
+    }
+
+    /**
+     * The largest absolute output of each mode over iterations, on a log axis, so that an inference-mode
+     * output collapsing towards 0 (the reported 1e-11) stands out while training mode still peaks.
+     * Values that are not positive cannot be drawn on a log axis and are left out.
+     *
+     * @param run a run
+     * @return PNG bytes, up to three series ("not measured" when none has a positive value)
+     */
+    public static byte[] largestOutputs(RunSummary run) {
+        XYChart chart = chart(run.name() + ": largest |output| per mode", "max |output| (log scale)");
+        List<CheckpointEntry> cps = run.checkpoints();
+        line(chart, "training mode (batch statistics)", cps, c -> positiveOrNull(c.trainModeMaxAbsOutput()),
+                new Color(0x1f77b4));
+        line(chart, "inference mode (moving statistics)", cps, c -> positiveOrNull(c.evalModeMaxAbsOutput()),
+                new Color(0xd62728));
+        line(chart, "precise statistics", cps, c -> positiveOrNull(c.preciseMaxAbsOutput()), new Color(0x2ca02c));
+        if (chart.getSeriesMap().isEmpty()) {
+            chart.setTitle(chart.getTitle() + " (not measured)");
+            chart.addSeries("none", new double[] {0}, new double[] {0}).setMarker(SeriesMarkers.NONE);
+        } else {
+            chart.getStyler().setYAxisLogarithmic(true);
+        }
+        return png(chart);
+    }
+
+    private static Double positiveOrNull(Double v) {
+        return positive(v) ? v : null;
     }
 
     /**
@@ -161,8 +202,8 @@ public final class Charts {
         return chart;
     }
 
-    private static void line(XYChart chart, String name, List<CheckpointEntry> cps, Function<CheckpointEntry, Double> y,
-                             Color color) {
+    private static XYSeries line(XYChart chart, String name, List<CheckpointEntry> cps,
+                                 Function<CheckpointEntry, Double> y, Color color) {
         List<double[]> pts = new ArrayList<>();
         for (CheckpointEntry c : cps) {
             Double v = y.apply(c);
@@ -171,12 +212,13 @@ public final class Charts {
             }
         }
         if (pts.isEmpty()) {
-            return;
+            return null;
         }
         XYSeries s = chart.addSeries(name, column(pts, 0), column(pts, 1));
         s.setLineColor(color);
         s.setMarkerColor(color);
         s.setMarker(SeriesMarkers.CIRCLE);
+        return s;
     }
 
     private static boolean positive(Double v) {

@@ -29,7 +29,7 @@ public record DiagnosisReport(int schemaVersion, String verdict, String gate, St
                               List<AlarmEntry> alarms, List<String> recommendations, List<LintEntry> lints,
                               List<RunSummary> comparisons) {
     /** The schema version this class writes. */
-    public static final int SCHEMA_VERSION = 2;
+    public static final int SCHEMA_VERSION = 3;
     /** Losses are MSE against the given labels. */
     public static final String LOSS_LABELS = "labelMse";
     /**
@@ -45,17 +45,25 @@ public record DiagnosisReport(int schemaVersion, String verdict, String gate, St
      * @param trainModeLoss loss with batch statistics
      * @param evalModeLoss loss with the moving statistics
      * @param preciseLoss loss with precise population statistics
+     * @param zerosLoss loss of all-zero outputs on the same probe ({@code LossMeasure.zerosLoss}), or null if not measured
      * @param evalToTrainRatio {@code evalModeLoss / trainModeLoss} (for output deviation: 1 + deviation / variance of the training-mode outputs)
+     * @param evalToZerosRatio {@code evalModeLoss / zerosLoss} ({@code OutputGap.evalToZerosRatio}), or null
+     *     unless the all-zeros loss is positive
      * @param emaShare the EMA's share of the log gap ({@code OutputGap.emaShare}), or null if there is no gap
      * @param batchNoiseShare the batch-noise share of the log gap, or null if there is no gap
+     * @param trainModeMaxAbsOutput largest absolute training-mode output, or null if not measured
+     * @param evalModeMaxAbsOutput largest absolute inference-mode output, or null if not measured
+     * @param preciseMaxAbsOutput largest absolute output with precise statistics, or null if not measured
      * @param verdict the checkpoint's verdict
      * @param layers per-BN-layer state, forward order
      */
-    @JsonPropertyOrder({"iteration", "trainModeLoss", "evalModeLoss", "preciseLoss", "evalToTrainRatio", "emaShare",
-            "batchNoiseShare", "verdict", "layers"})
+    @JsonPropertyOrder({"iteration", "trainModeLoss", "evalModeLoss", "preciseLoss", "zerosLoss", "evalToTrainRatio",
+            "evalToZerosRatio", "emaShare", "batchNoiseShare", "trainModeMaxAbsOutput", "evalModeMaxAbsOutput",
+            "preciseMaxAbsOutput", "verdict", "layers"})
     public record CheckpointEntry(long iteration, Double trainModeLoss, Double evalModeLoss, Double preciseLoss,
-                                  Double evalToTrainRatio, Double emaShare, Double batchNoiseShare, String verdict,
-                                  List<LayerEntry> layers) {
+                                  Double zerosLoss, Double evalToTrainRatio, Double evalToZerosRatio, Double emaShare,
+                                  Double batchNoiseShare, Double trainModeMaxAbsOutput, Double evalModeMaxAbsOutput,
+                                  Double preciseMaxAbsOutput, String verdict, List<LayerEntry> layers) {
     }
 
     /**

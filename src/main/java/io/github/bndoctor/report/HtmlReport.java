@@ -18,8 +18,10 @@ import java.util.Map;
 
 /**
  * A single self-contained {@code index.html}: verdict, recommendations, the loss plot (training
- * mode vs inference mode vs precise statistics, with alarm markers), per-layer EMA lag and
- * rotation plots, alarms, lints and a checkpoint table. Plots are PNG images embedded as base64
+ * mode vs inference mode vs precise statistics, with alarm markers and a dashed line at the loss of
+ * all-zero outputs), the worst checkpoint's collapse line ({@link CollapseSummary}), the largest
+ * absolute output per mode on a log axis, per-layer EMA lag and rotation plots, alarms, lints and a
+ * checkpoint table. Plots are PNG images embedded as base64
  * data URIs, so the file needs nothing else to render.
  */
 public final class HtmlReport {
@@ -114,7 +116,11 @@ public final class HtmlReport {
         }
         h.append("</table>\n");
         img(h, Charts.losses(r), "Training-mode, inference-mode and precise-statistics loss over iterations for "
-                + r.name() + ", with alarm markers");
+                + r.name() + ", with alarm markers and a dashed line at the loss of all-zero outputs");
+        h.append("<p class=\"collapse\">Worst checkpoint, ").append(esc(CollapseSummary.of(r.checkpoints())))
+                .append("</p>\n");
+        img(h, Charts.largestOutputs(r), "Largest absolute output per mode (training, inference, precise statistics)"
+                + " over iterations on a log axis for " + r.name());
         img(h, Charts.perLayer(r, "EMA lag per BN layer", "lag error", LayerEntry::emaLag),
                 "EMA lag error of each BN layer over iterations for " + r.name());
         img(h, Charts.perLayer(r, "rotation of the weights feeding each BN layer", "degrees / iteration",
@@ -153,13 +159,18 @@ public final class HtmlReport {
             h.append("</ul>\n");
         }
         h.append("<h3>Checkpoints</h3>\n<table><tr><th>iteration</th><th>train-mode loss</th><th>eval-mode loss</th>")
-                .append("<th>precise loss</th><th>eval/train</th><th>EMA share</th><th>batch-noise share</th>")
+                .append("<th>precise loss</th><th>all-zeros loss</th><th>eval/train</th><th>eval/zeros</th>")
+                .append("<th>EMA share</th><th>batch-noise share</th><th>max |train|</th><th>max |eval|</th>")
+                .append("<th>max |precise|</th>")
                 .append("<th class=\"l\">verdict</th><th>median EMA lag</th></tr>");
         for (CheckpointEntry c : r.checkpoints()) {
             h.append("<tr><td>").append(c.iteration()).append("</td><td>").append(num(c.trainModeLoss())).append("</td><td>")
                     .append(num(c.evalModeLoss())).append("</td><td>").append(num(c.preciseLoss())).append("</td><td>")
-                    .append(num(c.evalToTrainRatio())).append("</td><td>").append(num(c.emaShare())).append("</td><td>")
-                    .append(num(c.batchNoiseShare())).append("</td><td class=\"l\">").append(esc(c.verdict()))
+                    .append(num(c.zerosLoss())).append("</td><td>").append(num(c.evalToTrainRatio())).append("</td><td>")
+                    .append(num(c.evalToZerosRatio())).append("</td><td>").append(num(c.emaShare())).append("</td><td>")
+                    .append(num(c.batchNoiseShare())).append("</td><td>").append(num(c.trainModeMaxAbsOutput()))
+                    .append("</td><td>").append(num(c.evalModeMaxAbsOutput())).append("</td><td>")
+                    .append(num(c.preciseMaxAbsOutput())).append("</td><td class=\"l\">").append(esc(c.verdict()))
                     .append("</td><td>").append(num(medianLag(c))).append("</td></tr>");
         }
         h.append("</table>\n");

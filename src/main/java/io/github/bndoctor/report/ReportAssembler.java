@@ -93,7 +93,8 @@ public final class ReportAssembler {
 
     /**
      * @param c a checkpoint
-     * @param shown the losses to report for it
+     * @param shown the losses to report for it, with its all-zeros loss and largest outputs (the
+     *     ratios that decide the verdict come from the checkpoint's own gap; eval/zeros from these)
      * @return its JSON entry
      */
     public static CheckpointEntry checkpoint(Checkpoint c, OutputGap shown) {
@@ -105,8 +106,10 @@ public final class ReportAssembler {
                     finite(d.emaError()), finite(d.warmupError()), finite(l.decay())));
         }
         return new CheckpointEntry(c.iteration(), finite(shown.trainModeLoss()), finite(shown.evalModeLoss()),
-                finite(shown.preciseLoss()), finite(c.gap().evalToTrainRatio()), finite(c.gap().emaShare()),
-                finite(c.gap().batchNoiseShare()), c.verdict().name(), layers);
+                finite(shown.preciseLoss()), finite(shown.zerosLoss()), finite(c.gap().evalToTrainRatio()),
+                finite(shown.evalToZerosRatio()), finite(c.gap().emaShare()), finite(c.gap().batchNoiseShare()),
+                finite(shown.trainModeMaxAbsOutput()), finite(shown.evalModeMaxAbsOutput()),
+                finite(shown.preciseMaxAbsOutput()), c.verdict().name(), layers);
     }
 
     /**

@@ -4,10 +4,13 @@ import io.github.bndoctor.monitor.Alarm;
 import io.github.bndoctor.monitor.AlarmLevel;
 import io.github.bndoctor.probe.Checkpoint;
 import io.github.bndoctor.probe.Verdict;
+import io.github.bndoctor.report.DiagnosisReport.CheckpointEntry;
 
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 
 /**
  * One verdict and one gate result for a whole run.
@@ -35,16 +38,44 @@ public final class RunVerdict {
      * @return the worst checkpoint after warm-up, by the rule in the class documentation
      */
     public static Checkpoint worst(List<Checkpoint> checkpoints) {
+        return worst(checkpoints, Checkpoint::verdict, c -> c.gap().evalToTrainRatio());
+    }
+
+    /**
+     * The same rule on a report's checkpoint entries (verdict names and the reported eval/train ratio;
+     * a ratio written as null is infinite when the training-mode loss is 0 and the inference-mode loss
+     * positive, as it was computed, and NaN otherwise).
+     *
+     * @param checkpoints a run's checkpoint entries, at least one
+     * @return the worst entry after warm-up
+     */
+    public static CheckpointEntry worstEntry(List<CheckpointEntry> checkpoints) {
+        return worst(checkpoints, c -> Verdict.valueOf(c.verdict()), RunVerdict::ratio);
+    }
+
+    private static double ratio(CheckpointEntry c) {
+        if (c.evalToTrainRatio() != null) {
+            return c.evalToTrainRatio();
+        }
+        boolean overZero = c.trainModeLoss() != null && c.trainModeLoss() == 0 && c.evalModeLoss() != null
+                && c.evalModeLoss() > 0;
+        return overZero ? Double.POSITIVE_INFINITY : Double.NaN;
+    }
+
+    private static <T> T worst(List<T> checkpoints, Function<T, Verdict> verdict, ToDoubleFunction<T> evalToTrain) {
         if (checkpoints.isEmpty()) {
             throw new IllegalArgumentException("no checkpoints: the run was shorter than one probe interval");
         }
-        for (Checkpoint c : checkpoints) {
-            if (c.verdict() == Verdict.DIVERGED) {
+        for (T c : checkpoints) {
+            if (verdict.apply(c) == Verdict.DIVERGED) {
                 return c;
             }
         }
-        Comparator<Checkpoint> byRatio = Comparator.comparingDouble(c -> ratio(c));
-        return checkpoints.stream().filter(c -> c.verdict() != Verdict.EMA_WARMUP).max(byRatio)
+        Comparator<T> byRatio = Comparator.comparingDouble(c -> {
+            double r = evalToTrain.applyAsDouble(c);
+            return Double.isNaN(r) ? Double.NEGATIVE_INFINITY : r;
+        });
+        return checkpoints.stream().filter(c -> verdict.apply(c) != Verdict.EMA_WARMUP).max(byRatio)
                 .orElseGet(() -> checkpoints.stream().max(byRatio).orElseThrow());
     }
 
@@ -63,10 +94,5 @@ public final class RunVerdict {
      */
     public static String gateName(boolean fails) {
         return fails ? "FAIL" : "PASS";
-    }
-
-    private static double ratio(Checkpoint c) {
-        double r = c.gap().evalToTrainRatio();
-        return Double.isNaN(r) ? Double.NEGATIVE_INFINITY : r;
     }
 }

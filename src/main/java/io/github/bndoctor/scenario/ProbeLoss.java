@@ -4,7 +4,6 @@ import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.probe.LossMeasure;
 import io.github.bndoctor.probe.OutputGapProbe;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -53,11 +52,11 @@ public final class ProbeLoss {
 
     /**
      * @param probe labels of the probe set
-     * @return the loss of an all-zeros prediction (mean squared label), the level the inference loss
-     *     sits at while the moving statistics are still far off
+     * @return the loss of an all-zeros prediction (mean squared label, {@link LossMeasure#zerosLoss}), the
+     *     level the inference loss sits at while the moving statistics are still far off
      */
     public static double allZerosLevel(DataSet probe) {
-        INDArray y = probe.getLabels().castTo(DataType.DOUBLE);
-        return y.mul(y).sumNumber().doubleValue() / y.length();
+        INDArray[] y = {probe.getLabels()};
+        return LossMeasure.MSE.zerosLoss(y, y);
     }
 }

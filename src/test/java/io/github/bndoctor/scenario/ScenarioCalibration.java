@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import io.github.bndoctor.dl4j.BnNetwork;
+import io.github.bndoctor.probe.LossMeasure;
+import io.github.bndoctor.probe.OutputGap;
 import io.github.bndoctor.probe.OutputGapProbe;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -35,20 +37,15 @@ final class ScenarioCalibration {
     }
 
     /**
-     * Loss triple at one checkpoint.
+     * The probe's losses, all-zeros loss and largest outputs at one checkpoint.
      *
      * @param iteration iterations trained
-     * @param trainLoss training-mode loss
-     * @param evalLoss inference-mode loss
-     * @param preciseLoss inference-mode loss after recomputing the moving statistics
-     * @param zerosLoss loss of an all-zeros prediction on the probe set
-     * @param trainMax largest training-mode output on the probe set
-     * @param evalMax largest inference-mode output on the probe set
+     * @param gap training-mode, inference-mode and precise loss (inference mode after recomputing the
+     *     moving statistics), the all-zeros loss and the largest absolute output of each mode
      */
-    record Point(int iteration, double trainLoss, double evalLoss, double preciseLoss, double zerosLoss,
-                 double trainMax, double evalMax) {
-        double evalRatio() { return evalLoss / trainLoss; }
-        double preciseRatio() { return preciseLoss / trainLoss; }
+    record Point(int iteration, OutputGap gap) {
+        double evalRatio() { return gap.evalToTrainRatio(); }
+        double preciseRatio() { return gap.preciseToTrainRatio(); }
     }
 
     static ScenarioConfig preset(String name) {
@@ -93,16 +90,15 @@ final class ScenarioCalibration {
         INDArray preciseFeatures = new PoseDataGenerator(config.seed() ^ PRECISE_STREAM, config.keypoints(),
                 config.sigma()).nextBatch(PRECISE_SAMPLES).dataSet().getFeatures();
         List<Point> points = new ArrayList<>();
+        INDArray[] x = {probe.getFeatures()};
+        INDArray[] y = {probe.getLabels()};
         run.run((iteration, graph) -> {
-            double train = ProbeLoss.trainingMode(graph, probe, config.batchSize());
-            double eval = ProbeLoss.inferenceMode(graph, probe);
+            INDArray[] trainOut = OutputGapProbe.trainModeOutputs(BnNetwork.of(graph), x, config.batchSize());
+            INDArray[] evalOut = {graph.outputSingle(false, x[0])};
             ComputationGraph clone = graph.clone();
             BatchNormPopulationStatistics.recompute(clone, preciseFeatures, config.batchSize());
-            double precise = ProbeLoss.inferenceMode(clone, probe);
-            double trainMax = OutputGapProbe.trainModeOutputs(BnNetwork.of(graph),
-                    new INDArray[] {probe.getFeatures()}, config.batchSize())[0].maxNumber().doubleValue();
-            double evalMax = graph.outputSingle(false, probe.getFeatures()).maxNumber().doubleValue();
-            Point p = new Point(iteration, train, eval, precise, ProbeLoss.allZerosLevel(probe), trainMax, evalMax);
+            INDArray[] preciseOut = {clone.outputSingle(false, x[0])};
+            Point p = new Point(iteration, OutputGap.of(LossMeasure.MSE, y, trainOut, evalOut, preciseOut));
             points.add(p);
             sink.accept(p);
         });
@@ -131,10 +127,11 @@ final class ScenarioCalibration {
             List<Point> pts = calibrate(cfg, p -> System.out.println(String.format(Locale.ROOT,
                     "{\"preset\":\"%s\",\"seed\":%d,\"iteration\":%d,\"trainLoss\":%.6g,\"evalLoss\":%.6g,"
                             + "\"preciseLoss\":%.6g,\"evalRatio\":%.3f,\"preciseRatio\":%.3f,\"zerosLoss\":%.6g,"
-                            + "\"evalToZeros\":%.3f,\"trainMax\":%.4g,\"evalMax\":%.4g}",
-                    presetName, cfg.seed(), p.iteration(), p.trainLoss(), p.evalLoss(), p.preciseLoss(),
-                    p.evalRatio(), p.preciseRatio(), p.zerosLoss(), p.evalLoss() / p.zerosLoss(), p.trainMax(),
-                    p.evalMax())));
+                            + "\"evalToZeros\":%.3f,\"trainMax\":%.4g,\"evalMax\":%.4g,\"preciseMax\":%.4g}",
+                    presetName, cfg.seed(), p.iteration(), p.gap().trainModeLoss(), p.gap().evalModeLoss(),
+                    p.gap().preciseLoss(), p.evalRatio(), p.preciseRatio(), p.gap().zerosLoss(),
+                    p.gap().evalToZerosRatio(), p.gap().trainModeMaxAbsOutput(), p.gap().evalModeMaxAbsOutput(),
+                    p.gap().preciseMaxAbsOutput())));
             double secs = (System.nanoTime() - t0) / 1e9;
             double peak = pts.stream().mapToDouble(Point::evalRatio).max().orElse(Double.NaN);
             double peakPrecise = pts.stream().mapToDouble(Point::preciseRatio).max().orElse(Double.NaN);
