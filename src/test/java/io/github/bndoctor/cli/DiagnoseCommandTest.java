@@ -20,7 +20,8 @@ final class DiagnoseCommandTest {
     static final List<String> TOP = List.of("schemaVersion", "verdict", "gate", "lossKind", "config", "checkpoints",
             "alarms", "recommendations", "lints", "comparisons");
     static final List<String> CHECKPOINT = List.of("iteration", "trainModeLoss", "evalModeLoss", "preciseLoss",
-            "evalToTrainRatio", "emaShare", "batchNoiseShare", "verdict", "layers");
+            "zerosLoss", "evalToTrainRatio", "evalToZerosRatio", "emaShare", "batchNoiseShare", "trainModeMaxAbsOutput",
+            "evalModeMaxAbsOutput", "preciseMaxAbsOutput", "verdict", "layers");
     static final List<String> LAYER = List.of("name", "emaLag", "batchNoise", "rotationDegPerIter", "predictedLag",
             "measuredLag", "emaError", "warmupError", "decay");
     static final List<String> ALARM = List.of("iteration", "layer", "metric", "value", "threshold", "level");
@@ -34,7 +35,7 @@ final class DiagnoseCommandTest {
         CliRunner.Result r = CliFixtures.run("diagnose", "--model", model.toString(), "--data", x.toString(), "--labels",
                 y.toString(), "--json", json.toString());
         JsonNode root = ReportJson.mapper().readTree(json.toFile());
-        assertThat(root.get("schemaVersion").asInt()).isEqualTo(DiagnosisReport.SCHEMA_VERSION).isEqualTo(2);
+        assertThat(root.get("schemaVersion").asInt()).isEqualTo(DiagnosisReport.SCHEMA_VERSION).isEqualTo(3);
         TOP.forEach(f -> assertThat(root.has(f)).as(f).isTrue());
         assertThat(root.get("lossKind").asText()).isEqualTo(DiagnosisReport.LOSS_LABELS);
         assertThat(root.get("checkpoints")).hasSize(1);
@@ -43,6 +44,14 @@ final class DiagnoseCommandTest {
         assertThat(root.get("alarms")).hasSize(expectedAlarms(cp));
         assertGateAndExitCode(root, r);
         CHECKPOINT.forEach(f -> assertThat(cp.has(f)).as(f).isTrue());
+        // one-hot rows of 2 classes: the mean squared label, the loss of all-zero outputs, is exactly 1/2;
+        // softmax rows of 2 classes peak in [0.5, 1]
+        assertThat(cp.get("zerosLoss").asDouble()).isEqualTo(0.5);
+        assertThat(cp.get("evalToZerosRatio").asDouble()).isEqualTo(cp.get("evalModeLoss").asDouble() / 0.5);
+        for (String f : List.of("trainModeMaxAbsOutput", "evalModeMaxAbsOutput", "preciseMaxAbsOutput")) {
+            assertThat(cp.get(f).asDouble()).as(f).isBetween(0.5, 1.0);
+        }
+        assertThat(r.out()).contains("worst checkpoint at iteration ", " = ", " x the all-zeros-output loss 0.500");
         assertThat(cp.get("layers")).hasSize(2);
         LAYER.forEach(f -> assertThat(cp.get("layers").get(0).has(f)).as(f).isTrue());
 

@@ -47,9 +47,15 @@ class ReportFromCheckpointsTest {
                 rotation * 9);
     }
 
+    /** All-zeros loss 8 and largest outputs 0.5, 2^-20, 0.25 (training, inference, precise): exact in binary and in print. */
+    static final double ZEROS = 8;
+    static final double TRAIN_MAX = 0.5;
+    static final double EVAL_MAX = 0x1p-20;
+    static final double PRECISE_MAX = 0.25;
+
     private static Checkpoint cp(long it, double train, double eval, double precise, Verdict v) {
-        return new Checkpoint(it, new OutputGap(train, eval, precise), List.of(layer("bn1", 0.75, 0.5),
-                layer("bn2", 0.25, Double.NaN)), v);
+        return new Checkpoint(it, new OutputGap(train, eval, precise, ZEROS, TRAIN_MAX, EVAL_MAX, PRECISE_MAX),
+                List.of(layer("bn1", 0.75, 0.5), layer("bn2", 0.25, Double.NaN)), v);
     }
 
     @Test
@@ -72,6 +78,16 @@ class ReportFromCheckpointsTest {
         assertThat(RunVerdict.worst(List.of(ok, nan))).isSameAs(ok);
         assertThatThrownBy(() -> RunVerdict.worst(List.of())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no checkpoints");
+        // a training-mode loss of 0 under a positive inference-mode loss: an infinite ratio, the worst
+        Checkpoint overZero = cp(9, 0, 1, 1, Verdict.EMA_LAG);
+        assertThat(RunVerdict.worst(List.of(bad, overZero, mild))).isSameAs(overZero);
+        // the report's entries (ratios written as null when not finite) pick the same checkpoint
+        for (List<Checkpoint> run : List.of(List.of(warm, mild, bad, ok), List.of(warm, warmer), List.of(bad, div1, div2),
+                List.of(nan, ok), List.of(ok, nan), List.of(bad, overZero, mild), List.of(overZero, nan))) {
+            List<CheckpointEntry> entries = run.stream().map(c -> ReportAssembler.checkpoint(c, c.gap())).toList();
+            assertThat(RunVerdict.worstEntry(entries).iteration()).isEqualTo(RunVerdict.worst(run).iteration());
+        }
+        assertThatThrownBy(() -> RunVerdict.worstEntry(List.of())).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -107,7 +123,7 @@ class ReportFromCheckpointsTest {
     @Test
     void theJsonModelCarriesEveryNumberAndNullForNonFinite() throws IOException {
         DiagnosisReport r = report();
-        assertThat(r.schemaVersion()).isEqualTo(2);
+        assertThat(r.schemaVersion()).isEqualTo(3);
         assertThat(r.verdict()).isEqualTo("EMA_LAG");
         assertThat(r.gate()).isEqualTo("FAIL");
         assertThat(r.lossKind()).isEqualTo("labelMse");
@@ -133,15 +149,49 @@ class ReportFromCheckpointsTest {
         assertThat(ReportAssembler.finite(Double.NEGATIVE_INFINITY)).isNull();
         assertThat(ReportAssembler.finite(-2.5)).isEqualTo(-2.5);
 
+        // all-zeros loss, eval/zeros (4/8 and 10/8) and the largest output per mode
+        assertThat(r.checkpoints()).extracting(CheckpointEntry::zerosLoss, CheckpointEntry::evalToZerosRatio,
+                CheckpointEntry::trainModeMaxAbsOutput, CheckpointEntry::evalModeMaxAbsOutput,
+                CheckpointEntry::preciseMaxAbsOutput).containsExactly(tuple(ZEROS, 0.5, TRAIN_MAX, EVAL_MAX, PRECISE_MAX),
+                tuple(ZEROS, 1.25, TRAIN_MAX, EVAL_MAX, PRECISE_MAX));
+
         Path file = dir.resolve("r.json");
         ReportJson.write(r, file);
         assertThat(ReportJson.read(file)).isEqualTo(r);
         String json = Files.readString(file);
-        assertThat(json).contains("\"rotationDegPerIter\" : null").startsWith("{\n  \"schemaVersion\" : 2,");
+        assertThat(json).contains("\"zerosLoss\" : 8.0", "\"evalToZerosRatio\" : 1.25", "\"trainModeMaxAbsOutput\" : 0.5",
+                "\"evalModeMaxAbsOutput\" : 9.5367431640625E-7", "\"preciseMaxAbsOutput\" : 0.25");
+        assertThat(json).contains("\"rotationDegPerIter\" : null").startsWith("{\n  \"schemaVersion\" : 3,");
         assertThat(ReportJson.toJson(r)).isEqualTo(json);
         // unknown fields from a later minor version are ignored
         Files.writeString(file, json.replaceFirst("\\{", "{\"futureField\": 1,"));
         assertThat(ReportJson.read(file)).isEqualTo(r);
+    }
+
+    @Test
+    void allZeroLabelsWriteAnAllZerosLossOfZeroAndANullRatioAndUnmeasuredLevelsWriteNull() throws IOException {
+        Checkpoint c = new Checkpoint(10, new OutputGap(2, 4, 2, 0, 0.5, 0, Double.NaN), List.of(), Verdict.EMA_LAG);
+        CheckpointEntry e = ReportAssembler.checkpoint(c, c.gap());
+        assertThat(e.zerosLoss()).isZero();
+        assertThat(e.evalToZerosRatio()).isNull();
+        assertThat(e.evalModeMaxAbsOutput()).isZero();
+        assertThat(e.preciseMaxAbsOutput()).isNull();
+        assertThat(CollapseSummary.of(e)).isEqualTo("iteration 10: inference-mode loss 4.00, all-zeros-output loss 0.00"
+                + " (no ratio: not positive); largest |output|: training mode 0.500, inference mode 0.00, precise statistics n/a");
+        CheckpointEntry unmeasured = ReportAssembler.checkpoint(c, new OutputGap(2, 4, 2));
+        assertThat(List.of(unmeasured)).extracting(CheckpointEntry::zerosLoss, CheckpointEntry::evalToZerosRatio,
+                CheckpointEntry::trainModeMaxAbsOutput, CheckpointEntry::evalModeMaxAbsOutput,
+                CheckpointEntry::preciseMaxAbsOutput).containsExactly(tuple(null, null, null, null, null));
+        assertThat(CollapseSummary.of(List.of(unmeasured))).contains("all-zeros-output loss not measured",
+                "training mode n/a, inference mode n/a, precise statistics n/a");
+        // charts still draw: the zero level is left off the log axis, the zero output off the log chart
+        RunSummary run = new RunSummary("zeros", "EMA_LAG", "FAIL", Map.of(), List.of(e), List.of(), List.of());
+        assertThat(shows(decode(Charts.losses(run)), 0x17becf)).as("no all-zeros line at 0 on a log axis").isFalse();
+        BufferedImage largest = decode(Charts.largestOutputs(run));
+        assertThat(shows(largest, 0x1f77b4)).as("training mode").isTrue();
+        assertThat(shows(largest, 0xd62728)).as("inference mode 0 cannot be drawn on a log axis").isFalse();
+        decode(Charts.largestOutputs(new RunSummary("none", "EMA_LAG", "FAIL", Map.of(), List.of(unmeasured), List.of(),
+                List.of())));
     }
 
     @Test
@@ -187,6 +237,18 @@ class ReportFromCheckpointsTest {
         RunSummary noAlarms = new RunSummary("seed", r.verdict(), r.gate(), r.config(), r.checkpoints(), List.of(),
                 r.recommendations());
         assertThat(shows(decode(Charts.losses(noAlarms)), 0xff7f0e)).as("no WARN marker without alarms").isFalse();
+        assertThat(shows(img, 0x17becf)).as("all-zeros output line").isTrue();
+        RunSummary unmeasured = new RunSummary("seed", r.verdict(), r.gate(), r.config(), r.checkpoints().stream()
+                .map(c -> new CheckpointEntry(c.iteration(), c.trainModeLoss(), c.evalModeLoss(), c.preciseLoss(), null,
+                        c.evalToTrainRatio(), null, c.emaShare(), c.batchNoiseShare(), null, null, null, c.verdict(),
+                        c.layers())).toList(), List.of(), r.recommendations());
+        assertThat(shows(decode(Charts.losses(unmeasured)), 0x17becf)).as("no line without an all-zeros loss").isFalse();
+        BufferedImage largest = decode(Charts.largestOutputs(main));
+        assertThat(shows(largest, 0x1f77b4)).as("largest training-mode output").isTrue();
+        assertThat(shows(largest, 0xd62728)).as("largest inference-mode output").isTrue();
+        assertThat(shows(largest, 0x2ca02c)).as("largest precise output").isTrue();
+        BufferedImage none = decode(Charts.largestOutputs(unmeasured));
+        assertThat(shows(none, 0x1f77b4) || shows(none, 0xd62728) || shows(none, 0x2ca02c)).as("not measured").isFalse();
         BufferedImage ratio = decode(Charts.ratioComparison(List.of(main)));
         assertThat(ratio.getRGB(0, 0) & 0xffffff).as("white background").isEqualTo(0xffffff);
         decode(Charts.perLayer(main, "lag", "lag", LayerEntry::emaLag));
@@ -200,7 +262,7 @@ class ReportFromCheckpointsTest {
         assertThat(html).startsWith("<!DOCTYPE html>").endsWith("</body></html>\n");
         assertThat(html).contains("<title>bn-doctor report: EMA_LAG</title>",
                 "<p class=\"verdict FAIL\">Verdict <b>EMA_LAG</b>, gate <b>FAIL</b></p>",
-                "Losses: labelMse. Schema version 2.",
+                "Losses: labelMse. Schema version 3.",
                 "<h2>seed: EMA_LAG (gate FAIL)</h2>",
                 "<h2>fix &amp; co: HEALTHY (gate PASS)</h2>",
                 "<td class=\"l\">adam &lt;1e-3&gt;</td>",
@@ -211,11 +273,16 @@ class ReportFromCheckpointsTest {
                 "<td class=\"l\">fix &amp; co</td><td>HEALTHY</td><td>PASS</td><td>1.000</td><td>1.000</td>",
                 // checkpoint row with the median EMA lag of 0.75 and 0.25; eval 4 = train 2 x EMA factor 2 x
                 // noise factor 1 (precise = train): EMA share 1, batch-noise share 0
-                "<td>10</td><td>2.000</td><td>4.000</td><td>2.000</td><td>2.000</td><td>1.000</td><td>0.000</td><td class=\"l\">EMA_LAG</td><td>0.5000</td>",
+                // all-zeros loss 8 (eval/zeros 4/8), largest outputs 0.5, 2^-20, 0.25
+                "<td>10</td><td>2.000</td><td>4.000</td><td>2.000</td><td>8.000</td><td>2.000</td><td>0.5000</td><td>1.000</td>"
+                        + "<td>0.000</td><td>0.5000</td><td>9.537e-07</td><td>0.2500</td><td class=\"l\">EMA_LAG</td><td>0.5000</td>",
+                // the worst checkpoint (iteration 20: eval/train 5) in one line
+                "<p class=\"collapse\">Worst checkpoint, iteration 20: inference-mode loss 10.0 = 1.25 x the all-zeros-output"
+                        + " loss 8.00; largest |output|: training mode 0.500, inference mode 9.54e-07, precise statistics 0.250</p>",
                 "<p>None.</p>");
-        // 1 comparison chart + 4 per run (losses, EMA lag, rotation, lag angle), for 2 runs; no decay chart,
-        // since no decay varies
-        assertThat(html.split("<img ", -1)).hasSize(1 + 1 + 4 * 2);
+        // 1 comparison chart + 5 per run (losses, largest outputs, EMA lag, rotation, lag angle), for 2 runs; no
+        // decay chart, since no decay varies
+        assertThat(html.split("<img ", -1)).hasSize(1 + 1 + 5 * 2);
         Path out = HtmlReport.write(r, dir.resolve("report"));
         assertThat(out).isEqualTo(dir.resolve("report").resolve(HtmlReport.FILE_NAME).toAbsolutePath());
         assertThat(Files.readString(out)).isEqualTo(html);
