@@ -6,7 +6,10 @@
  * <ul>
  *   <li>{@link io.github.bndoctor.probe.OutputGapProbe} - loss in training mode (batch
  *       statistics), inference mode (moving statistics) and inference mode with precise
- *       statistics, on a probe batch ({@link io.github.bndoctor.probe.OutputGap});</li>
+ *       statistics, on a probe batch ({@link io.github.bndoctor.probe.OutputGap}), next to the loss
+ *       of all-zero outputs ({@link io.github.bndoctor.probe.LossMeasure#zerosLoss}) and each mode's
+ *       largest absolute output ({@link io.github.bndoctor.probe.LargestOutput}): the output collapse
+ *       as seen by eye;</li>
  *   <li>{@link io.github.bndoctor.probe.PreciseStatistics} - population statistics recomputed for
  *       the current weights (Wu and Johnson, "Rethinking 'Batch' in BatchNorm", 2021, sec. 3);</li>
  *   <li>{@link io.github.bndoctor.probe.LayerDecomposition} - per layer: EMA error (moving vs

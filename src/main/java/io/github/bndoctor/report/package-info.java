@@ -3,6 +3,8 @@
  * ({@link io.github.bndoctor.report.DiagnosisReport}, written and read by
  * {@link io.github.bndoctor.report.ReportJson}; schema in {@code docs/json-schema.md}), the rule that
  * turns a run's checkpoints into one verdict and a gate result ({@link io.github.bndoctor.report.RunVerdict}),
+ * the one-line account of the output collapse at the worst checkpoint
+ * ({@link io.github.bndoctor.report.CollapseSummary}),
  * and the self-contained HTML report with XChart plots ({@link io.github.bndoctor.report.HtmlReport}).
  */
 package io.github.bndoctor.report;

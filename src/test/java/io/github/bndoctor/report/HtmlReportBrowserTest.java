@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
  * Opens the HTML report of a short scenario run in Debian's headless chromium: every embedded
- * chart must decode (naturalWidth &gt; 0, read back from the DOM) and the screenshot must not be
+ * chart (the largest-output chart among them) must decode (naturalWidth &gt; 0, read back from the DOM) and the screenshot must not be
  * blank. Skipped when chromium is absent, unless {@code CI=true} (as in {@code .ci/run}) or {@code -Dbndoctor.requireBrowser=true}, which
  * makes a missing browser a failure (CI installs it).
  */
@@ -58,6 +58,10 @@ final class HtmlReportBrowserTest {
         int images = count(html, "<img ");
         assertThat(images).isGreaterThanOrEqualTo(3);
         assertThat(count(html, "alt=\"")).isEqualTo(images);
+        // the collapse as the seed report saw it: the all-zeros line on the loss chart, the largest output per
+        // mode on its own chart (both decoded below with the others), the worst checkpoint in one line
+        assertThat(html).contains("and a dashed line at the loss of all-zero outputs\"",
+                "alt=\"Largest absolute output per mode", "<p class=\"collapse\">Worst checkpoint, iteration ");
 
         // a copy with a probe script that writes each image's decoded width into the DOM
         Path probe = dir.resolve("probe.html");
