@@ -103,6 +103,17 @@ public final class Charts {
             chart.addSeries("none", new double[] {0}, new double[] {0}).setMarker(SeriesMarkers.NONE);
         } else {
             chart.getStyler().setYAxisLogarithmic(true);
+            // at least two decades: outputs that all stay near 1 must not look like a fall
+            double lo = Double.POSITIVE_INFINITY;
+            double hi = 0;
+            for (XYSeries series : chart.getSeriesMap().values()) {
+                for (double v : series.getYData()) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+            }
+            chart.getStyler().setYAxisMin(Math.min(lo, hi / 100));
+            chart.getStyler().setYAxisMax(hi);
         }
         return png(chart);
     }
