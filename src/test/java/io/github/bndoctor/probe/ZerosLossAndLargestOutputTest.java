@@ -98,6 +98,11 @@ class ZerosLossAndLargestOutputTest {
         return net;
     }
 
+    /** @return a held-out batch of 8 examples */
+    private static INDArray probe() {
+        return ProbeFixtures.batches(Layout.NCHW, 1, 99).get(0)[0];
+    }
+
     private static Map<String, MeanVariance> precise(BnNetwork net, INDArray x) {
         Map<String, MeanVariance> p = new LinkedHashMap<>();
         for (int li = 0; li < 2; li++) {
@@ -117,10 +122,9 @@ class ZerosLossAndLargestOutputTest {
     @EnumSource(NetworkKind.class)
     void onAWholeProbeTheLevelsMatchDirectLoops(NetworkKind kind) {
         BnNetwork net = trained(kind);
-        INDArray x = ProbeFixtures.batches(Layout.NCHW, 1, 99).get(0)[0];
+        INDArray x = probe();
         INDArray y = labels(8, 5, 3);
         Map<String, MeanVariance> precise = precise(net, x);
-
         OutputGap gap = OutputGapProbe.measure(net, new INDArray[] {x}, new INDArray[] {y}, precise, LossMeasure.MSE);
 
         double zeros = meanSquare(y);
@@ -139,7 +143,7 @@ class ZerosLossAndLargestOutputTest {
     @EnumSource(NetworkKind.class)
     void chunkByChunkTheLevelsMatchDirectLoopsOverEachChunk(NetworkKind kind) {
         BnNetwork net = trained(kind);
-        INDArray x = ProbeFixtures.batches(Layout.NCHW, 1, 99).get(0)[0];
+        INDArray x = probe();
         INDArray y = labels(8, 6, 2);
         Map<String, MeanVariance> precise = precise(net, x);
         List<ProbeChunk> chunks = new ArrayList<>();
@@ -172,7 +176,7 @@ class ZerosLossAndLargestOutputTest {
     @Test
     void aUsersOwnLossGivesItsOwnAllZerosLevel() {
         BnNetwork net = trained(NetworkKind.MULTI_LAYER);
-        INDArray x = ProbeFixtures.batches(Layout.NCHW, 1, 99).get(0)[0];
+        INDArray x = probe();
         INDArray y = labels(8, 7, 1.5);
         OutputGap gap = OutputGapProbe.measure(net, new INDArray[] {x}, new INDArray[] {y}, precise(net, x),
                 MEAN_ABSOLUTE_ERROR);
@@ -187,7 +191,7 @@ class ZerosLossAndLargestOutputTest {
     @Test
     void allZeroLabelsGiveAnAllZerosLossOfZeroAndNoRatio() {
         BnNetwork net = trained(NetworkKind.GRAPH);
-        INDArray x = ProbeFixtures.batches(Layout.NCHW, 1, 99).get(0)[0];
+        INDArray x = probe();
         OutputGap gap = OutputGapProbe.measure(net, new INDArray[] {x}, new INDArray[] {Nd4j.zeros(DataType.FLOAT, 8, 2)},
                 precise(net, x), LossMeasure.MSE);
         assertThat(gap.zerosLoss()).isZero();
