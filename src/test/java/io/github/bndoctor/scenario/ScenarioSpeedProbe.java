@@ -1,6 +1,7 @@
 package io.github.bndoctor.scenario;
 
 import io.github.bndoctor.backend.BackendInfo;
+import io.github.bndoctor.backend.NativeSpeedSettings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -31,7 +32,9 @@ final class ScenarioSpeedProbe {
         System.out.println("OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS") + " maxThreads="
                 + Nd4j.getEnvironment().maxThreads() + " maxMasterThreads=" + Nd4j.getEnvironment().maxMasterThreads()
                 + " helpersAllowed=" + Nd4j.getEnvironment().helpersAllowed()
-                + " oneDNN=" + BackendInfo.hasOneDnn(BackendInfo.nativeBuildInfo()));
+                + " oneDNN=" + BackendInfo.hasOneDnn(BackendInfo.nativeBuildInfo())
+                + " oneDnnLayerHelpers=" + NativeSpeedSettings.oneDnnHelpersActive()
+                + " javacppMaxPhysicalBytes=" + NativeSpeedSettings.javaCppMaxPhysicalBytes());
         ScenarioRun run = ScenarioRun.start(ScenarioConfig.seedDivergence());
         ComputationGraph graph = run.graph();
         System.out.println("params=" + graph.numParams());
