@@ -62,6 +62,11 @@ final class SeedTwinSpeedBenchmark {
                 "SeedTwinSpeedBenchmark: training step, one thread each, %d steps per round: DL4J %.1f ms (rounds %s),"
                         + " PyTorch %.1f ms (rounds %s), ratio DL4J/PyTorch %.2f (target <= 2.0)",
                 STEPS, best, dl4j, bestTorch, torch, best / bestTorch));
+        double ops = valueAfter(lastDl4jOutput, "opsPerStep=");
+        double micros = valueAfter(lastDl4jOutput, "trivialOpMicros=");
+        System.out.println(String.format(Locale.ROOT,
+                "SeedTwinSpeedBenchmark: DL4J launches %.0f native ops per step at %.1f us for a trivial op: a per-op floor"
+                        + " of %.1f ms, %.2fx the PyTorch step", ops, micros, ops * micros / 1e3, ops * micros / 1e3 / bestTorch));
         assertThat(best).isPositive();
         assertThat(bestTorch).isPositive();
     }
@@ -74,8 +79,11 @@ final class SeedTwinSpeedBenchmark {
         return valueAfter(r.getStdout(), "ms/step=");
     }
 
-    private static double dl4jStep() throws IOException, InterruptedException {
-        return SpeedProbeLauncher.msPerStep(SpeedProbeLauncher.Settings.FAST, 1, STEPS);
+    private String lastDl4jOutput = "";
+
+    private double dl4jStep() throws IOException, InterruptedException {
+        lastDl4jOutput = SpeedProbeLauncher.output(SpeedProbeLauncher.Settings.FAST, 1, STEPS);
+        return valueAfter(lastDl4jOutput, "ms/iteration=");
     }
 
     private static double valueAfter(String output, String key) {

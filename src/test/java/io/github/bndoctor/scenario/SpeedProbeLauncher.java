@@ -46,6 +46,17 @@ final class SpeedProbeLauncher {
      * @return ms per training step, data generation excluded
      */
     static double msPerStep(Settings settings, int threads, int iterations) throws IOException, InterruptedException {
+        return valueAfter(output(settings, threads, iterations), "ms/iteration=");
+    }
+
+    /**
+     * @param settings JVM flags of the child
+     * @param threads {@code OMP_NUM_THREADS} of the child
+     * @param iterations timed training steps
+     * @return the probe's whole output ({@code ms/iteration=}, {@code opsPerStep=},
+     *     {@code trivialOpMicros=}, {@code opFloorMs=} lines)
+     */
+    static String output(Settings settings, int threads, int iterations) throws IOException, InterruptedException {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx2g"));
@@ -64,7 +75,7 @@ final class SpeedProbeLauncher {
         }
         assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
         assertThat(p.exitValue()).as("speed probe exit code (%s, %d threads), output:%n%s", settings, threads, out).isZero();
-        return valueAfter(out.toString(), "ms/iteration=");
+        return out.toString();
     }
 
     /**
