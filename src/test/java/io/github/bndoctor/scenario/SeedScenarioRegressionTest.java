@@ -196,6 +196,11 @@ class SeedScenarioRegressionTest {
                 assertThat(c.gap().preciseToTrainRatio()).as("seed %d iteration %d precise/train", seed, c.iteration())
                         .isLessThanOrEqualTo(PRECISE_RATIO);
             }
+            for (String fix : List.of("adamLowLr", "nesterov")) {
+                assertThat(afterWarmup(run(fix, seed))).as("%s seed %d never collapses", fix, seed)
+                        .noneMatch(c -> c.gap().evalModeLoss() >= COLLAPSE_TO_ZEROS * zeros
+                                && c.gap().trainModeLoss() <= TRAINED * zeros);
+            }
         }
     }
 
