@@ -33,6 +33,7 @@ final class ScenarioSpeedProbe {
         if (args.length > 1) {
             Nd4j.getEnvironment().allowHelpers(Boolean.parseBoolean(args[1]));
         }
+
         System.out.println("OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS") + " maxThreads="
                 + Nd4j.getEnvironment().maxThreads() + " maxMasterThreads=" + Nd4j.getEnvironment().maxMasterThreads()
                 + " helpersAllowed=" + Nd4j.getEnvironment().helpersAllowed()
