@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Wall time of the README's first command, {@code bn-doctor diagnose} without options (the default
- * demo: the collapse preset and its fixes), in a fresh JVM as a user starts it: the command line's
+ * demo: the collapse preset and its fixes), in a fresh JVM as the README starts it ({@code -Xmx1g}): the command line's
  * own native settings, no {@code OMP_NUM_THREADS} in the environment. Prints the time with the
  * demo's table; the demo must exit 0 (every fix passed) with the seed run at verdict EMA_LAG.
  */
@@ -28,7 +28,7 @@ final class DemoWallTimeBenchmark {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path out = dir.resolve("stdout.txt");
         Path err = dir.resolve("stderr.txt");
-        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-cp", cp, Main.class.getName(), "diagnose", "--report",
+        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx1g", "-cp", cp, Main.class.getName(), "diagnose", "--report",
                 dir.resolve("report").toString())).redirectOutput(out.toFile()).redirectError(err.toFile());
         pb.environment().remove("OMP_NUM_THREADS");
         long t0 = System.nanoTime();
