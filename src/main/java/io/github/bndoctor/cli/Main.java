@@ -1,6 +1,7 @@
 package io.github.bndoctor.cli;
 
 import io.github.bndoctor.BnDoctorException;
+import io.github.bndoctor.backend.NativeSpeedSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -60,6 +61,7 @@ public final class Main implements Runnable {
      * @param args command line
      */
     public static void main(String[] args) {
+        NativeSpeedSettings.applyDefaults();
         System.setProperty("java.awt.headless", "true");
         for (String a : args) {
             if (a.equals("--verbose")) {

@@ -10,7 +10,14 @@ import org.nd4j.nativeblas.Nd4jBlas;
  * line defaults to {@code OMP_NUM_THREADS} if set, else 1.
  */
 final class NativeThreads {
+    private static volatile int applied = 1;
+
     private NativeThreads() {
+    }
+
+    /** @return the thread limit last applied by {@link #limit(int)} (1 before any) */
+    static int applied() {
+        return applied;
     }
 
     /** @return the most threads {@code --threads} accepts: four per available processor */
@@ -31,6 +38,7 @@ final class NativeThreads {
 
     /** @param n threads, at least 1 */
     static void limit(int n) {
+        applied = n;
         Nd4j.getEnvironment().setMaxThreads(n);
         Nd4j.getEnvironment().setMaxMasterThreads(n);
         NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(n);

@@ -4,14 +4,19 @@ import io.github.bndoctor.probe.Checkpoint;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
-/** Progress lines on stderr (iteration, losses, elapsed time, ETA over all planned iterations). */
+/**
+ * Progress lines on stderr (iteration, losses, elapsed time, ETA over all planned iterations).
+ * Safe to share between runs trained in parallel: each run reports under its own name and the ETA
+ * counts the iterations of all runs together.
+ */
 final class Progress {
     private final PrintWriter err;
     private final long totalIterations;
     private final long start = System.nanoTime();
-    private long doneBefore;
-    private String label = "";
+    private final Map<String, Long> done = new LinkedHashMap<>();
 
     /**
      * @param err where to print
@@ -22,27 +27,25 @@ final class Progress {
         this.totalIterations = totalIterations;
     }
 
-    /**
-     * @param name the run starting
-     * @param doneSoFar iterations of the finished runs
-     */
-    void startRun(String name, long doneSoFar) {
-        this.label = name;
-        this.doneBefore = doneSoFar;
+    /** @param name the run starting */
+    synchronized void startRun(String name) {
+        done.put(name, 0L);
         err.printf("[%s] training...%n", name);
         err.flush();
     }
 
     /**
-     * @param c a checkpoint of the current run
-     * @param runIterations the current run's length
+     * @param name the run the checkpoint belongs to
+     * @param c a checkpoint of that run
+     * @param runIterations that run's length
      */
-    void checkpoint(Checkpoint c, long runIterations) {
-        long done = doneBefore + c.iteration();
+    synchronized void checkpoint(String name, Checkpoint c, long runIterations) {
+        done.put(name, c.iteration());
+        long all = done.values().stream().mapToLong(Long::longValue).sum();
         double elapsed = (System.nanoTime() - start) / 1e9;
-        double eta = done == 0 ? Double.NaN : elapsed / done * (totalIterations - done);
+        double eta = all == 0 ? Double.NaN : elapsed / all * (totalIterations - all);
         err.printf("[%s] iter %d/%d  train %.4g  eval %.4g  precise %.4g  eval/train %.3g  %s  elapsed %s  ETA %s%n",
-                label, c.iteration(), runIterations, c.gap().trainModeLoss(), c.gap().evalModeLoss(),
+                name, c.iteration(), runIterations, c.gap().trainModeLoss(), c.gap().evalModeLoss(),
                 c.gap().preciseLoss(), c.gap().evalToTrainRatio(), c.verdict(), format(elapsed), format(eta));
         err.flush();
     }

@@ -56,13 +56,12 @@ final class ScenarioDiagnosis {
      * Trains and probes.
      *
      * @param probeEvery checkpoint interval
-     * @param progress progress output
-     * @param doneBefore iterations of earlier runs (for the ETA)
+     * @param progress progress output (shared by runs trained in parallel)
      * @return the run's results
      */
-    ReportAssembler.Run train(int probeEvery, Progress progress, long doneBefore) {
-        progress.startRun(name, doneBefore);
-        result = MonitoredScenario.run(config, probeEvery, c -> progress.checkpoint(c, config.iterations()),
+    ReportAssembler.Run train(int probeEvery, Progress progress) {
+        progress.startRun(name);
+        result = MonitoredScenario.run(config, probeEvery, c -> progress.checkpoint(name, c, config.iterations()),
                 adaptive == null ? List.of() : List.of(adaptive));
         return ReportAssembler.Run.of(name, configMap(config, probeEvery), result.checkpoints(), result.alarms(),
                 config.bnDecay());

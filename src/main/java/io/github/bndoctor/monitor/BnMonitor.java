@@ -88,7 +88,8 @@ public final class BnMonitor extends BaseTrainingListener {
         this.confirmAbove = b.confirmAbove;
         this.measureLagAngle = b.measureLagAngle;
         this.free = Double.isNaN(b.confirmAbove) ? null
-                : new BatchStatisticsFromUpdates(b.freeWindow, b.priorFree, null);
+                : new BatchStatisticsFromUpdates(b.freeWindow, BatchStatisticsFromUpdates.DEFAULT_READ_EVERY, b.priorFree,
+                        null);
     }
 
     @Override

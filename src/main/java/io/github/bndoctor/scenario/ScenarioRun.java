@@ -1,5 +1,6 @@
 package io.github.bndoctor.scenario;
 
+import io.github.bndoctor.backend.NativeSpeedSettings;
 import java.util.OptionalDouble;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -49,6 +50,8 @@ public final class ScenarioRun {
      * @return a run at iteration 0
      */
     public static ScenarioRun start(ScenarioConfig config) {
+        // the scenario was calibrated with DL4J's oneDNN helpers wherever the natives have oneDNN
+        NativeSpeedSettings.allowLayerHelpers();
         ComputationGraph graph = MobileNetV2Like.build(config);
         if (config.warmStartSamples() > 0) {
             PoseDataGenerator warm = new PoseDataGenerator(config.seed() ^ WARM_START_STREAM,

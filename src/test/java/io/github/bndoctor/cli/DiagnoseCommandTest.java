@@ -2,6 +2,7 @@ package io.github.bndoctor.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.bndoctor.report.DiagnosisReport;
+import io.github.bndoctor.report.DiagnosisReport.RunSummary;
 import io.github.bndoctor.report.ReportJson;
 import io.github.bndoctor.testkit.NetworkKind;
 import org.junit.jupiter.api.Test;
@@ -101,6 +102,34 @@ final class DiagnoseCommandTest {
         for (JsonNode a : root.get("alarms")) {
             ALARM.forEach(f -> assertThat(a.has(f)).as(f).isTrue());
             assertThat(a.get("value").asDouble()).isGreaterThan(a.get("threshold").asDouble());
+        }
+    }
+
+    /**
+     * The demo trains its runs in parallel; each run must come out exactly as when trained alone
+     * (own network, data and single-threaded native ops), so the seed row equals a lone run of the
+     * same configuration, value for value.
+     */
+    @Test
+    void demoRunsInParallelGiveTheSameNumbersAsALoneRun() throws Exception {
+        Path demoJson = dir.resolve("demo.json");
+        CliRunner.Result demo = CliFixtures.run("diagnose", "--iterations", "40", "--probe-every", "20", "--json",
+                demoJson.toString());
+        assertThat(demo.err()).contains("4 runs of 40 iterations, " + DiagnoseCommand.parallelRuns(4) + " at a time");
+        DiagnosisReport d = ReportJson.read(demoJson);
+        assertThat(d.comparisons()).extracting(RunSummary::name).containsExactly(
+                "fix: adam lr=1e-3 + precise BN at the end", "fix: adam lr=1e-4", "fix: nesterov lr=1e-3",
+                "fix: adam lr=1e-3 decay=0.9");
+        Path aloneJson = dir.resolve("alone.json");
+        CliFixtures.run("diagnose", "--optimizer", "adam", "--lr", "0.001", "--decay", "0.997", "--iterations", "40",
+                "--probe-every", "20", "--json", aloneJson.toString());
+        DiagnosisReport alone = ReportJson.read(aloneJson);
+        assertThat(d.checkpoints()).hasSize(2).hasSameSizeAs(alone.checkpoints());
+        for (int i = 0; i < d.checkpoints().size(); i++) {
+            assertThat(d.checkpoints().get(i).evalModeLoss()).as("checkpoint %d eval loss", i)
+                    .isEqualTo(alone.checkpoints().get(i).evalModeLoss());
+            assertThat(d.checkpoints().get(i).trainModeLoss()).as("checkpoint %d train loss", i)
+                    .isEqualTo(alone.checkpoints().get(i).trainModeLoss());
         }
     }
 

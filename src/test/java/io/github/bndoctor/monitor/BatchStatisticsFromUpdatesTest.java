@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
@@ -171,6 +172,26 @@ class BatchStatisticsFromUpdatesTest {
                 layerNo++;
             }
         }
+    }
+
+    /** Readings at every multiple of readEvery once the window is full, none between; bounds of the interval. */
+    @Test
+    void readsOnlyAtMultiplesOfTheReadingInterval() {
+        BnNetwork net = net(NetworkKind.GRAPH, Layout.NCHW, VarianceParameterisation.LOG10_STDEV, 0.997);
+        List<LagReading> readings = new ArrayList<>();
+        BatchStatisticsFromUpdates free = new BatchStatisticsFromUpdates(2, 3, false, readings::add);
+        net.model().addListeners(free);
+        GaussianBatches g = data(Layout.NCHW, 9);
+        for (int step = 1; step <= 10; step++) {
+            INDArray x = g.next();
+            net.fit(new DataSet(x, ProbeFixtures.labels(x, step)));
+        }
+        assertThat(readings).extracting(LagReading::iteration).containsExactly(3L, 6L, 9L);
+        assertThat(free.latest().iteration()).isEqualTo(9L);
+        assertThat(free.readEvery()).isEqualTo(3);
+        assertThatThrownBy(() -> new BatchStatisticsFromUpdates(2, 0, false, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("readEvery");
+        assertThat(new BatchStatisticsFromUpdates(2, 1, false, null).readEvery()).isEqualTo(1);
     }
 
     @Test

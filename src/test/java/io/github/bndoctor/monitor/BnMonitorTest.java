@@ -133,14 +133,17 @@ class BnMonitorTest {
         train(plain, batches);
 
         BnNetwork watched = withDropout();
-        // threshold 0: every reading crosses it; window 5: the first reading at 5, then one per window
+        // threshold 0: every reading crosses it; window 5 and a reading every 4 iterations
+        // (BatchStatisticsFromUpdates.DEFAULT_READ_EVERY): the first at 8, then one per window at the
+        // next reading (16, 24)
         BnMonitor m = BnMonitor.builder(probe, ProbeFixtures.labels(probe, 0)).every(1000).failFast(false)
                 .confirmLagAbove(0).freeSignalWindow(5).preciseData(() -> precise.iterator()).build();
         watched.model().setListeners(m);
         train(watched, batches);
-        assertThat(m.checkpoints()).extracting(Checkpoint::iteration).containsExactly(5L, 10L, 15L, 20L);
+        assertThat(BatchStatisticsFromUpdates.DEFAULT_READ_EVERY).isEqualTo(4);
+        assertThat(m.checkpoints()).extracting(Checkpoint::iteration).containsExactly(8L, 16L, 24L);
         assertThat(m.alarms()).filteredOn(a -> a.metric().equals(BnMonitor.FREE_LAG))
-                .extracting(Alarm::iteration).containsExactly(5L, 10L, 15L, 20L);
+                .extracting(Alarm::iteration).containsExactly(8L, 16L, 24L);
         assertThat(m.alarms()).filteredOn(a -> a.metric().equals(BnMonitor.FREE_LAG))
                 .allMatch(a -> a.level() == AlarmLevel.WARN && a.value() > 0);
         assertThat(watched).hasParametersIdenticalTo(ParameterSnapshot.of(plain));

@@ -31,11 +31,14 @@ class FreeLagSignalBenchmark {
         ScenarioConfig config = ScenarioConfig.seedDivergence();
         ScenarioRun plain = ScenarioRun.start(config);
         ScenarioRun watched = ScenarioRun.start(config);
+        // as BnMonitor attaches it: batch statistics every iteration, a reading every DEFAULT_READ_EVERY
         BatchStatisticsFromUpdates free = new BatchStatisticsFromUpdates(BatchStatisticsFromUpdates.DEFAULT_WINDOW,
-                config.warmStartSamples() > 0, r -> { });
+                BatchStatisticsFromUpdates.DEFAULT_READ_EVERY, config.warmStartSamples() > 0, r -> { });
         watched.graph().addListeners(free);
-        plain.train(20); // JIT and workspace warm-up, excluded
-        watched.train(20);
+        // JIT and workspace warm-up, excluded: the listener's small methods wait behind DL4J's in the
+        // compile queue and run interpreted for the first few hundred iterations of a fresh JVM
+        plain.train(600);
+        watched.train(600);
         long freeBefore = free.nanos();
         long plainNanos = 0;
         long watchedNanos = 0;

@@ -54,6 +54,8 @@ final class ScenarioCalibration {
             case "adamLowLr" -> ScenarioConfig.adamLowLr();
             case "nesterov" -> ScenarioConfig.nesterov();
             case "lowDecay" -> ScenarioConfig.lowDecay();
+            case "seedCollapse" -> ScenarioConfig.seedCollapse();
+            case "decaySwitch" -> ScenarioConfig.decaySwitch();
             default -> throw new IllegalArgumentException("unknown preset " + name);
         };
     }

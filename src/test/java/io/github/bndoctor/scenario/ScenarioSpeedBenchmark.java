@@ -2,74 +2,61 @@ package io.github.bndoctor.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import io.github.bndoctor.scenario.SpeedProbeLauncher.Settings;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Speed of one seed-scenario training iteration under different native thread settings, measured
- * in one run.
- *
- * <p>{@code OMP_NUM_THREADS} is read once per JVM, so each setting runs {@link ScenarioSpeedProbe}
- * in a child JVM; settings are interleaved (1, 2, 1, 2, ...) so that load from other processes on
- * the shared machine hits both, and the best round per setting is reported with the ratio.
- * Run with {@code mvn test -Pbench}.
+ * Speed of one seed-scenario training step under the native settings that matter, measured in
+ * one run: DL4J's defaults, JavaCPP's per-allocation memory check off, and the oneDNN layer
+ * helpers on as well ({@link io.github.bndoctor.backend.NativeSpeedSettings}), one native thread;
+ * and the fast settings on two threads. Each setting runs in a child JVM; settings are interleaved
+ * round by round so load from other processes hits all of them, and the best round of each is
+ * reported with its ratio to the fast one-thread setting. Run with {@code mvn test -Pbench}.
  */
 @Tag("bench")
 final class ScenarioSpeedBenchmark {
 
     private static final int ROUNDS = 2;
-    private static final int ITERATIONS = 60;
+    private static final int ITERATIONS = 100;
 
-    @Test
-    void msPerIterationByThreadSetting() throws Exception {
-        String[] settings = {"1", "2"};
-        Map<String, List<Double>> ms = new TreeMap<>();
-        for (int round = 0; round < ROUNDS; round++) {
-            for (String threads : settings) {
-                ms.computeIfAbsent(threads, t -> new ArrayList<>()).add(measure(threads));
-            }
+    private record Setting(Settings settings, int threads) {
+        @Override
+        public String toString() {
+            return settings + "/" + threads + "t";
         }
-        double one = ms.get("1").stream().mapToDouble(Double::doubleValue).min().orElseThrow();
-        double two = ms.get("2").stream().mapToDouble(Double::doubleValue).min().orElseThrow();
-        System.out.println(String.format(Locale.ROOT,
-                "ScenarioSpeedBenchmark: OMP_NUM_THREADS=1 %.1f ms/iteration (rounds %s), OMP_NUM_THREADS=2 %.1f ms/iteration"
-                        + " (rounds %s), ratio 2-thread/1-thread %.2f, cores %d",
-                one, ms.get("1"), two, ms.get("2"), two / one, Runtime.getRuntime().availableProcessors()));
-        assertThat(one).isPositive();
-        assertThat(two).isPositive();
     }
 
-    private static double measure(String threads) throws IOException, InterruptedException {
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", cp, ScenarioSpeedProbe.class.getName(),
-                Integer.toString(ITERATIONS));
-        pb.environment().put("OMP_NUM_THREADS", threads);
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        Double result = null;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.startsWith("ms/iteration=")) {
-                    result = Double.parseDouble(line.substring("ms/iteration=".length()));
-                }
+    @Test
+    void msPerStepBySetting() throws Exception {
+        List<Setting> settings = List.of(new Setting(Settings.PLAIN, 1), new Setting(Settings.NO_MEMORY_CHECK, 1),
+                new Setting(Settings.FAST, 1), new Setting(Settings.FAST, 2));
+        Map<Settings, Map<Integer, List<Double>>> ms = new EnumMap<>(Settings.class);
+        for (int round = 0; round < ROUNDS; round++) {
+            for (Setting s : settings) {
+                ms.computeIfAbsent(s.settings(), k -> new java.util.TreeMap<>())
+                        .computeIfAbsent(s.threads(), k -> new ArrayList<>())
+                        .add(SpeedProbeLauncher.msPerStep(s.settings(), s.threads(), ITERATIONS));
             }
         }
-        assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
-        assertThat(p.exitValue()).as("child JVM exit code, OMP_NUM_THREADS=" + threads).isZero();
-        assertThat(result).as("ms/iteration line from child, OMP_NUM_THREADS=" + threads).isNotNull();
-        return result;
+        double fast = best(ms.get(Settings.FAST).get(1));
+        StringBuilder line = new StringBuilder("ScenarioSpeedBenchmark: ms per training step (best of " + ROUNDS
+                + " rounds x " + ITERATIONS + " steps), ratio to FAST/1t:");
+        for (Setting s : settings) {
+            List<Double> rounds = ms.get(s.settings()).get(s.threads());
+            double b = best(rounds);
+            line.append(String.format(Locale.ROOT, "%n  %-22s %6.1f ms  x%.2f  (rounds %s)", s, b, b / fast, rounds));
+            assertThat(b).as("ms per step of %s", s).isPositive();
+        }
+        System.out.println(line);
+    }
+
+    private static double best(List<Double> rounds) {
+        return rounds.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
     }
 }

@@ -1,11 +1,16 @@
 package io.github.bndoctor.scenario;
 
 import io.github.bndoctor.backend.BackendInfo;
+import io.github.bndoctor.backend.NativeSpeedSettings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.executioner.OpExecutioner;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.profiler.OpProfiler;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -28,10 +33,13 @@ final class ScenarioSpeedProbe {
         if (args.length > 1) {
             Nd4j.getEnvironment().allowHelpers(Boolean.parseBoolean(args[1]));
         }
+
         System.out.println("OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS") + " maxThreads="
                 + Nd4j.getEnvironment().maxThreads() + " maxMasterThreads=" + Nd4j.getEnvironment().maxMasterThreads()
                 + " helpersAllowed=" + Nd4j.getEnvironment().helpersAllowed()
-                + " oneDNN=" + BackendInfo.hasOneDnn(BackendInfo.nativeBuildInfo()));
+                + " oneDNN=" + BackendInfo.hasOneDnn(BackendInfo.nativeBuildInfo())
+                + " oneDnnLayerHelpers=" + NativeSpeedSettings.oneDnnHelpersActive()
+                + " javacppMaxPhysicalBytes=" + NativeSpeedSettings.javaCppMaxPhysicalBytes());
         ScenarioRun run = ScenarioRun.start(ScenarioConfig.seedDivergence());
         ComputationGraph graph = run.graph();
         System.out.println("params=" + graph.numParams());
@@ -47,5 +55,37 @@ final class ScenarioSpeedProbe {
             graph.fit(batches.get(i));
         }
         System.out.println(String.format(Locale.ROOT, "ms/iteration=%.2f", (System.nanoTime() - t0) / 1e6 / iters));
+        anatomy(graph, batches);
+    }
+
+    /**
+     * Why a step costs what it costs: the native ops one step launches (ND4J's op profiler) and
+     * the cost of one trivial op (an in-place add of two 8-element arrays), whose product is the
+     * per-op floor of a step regardless of the arithmetic.
+     */
+    private static void anatomy(ComputationGraph graph, List<DataSet> batches) {
+        int steps = 10;
+        Nd4j.getExecutioner().setProfilingMode(OpExecutioner.ProfilingMode.OPERATIONS);
+        OpProfiler.getInstance().reset();
+        for (int i = 0; i < steps; i++) {
+            graph.fit(batches.get(i));
+        }
+        long ops = OpProfiler.getInstance().getInvocationsCount();
+        Nd4j.getExecutioner().setProfilingMode(OpExecutioner.ProfilingMode.DISABLED);
+        INDArray a = Nd4j.rand(DataType.FLOAT, 8);
+        INDArray b = Nd4j.rand(DataType.FLOAT, 8);
+        int n = 20_000;
+        for (int i = 0; i < n; i++) {
+            a.addi(b).subi(b);
+        }
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            a.addi(b).subi(b);
+        }
+        double micros = (System.nanoTime() - t0) / 1e3 / (2.0 * n);
+        double perStep = (double) ops / steps;
+        System.out.println(String.format(Locale.ROOT, "opsPerStep=%.0f", perStep));
+        System.out.println(String.format(Locale.ROOT, "trivialOpMicros=%.2f", micros));
+        System.out.println(String.format(Locale.ROOT, "opFloorMs=%.2f", perStep * micros / 1e3));
     }
 }

@@ -3,15 +3,11 @@ package io.github.bndoctor.scenario;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.DockerClientFactory;
@@ -24,8 +20,8 @@ import org.testcontainers.utility.MountableFile;
 /**
  * One training step of the seed scenario in DL4J against the same network in PyTorch
  * ({@code fixtures/torch_seed_twin.py}, run inside the reference container of the differential
- * leg), timed in the same run: rounds alternate a DL4J child JVM ({@link ScenarioSpeedProbe},
- * {@code OMP_NUM_THREADS=1}) and the PyTorch script ({@code torch.set_num_threads(1)}), so load
+ * leg), timed in the same run: rounds alternate a DL4J child JVM ({@link ScenarioSpeedProbe} with the
+ * command line's native settings, {@code OMP_NUM_THREADS=1}) and the PyTorch script ({@code torch.set_num_threads(1)}), so load
  * from other processes on the shared machine hits both sides. Data generation is outside both
  * timings. Prints each side's best round and the DL4J/PyTorch ratio (the target is at most 2).
  * Needs a Docker engine and the image {@code bn-doctor/torch-reference:local}
@@ -38,7 +34,7 @@ final class SeedTwinSpeedBenchmark {
             "bn-doctor/torch-reference:local");
     private static final Path TWIN = Path.of("fixtures", "torch_seed_twin.py");
     private static final int ROUNDS = 3;
-    private static final int STEPS = 60;
+    private static final int STEPS = 100;
 
     @Test
     void dl4jStepAgainstThePyTorchTwin() throws Exception {
@@ -66,6 +62,11 @@ final class SeedTwinSpeedBenchmark {
                 "SeedTwinSpeedBenchmark: training step, one thread each, %d steps per round: DL4J %.1f ms (rounds %s),"
                         + " PyTorch %.1f ms (rounds %s), ratio DL4J/PyTorch %.2f (target <= 2.0)",
                 STEPS, best, dl4j, bestTorch, torch, best / bestTorch));
+        double ops = valueAfter(lastDl4jOutput, "opsPerStep=");
+        double micros = valueAfter(lastDl4jOutput, "trivialOpMicros=");
+        System.out.println(String.format(Locale.ROOT,
+                "SeedTwinSpeedBenchmark: DL4J launches %.0f native ops per step at %.1f us for a trivial op: a per-op floor"
+                        + " of %.1f ms, %.2fx the PyTorch step", ops, micros, ops * micros / 1e3, ops * micros / 1e3 / bestTorch));
         assertThat(best).isPositive();
         assertThat(bestTorch).isPositive();
     }
@@ -78,28 +79,14 @@ final class SeedTwinSpeedBenchmark {
         return valueAfter(r.getStdout(), "ms/step=");
     }
 
-    private static double dl4jStep() throws IOException, InterruptedException {
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", cp, ScenarioSpeedProbe.class.getName(),
-                Integer.toString(STEPS));
-        pb.environment().put("OMP_NUM_THREADS", "1");
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        StringBuilder out = new StringBuilder();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                out.append(line).append('\n');
-            }
-        }
-        assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
-        assertThat(p.exitValue()).as("DL4J child JVM exit code").isZero();
-        return valueAfter(out.toString(), "ms/iteration=");
+    private String lastDl4jOutput = "";
+
+    private double dl4jStep() throws IOException, InterruptedException {
+        lastDl4jOutput = SpeedProbeLauncher.output(SpeedProbeLauncher.Settings.FAST, 1, STEPS);
+        return valueAfter(lastDl4jOutput, "ms/iteration=");
     }
 
     private static double valueAfter(String output, String key) {
-        return output.lines().filter(l -> l.startsWith(key)).map(l -> Double.parseDouble(l.substring(key.length())))
-                .reduce((a, b) -> b).orElseThrow(() -> new AssertionError("no '" + key + "' line in:\n" + output));
+        return SpeedProbeLauncher.valueAfter(output, key);
     }
 }
