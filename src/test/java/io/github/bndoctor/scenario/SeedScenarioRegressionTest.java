@@ -187,9 +187,12 @@ class SeedScenarioRegressionTest {
             Checkpoint earlier = r.checkpoints().stream().filter(c -> c.iteration() == collapse.iteration() - FALLING_OVER)
                     .findFirst().orElseThrow();
             System.out.printf("seed %d: inference loss %.4g = %.2f of the all-zeros loss at iteration %d; training-mode"
-                    + " loss %.4g (%.4g at %d)%n", seed, collapse.gap().evalModeLoss(),
-                    collapse.gap().evalModeLoss() / zeros, collapse.iteration(), collapse.gap().trainModeLoss(),
-                    earlier.gap().trainModeLoss(), earlier.iteration());
+                    + " loss %.4g (%.4g at %d); largest output eval %.3g, train %.3g%n", seed,
+                    collapse.gap().evalModeLoss(), collapse.gap().evalModeLoss() / zeros, collapse.iteration(),
+                    collapse.gap().trainModeLoss(), earlier.gap().trainModeLoss(), earlier.iteration(),
+                    collapse.gap().evalModeMaxAbsOutput(), collapse.gap().trainModeMaxAbsOutput());
+            assertThat(collapse.gap().zerosLoss()).as("seed %d: the checkpoint's own all-zeros loss", seed)
+                    .isCloseTo(zeros, org.assertj.core.data.Percentage.withPercentage(1e-6));
             assertThat(collapse.gap().trainModeLoss()).as("seed %d: training-mode loss still falling at the collapse",
                     seed).isLessThan(earlier.gap().trainModeLoss());
             for (Checkpoint c : afterWarmup(r)) {
