@@ -13,10 +13,15 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.learning.config.AMSGrad;
+import org.nd4j.linalg.learning.config.AdaBelief;
 import org.nd4j.linalg.learning.config.AdaGrad;
+import org.nd4j.linalg.learning.config.AdaMax;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nadam;
 import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.RmsProp;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.learning.regularization.L2Regularization;
 import org.nd4j.linalg.learning.regularization.Regularization;
@@ -145,6 +150,27 @@ class LagForecastTest {
         assertThat(rules(mln(new Nesterovs(0.095, 0.9), 0.89, b -> b.l2(1e-3)), OptionalLong.empty())).isEmpty();
         assertThat(rules(mln(new Nesterovs(0.095, 0.9), 0.9, b -> b.l2(1e-3)), OptionalLong.empty()))
                 .containsExactly(ConfigLints.LAG_FORECAST);
+    }
+
+    @Test
+    void everyAdamFamilyUpdaterContributesItsOwnBeta1() {
+        // each beta1 differs from the others and from DL4J's default 0.9, so a swapped or defaulted read fails
+        IUpdater[] updaters = {new AMSGrad(1e-3, 0.81, 0.999, 1e-8), new Nadam(1e-3, 0.82, 0.999, 1e-8),
+                new AdaMax(1e-3, 0.83, 0.999, 1e-8), new AdaBelief(1e-3, 0.84, 0.999, 1e-8)};
+        double[] beta1 = {0.81, 0.82, 0.83, 0.84};
+        for (int i = 0; i < updaters.length; i++) {
+            // decoupled shrink 1e-4 per step: the Adam equilibrium sqrt(2 x 1e-4 x (1-b1)/(1+b1)) rad
+            LayerForecast f = only(mln(updaters[i], 0.997, b -> b.weightDecay(1e-4, false)));
+            double b1 = beta1[i];
+            assertThat(f.momentum()).as(f.updater()).isEqualTo(b1);
+            assertThat(f.regime()).isEqualTo(Regime.EQUILIBRIUM);
+            assertThat(f.rotationDegPerStep()).as(f.updater())
+                    .isCloseTo(Math.toDegrees(Math.sqrt(2e-4 * (1 - b1) / (1 + b1))), within(TOL));
+        }
+        // RMSProp normalises steps without a first moment: momentum 0, sqrt(2 x 1e-4) = 0.01414 rad
+        LayerForecast rms = only(mln(new RmsProp(1e-3), 0.997, b -> b.weightDecay(1e-4, false)));
+        assertThat(rms.momentum()).isZero();
+        assertThat(rms.rotationDegPerStep()).isCloseTo(Math.toDegrees(Math.sqrt(2e-4)), within(TOL));
     }
 
     private static List<String> rules(BnNetwork net, OptionalLong planned) {

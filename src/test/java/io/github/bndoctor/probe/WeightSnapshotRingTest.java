@@ -93,6 +93,11 @@ class WeightSnapshotRingTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(new WeightSnapshotRing(net, 1, WeightSnapshotRing.MAX_CAPACITY).capacity())
                 .isEqualTo(WeightSnapshotRing.MAX_CAPACITY);
+        // the lower bounds are inclusive: one snapshot, taken every iteration
+        assertThat(new WeightSnapshotRing(net, 1, 1).capacity()).isEqualTo(1);
+        assertThatThrownBy(() -> WeightSnapshotRing.capacityFor(0.9, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("snapshot interval must be >= 1");
+        assertThat(WeightSnapshotRing.capacityFor(0.9, 1)).isEqualTo(10);
         assertThatThrownBy(() -> WeightSnapshotRing.meanAge(1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> WeightSnapshotRing.meanAge(-0.1)).isInstanceOf(IllegalArgumentException.class);
         WeightSnapshotRing ring = new WeightSnapshotRing(net, 10, 5);

@@ -130,4 +130,17 @@ class ChannelMomentsTest {
         }
         assertThat(Ema.window(1)).isInfinite();
     }
+
+    @Test
+    void combiningWithAnEmptyAccumulatorReturnsTheOtherSideExactly() {
+        // mean 0.1 over 3 samples: the general update would give 0 + (0.1 - 0) * 3 / 3 = 0.10000000000000002
+        assertThat(0.1 * 3 / 3).isNotEqualTo(0.1);
+        ChannelMoments m = ChannelMoments.ofBatch(new double[] {0.1, -7}, new double[] {0.5, 2}, 3);
+        ChannelMoments empty = ChannelMoments.empty(2);
+        for (ChannelMoments c : List.of(empty.combine(m), m.combine(empty))) {
+            assertThat(c.count()).isEqualTo(3);
+            assertThat(c.mean()).containsExactly(0.1, -7);
+            assertThat(c.biasedVariance()).containsExactly(m.biasedVariance());
+        }
+    }
 }
