@@ -1,0 +1,92 @@
+package io.github.bndoctor.scenario;
+
+import java.util.List;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+
+/**
+ * The networks and tasks a {@link ScenarioConfig} can train: each kind builds its graph and its
+ * data, and names its calibrated diverging configuration and the fixes that hold, so
+ * {@link ScenarioRun}, {@link MonitoredScenario} and the alarm scoring run any of them the same
+ * way. Figures behind the presets: {@code fixtures/scenario-calibration.md}.
+ */
+public enum ScenarioKind {
+    /** The seed scenario: {@link MobileNetV2Like} on {@link PoseDataGenerator}'s heatmaps. */
+    POSE_MOBILENET_V2 {
+        @Override
+        public ComputationGraph build(ScenarioConfig config) {
+            return MobileNetV2Like.build(config);
+        }
+
+        @Override
+        public ScenarioConfig diverging() {
+            return ScenarioConfig.seedDivergence();
+        }
+
+        @Override
+        public List<ScenarioConfig> fixes() {
+            return List.of(ScenarioConfig.adamLowLr(), ScenarioConfig.nesterov(), ScenarioConfig.lowDecay());
+        }
+    },
+    /** {@link ResNetLike} (3x3 conv-BN-ReLU blocks with identity shortcuts) on the same heatmap task. */
+    POSE_RESNET {
+        @Override
+        public ComputationGraph build(ScenarioConfig config) {
+            return ResNetLike.build(config);
+        }
+
+        @Override
+        public ScenarioConfig diverging() {
+            return ScenarioConfig.builder().kind(this).build();
+        }
+
+        @Override
+        public List<ScenarioConfig> fixes() {
+            return List.of(ScenarioConfig.builder().kind(this).learningRate(1e-4).build(),
+                    ScenarioConfig.builder().kind(this).bnDecay(0.9).build());
+        }
+    },
+    /** {@link DenseRegressionMlp} on {@link DenseRegressionData}, small batches. */
+    DENSE_REGRESSION {
+        @Override
+        public ComputationGraph build(ScenarioConfig config) {
+            return DenseRegressionMlp.build(config);
+        }
+
+        @Override
+        public ScenarioData data(long seed, ScenarioConfig config) {
+            return new DenseRegressionData(seed);
+        }
+
+        @Override
+        public ScenarioConfig diverging() {
+            return ScenarioConfig.builder().kind(this).batchSize(4).build();
+        }
+
+        @Override
+        public List<ScenarioConfig> fixes() {
+            return List.of(ScenarioConfig.builder().kind(this).batchSize(4).learningRate(1e-4).build(),
+                    ScenarioConfig.builder().kind(this).batchSize(4).bnDecay(0.9).build());
+        }
+    };
+
+    /**
+     * @param config a configuration of this kind
+     * @return the initialised graph, moving statistics at DL4J's defaults
+     */
+    public abstract ComputationGraph build(ScenarioConfig config);
+
+    /**
+     * @param seed seed of the stream (the run's seed, or a stream derived from it)
+     * @param config the configuration (keypoints and sigma for the pose task)
+     * @return the data of this kind's task
+     */
+    public ScenarioData data(long seed, ScenarioConfig config) {
+        return new PoseDataGenerator(seed, config.keypoints(), config.sigma());
+    }
+
+    /** @return the calibrated configuration whose inference mode diverges (seed 1) */
+    public abstract ScenarioConfig diverging();
+
+    /** @return the calibrated fixes of {@link #diverging()} that keep inference healthy (seed 1) */
+    public abstract List<ScenarioConfig> fixes();
+}
