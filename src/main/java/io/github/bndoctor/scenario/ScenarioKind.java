@@ -27,7 +27,14 @@ public enum ScenarioKind {
             return List.of(ScenarioConfig.adamLowLr(), ScenarioConfig.nesterov(), ScenarioConfig.lowDecay());
         }
     },
-    /** {@link ResNetLike} (3x3 conv-BN-ReLU blocks with identity shortcuts) on the same heatmap task. */
+    /**
+     * {@link ResNetLike} (3x3 conv-BN-ReLU blocks with identity shortcuts) on the same heatmap task,
+     * 400 iterations, checkpoints every 50. Calibrated on seed 1 (Adam 1e-3, decay 0.997, the seed
+     * scenario's other settings): eval/train 1.12 at 100, 3.33 at 200, 8.4 at 300, 13.5 at 400,
+     * 19.2 at 500 while precise/train stays 0.98-1.01; fixes Adam 1e-4 (worst 1.06) and Nesterov
+     * 1e-3 / 0.9 (worst 1.01). Decay 0.9 is not a fix here: 1.44 at 400 and rising as the
+     * training loss falls (the batch noise of a 10-iteration window).
+     */
     POSE_RESNET {
         @Override
         public ComputationGraph build(ScenarioConfig config) {
@@ -36,13 +43,13 @@ public enum ScenarioKind {
 
         @Override
         public ScenarioConfig diverging() {
-            return ScenarioConfig.builder().kind(this).build();
+            return ScenarioConfig.builder().kind(this).iterations(400).checkpointEvery(50).build();
         }
 
         @Override
         public List<ScenarioConfig> fixes() {
-            return List.of(ScenarioConfig.builder().kind(this).learningRate(1e-4).build(),
-                    ScenarioConfig.builder().kind(this).bnDecay(0.9).build());
+            return List.of(diverging().toBuilder().learningRate(1e-4).build(),
+                    diverging().toBuilder().optimizer(Optimizer.NESTEROV).build());
         }
     },
     /** {@link DenseRegressionMlp} on {@link DenseRegressionData}, small batches. */
@@ -54,7 +61,7 @@ public enum ScenarioKind {
 
         @Override
         public ScenarioData data(long seed, ScenarioConfig config) {
-            return new DenseRegressionData(seed);
+            return new DenseRegressionData(config.seed(), seed);
         }
 
         @Override
@@ -76,9 +83,10 @@ public enum ScenarioKind {
     public abstract ComputationGraph build(ScenarioConfig config);
 
     /**
-     * @param seed seed of the stream (the run's seed, or a stream derived from it)
-     * @param config the configuration (keypoints and sigma for the pose task)
-     * @return the data of this kind's task
+     * @param seed seed of the sample stream (the run's seed, or a stream derived from it)
+     * @param config the configuration: its seed fixes the task itself where the task is drawn
+     *     (the dense teacher); keypoints and sigma for the pose task
+     * @return a sample stream of this kind's task
      */
     public ScenarioData data(long seed, ScenarioConfig config) {
         return new PoseDataGenerator(seed, config.keypoints(), config.sigma());

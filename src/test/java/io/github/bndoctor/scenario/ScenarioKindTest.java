@@ -104,21 +104,40 @@ final class ScenarioKindTest {
         double xSq = 0;
         for (int i = 0; i < n; i++) {
             double[] row = x.getRow(i).toDoubleVector();
+            for (int f = 0; f < row.length; f++) {
+                double[] ms = data.feature(f);
+                row[f] = (row[f] - ms[0]) / ms[1];
+                xSum += row[f];
+                xSq += row[f] * row[f];
+            }
             double r = y.getDouble(i, 0) - data.teacher(row);
             sumSq += r * r;
-            for (double v : row) {
-                xSum += v;
-                xSq += v * v;
-            }
         }
         // residual std of n = 4000 Gaussian draws: relative standard error 1/sqrt(2n) = 1.1%; 5% is
         // 4.5 standard errors, plus the float rounding of features and labels (~1e-7 relative)
         assertThat(Math.sqrt(sumSq / n)).isCloseTo(DenseRegressionData.NOISE_STD,
                 org.assertj.core.data.Offset.offset(0.05 * DenseRegressionData.NOISE_STD));
         long m = (long) n * DenseRegressionData.INPUTS;
-        // standard normal inputs: mean within 5 standard errors 5/sqrt(m), variance within 5 x sqrt(2/m)
+        // standardised inputs are standard normal: mean within 5 standard errors 5/sqrt(m), variance within 5 x sqrt(2/m)
         assertThat(xSum / m).isCloseTo(0.0, org.assertj.core.data.Offset.offset(5 / Math.sqrt(m)));
         assertThat(xSq / m).isCloseTo(1.0, org.assertj.core.data.Offset.offset(5 * Math.sqrt(2.0 / m)));
+    }
+
+    @Test
+    void denseFeaturesHaveTheirOwnOffsetsAndScales() {
+        DenseRegressionData data = new DenseRegressionData(7);
+        double smallest = Double.MAX_VALUE;
+        double largest = 0;
+        for (int f = 0; f < DenseRegressionData.INPUTS; f++) {
+            double[] ms = data.feature(f);
+            assertThat(Math.abs(ms[0])).isLessThanOrEqualTo(DenseRegressionData.OFFSET);
+            assertThat(ms[1]).isBetween(DenseRegressionData.MIN_SCALE, DenseRegressionData.MAX_SCALE);
+            smallest = Math.min(smallest, ms[1]);
+            largest = Math.max(largest, ms[1]);
+        }
+        // not isotropic: with 16 log-uniform draws over a factor of 15, a spread below 2 has
+        // probability below 16 x (ln 2 / ln 15)^15 < 1e-8
+        assertThat(largest / smallest).isGreaterThan(2.0);
     }
 
     @Test
@@ -130,6 +149,20 @@ final class ScenarioKindTest {
         assertThat(a.probe(8).getLabels()).isEqualTo(b.probe(8).getLabels());
         assertThat(a.trainingBatch(8).getFeatures()).isNotEqualTo(a.probe(8).getFeatures());
         assertThat(new DenseRegressionData(4).probe(8).getLabels()).isNotEqualTo(a.probe(8).getLabels());
+    }
+
+    @Test
+    void derivedStreamsOfADenseRunDrawFromTheSameTask() {
+        ScenarioConfig config = small(ScenarioKind.DENSE_REGRESSION).withSeed(9);
+        DenseRegressionData own = (DenseRegressionData) ScenarioKind.DENSE_REGRESSION.data(9, config);
+        DenseRegressionData other = (DenseRegressionData) ScenarioKind.DENSE_REGRESSION.data(12345, config);
+        for (int f = 0; f < DenseRegressionData.INPUTS; f++) {
+            assertThat(other.feature(f)).containsExactly(own.feature(f));
+        }
+        double[] z = new double[DenseRegressionData.INPUTS];
+        z[0] = 1;
+        assertThat(other.teacher(z)).isEqualTo(own.teacher(z));
+        assertThat(other.probe(4).getFeatures()).isNotEqualTo(own.probe(4).getFeatures());
     }
 
     @Test
