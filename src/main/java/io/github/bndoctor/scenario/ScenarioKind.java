@@ -52,7 +52,14 @@ public enum ScenarioKind {
                     diverging().toBuilder().optimizer(Optimizer.NESTEROV).build());
         }
     },
-    /** {@link DenseRegressionMlp} on {@link DenseRegressionData}, small batches. */
+    /**
+     * {@link DenseRegressionMlp} on {@link DenseRegressionData}, batch 8, init std 0.1, Adam 3e-3,
+     * 150 iterations, checkpoints every 50. Calibrated on seeds 1-3: eval/train 1.06-1.18 at 0,
+     * then 4.0 / 6.4 / 17.4, 4.0 / 3.0 / 3.5 and 7.2 / 4.5 / 2.5 at 50 / 100 / 150; an early burst
+     * rather than a steady climb: run longer, the weights grow, their rotation slows and the
+     * average catches up on two seeds (seed 2 at 1.26 by 300). Fixes: decay 0.9 (at most 1.18) and
+     * Adam 1e-4 (at most 1.18, both including iteration 0).
+     */
     DENSE_REGRESSION {
         @Override
         public ComputationGraph build(ScenarioConfig config) {
@@ -66,13 +73,14 @@ public enum ScenarioKind {
 
         @Override
         public ScenarioConfig diverging() {
-            return ScenarioConfig.builder().kind(this).batchSize(4).build();
+            return ScenarioConfig.builder().kind(this).batchSize(8).initStd(0.1).learningRate(3e-3).iterations(150)
+                    .checkpointEvery(50).build();
         }
 
         @Override
         public List<ScenarioConfig> fixes() {
-            return List.of(ScenarioConfig.builder().kind(this).batchSize(4).learningRate(1e-4).build(),
-                    ScenarioConfig.builder().kind(this).batchSize(4).bnDecay(0.9).build());
+            return List.of(diverging().toBuilder().bnDecay(0.9).build(),
+                    diverging().toBuilder().learningRate(1e-4).build());
         }
     };
 
