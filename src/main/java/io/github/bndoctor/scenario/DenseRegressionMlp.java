@@ -39,9 +39,7 @@ public final class DenseRegressionMlp {
      * @return an initialised graph (moving statistics at DL4J's defaults)
      */
     public static ComputationGraph build(ScenarioConfig config) {
-        ComputationGraph graph = new ComputationGraph(configuration(config));
-        graph.init();
-        return graph;
+        return MobileNetV2Like.initialised(configuration(config));
     }
 
     /** @return names of the batch-norm layers in forward order */

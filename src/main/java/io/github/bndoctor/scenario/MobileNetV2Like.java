@@ -80,7 +80,15 @@ public final class MobileNetV2Like {
      * @return an initialised graph
      */
     public static ComputationGraph build(ScenarioConfig config) {
-        ComputationGraph graph = new ComputationGraph(configuration(config));
+        return initialised(configuration(config));
+    }
+
+    /**
+     * @param configuration a scenario network's configuration
+     * @return the graph, initialised (weights drawn from the configuration's seed)
+     */
+    static ComputationGraph initialised(ComputationGraphConfiguration configuration) {
+        ComputationGraph graph = new ComputationGraph(configuration);
         graph.init();
         return graph;
     }

@@ -5,16 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.bndoctor.dl4j.BnLayerRef;
 import io.github.bndoctor.dl4j.BnNetwork;
-import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -29,22 +26,12 @@ final class ScenarioKindTest {
         return ScenarioConfig.builder().kind(kind).batchSize(4).warmStartSamples(8).iterations(3).build();
     }
 
-    private static List<String> batchNormVertices(ComputationGraph graph) {
-        List<String> names = new ArrayList<>();
-        for (GraphVertex v : graph.getVertices()) {
-            if (v.hasLayer() && v.getLayer().conf().getLayer() instanceof BatchNormalization) {
-                names.add(v.getVertexName());
-            }
-        }
-        return names;
-    }
-
     private static Layer layerOf(ComputationGraph graph, String vertex) {
         return ((LayerVertex) graph.getConfiguration().getVertices().get(vertex)).getLayerConf().getLayer();
     }
 
     private static void assertBiasFreeInputs(ComputationGraph graph, List<String> bnNames) {
-        assertThat(batchNormVertices(graph)).containsExactlyInAnyOrderElementsOf(bnNames);
+        assertThat(MobileNetV2LikeTest.batchNormVertices(graph)).containsExactlyInAnyOrderElementsOf(bnNames);
         for (String bn : bnNames) {
             Layer in = layerOf(graph, graph.getConfiguration().getVertexInputs().get(bn).get(0));
             if (in instanceof ConvolutionLayer conv) {
