@@ -35,7 +35,9 @@ import org.nd4j.linalg.dataset.DataSet;
 @Tag("regression")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FurtherScenariosRegressionTest {
-    static final long[] SEEDS = {1, 2, 3};
+    /** The calibrated seeds; {@code -Dbndoctor.furtherSeeds=4,5,6} replays held-out ones. */
+    static final long[] SEEDS = java.util.Arrays.stream(System.getProperty("bndoctor.furtherSeeds", "1,2,3").split(","))
+            .mapToLong(Long::parseLong).toArray();
     static final double DIVERGED_RATIO = 2.0;
     static final double HEALTHY_RATIO = 1.5;
     static final double RISE = 1.5;
