@@ -80,7 +80,15 @@ public final class MobileNetV2Like {
      * @return an initialised graph
      */
     public static ComputationGraph build(ScenarioConfig config) {
-        ComputationGraph graph = new ComputationGraph(configuration(config));
+        return initialised(configuration(config));
+    }
+
+    /**
+     * @param configuration a scenario network's configuration
+     * @return the graph, initialised (weights drawn from the configuration's seed)
+     */
+    static ComputationGraph initialised(ComputationGraphConfiguration configuration) {
+        ComputationGraph graph = new ComputationGraph(configuration);
         graph.init();
         return graph;
     }
@@ -107,14 +115,7 @@ public final class MobileNetV2Like {
      * @return the graph configuration (not initialised)
      */
     public static ComputationGraphConfiguration configuration(ScenarioConfig config) {
-        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
-                .seed(config.seed())
-                .dataType(DataType.FLOAT)
-                .updater(config.optimizer().updater(config.learningRate(), config.momentum()))
-                .weightInit(new WeightInitDistribution(new TruncatedNormalDistribution(0.0, config.initStd())))
-                .convolutionMode(ConvolutionMode.Same)
-                .graphBuilder()
-                .addInputs(INPUT)
+        ComputationGraphConfiguration.GraphBuilder g = graphBuilder(config)
                 .setInputTypes(InputType.convolutional(ScenarioConfig.IMAGE_SIZE, ScenarioConfig.IMAGE_SIZE, 1));
 
         String last = convBnAct(g, config, "stem", INPUT, 3, 2, STEM_CHANNELS, true);
@@ -139,6 +140,40 @@ public final class MobileNetV2Like {
             channels = out;
         }
 
+        addHeatmapHead(g, config, last);
+        return g.build();
+    }
+
+    /**
+     * The settings every scenario network shares: seed, float data, the configured updater,
+     * truncated-normal initialisation with the configured standard deviation, "same" padding, and
+     * one input named {@value #INPUT}.
+     *
+     * @param config the scenario configuration
+     * @return a graph builder with the input added (input type not yet set)
+     */
+    static ComputationGraphConfiguration.GraphBuilder graphBuilder(ScenarioConfig config) {
+        return new NeuralNetConfiguration.Builder()
+                .seed(config.seed())
+                .dataType(DataType.FLOAT)
+                .updater(config.optimizer().updater(config.learningRate(), config.momentum()))
+                .weightInit(new WeightInitDistribution(new TruncatedNormalDistribution(0.0, config.initStd())))
+                .convolutionMode(ConvolutionMode.Same)
+                .graphBuilder()
+                .addInputs(INPUT);
+    }
+
+    /**
+     * Adds the heatmap head shared by the pose scenarios: {@code head_conv} 1x1 to K channels with
+     * bias ({@link #headBiasPrior}) and no activation, then the {@value #OUTPUT} loss layer
+     * (sigmoid + MSE, per-pixel mean if {@link ScenarioConfig#meanNormalisedLoss()}), set as the
+     * graph's output.
+     *
+     * @param g the graph builder
+     * @param config the scenario configuration
+     * @param last the vertex feeding the head (at the heatmap resolution)
+     */
+    static void addHeatmapHead(ComputationGraphConfiguration.GraphBuilder g, ScenarioConfig config, String last) {
         ConvolutionLayer.Builder head = new ConvolutionLayer.Builder(1, 1).nOut(config.keypoints())
                 .hasBias(true).biasInit(headBiasPrior(config.sigma())).activation(Activation.IDENTITY);
         regularise(head, config);
@@ -150,7 +185,6 @@ public final class MobileNetV2Like {
                 : new LossMSE();
         g.addLayer(OUTPUT, new CnnLossLayer.Builder(loss).activation(Activation.SIGMOID).build(), "head_conv");
         g.setOutputs(OUTPUT);
-        return g.build();
     }
 
     /**
@@ -185,11 +219,11 @@ public final class MobileNetV2Like {
         return prefix + "_relu6";
     }
 
-    private static BatchNormalization batchNorm(ScenarioConfig config) {
+    static BatchNormalization batchNorm(ScenarioConfig config) {
         return new BatchNormalization.Builder().decay(config.bnDecay()).eps(BN_EPSILON).build();
     }
 
-    private static void regularise(BaseLayer.Builder<?> layer, ScenarioConfig config) {
+    static void regularise(BaseLayer.Builder<?> layer, ScenarioConfig config) {
         if (config.l2() > 0) {
             layer.l2(config.l2());
         }

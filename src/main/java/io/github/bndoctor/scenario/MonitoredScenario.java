@@ -21,7 +21,8 @@ import java.util.function.Consumer;
  * Trains one scenario configuration with a {@link BnMonitor} attached (fail-fast off) and
  * returns the time series: the library's probes applied to the reproduction of the report.
  *
- * <p>Probe: the held-out probe set of {@link PoseDataGenerator#probeSet(int)}; its training-mode
+ * <p>Works for every {@link ScenarioKind}. Probe: the held-out probe set of
+ * {@link ScenarioData#probe(int)}; its training-mode
  * loss is computed in chunks of the training batch size, so batch noise matches training. Precise
  * statistics: a fixed set of training-distribution batches from a stream of their own (not the
  * training stream, not the probe set), pooled estimator.
@@ -78,7 +79,7 @@ public final class MonitoredScenario {
     public static Result run(ScenarioConfig config, int probeEvery, Consumer<Checkpoint> onCheckpoint,
                              List<TrainingListener> listeners) {
         ScenarioRun run = ScenarioRun.start(config);
-        DataSet probe = run.data().probeSet(PROBE_SIZE).dataSet();
+        DataSet probe = run.samples().probe(PROBE_SIZE);
         List<INDArray[]> preciseBatches = preciseBatches(config);
         BnMonitor.Builder b = BnMonitor.builder(probe.getFeatures(), probe.getLabels()).every(probeEvery)
                 .failFast(false).policy(AlarmPolicy.DEFAULT).diagnoser(diagnoser(config))
@@ -101,11 +102,10 @@ public final class MonitoredScenario {
      * @return the fixed training-distribution batches used for precise statistics
      */
     public static List<INDArray[]> preciseBatches(ScenarioConfig config) {
-        PoseDataGenerator stream = new PoseDataGenerator(config.seed() ^ PRECISE_STREAM, config.keypoints(),
-                config.sigma());
+        ScenarioData stream = config.kind().data(config.seed() ^ PRECISE_STREAM, config);
         List<INDArray[]> out = new ArrayList<>();
         for (int i = 0; i < Math.max(1, PRECISE_SAMPLES / config.batchSize()); i++) {
-            out.add(new INDArray[] {stream.nextBatch(config.batchSize()).dataSet().getFeatures()});
+            out.add(new INDArray[] {stream.trainingBatch(config.batchSize()).getFeatures()});
         }
         return out;
     }

@@ -25,7 +25,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * ({@link #probeSet(int)}) use independent random streams derived from the seed, so the probe
  * set is the same whatever was drawn from the training stream. Not thread-safe.
  */
-public final class PoseDataGenerator {
+public final class PoseDataGenerator implements ScenarioData {
 
     /** Background noise standard deviation. */
     public static final double NOISE_STD = 0.2;
@@ -82,6 +82,16 @@ public final class PoseDataGenerator {
      */
     public PoseBatch nextBatch(int batchSize) {
         return draw(train, batchSize);
+    }
+
+    @Override
+    public DataSet trainingBatch(int size) {
+        return nextBatch(size).dataSet();
+    }
+
+    @Override
+    public DataSet probe(int size) {
+        return probeSet(size).dataSet();
     }
 
     /**

@@ -29,6 +29,7 @@ public final class ScenarioConfig {
     /** Largest keypoint count: {@link PoseDataGenerator} has this many distinguishable shapes. */
     public static final int MAX_KEYPOINTS = 4;
 
+    private final ScenarioKind kind;
     private final long seed;
     private final Optimizer optimizer;
     private final double learningRate;
@@ -57,6 +58,7 @@ public final class ScenarioConfig {
     }
 
     private ScenarioConfig(Builder b) {
+        this.kind = b.kind;
         this.seed = b.seed;
         this.optimizer = b.optimizer;
         this.learningRate = b.learningRate;
@@ -83,6 +85,7 @@ public final class ScenarioConfig {
     /** @return a builder initialised from this configuration. */
     public Builder toBuilder() {
         Builder b = new Builder();
+        b.kind = kind;
         b.seed = seed;
         b.optimizer = optimizer;
         b.learningRate = learningRate;
@@ -236,6 +239,8 @@ public final class ScenarioConfig {
         return builder().learningRate(1e-2).l2(0).weightDecay(0.5).iterations(600).build();
     }
 
+    /** @return the network and task trained (the seed scenario's MobileNetV2 unless set) */
+    public ScenarioKind kind() { return kind; }
     /** @return seed of the data stream, probe set and weight initialisation */
     public long seed() { return seed; }
     /** @return the optimizer */
@@ -280,7 +285,7 @@ public final class ScenarioConfig {
 
     @Override
     public String toString() {
-        return "ScenarioConfig{seed=" + seed + ", optimizer=" + optimizer + ", lr=" + learningRate
+        return "ScenarioConfig{kind=" + kind + ", seed=" + seed + ", optimizer=" + optimizer + ", lr=" + learningRate
                 + ", momentum=" + momentum + ", bnDecay=" + bnDecay + ", l2=" + l2
                 + ", weightDecay=" + weightDecay + ", batchSize=" + batchSize
                 + ", iterations=" + iterations + ", checkpointEvery=" + checkpointEvery
@@ -297,7 +302,7 @@ public final class ScenarioConfig {
         if (!(o instanceof ScenarioConfig c)) {
             return false;
         }
-        return seed == c.seed && optimizer == c.optimizer
+        return kind == c.kind && seed == c.seed && optimizer == c.optimizer
                 && Double.compare(learningRate, c.learningRate) == 0
                 && Double.compare(momentum, c.momentum) == 0
                 && Double.compare(bnDecay, c.bnDecay) == 0 && Double.compare(l2, c.l2) == 0
@@ -311,7 +316,7 @@ public final class ScenarioConfig {
 
     @Override
     public int hashCode() {
-        return Objects.hash(seed, optimizer, learningRate, momentum, bnDecay, l2, weightDecay,
+        return Objects.hash(kind, seed, optimizer, learningRate, momentum, bnDecay, l2, weightDecay,
                 batchSize, iterations, checkpointEvery, keypoints, sigma, initStd,
                 meanNormalisedLoss, warmStartSamples, decaySwitches);
     }
@@ -321,6 +326,7 @@ public final class ScenarioConfig {
      * {@link #build()} validates every field.
      */
     public static final class Builder {
+        private ScenarioKind kind = ScenarioKind.POSE_MOBILENET_V2;
         private long seed = 1L;
         private Optimizer optimizer = Optimizer.ADAM;
         private double learningRate = 1e-3;
@@ -341,6 +347,8 @@ public final class ScenarioConfig {
         private Builder() {
         }
 
+        /** @param v network and task, not null; returns this builder */
+        public Builder kind(ScenarioKind v) { this.kind = v; return this; }
         /** @param v seed; returns this builder */
         public Builder seed(long v) { this.seed = v; return this; }
         /** @param v optimizer, not null; returns this builder */
@@ -397,6 +405,9 @@ public final class ScenarioConfig {
          * @throws IllegalArgumentException if any field is out of range, naming the field and value
          */
         public ScenarioConfig build() {
+            if (kind == null) {
+                throw new IllegalArgumentException("kind must not be null");
+            }
             if (optimizer == null) {
                 throw new IllegalArgumentException("optimizer must not be null");
             }

@@ -9,8 +9,9 @@ import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
- * One training run of the seed scenario: the network from {@link MobileNetV2Like}, the data stream
- * from {@link PoseDataGenerator}, trained one minibatch per iteration.
+ * One training run of a scenario: the network and data stream of the configuration's
+ * {@link ScenarioKind} (the seed scenario's {@link MobileNetV2Like} on {@link PoseDataGenerator}
+ * unless set), trained one minibatch per iteration.
  *
  * <p>{@link #start(ScenarioConfig)} builds everything and, if
  * {@link ScenarioConfig#warmStartSamples()} is positive, initialises every batch-norm layer's
@@ -34,10 +35,10 @@ public final class ScenarioRun {
 
     private final ScenarioConfig config;
     private final ComputationGraph graph;
-    private final PoseDataGenerator data;
+    private final ScenarioData data;
     private int iteration;
 
-    private ScenarioRun(ScenarioConfig config, ComputationGraph graph, PoseDataGenerator data) {
+    private ScenarioRun(ScenarioConfig config, ComputationGraph graph, ScenarioData data) {
         this.config = config;
         this.graph = graph;
         this.data = data;
@@ -52,14 +53,13 @@ public final class ScenarioRun {
     public static ScenarioRun start(ScenarioConfig config) {
         // the scenario was calibrated with DL4J's oneDNN helpers wherever the natives have oneDNN
         NativeSpeedSettings.allowLayerHelpers();
-        ComputationGraph graph = MobileNetV2Like.build(config);
+        ComputationGraph graph = config.kind().build(config);
         if (config.warmStartSamples() > 0) {
-            PoseDataGenerator warm = new PoseDataGenerator(config.seed() ^ WARM_START_STREAM,
-                    config.keypoints(), config.sigma());
+            ScenarioData warm = config.kind().data(config.seed() ^ WARM_START_STREAM, config);
             BatchNormPopulationStatistics.recompute(graph,
-                    warm.nextBatch(config.warmStartSamples()).dataSet().getFeatures(), config.batchSize());
+                    warm.trainingBatch(config.warmStartSamples()).getFeatures(), config.batchSize());
         }
-        return new ScenarioRun(config, graph, PoseDataGenerator.forConfig(config));
+        return new ScenarioRun(config, graph, config.kind().data(config.seed(), config));
     }
 
     /** @return the configuration */
@@ -68,8 +68,19 @@ public final class ScenarioRun {
     /** @return the live graph being trained */
     public ComputationGraph graph() { return graph; }
 
-    /** @return the data generator (training stream and probe set) */
-    public PoseDataGenerator data() { return data; }
+    /**
+     * @return the pose data generator (training stream and probe set) of a pose scenario
+     * @throws IllegalStateException if this run's task is not the pose task
+     */
+    public PoseDataGenerator data() {
+        if (data instanceof PoseDataGenerator pose) {
+            return pose;
+        }
+        throw new IllegalStateException(config.kind() + " does not train on pose data; use samples()");
+    }
+
+    /** @return the data of any scenario kind (training stream and probe set) */
+    public ScenarioData samples() { return data; }
 
     /** @return iterations trained so far */
     public int iteration() { return iteration; }
@@ -88,7 +99,7 @@ public final class ScenarioRun {
             if (decay.isPresent()) {
                 setDecay(graph, decay.getAsDouble());
             }
-            graph.fit(data.nextBatch(config.batchSize()).dataSet());
+            graph.fit(data.trainingBatch(config.batchSize()));
             iteration++;
         }
     }

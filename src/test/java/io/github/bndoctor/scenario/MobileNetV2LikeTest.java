@@ -20,7 +20,7 @@ import org.nd4j.linalg.learning.regularization.L2Regularization;
 /** Structure, regularisation placement and output of the scenario network. */
 final class MobileNetV2LikeTest {
 
-    private static List<String> batchNormVertices(ComputationGraph graph) {
+    static List<String> batchNormVertices(ComputationGraph graph) {
         List<String> names = new ArrayList<>();
         for (GraphVertex v : graph.getVertices()) {
             if (v.hasLayer() && v.getLayer().conf().getLayer() instanceof BatchNormalization) {

@@ -23,7 +23,7 @@ import org.nd4j.linalg.dataset.DataSet;
  *
  * <p>Usage: {@code ScenarioCalibration PRESET SEEDS [ITERATIONS] [EVERY] [key=value...]} with
  * PRESET one of seedDivergence, adamLowLr, nesterov, lowDecay, SEEDS like {@code 1,2,3}, and
- * optional overrides {@code lr=, l2=, decay=, wd=, init=, warm=, opt=, mean=, batch=, switch=ITERATION:DECAY}.
+ * optional overrides {@code kind=, lr=, l2=, decay=, wd=, init=, warm=, opt=, mean=, batch=, switch=ITERATION:DECAY}.
  */
 final class ScenarioCalibration {
 
@@ -64,6 +64,7 @@ final class ScenarioCalibration {
         String[] p = kv.split("=", 2);
         ScenarioConfig.Builder b = base.toBuilder();
         switch (p[0]) {
+            case "kind" -> b.kind(ScenarioKind.valueOf(p[1]));
             case "lr" -> b.learningRate(Double.parseDouble(p[1]));
             case "l2" -> b.l2(Double.parseDouble(p[1]));
             case "decay" -> b.bnDecay(Double.parseDouble(p[1]));
@@ -88,9 +89,9 @@ final class ScenarioCalibration {
      */
     static List<Point> calibrate(ScenarioConfig config, java.util.function.Consumer<Point> sink) {
         ScenarioRun run = ScenarioRun.start(config);
-        DataSet probe = run.data().probeSet(PROBE_SIZE).dataSet();
-        INDArray preciseFeatures = new PoseDataGenerator(config.seed() ^ PRECISE_STREAM, config.keypoints(),
-                config.sigma()).nextBatch(PRECISE_SAMPLES).dataSet().getFeatures();
+        DataSet probe = run.samples().probe(PROBE_SIZE);
+        INDArray preciseFeatures = config.kind().data(config.seed() ^ PRECISE_STREAM, config)
+                .trainingBatch(PRECISE_SAMPLES).getFeatures();
         List<Point> points = new ArrayList<>();
         INDArray[] x = {probe.getFeatures()};
         INDArray[] y = {probe.getLabels()};
