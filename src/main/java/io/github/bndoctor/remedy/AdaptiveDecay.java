@@ -37,12 +37,14 @@ import java.util.Map;
 public final class AdaptiveDecay extends BaseTrainingListener {
     /**
      * Default angle budget, degrees, chosen by measurement on the seed scenario (Adam 1e-3, decay
-     * 0.997, 800 iterations, checkpoints every 100): with a budget of 2 degrees seed 1 reached
-     * eval/train 1.31-1.42 and eval/precise 1.33-1.42 from iteration 500 (fixed 0.997: 5.1 to 18.8),
-     * so the lag still showed; with 1 degree (median decays 0.96) eval/train stayed at or below 1.11 /
-     * 1.25 / 1.11 on seeds 1-3 (eval/precise up to 1.11 / 1.25 / 1.17, above the 1.1 aim on seeds
-     * 2 and 3; a fixed 0.9 gave 1.17 on seed 2 at iteration 400). The healthy Nesterov preset kept a
-     * median of 0.997 (lowest 0.9946).
+     * 0.997, 800 iterations, checkpoints every 100; fixtures/scenario-calibration.md). Plain natives:
+     * with 2 degrees seed 1 reached eval/train 1.31-1.42 from iteration 500 (fixed 0.997: 5.1 to
+     * 18.8), so the lag still showed; with 1 degree (median decays 0.96) eval/train stayed at or below
+     * 1.11 / 1.25 / 1.11 on seeds 1-3. Fast native settings: 1 degree kept seeds 2-3 at or below
+     * 1.25 / 1.08 (eval/precise 1.25 / 1.14, lag in seed 2's rotation burst around iteration 400 that
+     * even decays at the floor trail by 1.17; the batch-noise floor of decays 0.9-0.99 on the healthy
+     * Nesterov preset is at most 1.03); 0.5 degree sat on the floor almost throughout. The healthy
+     * Nesterov preset kept a median of 0.997 (lowest 0.9946, plain natives).
      */
     public static final double DEFAULT_BUDGET_DEG = 1;
     /** Default decay floor. */

@@ -1,63 +1,87 @@
 package io.github.bndoctor.scenario;
 
-import io.github.bndoctor.lint.LagForecast;
 import io.github.bndoctor.dl4j.BnNetwork;
+import io.github.bndoctor.lint.LagForecast;
 import io.github.bndoctor.probe.Checkpoint;
 import io.github.bndoctor.probe.LayerCheckpoint;
 import io.github.bndoctor.remedy.AdaptiveDecay;
 import io.github.bndoctor.stats.Median;
 import org.deeplearning4j.optimize.api.TrainingListener;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Calibration driver for the adaptive decay and the lag forecast (not a test; run with {@code java}
- * on the test classpath, {@code OMP_NUM_THREADS=1}).
+ * on the test classpath, {@code OMP_NUM_THREADS=1} and the native speed settings of
+ * {@code backend.NativeSpeedSettings}).
  *
- * <p>Usage: {@code AdaptiveDecayCalibration SEED ITERATIONS EVERY BUDGET key=value...} with
- * BUDGET 0 for no listener and overrides {@code opt=, lr=, l2=, wd=, decay=, init=}. Prints one line
- * per checkpoint: eval/train, eval/precise, median decay in force, median rotation.
+ * <p>Usage: {@code AdaptiveDecayCalibration JOB...}, each job
+ * {@code NAME,SEED,ITERATIONS,EVERY,BUDGET,FLOOR[,key=value...]} on the seed configuration, BUDGET 0
+ * for no listener, overrides as {@code ScenarioCalibration} ({@code opt=, lr=, l2=, wd=, decay=,
+ * init=, mean=}). Jobs run two at a time (the regression leg's pace). Prints one line per checkpoint,
+ * prefixed by the job's name: eval/train, eval/precise, precise/train, median and lowest decay in
+ * force, median rotation, then per layer measured/forecast rotation in degrees per step.
  */
 final class AdaptiveDecayCalibration {
     private AdaptiveDecayCalibration() {
     }
 
-    public static void main(String[] args) {
-        long seed = Long.parseLong(args[0]);
-        int iterations = Integer.parseInt(args[1]);
-        int every = Integer.parseInt(args[2]);
-        double budget = Double.parseDouble(args[3]);
-        ScenarioConfig c = ScenarioConfig.seedDivergence().toBuilder().seed(seed).iterations(iterations).build();
-        for (int i = 4; i < args.length; i++) {
-            c = ScenarioCalibration.override(c, args[i]);
+    public static void main(String[] args) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        List<Future<?>> futures = new ArrayList<>();
+        for (String job : args) {
+            futures.add(pool.submit(() -> run(job.split(","))));
         }
-        System.out.println(c);
-        List<LagForecast.LayerForecast> forecast = LagForecast.of(BnNetwork.of(MobileNetV2Like.build(c)));
-        System.out.print(LagForecast.table(forecast));
-        List<TrainingListener> listeners = budget > 0 ? List.of(AdaptiveDecay.builder().budgetDegrees(budget).build())
-                : List.of();
-        long t0 = System.nanoTime();
-        MonitoredScenario.run(c, every, cp -> print(cp, forecast), listeners);
-        System.out.printf(Locale.ROOT, "seconds %.1f%n", (System.nanoTime() - t0) / 1e9);
+        for (Future<?> f : futures) {
+            f.get();
+        }
+        pool.shutdown();
     }
 
-    private static void print(Checkpoint cp, List<LagForecast.LayerForecast> forecast) {
-        {
-            double[] decays = cp.layers().stream().mapToDouble(LayerCheckpoint::decay).toArray();
-            double[] rot = cp.layers().stream().mapToDouble(LayerCheckpoint::rotationDegPerIter).toArray();
-            StringBuilder perLayer = new StringBuilder();
-            for (int i = 0; i < cp.layers().size(); i++) {
-                LagForecast.LayerForecast f = forecast.get(i);
-                perLayer.append(String.format(Locale.ROOT, " %.3f/%s", rot[i],
-                        f.regime() == LagForecast.Regime.EQUILIBRIUM ? String.format(Locale.ROOT, "%.3f",
-                                f.rotationDegPerStep()) : "-"));
-            }
-            System.out.printf(Locale.ROOT, "it=%d ev/tr=%.3f ev/pr=%.3f pr/tr=%.3f decay med=%.4f min=%.4f rot med=%.4f |%s%n",
-                    cp.iteration(), cp.gap().evalToTrainRatio(), cp.gap().evalModeLoss() / cp.gap().preciseLoss(),
-                    cp.gap().preciseToTrainRatio(), Median.of(decays),
-                    java.util.Arrays.stream(decays).min().orElse(Double.NaN), Median.of(rot), perLayer);
-            System.out.flush();
+    private static void run(String[] a) {
+        String name = a[0];
+        long seed = Long.parseLong(a[1]);
+        int iterations = Integer.parseInt(a[2]);
+        int every = Integer.parseInt(a[3]);
+        double budget = Double.parseDouble(a[4]);
+        double floor = Double.parseDouble(a[5]);
+        ScenarioConfig c = ScenarioConfig.seedDivergence().toBuilder().seed(seed).iterations(iterations).build();
+        for (int i = 6; i < a.length; i++) {
+            c = ScenarioCalibration.override(c, a[i]);
         }
+        List<LagForecast.LayerForecast> forecast = LagForecast.of(BnNetwork.of(MobileNetV2Like.build(c)));
+        synchronized (System.out) {
+            System.out.println(name + " " + c);
+            System.out.print(LagForecast.table(forecast).replaceAll("(?m)^", name + " "));
+        }
+        List<TrainingListener> listeners = budget > 0
+                ? List.of(AdaptiveDecay.builder().budgetDegrees(budget).minDecay(floor).build()) : List.of();
+        long t0 = System.nanoTime();
+        MonitoredScenario.run(c, every, cp -> print(name, cp, forecast), listeners);
+        System.out.printf(Locale.ROOT, "%s seconds %.1f%n", name, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private static void print(String name, Checkpoint cp, List<LagForecast.LayerForecast> forecast) {
+        double[] decays = cp.layers().stream().mapToDouble(LayerCheckpoint::decay).toArray();
+        double[] rot = cp.layers().stream().mapToDouble(LayerCheckpoint::rotationDegPerIter).toArray();
+        StringBuilder perLayer = new StringBuilder();
+        for (int i = 0; i < cp.layers().size(); i++) {
+            LagForecast.LayerForecast f = forecast.get(i);
+            perLayer.append(String.format(Locale.ROOT, " %.3f/%s", rot[i],
+                    f.regime() == LagForecast.Regime.EQUILIBRIUM
+                            ? String.format(Locale.ROOT, "%.3f", f.rotationDegPerStep()) : "-"));
+        }
+        System.out.printf(Locale.ROOT,
+                "%s it=%d ev/tr=%.3f ev/pr=%.3f pr/tr=%.3f decay med=%.4f min=%.4f rot med=%.4f |%s%n", name,
+                cp.iteration(), cp.gap().evalToTrainRatio(), cp.gap().evalModeLoss() / cp.gap().preciseLoss(),
+                cp.gap().preciseToTrainRatio(), Median.of(decays), Arrays.stream(decays).min().orElse(Double.NaN),
+                Median.of(rot), perLayer);
+        System.out.flush();
     }
 }
