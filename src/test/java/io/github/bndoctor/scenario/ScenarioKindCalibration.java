@@ -35,15 +35,17 @@ final class ScenarioKindCalibration {
                 List<ScenarioCalibration.Point> pts = ScenarioCalibration.calibrate(cfg, p -> System.out.println(
                         String.format(Locale.ROOT, "{\"preset\":\"%s\",\"seed\":%d,\"iteration\":%d,\"trainLoss\":%.5g,"
                                 + "\"evalLoss\":%.5g,\"preciseLoss\":%.5g,\"evalRatio\":%.3f,\"preciseRatio\":%.3f,"
-                                + "\"zerosLoss\":%.5g}", f[0], cfg.seed(), p.iteration(), p.trainLoss(), p.evalLoss(),
-                                p.preciseLoss(), p.evalRatio(), p.preciseRatio(), p.zerosLoss())));
+                                + "\"zerosLoss\":%.5g}", f[0], cfg.seed(), p.iteration(), p.gap().trainModeLoss(),
+                                p.gap().evalModeLoss(), p.gap().preciseLoss(), p.evalRatio(), p.preciseRatio(),
+                                p.gap().zerosLoss())));
                 StringBuilder ratios = new StringBuilder();
                 for (ScenarioCalibration.Point p : pts) {
                     ratios.append(String.format(Locale.ROOT, " %.2f", p.evalRatio()));
                 }
                 System.out.println(String.format(Locale.ROOT, "# done %s seed=%d wall=%.1fs train0=%.4g trainEnd=%.4g "
                         + "zeros=%.4g evalRatios:%s", f[0], cfg.seed(), (System.nanoTime() - t0) / 1e9,
-                        pts.get(0).trainLoss(), pts.get(pts.size() - 1).trainLoss(), pts.get(0).zerosLoss(), ratios));
+                        pts.get(0).gap().trainModeLoss(), pts.get(pts.size() - 1).gap().trainModeLoss(),
+                        pts.get(0).gap().zerosLoss(), ratios));
             }
         }
     }
