@@ -2,9 +2,9 @@ package io.github.bndoctor.backend;
 
 /**
  * The two process-wide switches that make DL4J 1.0.0-M2.1 training of small networks several
- * times faster on the CPU, measured on the built-in scenario (one thread, the same run): a whole
- * training step 66 ms with neither, 37 ms without JavaCPP's physical-memory check, 24 ms with
- * DL4J's oneDNN layer helpers as well ({@code ScenarioSpeedBenchmark} prints the ratios).
+ * times faster on the CPU, measured on the built-in scenario (one thread, one bench run): a whole
+ * training step 55.6 ms with neither, 41.4 ms without JavaCPP's physical-memory check, 24.9 ms
+ * with DL4J's oneDNN layer helpers as well ({@code ScenarioSpeedBenchmark} prints the ratios).
  *
  * <ul>
  *   <li>{@value #MAX_PHYSICAL_BYTES_PROPERTY} = 0: JavaCPP otherwise reads the process's
