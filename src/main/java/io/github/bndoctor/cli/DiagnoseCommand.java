@@ -12,6 +12,7 @@ import io.github.bndoctor.report.HtmlReport;
 import io.github.bndoctor.report.ReportAssembler;
 import io.github.bndoctor.report.ReportJson;
 import io.github.bndoctor.scenario.Optimizer;
+import io.github.bndoctor.scenario.ParallelRuns;
 import io.github.bndoctor.scenario.ScenarioConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,10 +25,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -211,47 +208,14 @@ final class DiagnoseCommand implements Callable<Integer> {
         return Math.max(1, Math.min(runs, Runtime.getRuntime().availableProcessors() / nativeThreads));
     }
 
-    /**
-     * Trains each diagnosis, {@code parallel} at a time (each run has its own network, data and
-     * single-threaded native ops, so runs on separate cores do not interact).
-     */
+    /** Trains each diagnosis, {@code parallel} at a time ({@link ParallelRuns}). */
     private static List<ReportAssembler.Run> trainAll(List<ScenarioDiagnosis> diagnoses, int probeEvery,
             Progress progress, int parallel) {
-        int nativeThreads = NativeThreads.applied();
-        ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
-            // OpenMP's thread count is per calling thread: without OMP_NUM_THREADS in the
-            // environment a new thread would run its ops on every core and the runs would contend
-            Thread t = new Thread(() -> {
-                NativeThreads.limit(nativeThreads);
-                r.run();
-            }, "bn-doctor-run");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<Future<ReportAssembler.Run>> futures = new ArrayList<>();
-            for (ScenarioDiagnosis d : diagnoses) {
-                futures.add(pool.submit(() -> d.train(probeEvery, progress)));
-            }
-            List<ReportAssembler.Run> rows = new ArrayList<>();
-            for (Future<ReportAssembler.Run> f : futures) {
-                rows.add(f.get());
-            }
-            return rows;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while training the demo's runs", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e.getCause() instanceof Error er) {
-                throw er;
-            }
-            throw new IllegalStateException(e.getCause());
-        } finally {
-            pool.shutdownNow();
+        List<java.util.concurrent.Callable<ReportAssembler.Run>> jobs = new ArrayList<>();
+        for (ScenarioDiagnosis d : diagnoses) {
+            jobs.add(() -> d.train(probeEvery, progress));
         }
+        return ParallelRuns.all(jobs, parallel, NativeThreads.applied());
     }
 
     private DiagnosisReport single() {

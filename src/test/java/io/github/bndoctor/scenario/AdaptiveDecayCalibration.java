@@ -12,9 +12,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * Calibration driver for the adaptive decay and the lag forecast (not a test; run with {@code java}
@@ -33,15 +30,14 @@ final class AdaptiveDecayCalibration {
     }
 
     public static void main(String[] args) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        List<Future<?>> futures = new ArrayList<>();
+        List<java.util.concurrent.Callable<Object>> jobs = new ArrayList<>();
         for (String job : args) {
-            futures.add(pool.submit(() -> run(job.split(","))));
+            jobs.add(() -> {
+                run(job.split(","));
+                return null;
+            });
         }
-        for (Future<?> f : futures) {
-            f.get();
-        }
-        pool.shutdown();
+        ParallelRuns.all(jobs, 2, 1);
     }
 
     private static void run(String[] a) {

@@ -18,9 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -77,16 +74,10 @@ class AdaptiveDecayRegressionTest {
                 false));
         jobs.put("forecast-adamw", () -> train("forecast-adamw", ScenarioConfig.adamWeightDecayEquilibrium(),
                 FORECAST_EVERY, false));
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            jobs.values().forEach(j -> futures.add(pool.submit(j)));
-            for (Future<?> f : futures) {
-                f.get();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        ParallelRuns.all(jobs.values().stream().map(j -> (java.util.concurrent.Callable<Object>) () -> {
+            j.run();
+            return null;
+        }).toList(), 2, 1);
     }
 
     private void train(String name, ScenarioConfig config, int every, boolean adaptive) {

@@ -84,21 +84,14 @@ class SeedScenarioRegressionTest {
      */
     @org.junit.jupiter.api.BeforeAll
     void trainAll() throws Exception {
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
-        try {
-            List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
-            // the longest runs first, so the pool's two threads finish together
-            for (String preset : List.of("decaySwitch", "seedCollapse", "adamLowLr", "nesterov")) {
-                for (long seed : SEEDS) {
-                    futures.add(pool.submit(() -> runs.put(preset + "#" + seed, train(preset, seed))));
-                }
+        List<java.util.concurrent.Callable<MonitoredScenario.Result>> jobs = new ArrayList<>();
+        // the longest runs first, so the two threads finish together
+        for (String preset : List.of("decaySwitch", "seedCollapse", "adamLowLr", "nesterov")) {
+            for (long seed : SEEDS) {
+                jobs.add(() -> runs.put(preset + "#" + seed, train(preset, seed)));
             }
-            for (java.util.concurrent.Future<?> f : futures) {
-                f.get();
-            }
-        } finally {
-            pool.shutdownNow();
         }
+        ParallelRuns.all(jobs, 2, 1);
     }
 
     static ScenarioConfig preset(String preset) {

@@ -1,0 +1,69 @@
+package io.github.bndoctor.scenario;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
+/**
+ * Trains independent runs a few at a time, one per core: each run has its own network, data and
+ * single-threaded native ops, so runs on separate cores do not interact and each gives the numbers
+ * it gives alone.
+ */
+public final class ParallelRuns {
+    private ParallelRuns() {
+    }
+
+    /**
+     * @param jobs the runs, each returning its result
+     * @param parallel runs at once, at least 1
+     * @param nativeThreads OpenMP threads of each run; OpenMP's count is per calling thread, so
+     *     without {@code OMP_NUM_THREADS} in the environment a new thread would otherwise run its ops
+     *     on every core and the runs would contend
+     * @param <T> result type
+     * @return the results, in the order of {@code jobs}
+     * @throws RuntimeException the first failing run's exception (an {@link Error} as is)
+     */
+    public static <T> List<T> all(List<? extends Callable<T>> jobs, int parallel, int nativeThreads) {
+        if (parallel < 1 || nativeThreads < 1) {
+            throw new IllegalArgumentException("parallel and nativeThreads must be >= 1, got " + parallel + ", "
+                    + nativeThreads);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
+            Thread t = new Thread(() -> {
+                NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(nativeThreads);
+                r.run();
+            }, "bn-doctor-run");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<T>> futures = new ArrayList<>();
+            for (Callable<T> job : jobs) {
+                futures.add(pool.submit(job));
+            }
+            List<T> results = new ArrayList<>();
+            for (Future<T> f : futures) {
+                results.add(f.get());
+            }
+            return results;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while training runs", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error er) {
+                throw er;
+            }
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
