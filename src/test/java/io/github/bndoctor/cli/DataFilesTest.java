@@ -264,4 +264,18 @@ class DataFilesTest {
         }
         return out;
     }
+
+    @Test
+    void aSavedModelCarriesTheNetworksParameters() throws IOException {
+        BnNetwork net = TinyBnNetworks.twoBlocks(NetworkKind.MULTI_LAYER, Layout.DENSE, 4, 8, 1, 0.99,
+                VarianceParameterisation.LOG10_STDEV, new Adam(1e-3), 5L);
+        Path original = dir.resolve("m.zip");
+        org.deeplearning4j.util.ModelSerializer.writeModel(net.model(), original.toFile(), false);
+        org.deeplearning4j.nn.api.Model loaded = ModelFiles.load(original);
+        loaded.params().addi(1.0);
+        Path copy = dir.resolve("copy.zip");
+        ModelFiles.save(original, loaded, copy);
+        assertThat(ModelFiles.load(copy).params()).isEqualTo(loaded.params());
+        assertThat(ModelFiles.load(original).params()).isEqualTo(net.model().params());
+    }
 }

@@ -64,4 +64,24 @@ class LintEdgeTest {
         // budget / (budget + rotation): 5 / (5 + 1e-300) rounds to 1
         assertThat(EquilibriumRotation.largestDecay(1e-300, 5)).isEqualTo(1.0);
     }
+
+    @Test
+    void theLagForecastLintFiresWhenThePlanReachesTheEquilibriumExactly() {
+        // Adam lr 0.5, decoupled decay 0.75 (applied with the lr): shrink 0.375, equilibrium after
+        // 3 / (2 x 0.375) = 4 iterations exactly; rotation sqrt(2 x 0.375 x 0.1 / 1.9) = 0.199 rad = 11.4 deg,
+        // drift lag at decay 0.9: 9 x 11.4 = 102 deg, far over the 5 deg budget
+        MultiLayerNetwork mln = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+                .updater(new org.nd4j.linalg.learning.config.Adam(0.5)).list()
+                .layer(new DenseLayer.Builder().nOut(4).hasBias(false).weightDecay(0.75).build())
+                .layer(new BatchNormalization.Builder().decay(0.9).build())
+                .layer(new OutputLayer.Builder().nOut(2).build())
+                .setInputType(InputType.feedForward(3)).build());
+        mln.init();
+        BnNetwork net = BnNetwork.of(mln);
+        assertThat(LagForecast.of(net).get(0).equilibriumIterations()).isEqualTo(4.0);
+        assertThat(ConfigLints.check(net, OptionalLong.of(4)).stream().map(Lint::rule))
+                .contains(ConfigLints.LAG_FORECAST);
+        assertThat(ConfigLints.check(net, OptionalLong.of(3)).stream().map(Lint::rule))
+                .doesNotContain(ConfigLints.LAG_FORECAST);
+    }
 }

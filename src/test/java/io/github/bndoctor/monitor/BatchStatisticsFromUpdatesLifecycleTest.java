@@ -9,8 +9,6 @@ import io.github.bndoctor.probe.ProbeFixtures;
 import io.github.bndoctor.testkit.GaussianBatches;
 import io.github.bndoctor.testkit.NetworkKind;
 import io.github.bndoctor.testkit.TinyBnNetworks;
-import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,7 +19,6 @@ import org.nd4j.linalg.learning.config.Adam;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -135,43 +132,13 @@ class BatchStatisticsFromUpdatesLifecycleTest {
         assertThat(free.samplesPerChannel(graph.bnLayers().get(0).name())).isEqualTo(8);
     }
 
-    /** Reads the listener's time after each of its hooks (listeners run in the order added). */
-    private static final class TimeRecorder extends BaseTrainingListener {
-        private final BatchStatisticsFromUpdates watched;
-        final List<Long> after = new ArrayList<>();
-
-        TimeRecorder(BatchStatisticsFromUpdates watched) {
-            this.watched = watched;
-        }
-
-        @Override
-        public void onForwardPass(Model model, List<INDArray> activations) {
-            after.add(watched.nanos());
-        }
-
-        @Override
-        public void onForwardPass(Model model, Map<String, INDArray> activations) {
-            after.add(watched.nanos());
-        }
-
-        @Override
-        public void onGradientCalculation(Model model) {
-            after.add(watched.nanos());
-        }
-
-        @Override
-        public void iterationDone(Model model, int iteration, int epoch) {
-            after.add(watched.nanos());
-        }
-    }
-
     @ParameterizedTest
     @EnumSource(NetworkKind.class)
     void everyHookAddsItsOwnPositiveTimeAndTheSumStaysWithinTheWallTime(NetworkKind kind) {
         for (boolean callback : new boolean[] {true, false}) {
             BnNetwork net = net(kind, 0.9);
             BatchStatisticsFromUpdates free = new BatchStatisticsFromUpdates(2, false, callback ? r -> { } : null);
-            TimeRecorder rec = new TimeRecorder(free);
+            ValueAfterHooks rec = new ValueAfterHooks(free::nanos, true);
             net.model().addListeners(free, rec);
             long t0 = System.nanoTime();
             fit(net, data(9), 4);

@@ -11,8 +11,6 @@ import io.github.bndoctor.probe.LayerDecomposition;
 import io.github.bndoctor.probe.ProbeFixtures;
 import io.github.bndoctor.stats.PopulationEstimator;
 import io.github.bndoctor.testkit.NetworkKind;
-import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,7 +18,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -120,21 +117,6 @@ class BnMonitorScheduleTest {
                 .allSatisfy(l -> assertThat(l.measuredLag()).isNaN());
     }
 
-    /** Reads the monitor's probe time after each of its iterations (listeners run in the order set). */
-    private static final class ProbeTime extends BaseTrainingListener {
-        private final BnMonitor watched;
-        final List<Long> after = new ArrayList<>();
-
-        ProbeTime(BnMonitor watched) {
-            this.watched = watched;
-        }
-
-        @Override
-        public void iterationDone(Model model, int iteration, int epoch) {
-            after.add(watched.probeNanos());
-        }
-    }
-
     @Test
     void probeTimeGrowsAtEveryIterationAndStaysWithinTheWallTime() {
         BnNetwork net = ProbeFixtures.net(NetworkKind.MULTI_LAYER, Layout.NCHW);
@@ -142,7 +124,7 @@ class BnMonitorScheduleTest {
         // 20 only update the rotation, 7 and 14 are checkpoints, 10 is a snapshot alone, the others
         // only feed the free signal
         BnMonitor m = builder().every(7).measureLagAngle(true).confirmLagAbove(1e9).freeSignalWindow(2).build();
-        ProbeTime t = new ProbeTime(m);
+        ValueAfterHooks t = new ValueAfterHooks(m::probeNanos, false);
         net.model().setListeners(m, t);
         long t0 = System.nanoTime();
         train(net, 20);

@@ -77,4 +77,27 @@ class ProbeEdgeTest {
         assertThatThrownBy(() -> OutputGapProbe.measure(net, List.<ProbeChunk>of(), MovingStatistics.readAll(net),
                 LossMeasure.MSE)).isInstanceOf(EmptyDataException.class);
     }
+
+    @Test
+    void aChunkLargerThanTheProbeRunsItInOnePass() {
+        BnNetwork net = ProbeFixtures.net(NetworkKind.MULTI_LAYER, Layout.DENSE);
+        INDArray x = ProbeFixtures.batches(Layout.DENSE, 1, 3).get(0)[0]; // 8 examples
+        assertThat(OutputGapProbe.trainModeOutputs(net, new INDArray[] {x}, 16)[0])
+                .isEqualTo(net.output(new INDArray[] {x}, true)[0]);
+    }
+
+    @Test
+    void aPopulationEqualToThePriorHasNoWarmupError() {
+        BnNetwork net = ProbeFixtures.net(NetworkKind.MULTI_LAYER, Layout.DENSE);
+        io.github.bndoctor.dl4j.BnLayerRef ref = net.bnLayers().get(0);
+        double[] zeros = new double[ref.channels()];
+        double[] ones = new double[ref.channels()];
+        java.util.Arrays.fill(ones, 1);
+        io.github.bndoctor.stats.MeanVariance prior = new io.github.bndoctor.stats.MeanVariance(zeros, ones);
+        // the warm-up mixes the prior (0, 1) with the population (0, 1): itself, at any prior weight
+        LayerDecomposition d = LayerDecomposition.of(ref, 5, prior, prior, prior);
+        assertThat(d.priorWeight()).isCloseTo(Math.pow(0.9, 5), within(1e-15));
+        assertThat(d.warmupError()).isZero();
+        assertThat(d.emaError()).isZero();
+    }
 }

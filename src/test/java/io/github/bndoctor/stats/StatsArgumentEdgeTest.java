@@ -45,4 +45,12 @@ class StatsArgumentEdgeTest {
         }
         assertThat(BesselFactor.of(8).samplesPerChannel()).isEqualTo(8);
     }
+
+    @Test
+    void aFrozenEmaHasNoSpread() {
+        // decay 1: the moving variance never moves, so the half-width is 0, not 0 x (0/0)
+        FalseFailureBudget budget = FalseFailureBudget.of(0.01, 1);
+        assertThat(EmaBounds.normalisedVarianceAverageHalfWidth(8, 2, 1.0, 100, budget)).isZero();
+        assertThat(EmaBounds.normalisedVarianceAverageHalfWidth(8, 2, 0.9, 100, budget)).isPositive().isFinite();
+    }
 }

@@ -85,4 +85,20 @@ class BnAssertionsChainTest {
         assertThat(dense.output(new INDArray[] {org.nd4j.linalg.factory.Nd4j.ones(org.nd4j.linalg.api.buffer.DataType.FLOAT,
                 5, 2)}, false)[0].shape()).containsExactly(5, 2);
     }
+
+    @Test
+    void convolutionalNetworksPoolBeforeTheOutputAndDenseOnesDoNot() {
+        org.nd4j.linalg.learning.config.Sgd sgd = new org.nd4j.linalg.learning.config.Sgd(0.1);
+        BnNetwork conv = TinyBnNetworks.twoBlocks(NetworkKind.MULTI_LAYER, Layout.NCHW, 2, 3, 4, 0.9,
+                VarianceParameterisation.VAR, sgd, 1L);
+        BnNetwork dense = TinyBnNetworks.twoBlocks(NetworkKind.MULTI_LAYER, Layout.DENSE, 2, 3, 1, 0.9,
+                VarianceParameterisation.VAR, sgd, 1L);
+        // block, BN, ReLU twice, then (pooling and) the output layer
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork c = (org.deeplearning4j.nn.multilayer.MultiLayerNetwork) conv.model();
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork d = (org.deeplearning4j.nn.multilayer.MultiLayerNetwork) dense.model();
+        assertThat(c.getnLayers()).isEqualTo(8);
+        assertThat(c.getLayer(6).conf().getLayer())
+                .isInstanceOf(org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer.class);
+        assertThat(d.getnLayers()).isEqualTo(7);
+    }
 }
