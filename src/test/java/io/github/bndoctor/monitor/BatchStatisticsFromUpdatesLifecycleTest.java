@@ -144,13 +144,8 @@ class BatchStatisticsFromUpdatesLifecycleTest {
             fit(net, data(9), 4);
             long wall = System.nanoTime() - t0;
             // forward pass, gradient, iteration done: three hooks per iteration, each adding time
-            assertThat(rec.after).hasSize(12);
-            long previous = 0;
-            for (long n : rec.after) {
-                assertThat(n).as("time after each hook grows").isGreaterThan(previous);
-                previous = n;
-            }
-            assertThat(free.nanos()).isEqualTo(previous).isLessThanOrEqualTo(wall);
+            rec.assertGrowsEveryTimeUpTo(12, free.nanos(), wall);
+            long previous = free.nanos();
             if (!callback) {
                 // the reading is computed on request, timed too, and only once
                 long beforeRead = System.nanoTime();

@@ -130,12 +130,6 @@ class BnMonitorScheduleTest {
         train(net, 20);
         long wall = System.nanoTime() - t0;
         assertThat(m.checkpoints()).extracting(Checkpoint::iteration).containsExactly(7L, 14L);
-        assertThat(t.after).hasSize(20);
-        long previous = 0;
-        for (long n : t.after) {
-            assertThat(n).as("probe time after each iteration grows").isGreaterThan(previous);
-            previous = n;
-        }
-        assertThat(m.probeNanos()).isEqualTo(previous).isLessThanOrEqualTo(wall);
+        t.assertGrowsEveryTimeUpTo(20, m.probeNanos(), wall);
     }
 }
