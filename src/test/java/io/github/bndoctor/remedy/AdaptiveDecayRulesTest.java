@@ -36,8 +36,11 @@ class AdaptiveDecayRulesTest {
         // configured 0.9: mean age 9 < 15, keep 0.9; configured 0.99: mean age 99 > 15, A/(A+1) = 15/16
         assertThat(AdaptiveDecay.decayFor(ages, angles, 2.5, 0.5, 0.9)).isEqualTo(0.9);
         assertThat(AdaptiveDecay.decayFor(ages, angles, 2.5, 0.5, 0.99)).isCloseTo(15.0 / 16, within(TOL));
-        // a frozen layer (decay 1) has an infinite mean age: the crossing gives 15/16 as well
-        assertThat(AdaptiveDecay.decayFor(ages, angles, 2.5, 0.5, 1.0)).isCloseTo(15.0 / 16, within(TOL));
+        // a frozen layer (decay 1) stays frozen whatever its angles: the user chose fixed statistics
+        assertThat(AdaptiveDecay.decayFor(ages, angles, 2.5, 0.5, 1.0)).isEqualTo(1.0);
+        assertThat(AdaptiveDecay.decayFor(new long[] {1, 10}, new double[] {40, 90}, 2, 0.9, 1.0)).isEqualTo(1.0);
+        // just below 1 the layer adapts: mean age 1e6 - 1 > 15, so 15/16
+        assertThat(AdaptiveDecay.decayFor(ages, angles, 2.5, 0.5, 1 - 1e-6)).isCloseTo(15.0 / 16, within(TOL));
     }
 
     @Test
@@ -98,6 +101,9 @@ class AdaptiveDecayRulesTest {
                 .containsEntry(frozen.name(), 1.0).hasSize(2);
         // the ring is sized by the layers that move: binding with a frozen layer works and adapts
         assertThat(listener.history()).extracting(AdaptiveDecay.Adaptation::iteration).containsExactly(2L, 4L);
+        // and the frozen layer stays frozen: decay 1 in every adaptation and in the network
+        assertThat(listener.history()).allSatisfy(a -> assertThat(a.decays()).containsEntry(frozen.name(), 1.0));
+        assertThat(first.decay(frozen)).isEqualTo(1.0);
 
         BnNetwork second = net(NetworkKind.GRAPH, 0.97);
         second.model().addListeners(listener);
