@@ -8,7 +8,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Diagnostic driver (temporary). */
+/**
+ * Calibration driver for the lag forecast's premise (not a test; run with {@code java} on the test
+ * classpath, {@code OMP_NUM_THREADS=1} and the native speed settings of
+ * {@code backend.NativeSpeedSettings}): trains {@link ScenarioConfig#nesterovL2Equilibrium()} (first
+ * argument {@code sgd}) or {@link ScenarioConfig#adamWeightDecayEquilibrium()} ({@code adamw}), further
+ * arguments {@code seed=N}, {@code it=N} or overrides as {@code ScenarioCalibration} (e.g.
+ * {@code eps=1e-3}), and prints every 50 iterations per regularised convolution: the one-step rotation
+ * of the whole kernel and of its rows (output channels), the weight norm and its one-step relative
+ * change, the row norms, the BN input's batch variance (min, median, max over channels) against
+ * epsilon, and the BN gammas; at the end per layer the forecast rotation against the median measured
+ * one over the second half, and the median of the mean v/(v+eps).
+ */
 final class EquilibriumProbe {
     public static void main(String[] args) {
         ScenarioConfig c = args[0].equals("adamw") ? ScenarioConfig.adamWeightDecayEquilibrium()
@@ -19,6 +30,7 @@ final class EquilibriumProbe {
                     : ScenarioCalibration.override(c, a);
         }
         System.out.println(c);
+        final ScenarioConfig cfg = c;
         ScenarioRun run = ScenarioRun.start(c);
         ComputationGraph g = run.graph();
         java.util.List<io.github.bndoctor.lint.LagForecast.LayerForecast> fc =
@@ -67,7 +79,7 @@ final class EquilibriumProbe {
                 double[] gamma = g.getLayer(convs[i].replace("_conv", "_bn")).getParam("gamma").dup().data().asDouble();
                 double rho2 = 0;
                 for (double vv : v) {
-                    rho2 += vv / (vv + io.github.bndoctor.scenario.MobileNetV2Like.BN_EPSILON) / v.length;
+                    rho2 += vv / (vv + cfg.bnEpsilon()) / v.length;
                 }
                 if (run.iteration() >= c.iterations() / 2) {
                     late.computeIfAbsent(convs[i], k -> new java.util.ArrayList<>()).add(whole);
@@ -84,7 +96,7 @@ final class EquilibriumProbe {
                                 + " var[%.2e %.2e %.2e] var/(var+eps) min %.3f |gamma|[%.3f %.3f %.3f]",
                         convs[i], whole, sorted[0], sorted[rows / 2], sorted[rows - 1], Math.sqrt(n1), (n1 - n0) / n1,
                         sn[0], sn[rows / 2], sn[rows - 1], v[0], v[v.length / 2], v[v.length - 1],
-                        v[0] / (v[0] + 1e-3), ag[0], ag[ag.length / 2], ag[ag.length - 1]));
+                        v[0] / (v[0] + cfg.bnEpsilon()), ag[0], ag[ag.length / 2], ag[ag.length - 1]));
             }
             System.out.println("it=" + run.iteration() + b);
         }
