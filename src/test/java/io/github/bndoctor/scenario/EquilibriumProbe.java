@@ -42,12 +42,21 @@ final class EquilibriumProbe {
                 "b3_expand_conv", "b3_project_conv"};
         int every = 50;
         double[][] prev = new double[convs.length][];
+        java.util.Map<String, java.util.List<Double>> perStep = new java.util.LinkedHashMap<>();
         while (run.iteration() < c.iterations()) {
-            run.train(every - 1);
             for (int i = 0; i < convs.length; i++) {
                 prev[i] = g.getLayer(convs[i]).getParam("W").dup().data().asDouble();
             }
             run.train(1);
+            if (run.iteration() > c.iterations() / 2) {
+                for (int i = 0; i < convs.length; i++) {
+                    perStep.computeIfAbsent(convs[i], k -> new java.util.ArrayList<>()).add(
+                            angle(prev[i], g.getLayer(convs[i]).getParam("W").dup().data().asDouble(), 0, prev[i].length));
+                }
+            }
+            if (run.iteration() % every != 0) {
+                continue;
+            }
             Map<String, INDArray> acts = g.feedForward(new INDArray[] {x}, true, false);
             StringBuilder b = new StringBuilder();
             for (int i = 0; i < convs.length; i++) {
@@ -105,8 +114,12 @@ final class EquilibriumProbe {
             if (late.containsKey(conv)) {
                 double m = io.github.bndoctor.stats.Median.of(late.get(conv).stream().mapToDouble(d -> d).toArray());
                 double r = io.github.bndoctor.stats.Median.of(lateRho.get(conv).stream().mapToDouble(d -> d).toArray());
-                System.out.printf(Locale.ROOT, "SUMMARY %-16s forecast %.3f measured %.3f ratio %.2f mean var/(var+eps) %.3f%n",
-                        f.layer(), f.rotationDegPerStep(), m, f.rotationDegPerStep() / m, r);
+                double all = io.github.bndoctor.stats.Median.of(perStep.get(conv).stream().mapToDouble(d -> d).toArray());
+                double mean = Math.sqrt(perStep.get(conv).stream().mapToDouble(d -> d * d).average().orElse(Double.NaN));
+                System.out.printf(Locale.ROOT, "SUMMARY %-16s forecast %.3f checkpoints %.3f (%.2f) every step median %.3f"
+                        + " (%.2f) root mean square %.3f (%.2f) mean var/(var+eps) %.3f%n", f.layer(), f.rotationDegPerStep(), m,
+                        f.rotationDegPerStep() / m, all, f.rotationDegPerStep() / all, mean,
+                        f.rotationDegPerStep() / mean, r);
             }
         }
     }
