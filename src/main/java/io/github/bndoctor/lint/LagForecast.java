@@ -44,7 +44,7 @@ import java.util.Locale;
  * shrunk the feeding weights until the BN input's batch variance is comparable to {@code eps}: the
  * gradient then gains a radial part that resists the shrink and the weights turn slower than
  * forecast ({@link ScaleInvariance} measures {@code v/(v+eps)}; on the seed scenario with momentum
- * SGD and {@code eps} 1e-3 the shares fell to 0.4-0.8 and the deepest layer turned at half the
+ * SGD and {@code eps} 1e-3 the shares fell to 0.3-0.7 and the deepest layer turned at half the
  * forecast; with {@code eps} 1e-5 (shares 0.98-1.0) forecast/measured was 0.66-0.79 on every layer).
  * The forecast is the root mean square of the one-step angles (the equilibrium balances expected
  * squared steps); their distribution is skewed, so a median of steps falls well below it.

@@ -149,7 +149,7 @@ public final class ScenarioConfig {
      * Batch-norm epsilon of the rotational-equilibrium presets: DL4J's and PyTorch's default 1e-5
      * rather than the scenario's 1e-3. Weight decay shrinks the weights feeding each BN layer until
      * their BN input's batch variance is ~1e-3 (measured, seed 1), where an epsilon of 1e-3 breaks the
-     * scale invariance the equilibrium rests on ({@code lint.ScaleInvariance}: v/(v+eps) 0.4-0.8 on the
+     * scale invariance the equilibrium rests on ({@code lint.ScaleInvariance}: v/(v+eps) 0.3-0.7 on the
      * SGD preset, and its deepest layer turned at half the forecast rotation).
      */
     public static final double EQUILIBRIUM_EPSILON = 1e-5;
