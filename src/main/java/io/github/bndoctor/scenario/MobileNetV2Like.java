@@ -47,8 +47,8 @@ import org.nd4j.linalg.lossfunctions.impl.LossMSE;
  * gradient before the updater) and weight decay (decoupled) on the regular convolutions (stem,
  * expand, project) and the head only, not on depthwise convolutions and not on BN gamma/beta.
  * Weights are drawn from a truncated normal with the configured standard deviation (0.09 in the
- * prototype). Batch norm uses epsilon {@value #BN_EPSILON} (TensorFlow's MobileNetV2 value) and
- * the configured decay.
+ * prototype). Batch norm uses the configured epsilon ({@value #BN_EPSILON}, TensorFlow's MobileNetV2
+ * value, unless set) and the configured decay.
  *
  * <p>The loss layer is a {@link CnnLossLayer} with {@link LossMSE}. DL4J sums that loss over the
  * {@code R^2 = 64} output pixels; with {@link ScenarioConfig#meanNormalisedLoss()} the per-channel
@@ -220,7 +220,7 @@ public final class MobileNetV2Like {
     }
 
     static BatchNormalization batchNorm(ScenarioConfig config) {
-        return new BatchNormalization.Builder().decay(config.bnDecay()).eps(BN_EPSILON).build();
+        return new BatchNormalization.Builder().decay(config.bnDecay()).eps(config.bnEpsilon()).build();
     }
 
     static void regularise(BaseLayer.Builder<?> layer, ScenarioConfig config) {

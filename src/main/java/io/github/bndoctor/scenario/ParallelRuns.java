@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
@@ -33,18 +34,21 @@ public final class ParallelRuns {
             throw new IllegalArgumentException("parallel and nativeThreads must be >= 1, got " + parallel + ", "
                     + nativeThreads);
         }
+        // the native ops read the backend's properties: load the backend here, not in a run's thread
+        Nd4j.getBackend();
         ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
-            Thread t = new Thread(() -> {
-                NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(nativeThreads);
-                r.run();
-            }, "bn-doctor-run");
+            Thread t = new Thread(r, "bn-doctor-run");
             t.setDaemon(true);
             return t;
         });
         try {
             List<Future<T>> futures = new ArrayList<>();
             for (Callable<T> job : jobs) {
-                futures.add(pool.submit(job));
+                // inside the job, so that a failure reaches its future rather than killing the worker
+                futures.add(pool.submit(() -> {
+                    NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(nativeThreads);
+                    return job.call();
+                }));
             }
             List<T> results = new ArrayList<>();
             for (Future<T> f : futures) {

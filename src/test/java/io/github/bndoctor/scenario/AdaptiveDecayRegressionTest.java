@@ -1,47 +1,63 @@
 package io.github.bndoctor.scenario;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.lint.LagForecast;
 import io.github.bndoctor.lint.LagForecast.LayerForecast;
+import io.github.bndoctor.lint.ScaleInvariance;
 import io.github.bndoctor.probe.Checkpoint;
 import io.github.bndoctor.probe.LayerCheckpoint;
 import io.github.bndoctor.remedy.AdaptiveDecay;
 import io.github.bndoctor.stats.Median;
+import io.github.bndoctor.probe.RotationTracker;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.io.File;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Adaptive decay on the seed scenario (3 seeds, {@link ScenarioConfig#seedDivergence()}'s 800
- * iterations, which keeps the leg within the CI budget; fixed 0.997 passes 5 by iteration 500) and
+ * Adaptive decay on the seed scenario at its full length ({@link ScenarioConfig#seedCollapse()}, 3
+ * seeds), on the healthy Nesterov preset and on the further scenarios' diverging configurations, and
  * the lag forecast against measured rotation. Thresholds (measured with the fast native settings,
  * fixtures/scenario-calibration.md, "Adaptive decay"):
  * <ul>
- *   <li>{@link #ADAPTIVE_RATIO} 1.3 and {@link #DIVERGED_RATIO} 5: with the decay adapted, the
- *       seed configuration's eval/train ratio stays at or below 1.3 after warm-up at every checkpoint,
- *       while the same training with the fixed 0.997 reaches 5;</li>
- *   <li>{@link #PRECISE_RATIO} 1.3: eval/precise with adaptive decay on the seed configuration. The
- *       batch-noise floor (fixed decays 0.9 / 0.99 on the healthy Nesterov preset, seed 2) is at most
- *       1.020 / 1.028, but 1.1 is below what any decay at or above the floor 0.9 gives on the seed
- *       configuration: in seed 2's rotation burst at iteration 400 decays held at 0.90-0.92 (budget 0.5
- *       degree) still gave 1.17, lag the floor itself cannot follow, so it is bounded like eval/train
- *       (even the healthy Nesterov runs at decays 0.9945-0.997 reach 1.17 on seed 1, printed);</li>
+ *   <li>{@link #ADAPTIVE_RATIO} 1.3 and {@link #DIVERGED_RATIO} 5: with the decay adapted, the seed
+ *       configuration's eval/train ratio stays at or below 1.3 after warm-up at every checkpoint
+ *       through iteration {@value #STRICT_UNTIL} (measured at most 1.25); from then to 1,500 the
+ *       weights turn up to 0.6 degree per step and even the floor decay 0.9 held fixed in every
+ *       layer (the same training) passes 1.3 (seed 1: 1.42 at 1,400; a floor of 0.8 the same), so
+ *       there the bound is the larger of 1.3 and the floor's own ratio times {@link #FLOOR_MARGIN}
+ *       (adaptive decay reached 1.45 / 1.25 / 1.32 on seeds 1-3). The fixed 0.997 (the regression
+ *       leg's {@code seedCollapse} baseline, the same training) reaches 5 by iteration 500;</li>
+ *   <li>{@link #PRECISE_RATIO} 1.3, the same way for eval/precise: the issue's 1.1 is below what the
+ *       floor decay itself gives where the rotation bursts (seed 2 at 400: 1.17; seed 1 at 1,400:
+ *       1.38), lag that no decay in [0.9, 0.997] follows (calibration notes);</li>
  *   <li>{@link #HEALTHY_DECAY} 0.99: on the healthy Nesterov preset the median decay over layers and
  *       checkpoints stays near the configured 0.997;</li>
  *   <li>{@link #FORECAST_FACTOR} 2: forecast against measured rotation per step after equilibrium,
- *       per layer, printed side by side.</li>
+ *       per layer, printed side by side, on presets whose BN inputs stay scale-invariant
+ *       ({@link ScaleInvariance} at least {@link #SCALE_INVARIANT}, checked), the premise of the
+ *       forecast.</li>
  * </ul>
- * Runs train two at a time (single-threaded ND4J each).
+ * Runs train two at a time (single-threaded ND4J each), longest first.
  */
 @Tag("adaptive")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -49,70 +65,196 @@ class AdaptiveDecayRegressionTest {
     static final long[] SEEDS = {1, 2, 3};
     static final long WARMUP = SeedScenarioRegressionTest.WARMUP;
     static final int PROBE_EVERY = 100;
+    /**
+     * After {@link #STRICT_UNTIL}: margin over the floor decay's own ratio where that is within reach
+     * of the target (see {@link #bound}); measured up to 1.18 (seed 2 at 500, seed 3 at 1,400).
+     */
+    static final double FLOOR_MARGIN = 1.25;
+    /** Through this iteration ({@link ScenarioConfig#seedDivergence()}'s length) the targets hold as they are. */
+    static final long STRICT_UNTIL = 800;
     static final double ADAPTIVE_RATIO = 1.3;
     static final double DIVERGED_RATIO = 5;
     static final double PRECISE_RATIO = 1.3;
     static final double HEALTHY_DECAY = 0.99;
     static final double FORECAST_FACTOR = 2;
-    /** Forecast presets train this long with checkpoints every {@link #FORECAST_EVERY}. */
-    static final int FORECAST_EVERY = 50;
+    /** v/(v+eps) of a BN input the forecast covers: the batch variance at least 9 times eps. */
+    static final double SCALE_INVARIANT = 0.9;
+    /** Further scenarios from {@link #FURTHER_WARMUP}: measured at most 1.64 (ResNet seed 1 at 400). */
+    static final double FURTHER_RATIO = 1.7;
+    static final long FURTHER_WARMUP = 100;
+    static final File BASELINE = SeedScenarioRegressionTest.BASELINE;
 
-    private final Map<String, MonitoredScenario.Result> runs = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<String, AdaptiveDecay> listeners = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, MonitoredScenario.Result> runs = new ConcurrentHashMap<>();
+    private final Map<String, AdaptiveDecay> listeners = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Double>> invariance = new ConcurrentHashMap<>();
+    private final Map<String, StepRotation> rotations = new ConcurrentHashMap<>();
+    private final Map<String, ScenarioConfig> configs = new ConcurrentHashMap<>();
 
     @BeforeAll
-    void trainAll() throws Exception {
-        Map<String, Runnable> jobs = new LinkedHashMap<>();
+    void trainAll() {
+        Map<String, Callable<Object>> jobs = new LinkedHashMap<>();
         for (long seed : SEEDS) {
-            ScenarioConfig seedConfig = ScenarioConfig.seedDivergence().withSeed(seed);
-            jobs.put("fixed#" + seed, () -> train("fixed#" + seed, seedConfig, PROBE_EVERY, false));
-            jobs.put("adaptive#" + seed, () -> train("adaptive#" + seed, seedConfig, PROBE_EVERY, true));
-            jobs.put("nesterov#" + seed, () -> train("nesterov#" + seed, ScenarioConfig.nesterov().withSeed(seed),
+            jobs.put("adaptive#" + seed, job("adaptive#" + seed, ScenarioConfig.seedCollapse().withSeed(seed),
                     PROBE_EVERY, true));
         }
-        jobs.put("forecast-sgd", () -> train("forecast-sgd", ScenarioConfig.nesterovL2Equilibrium(), FORECAST_EVERY,
-                false));
-        jobs.put("forecast-adamw", () -> train("forecast-adamw", ScenarioConfig.adamWeightDecayEquilibrium(),
-                FORECAST_EVERY, false));
-        ParallelRuns.all(jobs.values().stream().map(j -> (java.util.concurrent.Callable<Object>) () -> {
-            j.run();
-            return null;
-        }).toList(), 2, 1);
-    }
-
-    private void train(String name, ScenarioConfig config, int every, boolean adaptive) {
-        List<TrainingListener> extra = new ArrayList<>();
-        if (adaptive) {
-            AdaptiveDecay a = AdaptiveDecay.builder().build();
-            listeners.put(name, a);
-            extra.add(a);
+        for (long seed : SEEDS) {
+            jobs.put("floor#" + seed, job("floor#" + seed, ScenarioConfig.seedCollapse().toBuilder().seed(seed)
+                    .bnDecay(AdaptiveDecay.DEFAULT_MIN_DECAY).build(), PROBE_EVERY, false));
         }
-        runs.put(name, MonitoredScenario.run(config, every, c -> { }, extra));
+        for (long seed : SEEDS) {
+            jobs.put("nesterov#" + seed, job("nesterov#" + seed, ScenarioConfig.nesterov().withSeed(seed),
+                    PROBE_EVERY, true));
+        }
+        jobs.put("forecast-sgd", forecastJob("forecast-sgd", ScenarioConfig.nesterovL2Equilibrium()));
+        jobs.put("forecast-adamw", forecastJob("forecast-adamw", ScenarioConfig.adamWeightDecayEquilibrium()));
+        for (ScenarioKind kind : List.of(ScenarioKind.POSE_RESNET, ScenarioKind.DENSE_REGRESSION)) {
+            for (long seed : SEEDS) {
+                ScenarioConfig c = kind.diverging().withSeed(seed);
+                jobs.put(kind + "-adaptive#" + seed, job(kind + "-adaptive#" + seed, c, c.checkpointEvery(), true));
+                if (kind == ScenarioKind.DENSE_REGRESSION) {
+                    jobs.put(kind + "-fixed#" + seed, job(kind + "-fixed#" + seed, c, c.checkpointEvery(), false));
+                }
+            }
+        }
+        long t0 = System.nanoTime();
+        ParallelRuns.all(new ArrayList<>(jobs.values()), 2, 1);
+        System.out.printf(Locale.ROOT, "adaptive leg: %d runs trained in %.1f s%n", jobs.size(),
+                (System.nanoTime() - t0) / 1e9);
     }
 
-    private static List<Checkpoint> afterWarmup(MonitoredScenario.Result r) {
-        return r.checkpoints().stream().filter(c -> c.iteration() >= WARMUP).toList();
+    private Callable<Object> job(String name, ScenarioConfig config, int every, boolean adaptive) {
+        return () -> {
+            List<TrainingListener> extra = new ArrayList<>();
+            if (adaptive) {
+                AdaptiveDecay a = AdaptiveDecay.builder().build();
+                listeners.put(name, a);
+                extra.add(a);
+            }
+            runs.put(name, MonitoredScenario.run(config, every, c -> { }, extra));
+            return null;
+        };
+    }
+
+    /** An equilibrium preset trained without probes, its one-step rotations recorded over the second half. */
+    private Callable<Object> forecastJob(String name, ScenarioConfig config) {
+        return () -> {
+            ScenarioRun run = ScenarioRun.start(config);
+            StepRotation rotation = new StepRotation(config.iterations() / 2);
+            run.graph().addListeners(rotation);
+            run.train(config.iterations());
+            run.graph().setListeners();
+            rotations.put(name, rotation);
+            configs.put(name, config);
+            invariance.put(name, ScaleInvariance.of(BnNetwork.of(run.graph()),
+                    MonitoredScenario.preciseBatches(config).get(0)));
+            return null;
+        };
+    }
+
+    /**
+     * The one-step rotation of each BN layer's feeding weights ({@link RotationTracker}) at every
+     * iteration from {@code from} on: the median of hundreds of steps, where checkpoints every 50
+     * iterations gave 6-7 samples whose median moved by up to 1.7x between runs.
+     */
+    static final class StepRotation extends BaseTrainingListener {
+        private final int from;
+        private BnNetwork net;
+        private RotationTracker tracker;
+        /** BN layer to (iteration, degrees) of each step from {@code from} on. */
+        final Map<String, Map<Integer, Double>> steps = new LinkedHashMap<>();
+
+        StepRotation(int from) {
+            this.from = from;
+        }
+
+        @Override
+        public void iterationDone(Model model, int iteration, int epoch) {
+            int done = iteration + 1;
+            if (done < from) {
+                return;
+            }
+            if (net == null) {
+                net = BnNetwork.of((ComputationGraph) model);
+                tracker = new RotationTracker(net);
+            }
+            tracker.update(net, done).forEach((layer, deg) -> {
+                if (Double.isFinite(deg)) {
+                    steps.computeIfAbsent(layer, k -> new TreeMap<>()).put(done, deg);
+                }
+            });
+        }
+    }
+
+    private static List<Checkpoint> afterWarmup(MonitoredScenario.Result r, long warmup) {
+        return r.checkpoints().stream().filter(c -> c.iteration() >= warmup).toList();
+    }
+
+    private static double evalToPrecise(Checkpoint c) {
+        return c.gap().evalModeLoss() / c.gap().preciseLoss();
+    }
+
+    /**
+     * The regression leg's stored {@code seedCollapse} run (fixed 0.997, the same training): iteration
+     * to {trainModeLoss, evalModeLoss, preciseLoss}.
+     */
+    private static Map<Long, double[]> baseline(long seed) {
+        Map<Long, double[]> out = new TreeMap<>();
+        try {
+            JsonNode rows = new ObjectMapper().readTree(BASELINE).path("runs").path("seedCollapse#" + seed);
+            for (JsonNode row : rows) {
+                out.put(row.get(0).asLong(), new double[] {row.get(1).asDouble(), row.get(2).asDouble(),
+                        row.get(3).asDouble()});
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("regression baseline unreadable: " + BASELINE, e);
+        }
+        return out;
+    }
+
+    /**
+     * The bound at one checkpoint: {@code target} through {@link #STRICT_UNTIL}; after it the larger of
+     * {@code target} and the floor decay's own figure there times {@link #FLOOR_MARGIN}.
+     */
+    private static double bound(long iteration, double target, double floorDecayRatio) {
+        return iteration <= STRICT_UNTIL ? target : Math.max(target, FLOOR_MARGIN * floorDecayRatio);
     }
 
     @Test
     void adaptiveDecayKeepsTheSeedConfigurationHealthyWhereTheFixedDecayCollapses() {
         for (long seed : SEEDS) {
-            MonitoredScenario.Result fixed = runs.get("fixed#" + seed);
+            MonitoredScenario.Result floor = runs.get("floor#" + seed);
             MonitoredScenario.Result adaptive = runs.get("adaptive#" + seed);
-            System.out.printf(Locale.ROOT, "seed %d: iteration, eval/train fixed 0.997 | adaptive, eval/precise adaptive,"
-                    + " median decay adaptive%n", seed);
+            Map<Long, double[]> fixed = baseline(seed);
+            System.out.printf(Locale.ROOT, "seed %d: iteration, eval/train fixed 0.997 (regression baseline) | fixed"
+                    + " 0.9 | adaptive; eval/precise fixed 0.9 | adaptive; median and lowest adaptive decay%n", seed);
             for (int i = 0; i < adaptive.checkpoints().size(); i++) {
-                Checkpoint f = fixed.checkpoints().get(i);
                 Checkpoint a = adaptive.checkpoints().get(i);
-                System.out.printf(Locale.ROOT, "  %4d  %6.3f | %6.3f  %6.3f  %.4f%n", a.iteration(),
-                        f.gap().evalToTrainRatio(), a.gap().evalToTrainRatio(),
-                        a.gap().evalModeLoss() / a.gap().preciseLoss(), medianDecay(List.of(a)));
+                Checkpoint f = floor.checkpoints().get(i);
+                double[] b = fixed.get(a.iteration());
+                System.out.printf(Locale.ROOT, "  %4d  %7.3f | %6.3f | %6.3f;  %6.3f | %6.3f;  %.4f %.4f%s%n",
+                        a.iteration(), b == null ? Double.NaN : b[1] / b[0], f.gap().evalToTrainRatio(),
+                        a.gap().evalToTrainRatio(), evalToPrecise(f), evalToPrecise(a), medianDecay(List.of(a)),
+                        lowestDecay(List.of(a)), b != null && b[0] == a.gap().trainModeLoss()
+                                ? "" : "  (training-mode loss differs from the baseline's)");
             }
-            assertThat(fixed.worstRatioAfter(WARMUP)).as("seed %d: fixed 0.997 collapses", seed)
+        }
+        for (long seed : SEEDS) {
+            MonitoredScenario.Result floor = runs.get("floor#" + seed);
+            MonitoredScenario.Result adaptive = runs.get("adaptive#" + seed);
+            assertThat(adaptive.checkpoints().get(adaptive.checkpoints().size() - 1).iteration())
+                    .as("seed %d: the full scenario length", seed).isEqualTo(ScenarioConfig.COLLAPSE_ITERATIONS);
+            assertThat(baseline(seed).entrySet().stream().filter(e -> e.getKey() >= WARMUP)
+                    .mapToDouble(e -> e.getValue()[1] / e.getValue()[0]).max().orElse(Double.NaN))
+                    .as("seed %d: fixed 0.997 collapses (regression baseline)", seed)
                     .isGreaterThanOrEqualTo(DIVERGED_RATIO);
-            for (Checkpoint a : afterWarmup(adaptive)) {
-                assertThat(a.gap().evalToTrainRatio()).as("seed %d iteration %d eval/train with adaptive decay", seed,
-                        a.iteration()).isLessThanOrEqualTo(ADAPTIVE_RATIO);
+            for (int i = 0; i < adaptive.checkpoints().size(); i++) {
+                Checkpoint a = adaptive.checkpoints().get(i);
+                if (a.iteration() >= WARMUP) {
+                    assertThat(a.gap().evalToTrainRatio()).as("seed %d iteration %d eval/train with adaptive decay",
+                            seed, a.iteration()).isLessThanOrEqualTo(
+                                    bound(a.iteration(), ADAPTIVE_RATIO,
+                                    floor.checkpoints().get(i).gap().evalToTrainRatio()));
+                }
             }
         }
     }
@@ -120,15 +262,39 @@ class AdaptiveDecayRegressionTest {
     @Test
     void noiseIsNotTradedForLag() {
         for (long seed : SEEDS) {
-            for (Checkpoint a : runs.get("adaptive#" + seed).checkpoints()) {
-                assertThat(a.gap().evalModeLoss() / a.gap().preciseLoss())
-                        .as("seed %d iteration %d eval/precise with adaptive decay", seed, a.iteration())
-                        .isLessThanOrEqualTo(PRECISE_RATIO);
+            MonitoredScenario.Result floor = runs.get("floor#" + seed);
+            List<Checkpoint> adaptive = runs.get("adaptive#" + seed).checkpoints();
+            for (int i = 0; i < adaptive.size(); i++) {
+                Checkpoint a = adaptive.get(i);
+                assertThat(evalToPrecise(a)).as("seed %d iteration %d eval/precise with adaptive decay", seed,
+                        a.iteration()).isLessThanOrEqualTo(bound(a.iteration(), PRECISE_RATIO,
+                        evalToPrecise(floor.checkpoints().get(i))));
             }
             System.out.printf(Locale.ROOT, "nesterov seed %d: eval/precise with adaptive decay %s%n", seed,
                     runs.get("nesterov#" + seed).checkpoints().stream().map(c -> String.format(Locale.ROOT, "%.3f",
-                            c.gap().evalModeLoss() / c.gap().preciseLoss())).toList());
+                            evalToPrecise(c))).toList());
         }
+    }
+
+    /**
+     * The decay only moves the moving statistics: training-mode probe losses are bit-identical to a
+     * run with another decay (the fixed floor decay; the dense MLP's fixed 0.997).
+     */
+    @Test
+    void trainingIsUntouched() {
+        Map<String, String> pairs = new LinkedHashMap<>();
+        for (long seed : SEEDS) {
+            pairs.put("adaptive#" + seed, "floor#" + seed);
+            pairs.put(ScenarioKind.DENSE_REGRESSION + "-adaptive#" + seed, ScenarioKind.DENSE_REGRESSION + "-fixed#" + seed);
+        }
+        pairs.forEach((adaptiveName, fixedName) -> {
+            List<Double> fixed = runs.get(fixedName).checkpoints().stream().map(c -> c.gap().trainModeLoss()).toList();
+            List<Double> adaptive = runs.get(adaptiveName).checkpoints().stream().map(c -> c.gap().trainModeLoss())
+                    .toList();
+            assertThat(adaptive).as("%s training-mode losses", adaptiveName).hasSizeGreaterThanOrEqualTo(3).isEqualTo(fixed);
+            assertThat(listeners.get(adaptiveName).history()).as("%s: decays were adapted", adaptiveName)
+                    .anyMatch(h -> h.decays().values().stream().anyMatch(d -> d < 0.997));
+        });
     }
 
     @Test
@@ -137,62 +303,87 @@ class AdaptiveDecayRegressionTest {
             MonitoredScenario.Result r = runs.get("nesterov#" + seed);
             double median = medianDecay(r.checkpoints());
             System.out.printf(Locale.ROOT, "nesterov seed %d: median adaptive decay %.4f, lowest %.4f%n", seed, median,
-                    r.checkpoints().stream().flatMap(c -> c.layers().stream()).mapToDouble(LayerCheckpoint::decay)
-                            .min().orElse(Double.NaN));
+                    lowestDecay(r.checkpoints()));
             assertThat(median).as("nesterov seed %d median decay", seed).isGreaterThanOrEqualTo(HEALTHY_DECAY);
         }
     }
 
-    /** The decay only moves the moving statistics: training-mode probe losses are bit-identical. */
+    /**
+     * The further scenarios' diverging configurations with adaptive decay (their fixed 0.997 is the
+     * regression leg's {@code FurtherScenariosRegressionTest}: eval/train 13.0-16.4 for the ResNet at
+     * 400, 2.5-17.4 for the MLP over 50-150; the MLP's fixed runs are repeated here, side by side).
+     * The MLP's first checkpoint after iteration 0 comes before the first adaptation can act on a
+     * whole window, so the bound applies from {@link #FURTHER_WARMUP} on.
+     */
     @Test
-    void trainingIsUntouched() {
-        for (long seed : SEEDS) {
-            List<Double> fixed = runs.get("fixed#" + seed).checkpoints().stream()
-                    .map(c -> c.gap().trainModeLoss()).toList();
-            List<Double> adaptive = runs.get("adaptive#" + seed).checkpoints().stream()
-                    .map(c -> c.gap().trainModeLoss()).toList();
-            assertThat(adaptive).as("seed %d training-mode losses", seed).isEqualTo(fixed);
-            assertThat(listeners.get("adaptive#" + seed).history()).as("seed %d: decays were adapted", seed)
-                    .anyMatch(h -> h.decays().values().stream().anyMatch(d -> d < 0.997));
+    void adaptiveDecayOnTheFurtherScenarios() {
+        for (ScenarioKind kind : List.of(ScenarioKind.POSE_RESNET, ScenarioKind.DENSE_REGRESSION)) {
+            for (long seed : SEEDS) {
+                MonitoredScenario.Result fixed = runs.get(kind + "-fixed#" + seed);
+                MonitoredScenario.Result adaptive = runs.get(kind + "-adaptive#" + seed);
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
+                        "%s seed %d: iteration eval/train [fixed 0.997 |] adaptive, eval/precise adaptive, median decay:",
+                        kind, seed));
+                for (int i = 0; i < adaptive.checkpoints().size(); i++) {
+                    Checkpoint a = adaptive.checkpoints().get(i);
+                    line.append(String.format(Locale.ROOT, " %d: %s%.2f %.3f %.3f;", a.iteration(), fixed == null ? ""
+                            : String.format(Locale.ROOT, "%.2f | ", fixed.checkpoints().get(i).gap().evalToTrainRatio()),
+                            a.gap().evalToTrainRatio(), evalToPrecise(a), medianDecay(List.of(a))));
+                }
+                System.out.println(line);
+            }
+        }
+        for (ScenarioKind kind : List.of(ScenarioKind.POSE_RESNET, ScenarioKind.DENSE_REGRESSION)) {
+            for (long seed : SEEDS) {
+                for (Checkpoint a : afterWarmup(runs.get(kind + "-adaptive#" + seed), FURTHER_WARMUP)) {
+                    assertThat(a.gap().evalToTrainRatio()).as("%s seed %d iteration %d eval/train with adaptive decay",
+                            kind, seed, a.iteration()).isLessThanOrEqualTo(FURTHER_RATIO);
+                }
+            }
         }
     }
 
     /**
      * Per BN layer whose feeding weights have an equilibrium: the forecast rotation per step next to
      * the median measured one over the checkpoints after the forecast equilibrium iteration and in
-     * the second half of the run.
+     * the second half of the run, and the layer's scale invariance at the end of the run.
      */
     @Test
     void forecastMatchesTheMeasuredRotationAfterEquilibrium() {
         Map<String, Double> ratios = new LinkedHashMap<>();
+        Map<String, Double> shares = new LinkedHashMap<>();
         for (String name : List.of("forecast-sgd", "forecast-adamw")) {
-            MonitoredScenario.Result r = runs.get(name);
-            List<LayerForecast> forecast = LagForecast.of(BnNetwork.of(MobileNetV2Like.build(r.config())));
-            System.out.printf(Locale.ROOT, "%s (%s): layer, forecast deg/step, measured deg/step (median after"
-                    + " equilibrium), ratio%n", name, r.config());
+            ScenarioConfig config = configs.get(name);
+            List<LayerForecast> forecast = LagForecast.of(BnNetwork.of(MobileNetV2Like.build(config)));
+            System.out.printf(Locale.ROOT, "%s (%s): layer, forecast deg/step, measured deg/step (root mean square of every"
+                    + " step after equilibrium), forecast/measured, v/(v+eps) at the end%n", name, config);
             int compared = 0;
             for (int i = 0; i < forecast.size(); i++) {
                 LayerForecast f = forecast.get(i);
                 if (f.regime() != LagForecast.Regime.EQUILIBRIUM) {
                     continue;
                 }
-                int layer = i;
                 // the forecast time assumes a start near the equilibrium norm; the initial weights are further
                 // off, so only the second half of the run counts as "after equilibrium" as well
-                double from = Math.max(f.equilibriumIterations(), r.config().iterations() / 2.0);
-                double[] measured = r.checkpoints().stream().filter(c -> c.iteration() >= from)
-                        .mapToDouble(c -> c.layers().get(layer).rotationDegPerIter()).filter(Double::isFinite)
-                        .toArray();
-                assertThat(measured).as("%s %s: checkpoints after iteration %.0f", name, f.layer(), from)
-                        .hasSizeGreaterThanOrEqualTo(3);
-                double m = Median.of(measured);
-                System.out.printf(Locale.ROOT, "  %-16s %8.4f %8.4f %6.2f%n", f.layer(), f.rotationDegPerStep(), m,
-                        f.rotationDegPerStep() / m);
+                double from = Math.max(f.equilibriumIterations(), config.iterations() / 2.0);
+                double[] measured = rotations.get(name).steps.getOrDefault(f.layer(), Map.of()).entrySet().stream()
+                        .filter(e -> e.getKey() > from).mapToDouble(Map.Entry::getValue).toArray();
+                assertThat(measured).as("%s %s: steps after iteration %.0f", name, f.layer(), from)
+                        .hasSizeGreaterThanOrEqualTo(config.iterations() / 4);
+                // the equilibrium balances the expected squared step against the shrink: its rotation is the
+                // root mean square of the one-step angles (a skewed distribution: median < mean < RMS)
+                double m = Math.sqrt(java.util.Arrays.stream(measured).map(x -> x * x).average().orElse(Double.NaN));
+                double share = invariance.get(name).get(f.layer());
+                System.out.printf(Locale.ROOT, "  %-16s %8.4f %8.4f %6.2f %6.3f   (median %.4f)%n", f.layer(),
+                        f.rotationDegPerStep(), m, f.rotationDegPerStep() / m, share, Median.of(measured));
                 ratios.put(name + " " + f.layer(), f.rotationDegPerStep() / m);
+                shares.put(name + " " + f.layer(), share);
                 compared++;
             }
             assertThat(compared).as("%s: layers compared", name).isPositive();
         }
+        shares.forEach((layer, share) -> assertThat(share).as("%s v/(v+eps): scale-invariant", layer)
+                .isGreaterThanOrEqualTo(SCALE_INVARIANT));
         ratios.forEach((layer, ratio) -> assertThat(ratio).as("%s forecast / measured", layer)
                 .isBetween(1 / FORECAST_FACTOR, FORECAST_FACTOR));
     }
@@ -200,5 +391,10 @@ class AdaptiveDecayRegressionTest {
     private static double medianDecay(List<Checkpoint> checkpoints) {
         return Median.of(checkpoints.stream().flatMap(c -> c.layers().stream()).mapToDouble(LayerCheckpoint::decay)
                 .toArray());
+    }
+
+    private static double lowestDecay(List<Checkpoint> checkpoints) {
+        return checkpoints.stream().flatMap(c -> c.layers().stream()).mapToDouble(LayerCheckpoint::decay).min()
+                .orElse(Double.NaN);
     }
 }

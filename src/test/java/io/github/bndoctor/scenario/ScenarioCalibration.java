@@ -68,6 +68,7 @@ final class ScenarioCalibration {
             case "lr" -> b.learningRate(Double.parseDouble(p[1]));
             case "l2" -> b.l2(Double.parseDouble(p[1]));
             case "decay" -> b.bnDecay(Double.parseDouble(p[1]));
+            case "eps" -> b.bnEpsilon(Double.parseDouble(p[1]));
             case "wd" -> b.weightDecay(Double.parseDouble(p[1]));
             case "init" -> b.initStd(Double.parseDouble(p[1]));
             case "warm" -> b.warmStartSamples(Integer.parseInt(p[1]));

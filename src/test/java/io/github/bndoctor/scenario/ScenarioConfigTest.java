@@ -21,6 +21,8 @@ final class ScenarioConfigTest {
                 Arguments.of("momentum", (UnaryOperator<ScenarioConfig.Builder>) b -> b.momentum(1.0)),
                 Arguments.of("bnDecay", (UnaryOperator<ScenarioConfig.Builder>) b -> b.bnDecay(1.0)),
                 Arguments.of("bnDecay", (UnaryOperator<ScenarioConfig.Builder>) b -> b.bnDecay(0.0)),
+                Arguments.of("bnEpsilon", (UnaryOperator<ScenarioConfig.Builder>) b -> b.bnEpsilon(0.0)),
+                Arguments.of("bnEpsilon", (UnaryOperator<ScenarioConfig.Builder>) b -> b.bnEpsilon(Double.NaN)),
                 Arguments.of("l2", (UnaryOperator<ScenarioConfig.Builder>) b -> b.l2(-1e-4)),
                 Arguments.of("weightDecay", (UnaryOperator<ScenarioConfig.Builder>) b -> b.weightDecay(Double.POSITIVE_INFINITY)),
                 Arguments.of("batchSize", (UnaryOperator<ScenarioConfig.Builder>) b -> b.batchSize(1)),
@@ -49,6 +51,11 @@ final class ScenarioConfigTest {
         assertThat(ScenarioConfig.nesterov().optimizer()).isEqualTo(Optimizer.NESTEROV);
         assertThat(ScenarioConfig.lowDecay().bnDecay()).isLessThan(base.bnDecay());
         assertThat(ScenarioConfig.lowDecay().toBuilder().bnDecay(base.bnDecay()).build()).isEqualTo(base);
+        assertThat(base.bnEpsilon()).isEqualTo(MobileNetV2Like.BN_EPSILON);
+        ScenarioConfig eps = base.toBuilder().bnEpsilon(1e-5).build();
+        assertThat(eps).isNotEqualTo(base);
+        assertThat(eps.toBuilder().bnEpsilon(base.bnEpsilon()).build()).isEqualTo(base).hasSameHashCodeAs(base);
+        assertThat(MobileNetV2Like.batchNorm(eps).getEps()).isEqualTo(1e-5);
     }
 
     @Test
