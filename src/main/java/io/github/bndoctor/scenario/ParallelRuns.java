@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
@@ -33,6 +34,11 @@ public final class ParallelRuns {
             throw new IllegalArgumentException("parallel and nativeThreads must be >= 1, got " + parallel + ", "
                     + nativeThreads);
         }
+        // load the backend first, in this thread: NativeOpsHolder reads properties that only loading
+        // ND4J sets (touched first in a pool thread, it threw and the thread died before running its
+        // task, leaving that task's future unfinished for ever)
+        Nd4j.getBackend();
+        NativeOpsHolder.getInstance();
         ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
             Thread t = new Thread(() -> {
                 NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(nativeThreads);
