@@ -74,6 +74,11 @@ class LagAlarmTest {
     }
 
     @Test
+    void calibratedThresholdsAreTheDocumentedOnes() {
+        assertThat(LagAlarm.CALIBRATED).isEqualTo(new LagAlarm(0.16, 9, 5.4, 2.1));
+    }
+
+    @Test
     void rejectsNegativeOrNaNThresholds() {
         assertThatThrownBy(() -> new LagAlarm(-1e-9, 1, 1, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new LagAlarm(1, Double.NaN, 1, 1)).isInstanceOf(IllegalArgumentException.class);
