@@ -147,7 +147,11 @@ class AlarmQualityRegressionTest {
             } else {
                 lead = String.valueOf(firstDegraded - firstWarned);
             }
-            System.out.printf(Locale.ROOT, "%s (horizon %d): lead %s%n", e.getKey(), h, lead);
+            // the free signal is read at every iteration: where it first crossed, between checkpoints
+            String freeFirst = m.freeLag().entrySet().stream().filter(f -> f.getValue() > policy.freeLag()).findFirst()
+                    .map(f -> String.valueOf(f.getKey())).orElse("never");
+            System.out.printf(Locale.ROOT, "%s (horizon %d): lead %s; free signal first above %.2f at iteration %s%n",
+                    e.getKey(), h, lead, policy.freeLag(), freeFirst);
             System.out.println("   it  eval/train eval/precise precise/train freeLag predicted measured warn alarm");
             for (Checkpoint c : cps) {
                 System.out.printf(Locale.ROOT, "%5d %10.2f %12.2f %13.2f %7.3f %9.2f %8.2f %4s %5s%n", c.iteration(),
