@@ -136,7 +136,8 @@ public final class AdaptiveDecay extends BaseTrainingListener {
      * @param configuredDecay the configured decay, the ceiling
      * @return {@code A/(A+1)} for the largest age {@code A} whose angle stays within {@code B},
      *     clamped to {@code [min(d_min, configured), configured]}; the configured decay if the angle stays
-     *     within {@code B} up to its mean age, the history is too short to tell, or an angle is unknown
+     *     within {@code B} up to its mean age, the history is too short to tell, or an angle is unknown;
+     *     a frozen layer (configured decay 1: its moving statistics never move) stays frozen
      */
     public static double decayFor(long[] ages, double[] anglesDeg, double budgetDeg, double minDecay,
                                   double configuredDecay) {
@@ -144,7 +145,10 @@ public final class AdaptiveDecay extends BaseTrainingListener {
             throw new IllegalArgumentException("ages and angles differ in length: " + ages.length + " vs "
                     + anglesDeg.length);
         }
-        double meanAge = configuredDecay < 1 ? configuredDecay / (1 - configuredDecay) : Double.POSITIVE_INFINITY;
+        if (configuredDecay >= 1) {
+            return configuredDecay;
+        }
+        double meanAge = configuredDecay / (1 - configuredDecay);
         double prevAge = 0;
         double prevAngle = 0;
         for (int k = 0; k < ages.length; k++) {

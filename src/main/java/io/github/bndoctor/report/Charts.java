@@ -47,6 +47,11 @@ public final class Charts {
      * @return PNG bytes
      */
     public static byte[] losses(RunSummary run) {
+        return png(lossesChart(run));
+    }
+
+    /** The chart behind {@link #losses}, before encoding. */
+    static XYChart lossesChart(RunSummary run) {
         List<CheckpointEntry> cps = run.checkpoints();
         boolean positive = cps.stream().allMatch(c -> positive(c.trainModeLoss()) && positive(c.evalModeLoss())
                 && positive(c.preciseLoss()));
@@ -79,7 +84,7 @@ public final class Charts {
                 s.setMarkerColor(level.equals("FAIL") ? Color.BLACK : new Color(0xff7f0e));
             }
         }
-        return png(chart);
+        return chart;
     }
 
     /**
@@ -91,6 +96,11 @@ public final class Charts {
      * @return PNG bytes, up to three series ("not measured" when none has a positive value)
      */
     public static byte[] largestOutputs(RunSummary run) {
+        return png(largestOutputsChart(run));
+    }
+
+    /** The chart behind {@link #largestOutputs}, before encoding. */
+    static XYChart largestOutputsChart(RunSummary run) {
         XYChart chart = chart(run.name() + ": largest |output| per mode", "max |output| (log scale)");
         List<CheckpointEntry> cps = run.checkpoints();
         line(chart, "training mode (batch statistics)", cps, c -> positiveOrNull(c.trainModeMaxAbsOutput()),
@@ -115,7 +125,7 @@ public final class Charts {
             chart.getStyler().setYAxisMin(Math.min(lo, hi / 100));
             chart.getStyler().setYAxisMax(hi);
         }
-        return png(chart);
+        return chart;
     }
 
     private static Double positiveOrNull(Double v) {
@@ -130,6 +140,11 @@ public final class Charts {
      * @return PNG bytes, one series per BN layer
      */
     public static byte[] perLayer(RunSummary run, String title, String yTitle, Function<LayerEntry, Double> metric) {
+        return png(perLayerChart(run, title, yTitle, metric));
+    }
+
+    /** The chart behind {@link #perLayer}, before encoding. */
+    static XYChart perLayerChart(RunSummary run, String title, String yTitle, Function<LayerEntry, Double> metric) {
         XYChart chart = chart(run.name() + ": " + title, yTitle);
         Map<String, List<double[]>> series = new LinkedHashMap<>();
         for (CheckpointEntry c : run.checkpoints()) {
@@ -152,7 +167,7 @@ public final class Charts {
             chart.setTitle(chart.getTitle() + " (not measured)");
             chart.addSeries("none", new double[] {0}, new double[] {0}).setMarker(SeriesMarkers.NONE);
         }
-        return png(chart);
+        return chart;
     }
 
     /**
@@ -164,6 +179,11 @@ public final class Charts {
      * @return PNG bytes, two series (either may be absent: "not measured" when both are)
      */
     public static byte[] lagAngles(RunSummary run) {
+        return png(lagAnglesChart(run));
+    }
+
+    /** The chart behind {@link #lagAngles}, before encoding. */
+    static XYChart lagAnglesChart(RunSummary run) {
         XYChart chart = chart(run.name() + ": lag angle, median over BN layers", "degrees");
         line(chart, "predicted: rotation x d/(1-d)", run.checkpoints(), c -> median(c, LayerEntry::predictedLag),
                 new Color(0x9467bd));
@@ -173,7 +193,7 @@ public final class Charts {
             chart.setTitle(chart.getTitle() + " (not measured)");
             chart.addSeries("none", new double[] {0}, new double[] {0}).setMarker(SeriesMarkers.NONE);
         }
-        return png(chart);
+        return chart;
     }
 
     private static Double median(CheckpointEntry c, Function<LayerEntry, Double> metric) {
@@ -186,6 +206,11 @@ public final class Charts {
      * @return PNG bytes: eval/train loss ratio over iterations, one series per run
      */
     public static byte[] ratioComparison(List<RunSummary> runs) {
+        return png(ratioComparisonChart(runs));
+    }
+
+    /** The chart behind {@link #ratioComparison}, before encoding. */
+    static XYChart ratioComparisonChart(List<RunSummary> runs) {
         // linear: the ratios of interest (1, the 1.5 gate, 5 and beyond) must be readable off the axis,
         // and XChart labels a log axis only at powers of ten
         XYChart chart = chart("inference / training-mode loss ratio", "eval / train");
@@ -201,7 +226,7 @@ public final class Charts {
                 chart.addSeries(r.name(), column(pts, 0), column(pts, 1)).setMarker(SeriesMarkers.CIRCLE);
             }
         }
-        return png(chart);
+        return chart;
     }
 
     private static XYChart chart(String title, String yTitle) {

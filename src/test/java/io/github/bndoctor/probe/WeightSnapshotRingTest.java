@@ -138,4 +138,51 @@ class WeightSnapshotRingTest {
         }
         return ((MultiLayerNetwork) net.model()).getLayer(Integer.parseInt(name)).getParam("W");
     }
+
+    /** Sets the weights at angle {@code thetaDeg} from {@code u} in the (u, v) plane, unit norm. */
+    private static void setAngle(INDArray w, double thetaDeg) {
+        double c = Math.cos(Math.toRadians(thetaDeg)) / 2;
+        double s = Math.sin(Math.toRadians(thetaDeg)) / 2;
+        w.assign(Nd4j.create(new double[] {c, c, c, c, s, -s, s, -s}, w.shape(), w.dataType()));
+    }
+
+    @Test
+    void anUnevenRotationIsInterpolatedBetweenTheSnapshotsAroundTheAge() {
+        BnNetwork net = ProbeFixtures.net(NetworkKind.MULTI_LAYER, Layout.DENSE);
+        String bn = net.bnLayers().get(0).name();
+        WeightSnapshotRing ring = new WeightSnapshotRing(net, 10, 5);
+        INDArray w = feedingWeights(net, ring.feeding().feedingLayerOf(bn));
+        // theta(t) = t^2 / 100 degrees: snapshots at 0, 10, 20, 30 hold 0, 1, 4, 9 degrees
+        for (int t = 0; t <= 30; t += 10) {
+            setAngle(w, t * t / 100.0);
+            assertThat(ring.record(net, t)).isTrue();
+        }
+        // the same iteration again is no new snapshot and no reset
+        assertThat(ring.record(net, 30)).isFalse();
+        assertThat(ring.size()).isEqualTo(4);
+        assertThat(ring.every()).isEqualTo(10);
+        setAngle(w, 35 * 35 / 100.0); // now 12.25 degrees, iteration 35: ages 5, 15, 25, 35
+        // age 10 lies between the snapshots of age 5 (angle 12.25 - 9 = 3.25) and 15 (12.25 - 4 = 8.25):
+        // 3.25 + (8.25 - 3.25) * (10 - 5) / (15 - 5) = 5.75 (a line from the current weights would say 5.5)
+        assertThat(ring.angleDegrees(net, bn, 35, 10)).isCloseTo(5.75, within(TOL));
+        // at a snapshot's own age, its angle; at the oldest one's, the oldest angle
+        assertThat(ring.angleDegrees(net, bn, 35, 15)).isCloseTo(8.25, within(TOL));
+        assertThat(ring.angleDegrees(net, bn, 35, 35)).isCloseTo(12.25, within(TOL));
+        assertThat(ring.angleDegrees(net, bn, 35, 35.5)).isNaN();
+        // below the youngest: from the current weights (0) to age 5 (3.25)
+        assertThat(ring.angleDegrees(net, bn, 35, 2)).isCloseTo(3.25 * 2 / 5, within(TOL));
+        assertThat(ring.angles(net, bn, 35)).hasSize(4);
+        assertThat(ring.angles(net, bn, 35)[3]).isCloseTo(12.25, within(TOL));
+        // a layer without feeding weights: one NaN per snapshot; an iteration before the newest snapshot
+        assertThat(ring.angles(net, "no-such-layer", 35)).hasSize(4).containsOnly(Double.NaN);
+        assertThatThrownBy(() -> ring.angles(net, bn, 29)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aFrozenLayerDoesNotSetTheRingsReach() {
+        BnNetwork net = ProbeFixtures.net(NetworkKind.GRAPH, Layout.DENSE); // decay 0.9: mean age 9
+        net.setDecay(net.bnLayers().get(1), 1);
+        // one interval of 10 reaches age 9, plus the current snapshot; the frozen layer is ignored
+        assertThat(WeightSnapshotRing.covering(net, 10).capacity()).isEqualTo(2);
+    }
 }

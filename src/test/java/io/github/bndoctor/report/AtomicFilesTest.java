@@ -118,4 +118,49 @@ class AtomicFilesTest {
             Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
     }
+
+    @Test
+    void temporaryFilesOfEndedProcessesAreRemovedByTheNextWrite() throws IOException {
+        // no process has this id (Linux caps ids at 2^22), so its temporary file is stale
+        long gone = 999_999_999L;
+        long alive = ProcessHandle.current().pid();
+        List<String> stale = List.of(".out.json.bn-doctor-" + gone + "-3.tmp");
+        List<String> kept = List.of(
+                ".out.json.bn-doctor-" + alive + "-3.tmp", // a write in progress in a running process
+                ".out.json.bn-doctor-" + gone + "-3.txt", // not a temporary file
+                ".other.json.bn-doctor-" + gone + "-3.tmp", // another target's
+                ".out.json.bn-doctor-" + gone + ".tmp", // one number only
+                ".out.json.bn-doctor-" + gone + "-3-4.tmp", // three numbers
+                ".out.json.bn-doctor-x" + gone + "-3.tmp", // not a number
+                ".out.json.bn-doctor-" + gone + "-y.tmp",
+                ".out.json.bn-doctor--3.tmp", // empty id
+                ".out.json.bn-doctor-1234567890123456789-3.tmp"); // 19 digits: beyond any process id
+        for (String n : stale) {
+            Files.write(dir.resolve(n), OLD);
+        }
+        for (String n : kept) {
+            Files.write(dir.resolve(n), OLD);
+        }
+        AtomicFiles.write(dir.resolve("out.json"), out -> out.write(1));
+        assertThat(listing()).map(Path::toString).containsExactlyInAnyOrderElementsOf(
+                java.util.stream.Stream.concat(kept.stream(), Stream.of("out.json")).toList());
+    }
+
+    @Test
+    void anExceptionWithoutMessageIsNamedByItsType() throws IOException {
+        Path target = dir.resolve("t.json");
+        assertThatThrownBy(() -> AtomicFiles.write(target, out -> {
+            throw new IOException();
+        })).isInstanceOf(BnDoctorException.class).hasMessage("cannot write " + target + ": IOException");
+        assertThat(listing()).isEmpty();
+    }
+
+    @Test
+    void anEmptyPathIsRejectedWithItsOwnMessage() {
+        assertThatThrownBy(() -> AtomicFiles.requireWritableDirectory(Path.of("")))
+                .isInstanceOf(BnDoctorException.class)
+                .hasMessage("cannot write an empty path: give the name of the file to write");
+        assertThatThrownBy(() -> AtomicFiles.requireWritableDirectory(Path.of(" ")))
+                .isInstanceOf(BnDoctorException.class).hasMessageContaining("empty path");
+    }
 }

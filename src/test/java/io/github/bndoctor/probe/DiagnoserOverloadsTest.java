@@ -1,0 +1,78 @@
+package io.github.bndoctor.probe;
+
+import io.github.bndoctor.dl4j.BnNetwork;
+import io.github.bndoctor.dl4j.Layout;
+import io.github.bndoctor.stats.PopulationEstimator;
+import io.github.bndoctor.testkit.NetworkKind;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * The diagnoser's shorter overloads are the long one with the documented defaults (prior age = the
+ * iteration count, no measured lag), a probe given as one chunk gives the whole-probe checkpoint,
+ * and the settings' limits: at least one precise sample, a noise share in [0, 1), a median that
+ * skips layers without a measured angle.
+ */
+@Tag("unit")
+class DiagnoserOverloadsTest {
+    @Test
+    void shorterOverloadsAndASingleChunkGiveTheSameCheckpoint() {
+        BnNetwork net = ProbeFixtures.net(NetworkKind.MULTI_LAYER, Layout.DENSE);
+        List<INDArray[]> precise = ProbeFixtures.batches(Layout.DENSE, 3, 4);
+        INDArray[] x = ProbeFixtures.batches(Layout.DENSE, 1, 5).get(0);
+        INDArray[] y = {ProbeFixtures.labels(x[0], 0)};
+        Map<String, Double> rot = Map.of(net.bnLayers().get(0).name(), 0.5);
+        Diagnoser d = new Diagnoser(PopulationEstimator.POOLED, 24, io.github.bndoctor.probe.LossMeasure.MSE,
+                DiagnosisThresholds.DEFAULT);
+        Checkpoint longest = d.diagnose(net, x, y, precise.iterator(), 10, 10, rot, Map.of());
+        assertThat(d.diagnose(net, x, y, precise.iterator(), 10, rot)).isEqualTo(longest);
+        assertThat(d.diagnose(net, x, y, precise.iterator(), 10, 10, rot)).isEqualTo(longest);
+        Checkpoint noPrior = d.diagnose(net, x, y, precise.iterator(), 10, Long.MAX_VALUE, rot);
+        assertThat(noPrior.layers().get(0).decomposition().priorWeight()).isZero();
+        // decay 0.9, 10 iterations: prior weight 0.9^10
+        assertThat(longest.layers().get(0).decomposition().priorWeight()).isCloseTo(Math.pow(0.9, 10), within(1e-15));
+
+        Checkpoint chunked = d.diagnose(net, List.of(new ProbeChunk(x, y)), precise.iterator(), 10, 10, rot);
+        assertThat(chunked.iteration()).isEqualTo(10);
+        assertThat(chunked.verdict()).isEqualTo(longest.verdict());
+        // one chunk = the whole probe: the same float forward passes, summed in double
+        assertThat(chunked.gap().trainModeLoss()).isCloseTo(longest.gap().trainModeLoss(), within(1e-9));
+        assertThat(chunked.gap().evalModeLoss()).isCloseTo(longest.gap().evalModeLoss(), within(1e-9));
+        assertThat(chunked.gap().preciseLoss()).isCloseTo(longest.gap().preciseLoss(), within(1e-9));
+        assertThat(chunked.layers()).hasSameSizeAs(longest.layers());
+        for (int i = 0; i < chunked.layers().size(); i++) {
+            assertThat(chunked.layers().get(i).decomposition().emaError())
+                    .isCloseTo(longest.layers().get(i).decomposition().emaError(), within(1e-9));
+        }
+    }
+
+    @Test
+    void settingsAreCheckedAtTheirLimits() {
+        assertThatThrownBy(() -> new Diagnoser(PopulationEstimator.POOLED, 0, LossMeasure.MSE, DiagnosisThresholds.DEFAULT))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got 0");
+        new Diagnoser(PopulationEstimator.POOLED, 1, LossMeasure.MSE, DiagnosisThresholds.DEFAULT);
+        assertThat(new DiagnosisThresholds(1.5, 1, 0).noiseShare()).isZero();
+        assertThatThrownBy(() -> new DiagnosisThresholds(1.5, 1, -1e-9)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new DiagnosisThresholds(1.5, 1, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(new DiagnosisThresholds(1.5, 1, 0.999).noiseShare()).isEqualTo(0.999);
+    }
+
+    @Test
+    void theMedianMeasuredLagSkipsLayersWithoutOne() {
+        LayerDecomposition dec = new LayerDecomposition("a", 10, 0, 0, 0, 0, 0, 0, 0);
+        Checkpoint c = new Checkpoint(10, new OutputGap(1, 1, 1), List.of(
+                new LayerCheckpoint(dec, 1, 1, 1.0, 0.9), new LayerCheckpoint(dec, 1, Double.NaN, Double.NaN, 0.9),
+                new LayerCheckpoint(dec, 1, 5, 3.0, 0.9)), Verdict.HEALTHY);
+        // 1 and 3 (the NaN left out): median 2; predicted 1 and 5: median 3
+        assertThat(c.medianMeasuredLag()).isEqualTo(2.0);
+        assertThat(c.medianPredictedLag()).isEqualTo(3.0);
+    }
+}

@@ -1,0 +1,74 @@
+package io.github.bndoctor.probe;
+
+import io.github.bndoctor.dl4j.BnNetwork;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Which weights feed each BN layer, on hand-built networks of both types: layers without
+ * parameters in between are looked through, a layer with parameters but no weight matrix (another
+ * BN layer) ends the search with no answer, and so does the network's input.
+ */
+@Tag("unit")
+class FeedingWeightsTest {
+    @Test
+    void multiLayerNetworksLookThroughParameterFreeLayersOnly() {
+        // 0 dense, 1 activation, 2 dropout, 3 BN (fed by 0), 4 BN (fed by a BN: none), 5 output
+        MultiLayerNetwork mln = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().list()
+                .layer(new DenseLayer.Builder().nOut(5).build())
+                .layer(new ActivationLayer(Activation.TANH))
+                .layer(new DropoutLayer(0.9))
+                .layer(new BatchNormalization.Builder().build())
+                .layer(new BatchNormalization.Builder().build())
+                .layer(new OutputLayer.Builder().nOut(2).build())
+                .setInputType(InputType.feedForward(3)).build());
+        mln.init();
+        BnNetwork net = BnNetwork.of(mln);
+        FeedingWeights f = FeedingWeights.of(net);
+        assertThat(f.feedingLayerOf("layer3")).isEqualTo("0");
+        assertThat(f.feedingLayerOf("layer4")).isNull();
+        assertThat(f.read(net, "layer3")).hasSize(3 * 5);
+        assertThat(f.read(net, "layer4")).isNull();
+        assertThat(f.layerOf(net, "layer4")).isNull();
+
+        // a BN layer straight on the input
+        MultiLayerNetwork first = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().list()
+                .layer(new BatchNormalization.Builder().build())
+                .layer(new OutputLayer.Builder().nOut(2).build())
+                .setInputType(InputType.feedForward(3)).build());
+        first.init();
+        assertThat(FeedingWeights.of(BnNetwork.of(first)).feedingLayerOf("layer0")).isNull();
+    }
+
+    @Test
+    void graphsFollowSingleInputsBackToAWeightMatrix() {
+        ComputationGraph g = new ComputationGraph(new NeuralNetConfiguration.Builder().graphBuilder().addInputs("in")
+                .addLayer("bn0", new BatchNormalization.Builder().build(), "in")
+                .addLayer("dense", new DenseLayer.Builder().nOut(5).build(), "bn0")
+                .addLayer("act", new ActivationLayer(Activation.TANH), "dense")
+                .addLayer("bn1", new BatchNormalization.Builder().build(), "act")
+                .addLayer("bn2", new BatchNormalization.Builder().build(), "bn1")
+                .addLayer("out", new OutputLayer.Builder().nOut(2).build(), "bn2")
+                .setOutputs("out").setInputTypes(InputType.feedForward(3)).build());
+        g.init();
+        BnNetwork net = BnNetwork.of(g);
+        FeedingWeights f = FeedingWeights.of(net);
+        assertThat(f.feedingLayerOf("bn1")).isEqualTo("dense");
+        assertThat(f.feedingLayerOf("bn2")).as("fed by another BN layer").isNull();
+        assertThat(f.feedingLayerOf("bn0")).as("fed by the input").isNull();
+        assertThat(f.read(net, "bn1")).hasSize(3 * 5);
+        assertThat(f.read(net, "bn0")).isNull();
+    }
+}

@@ -1,0 +1,115 @@
+package io.github.bndoctor.remedy;
+
+import io.github.bndoctor.dl4j.BnLayerRef;
+import io.github.bndoctor.dl4j.BnNetwork;
+import io.github.bndoctor.dl4j.Layout;
+import io.github.bndoctor.dl4j.VarianceParameterisation;
+import io.github.bndoctor.probe.ProbeFixtures;
+import io.github.bndoctor.testkit.NetworkKind;
+import io.github.bndoctor.testkit.TinyBnNetworks;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.learning.config.Adam;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * {@link AdaptiveDecay}'s rule at its edges on hand-made angle profiles (expected decays worked out
+ * by hand from the linear interpolation {@code A = a0 + (B - t0)(a1 - a0)/(t1 - t0)} and
+ * {@code d = A/(A+1)}), its settings read back at their limits, and its binding to a network with a
+ * frozen layer and then to another network.
+ */
+@Tag("unit")
+class AdaptiveDecayRulesTest {
+    /** Interpolation and A/(A+1): a few roundings of values near 1, 1e-15 is ample. */
+    private static final double TOL = 1e-15;
+
+    @Test
+    void aCrossingBeyondTheMeanAgeKeepsTheConfiguredDecay() {
+        long[] ages = {5, 10, 20};
+        double[] angles = {1, 2, 3};
+        // budget 2.5 is crossed between ages 10 and 20 at A = 10 + 0.5 * 10 / 1 = 15
+        // configured 0.9: mean age 9 < 15, keep 0.9; configured 0.99: mean age 99 > 15, A/(A+1) = 15/16
+        assertThat(AdaptiveDecay.decayFor(ages, angles, 2.5, 0.5, 0.9)).isEqualTo(0.9);
+        assertThat(AdaptiveDecay.decayFor(ages, angles, 2.5, 0.5, 0.99)).isCloseTo(15.0 / 16, within(TOL));
+        // a frozen layer (decay 1) stays frozen whatever its angles: the user chose fixed statistics
+        assertThat(AdaptiveDecay.decayFor(ages, angles, 2.5, 0.5, 1.0)).isEqualTo(1.0);
+        assertThat(AdaptiveDecay.decayFor(new long[] {1, 10}, new double[] {40, 90}, 2, 0.9, 1.0)).isEqualTo(1.0);
+        // just below 1 the layer adapts: mean age 1e6 - 1 > 15, so 15/16
+        assertThat(AdaptiveDecay.decayFor(ages, angles, 2.5, 0.5, 1 - 1e-6)).isCloseTo(15.0 / 16, within(TOL));
+    }
+
+    @Test
+    void snapshotsOfAgeZeroOrLessAreSkipped() {
+        // the current weights (age 0) and a bad negative age say nothing about the lag, whatever their angle
+        assertThat(AdaptiveDecay.decayFor(new long[] {0, 10}, new double[] {5, 1}, 2, 0.5, 0.99)).isEqualTo(0.99);
+        assertThat(AdaptiveDecay.decayFor(new long[] {-1, 10}, new double[] {5, 1}, 2, 0.5, 0.99)).isEqualTo(0.99);
+        // age 1 is used: angle 4 > budget 2 at age 1, A = 0 + 2 * 1 / 4 = 0.5, 0.5/1.5 = 1/3, floored at 0.5
+        assertThat(AdaptiveDecay.decayFor(new long[] {1, 10}, new double[] {4, 1}, 2, 0.5, 0.99)).isEqualTo(0.5);
+    }
+
+    @Test
+    void anAngleExactlyAtTheBudgetIsWithinIt() {
+        // at, below and above the budget of 2 at age 10, nothing older
+        assertThat(AdaptiveDecay.decayFor(new long[] {10}, new double[] {2}, 2, 0.5, 0.99)).isEqualTo(0.99);
+        assertThat(AdaptiveDecay.decayFor(new long[] {10}, new double[] {1.999}, 2, 0.5, 0.99)).isEqualTo(0.99);
+        // above: A = 10 * 2 / 2.5 = 8, 8/9
+        assertThat(AdaptiveDecay.decayFor(new long[] {10}, new double[] {2.5}, 2, 0.5, 0.99))
+                .isCloseTo(8.0 / 9, within(TOL));
+        assertThatThrownBy(() -> AdaptiveDecay.decayFor(new long[] {10}, new double[] {1, 2}, 2, 0.5, 0.99))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 vs 2");
+    }
+
+    @Test
+    void settingsAreReadBackAtTheirLimits() {
+        AdaptiveDecay d = AdaptiveDecay.builder().every(1).snapshotEvery(1).budgetDegrees(0.25).minDecay(0.5).build();
+        assertThat(d.every()).isEqualTo(1);
+        assertThat(d.budgetDegrees()).isEqualTo(0.25);
+        assertThat(d.minDecay()).isEqualTo(0.5);
+        AdaptiveDecay defaults = AdaptiveDecay.builder().build();
+        assertThat(defaults.every()).isEqualTo(50);
+        assertThat(defaults.budgetDegrees()).isEqualTo(1.0);
+        assertThat(defaults.minDecay()).isEqualTo(0.9);
+        assertThat(AdaptiveDecay.builder().minDecay(0.999).build().minDecay()).isEqualTo(0.999);
+        assertThat(AdaptiveDecay.builder().minDecay(1e-9).build().minDecay()).isEqualTo(1e-9);
+    }
+
+    private static BnNetwork net(NetworkKind kind, double decay) {
+        return TinyBnNetworks.twoBlocks(kind, Layout.DENSE, 2, 4, 1, decay, VarianceParameterisation.LOG10_STDEV,
+                new Adam(1e-2), 5);
+    }
+
+    private static void fit(BnNetwork net, int steps) {
+        for (INDArray[] x : ProbeFixtures.batches(Layout.DENSE, steps, 5L)) {
+            net.fit(new DataSet(x[0], ProbeFixtures.labels(x[0], 5L)));
+        }
+    }
+
+    @Test
+    void aFrozenLayerIsKeptAndAnotherNetworkIsBoundAfresh() {
+        BnNetwork first = net(NetworkKind.MULTI_LAYER, 0.95);
+        BnLayerRef frozen = first.bnLayers().get(1);
+        first.setDecay(frozen, 1);
+        AdaptiveDecay listener = AdaptiveDecay.builder().every(2).snapshotEvery(1).build();
+        first.model().addListeners(listener);
+        fit(first, 4);
+        assertThat(listener.configuredDecays()).containsEntry(first.bnLayers().get(0).name(), 0.95)
+                .containsEntry(frozen.name(), 1.0).hasSize(2);
+        // the ring is sized by the layers that move: binding with a frozen layer works and adapts
+        assertThat(listener.history()).extracting(AdaptiveDecay.Adaptation::iteration).containsExactly(2L, 4L);
+        // and the frozen layer stays frozen: decay 1 in every adaptation and in the network
+        assertThat(listener.history()).allSatisfy(a -> assertThat(a.decays()).containsEntry(frozen.name(), 1.0));
+        assertThat(first.decay(frozen)).isEqualTo(1.0);
+
+        BnNetwork second = net(NetworkKind.GRAPH, 0.97);
+        second.model().addListeners(listener);
+        fit(second, 2);
+        // only the second network's layers, with their own configured decay
+        assertThat(listener.configuredDecays()).hasSize(2).allSatisfy((name, d) -> assertThat(d).isEqualTo(0.97));
+        assertThat(listener.configuredDecays().keySet()).doesNotContain(first.bnLayers().get(0).name());
+    }
+}
