@@ -64,6 +64,15 @@ public record AlarmQuality(int truePositives, int falsePositives, int falseNegat
         return new AlarmQuality(tp, fp, fn, tn);
     }
 
+    /**
+     * @param other counts over other checkpoints
+     * @return the counts of both together
+     */
+    public AlarmQuality plus(AlarmQuality other) {
+        return new AlarmQuality(truePositives + other.truePositives, falsePositives + other.falsePositives,
+                falseNegatives + other.falseNegatives, trueNegatives + other.trueNegatives);
+    }
+
     /** @return {@code tp / (tp + fp)}, NaN when nothing was flagged */
     public double precision() {
         return truePositives + falsePositives == 0 ? Double.NaN : (double) truePositives / (truePositives + falsePositives);

@@ -8,5 +8,8 @@
  * companion: every iteration it recovers each BN layer's batch statistics from the
  * moving-statistics update and reports the EMA error against a short window of them
  * ({@link io.github.bndoctor.monitor.LagReading}), without a forward pass.
+ * {@link io.github.bndoctor.monitor.LagAlarm} turns the cheap signals into an early warning and,
+ * confirmed by the probe, a state alarm; {@link io.github.bndoctor.monitor.AlarmQuality} scores an
+ * alarm rule's precision and recall against what happened at each checkpoint.
  */
 package io.github.bndoctor.monitor;

@@ -34,8 +34,10 @@ public final class ParallelRuns {
             throw new IllegalArgumentException("parallel and nativeThreads must be >= 1, got " + parallel + ", "
                     + nativeThreads);
         }
-        // the native ops read the backend's properties: load the backend here, not in a run's thread
+        // the native ops read properties that only loading the backend sets: load both here, not in a
+        // run's thread (touched first there, they threw before the task ran and its future never finished)
         Nd4j.getBackend();
+        NativeOpsHolder.getInstance();
         ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
             Thread t = new Thread(r, "bn-doctor-run");
             t.setDaemon(true);

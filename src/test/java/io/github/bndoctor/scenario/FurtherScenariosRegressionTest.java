@@ -2,15 +2,14 @@ package io.github.bndoctor.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.bndoctor.monitor.BatchStatisticsFromUpdates;
-import io.github.bndoctor.monitor.LagReading;
 import io.github.bndoctor.probe.Checkpoint;
+import io.github.bndoctor.scenario.SharedScenarioRuns.Monitored;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,33 +41,34 @@ class FurtherScenariosRegressionTest {
     static final double HEALTHY_RATIO = 1.5;
     static final double RISE = 1.5;
 
-    private final Map<String, Monitored> runs = new ConcurrentHashMap<>();
+    private final Set<String> printed = ConcurrentHashMap.newKeySet();
 
-    /** A monitored run with the free signal's median lag error at every iteration. */
-    record Monitored(MonitoredScenario.Result result, Map<Long, Double> freeLag) {
-    }
-
-    static Monitored train(ScenarioConfig config) {
-        Map<Long, Double> free = new TreeMap<>();
-        BatchStatisticsFromUpdates signal = new BatchStatisticsFromUpdates(BatchStatisticsFromUpdates.DEFAULT_WINDOW,
-                config.warmStartSamples() > 0, (LagReading r) -> free.put(r.iteration(), r.medianLagError()));
-        MonitoredScenario.Result r = MonitoredScenario.run(config, config.checkpointEvery(), c -> { }, List.of(signal));
-        return new Monitored(r, free);
+    /** Trains every run of this class up front, two at a time ({@link SharedScenarioRuns}). */
+    @BeforeAll
+    void trainAll() {
+        List<ScenarioConfig> configs = new ArrayList<>();
+        for (ScenarioKind kind : List.of(ScenarioKind.POSE_RESNET, ScenarioKind.DENSE_REGRESSION)) {
+            configs.addAll(seeds(kind.diverging()));
+            for (ScenarioConfig fix : kind.fixes()) {
+                configs.addAll(seeds(fix));
+            }
+        }
+        SharedScenarioRuns.all(configs);
     }
 
     private Monitored run(ScenarioConfig config) {
-        return runs.computeIfAbsent(config.toString(), k -> {
-            Monitored m = train(config);
+        Monitored m = SharedScenarioRuns.get(config);
+        if (printed.add(config.toString())) {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s seed %d lr %.0e decay %.3f %s:",
                     config.kind(), config.seed(), config.learningRate(), config.bnDecay(), config.optimizer()));
             for (Checkpoint c : m.result().checkpoints()) {
                 line.append(String.format(Locale.ROOT, " %d: eval/train %.2f precise/train %.2f freeLag %.2f angle %.1f;",
                         c.iteration(), c.gap().evalToTrainRatio(), c.gap().preciseToTrainRatio(),
-                        m.freeLag().getOrDefault(c.iteration(), Double.NaN), c.medianMeasuredLag()));
+                        m.freeLagAt(c.iteration()), c.medianMeasuredLag()));
             }
             System.out.println(line);
-            return m;
-        });
+        }
+        return m;
     }
 
     private static List<ScenarioConfig> seeds(ScenarioConfig config) {

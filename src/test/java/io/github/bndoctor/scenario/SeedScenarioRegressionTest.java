@@ -60,7 +60,6 @@ class SeedScenarioRegressionTest {
     static final double HEALTHY_RATIO = 1.5;
     static final double PRECISE_RATIO = 1.1;
     static final long WARMUP = 100;
-    static final int PROBE_EVERY = 100;
     /** Training-mode loss must still be falling at the collapse: below its value this many iterations earlier. */
     static final long FALLING_OVER = 400;
     /** Eval/train ratio that counts as degraded inference when scoring the early warning. */
@@ -75,23 +74,21 @@ class SeedScenarioRegressionTest {
 
     /** The collapse, its fixes over the same length, and the report's decay-switch experiment. */
     static final List<String> PRESETS = List.of("seedCollapse", "adamLowLr", "nesterov", "decaySwitch");
-    private final Map<String, MonitoredScenario.Result> runs = new java.util.concurrent.ConcurrentHashMap<>();
-
     /**
-     * Trains all 12 runs up front, two at a time: each run is single-threaded ND4J with its own
-     * seeded network and data, so two in parallel use both cores; the baseline band test checks
-     * the results against runs measured one at a time.
+     * Trains all 12 runs up front, two at a time ({@link SharedScenarioRuns}, shared with the
+     * alarm-quality test): each run is single-threaded ND4J with its own seeded network and data, so
+     * two in parallel use both cores; the baseline band test checks the results against runs
+     * measured one at a time.
      */
     @org.junit.jupiter.api.BeforeAll
-    void trainAll() throws Exception {
-        List<java.util.concurrent.Callable<MonitoredScenario.Result>> jobs = new ArrayList<>();
-        // the longest runs first, so the two threads finish together
-        for (String preset : List.of("decaySwitch", "seedCollapse", "adamLowLr", "nesterov")) {
+    void trainAll() {
+        List<ScenarioConfig> configs = new ArrayList<>();
+        for (String preset : PRESETS) {
             for (long seed : SEEDS) {
-                jobs.add(() -> runs.put(preset + "#" + seed, train(preset, seed)));
+                configs.add(preset(preset).withSeed(seed));
             }
         }
-        ParallelRuns.all(jobs, 2, 1);
+        SharedScenarioRuns.all(configs);
     }
 
     static ScenarioConfig preset(String preset) {
@@ -104,12 +101,8 @@ class SeedScenarioRegressionTest {
         };
     }
 
-    private static MonitoredScenario.Result train(String preset, long seed) {
-        return MonitoredScenario.run(preset(preset).toBuilder().seed(seed).build(), PROBE_EVERY, c -> { });
-    }
-
     private MonitoredScenario.Result run(String preset, long seed) {
-        return runs.get(preset + "#" + seed);
+        return SharedScenarioRuns.get(preset(preset).withSeed(seed)).result();
     }
 
     private static List<Checkpoint> afterWarmup(MonitoredScenario.Result r) {
