@@ -42,6 +42,14 @@ import java.util.function.Supplier;
  * confirm it with the loss probe (at most once per window), instead of waiting for the next
  * scheduled one.
  *
+ * <p>With {@link Builder#lagAlarm(LagAlarm)} the monitor scores every checkpoint with a
+ * {@link LagAlarm}: an early warning ({@link #LAG_WARNING}, metric suffixed with the cheap signal
+ * that fired) when the free signal's latest median lag error, the predicted or the measured lag
+ * angle exceeds its threshold, and a state alarm ({@link #LAG_ALARM}, value eval/precise) when the
+ * probe confirms it. Both are {@link AlarmLevel#WARN}: the {@code FAIL} gate stays with the
+ * {@link AlarmPolicy}. The free signal then also triggers confirming checkpoints above the rule's
+ * free-lag threshold, unless {@link Builder#confirmLagAbove(double)} set another.
+ *
  * <p>Precise statistics need training examples of their own: pass a separate iterator (or a
  * supplier of fresh ones), never the one {@code fit} is consuming.
  */
@@ -55,6 +63,10 @@ public final class BnMonitor extends BaseTrainingListener {
     public static final int DEFAULT_EVERY = 1000;
     /** Metric name of the free signal's median lag error (a warning that triggered a confirming checkpoint). */
     public static final String FREE_LAG = "freeLag";
+    /** Metric prefix of a {@link LagAlarm} early warning; the suffix names the signal that fired. */
+    public static final String LAG_WARNING = "lagWarning";
+    /** Metric name of a {@link LagAlarm} state alarm (value: the checkpoint's eval/precise ratio). */
+    public static final String LAG_ALARM = "lagAlarm";
 
     private final INDArray[] probeFeatures;
     private final INDArray[] probeLabels;
@@ -68,6 +80,7 @@ public final class BnMonitor extends BaseTrainingListener {
     private final BatchStatisticsFromUpdates free;
     private final double confirmAbove;
     private final boolean measureLagAngle;
+    private final LagAlarm lagAlarm;
     private long lastCheckpoint;
     private final List<Checkpoint> checkpoints = new ArrayList<>();
     private final List<Alarm> alarms = new ArrayList<>();
@@ -85,9 +98,10 @@ public final class BnMonitor extends BaseTrainingListener {
         this.failFast = b.failFast;
         this.priorFree = b.priorFree;
         this.onCheckpoint = b.onCheckpoint;
-        this.confirmAbove = b.confirmAbove;
+        this.lagAlarm = b.lagAlarm;
+        this.confirmAbove = Double.isNaN(b.confirmAbove) && b.lagAlarm != null ? b.lagAlarm.freeLag() : b.confirmAbove;
         this.measureLagAngle = b.measureLagAngle;
-        this.free = Double.isNaN(b.confirmAbove) ? null
+        this.free = Double.isNaN(this.confirmAbove) ? null
                 : new BatchStatisticsFromUpdates(b.freeWindow, BatchStatisticsFromUpdates.DEFAULT_READ_EVERY, b.priorFree,
                         null);
     }
@@ -173,6 +187,9 @@ public final class BnMonitor extends BaseTrainingListener {
         if (confirm != null) {
             alarms.add(confirm);
         }
+        if (lagAlarm != null) {
+            alarms.addAll(lagAlarms(c));
+        }
         List<Alarm> raised = policy.evaluate(c);
         alarms.addAll(raised);
         probeNanos += System.nanoTime() - t0;
@@ -184,6 +201,32 @@ public final class BnMonitor extends BaseTrainingListener {
                 }
             }
         }
+    }
+
+    /** The {@link LagAlarm}'s early warning and state alarm at a checkpoint, in that order (either may be absent). */
+    private List<Alarm> lagAlarms(Checkpoint c) {
+        LagReading r = free.latest();
+        double freeLag = r == null ? Double.NaN : r.medianLagError();
+        if (!lagAlarm.warns(freeLag, c)) {
+            return List.of();
+        }
+        String layer = r == null ? "*" : worstLag(r);
+        Alarm warning;
+        if (freeLag > lagAlarm.freeLag()) {
+            warning = new Alarm(c.iteration(), layer, LAG_WARNING + "." + FREE_LAG, freeLag, lagAlarm.freeLag(),
+                    AlarmLevel.WARN);
+        } else if (c.medianPredictedLag() > lagAlarm.predictedLag()) {
+            warning = new Alarm(c.iteration(), layer, LAG_WARNING + ".predictedLag", c.medianPredictedLag(),
+                    lagAlarm.predictedLag(), AlarmLevel.WARN);
+        } else {
+            warning = new Alarm(c.iteration(), layer, LAG_WARNING + ".measuredLag", c.medianMeasuredLag(),
+                    lagAlarm.measuredLag(), AlarmLevel.WARN);
+        }
+        if (!lagAlarm.confirms(c)) {
+            return List.of(warning);
+        }
+        return List.of(warning, new Alarm(c.iteration(), layer, LAG_ALARM, c.gap().evalToPreciseRatio(),
+                lagAlarm.evalPreciseRatio(), AlarmLevel.WARN));
     }
 
     private static String worstLag(LagReading r) {
@@ -230,6 +273,7 @@ public final class BnMonitor extends BaseTrainingListener {
         private double confirmAbove = Double.NaN;
         private int freeWindow = BatchStatisticsFromUpdates.DEFAULT_WINDOW;
         private boolean measureLagAngle = true;
+        private LagAlarm lagAlarm;
 
         private Builder(INDArray[] probeFeatures, INDArray[] probeLabels) {
             this.probeFeatures = probeFeatures;
@@ -320,6 +364,20 @@ public final class BnMonitor extends BaseTrainingListener {
                 throw new IllegalArgumentException("lag threshold must be >= 0, got " + medianLagError);
             }
             this.confirmAbove = medianLagError;
+            return this;
+        }
+
+        /**
+         * Scores every checkpoint with a {@link LagAlarm} (e.g. {@link LagAlarm#CALIBRATED}): early
+         * warnings and probe-confirmed state alarms, both {@link AlarmLevel#WARN}; runs the free
+         * signal, confirming above the rule's free-lag threshold unless
+         * {@link #confirmLagAbove(double)} sets another.
+         *
+         * @param rule the thresholds
+         * @return this
+         */
+        public Builder lagAlarm(LagAlarm rule) {
+            this.lagAlarm = Objects.requireNonNull(rule);
             return this;
         }
 

@@ -92,7 +92,8 @@ class LagForecastTableTest {
         assertThat(frozen.rotationDegPerStep()).isPositive();
         LayerForecast moving = only(new Adam(1e-3), 0.99, List.of(new WeightDecay(0.95, true)));
         assertThat(moving.driftLagDeg()).isCloseTo(moving.rotationDegPerStep() * 99, within(1e-9));
-        assertThat(moving.note()).isEqualTo("Adam beta1 0.900 with decoupled weight decay: sqrt(2 eta wd (1-b1) / (1+b1))");
+        assertThat(moving.note()).isEqualTo("Adam beta1 0.900 with decoupled weight decay: sqrt(2 eta wd (1-b1) / (1+b1))"
+                + "; holds while the BN input's batch variance stays well above eps 1.00e-05 (ScaleInvariance)");
         // no regularisation at all: nothing to name but the missing decay
         LayerForecast bare = only(new Adam(1e-3), 0.99, List.of());
         assertThat(bare.regime()).isEqualTo(Regime.NO_EQUILIBRIUM);
