@@ -95,6 +95,38 @@ class BnMonitorLagAlarmTest {
     }
 
     @Test
+    void aWarningNamesTheWorstLayerOfTheLatestReadingOrNoneBeforeTheFirstReading() {
+        // checkpoints every 2 iterations, readings every 4: at iteration 2 there is no reading yet
+        BnNetwork net = ProbeFixtures.net(NetworkKind.MULTI_LAYER, Layout.NCHW);
+        BnMonitor m = BnMonitor.builder(PROBE, ProbeFixtures.labels(PROBE, 0)).failFast(false).every(2)
+                .freeSignalWindow(2).preciseData(() -> PRECISE.iterator()).lagAlarm(new LagAlarm(INF, 0, INF, INF))
+                .build();
+        net.model().setListeners(m);
+        for (INDArray[] x : ProbeFixtures.batches(Layout.NCHW, 4, 8)) {
+            net.fit(new DataSet(x[0], ProbeFixtures.labels(x[0], 0)));
+        }
+        List<Alarm> w = withMetric(m, BnMonitor.LAG_WARNING + ".predictedLag");
+        assertThat(w).extracting(Alarm::iteration).containsExactly(2L, 4L);
+        assertThat(w.get(0).layer()).isEqualTo("*");
+        String worst = m.freeSignal().latest().layers().stream()
+                .max(java.util.Comparator.comparingDouble(io.github.bndoctor.probe.LayerDecomposition::lagError))
+                .orElseThrow().layer();
+        assertThat(w.get(1).layer()).isEqualTo(worst).isNotEqualTo("*");
+    }
+
+    @Test
+    void aFreeLagExactlyAtItsThresholdDoesNotWarnByItself() {
+        double reading = run(new LagAlarm(0, INF, INF, INF)).freeSignal().latest().medianLagError();
+        // the seeded runs are identical: at the threshold the free signal does not fire, the predicted lag does
+        List<Alarm> at = run(new LagAlarm(reading, 0, INF, INF)).alarms().stream()
+                .filter(a -> a.iteration() == 12 && a.metric().startsWith(BnMonitor.LAG_WARNING)).toList();
+        assertThat(at).extracting(Alarm::metric).containsExactly(BnMonitor.LAG_WARNING + ".predictedLag");
+        List<Alarm> below = run(new LagAlarm(Math.nextDown(reading), 0, INF, INF)).alarms().stream()
+                .filter(a -> a.iteration() == 12 && a.metric().startsWith(BnMonitor.LAG_WARNING)).toList();
+        assertThat(below).extracting(Alarm::metric).containsExactly(BnMonitor.LAG_WARNING + "." + BnMonitor.FREE_LAG);
+    }
+
+    @Test
     void withoutARuleThereAreNoLagAlarmsAndNoFreeSignal() {
         BnMonitor m = run(null);
         assertThat(m.freeSignal()).isNull();
