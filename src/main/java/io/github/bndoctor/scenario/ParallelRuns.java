@@ -61,15 +61,21 @@ public final class ParallelRuns {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while training runs", e);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e.getCause() instanceof Error er) {
-                throw er;
-            }
-            throw new IllegalStateException(e.getCause());
+            throw unchecked(e);
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * @param e a run's failure
+     * @return its cause as it was if unchecked, else wrapped in an {@link IllegalStateException}
+     *     (an {@link Error} cause is thrown as it is)
+     */
+    static RuntimeException unchecked(ExecutionException e) {
+        if (e.getCause() instanceof Error er) {
+            throw er;
+        }
+        return e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
     }
 }

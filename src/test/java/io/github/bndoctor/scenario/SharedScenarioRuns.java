@@ -73,13 +73,7 @@ final class SharedScenarioRuns {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for " + config, e);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(e.getCause());
+            throw ParallelRuns.unchecked(e);
         }
     }
 
