@@ -1,13 +1,12 @@
 package io.github.bndoctor.monitor;
 
 import io.github.bndoctor.probe.Checkpoint;
-import io.github.bndoctor.probe.OutputGap;
-import io.github.bndoctor.probe.Verdict;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
+import static io.github.bndoctor.monitor.OutcomeCheckpoints.at;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -17,10 +16,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Tag("unit")
 class AlarmQualityBoundaryTest {
-    private static Checkpoint at(long it, double ratio) {
-        return new Checkpoint(it, new OutputGap(1, ratio, 1), List.of(), Verdict.HEALTHY);
-    }
-
     @Test
     void theOutcomeRatioAndTheCheckpointItselfAreInclusive() {
         // eval/train exactly 2.0 at the ratio 2.0: degraded

@@ -1,10 +1,9 @@
 package io.github.bndoctor.monitor;
 
+import static io.github.bndoctor.monitor.OutcomeCheckpoints.at;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.bndoctor.probe.Checkpoint;
-import io.github.bndoctor.probe.OutputGap;
-import io.github.bndoctor.probe.Verdict;
 import java.util.List;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Tag;
@@ -17,10 +16,6 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("unit")
 class AlarmQualitySumTest {
-    private static Checkpoint at(long iteration, double evalOverTrain) {
-        return new Checkpoint(iteration, new OutputGap(1, evalOverTrain, 1), List.of(), Verdict.HEALTHY);
-    }
-
     @Test
     void runsScoredApartAndAddedEqualRunsScoredTogether() {
         List<Checkpoint> diverging = List.of(at(100, 1.2), at(200, 1.9), at(300, 2.5), at(400, 6));
