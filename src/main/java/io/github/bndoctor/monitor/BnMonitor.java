@@ -207,21 +207,13 @@ public final class BnMonitor extends BaseTrainingListener {
     private List<Alarm> lagAlarms(Checkpoint c) {
         LagReading r = free.latest();
         double freeLag = r == null ? Double.NaN : r.medianLagError();
-        if (!lagAlarm.warns(freeLag, c)) {
+        LagAlarm.Firing fired = lagAlarm.firing(freeLag, c);
+        if (fired == null) {
             return List.of();
         }
         String layer = r == null ? "*" : worstLag(r);
-        Alarm warning;
-        if (freeLag > lagAlarm.freeLag()) {
-            warning = new Alarm(c.iteration(), layer, LAG_WARNING + "." + FREE_LAG, freeLag, lagAlarm.freeLag(),
-                    AlarmLevel.WARN);
-        } else if (c.medianPredictedLag() > lagAlarm.predictedLag()) {
-            warning = new Alarm(c.iteration(), layer, LAG_WARNING + ".predictedLag", c.medianPredictedLag(),
-                    lagAlarm.predictedLag(), AlarmLevel.WARN);
-        } else {
-            warning = new Alarm(c.iteration(), layer, LAG_WARNING + ".measuredLag", c.medianMeasuredLag(),
-                    lagAlarm.measuredLag(), AlarmLevel.WARN);
-        }
+        Alarm warning = new Alarm(c.iteration(), layer, LAG_WARNING + "." + fired.signal(), fired.value(),
+                fired.threshold(), AlarmLevel.WARN);
         if (!lagAlarm.confirms(c)) {
             return List.of(warning);
         }

@@ -67,7 +67,38 @@ public record LagAlarm(double freeLag, double predictedLag, double measuredLag, 
      * @return whether any cheap signal exceeds its threshold
      */
     public boolean warns(double freeLagError, Checkpoint c) {
-        return freeLagError > freeLag || c.medianPredictedLag() > predictedLag || c.medianMeasuredLag() > measuredLag;
+        return firing(freeLagError, c) != null;
+    }
+
+    /**
+     * The first cheap signal above its threshold, in the order free lag error, predicted lag,
+     * measured lag angle.
+     *
+     * @param freeLagError the free signal's median lag error at the checkpoint's iteration (NaN: none yet)
+     * @param c the checkpoint, for its rotation prediction and measured lag angle
+     * @return the signal's name, value and threshold, or {@code null} when none fires
+     */
+    public Firing firing(double freeLagError, Checkpoint c) {
+        if (freeLagError > freeLag) {
+            return new Firing("freeLag", freeLagError, freeLag);
+        }
+        if (c.medianPredictedLag() > predictedLag) {
+            return new Firing("predictedLag", c.medianPredictedLag(), predictedLag);
+        }
+        if (c.medianMeasuredLag() > measuredLag) {
+            return new Firing("measuredLag", c.medianMeasuredLag(), measuredLag);
+        }
+        return null;
+    }
+
+    /**
+     * A cheap signal that fired.
+     *
+     * @param signal its name: {@code freeLag}, {@code predictedLag} or {@code measuredLag}
+     * @param value its value at the checkpoint
+     * @param threshold the threshold it exceeded
+     */
+    public record Firing(String signal, double value, double threshold) {
     }
 
     /**
