@@ -11,11 +11,16 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One view over a {@link MultiLayerNetwork} or a {@link ComputationGraph}: its BN layers, their
@@ -177,6 +182,17 @@ public abstract sealed class BnNetwork permits BnNetwork.Mln, BnNetwork.Graph {
     /** @return the network's iteration count */
     public abstract int iterationCount();
 
+    /**
+     * The BN layers upstream of one BN layer: those whose output reaches its input, so whose moving
+     * statistics' drift (through their weights' rotation) changes what it sees. In a
+     * {@code MultiLayerNetwork} every earlier BN layer; in a {@code ComputationGraph} the BN layers
+     * among the vertices its input is computed from (a parallel branch is not upstream).
+     *
+     * @param ref one of this network's BN layers
+     * @return the names of the BN layers upstream of it, in forward order
+     */
+    public abstract Set<String> upstreamBnLayers(BnLayerRef ref);
+
     static BnLayerRef refOf(Layer layer, String name, int index, String keyPrefix) {
         BatchNormalization conf = (BatchNormalization) layer.conf().getLayer();
         VarianceParameterisation p = VarianceParameterisation.fromParamTable(layer.paramTable().keySet());
@@ -217,6 +233,17 @@ public abstract sealed class BnNetwork permits BnNetwork.Mln, BnNetwork.Graph {
                 if (isBn(layers[i])) {
                     String name = layers[i].conf().getLayer().getLayerName();
                     out.add(refOf(layers[i], name == null ? String.valueOf(i) : name, i, i + "_"));
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public Set<String> upstreamBnLayers(BnLayerRef ref) {
+            Set<String> out = new LinkedHashSet<>();
+            for (BnLayerRef other : bnLayers()) {
+                if (other.index() < bnLayer(ref.name()).index()) {
+                    out.add(other.name());
                 }
             }
             return out;
@@ -298,6 +325,26 @@ public abstract sealed class BnNetwork permits BnNetwork.Mln, BnNetwork.Graph {
                 GraphVertex v = graph.getVertices()[idx];
                 if (v.hasLayer() && isBn(v.getLayer())) {
                     out.add(refOf(v.getLayer(), v.getVertexName(), idx, v.getVertexName() + "_"));
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public Set<String> upstreamBnLayers(BnLayerRef ref) {
+            Map<String, List<String>> inputs = graph.getConfiguration().getVertexInputs();
+            Set<String> seen = new HashSet<>();
+            Deque<String> todo = new ArrayDeque<>(inputs.getOrDefault(bnLayer(ref.name()).name(), List.of()));
+            while (!todo.isEmpty()) {
+                String v = todo.pop();
+                if (seen.add(v)) {
+                    todo.addAll(inputs.getOrDefault(v, List.of()));
+                }
+            }
+            Set<String> out = new LinkedHashSet<>();
+            for (BnLayerRef other : bnLayers()) {
+                if (seen.contains(other.name())) {
+                    out.add(other.name());
                 }
             }
             return out;

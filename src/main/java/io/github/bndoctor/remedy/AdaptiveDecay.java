@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A DL4J {@code TrainingListener} that adapts each BN layer's decay while training so that the
@@ -19,12 +20,25 @@ import java.util.Map;
  * <p>Every {@code s} iterations it snapshots the weights feeding each BN layer
  * ({@link WeightSnapshotRing}); every {@code K} iterations it finds, per layer, the largest age
  * {@code A} up to which the angle between the current weights and the snapshot of that age stays
- * within {@code B} (interpolated between snapshots), and sets the decay whose EMA has that mean
+ * within {@code B} (interpolated between snapshots), and takes the decay whose EMA has that mean
  * age: {@code d = A/(A+1)} (mean age {@code d/(1-d)} = {@code A}), clamped to
  * {@code [d_min, configured decay]}. Where the angle stays within {@code B} up to the configured
  * decay's mean age, or the history is still too short to show otherwise, the configured decay
- * applies. {@code d_min} (default {@value #DEFAULT_MIN_DECAY}) is the floor: a shorter window mostly
- * adds batch noise.
+ * applies. A layer's input moves when any layer upstream of it turns, so by default each layer then
+ * gets the lowest of its own decay and those of its upstream BN layers
+ * ({@link #limitByUpstream}).
+ *
+ * <p>Why the defaults (B = {@value #DEFAULT_BUDGET_DEG} degree, {@code d_min} =
+ * {@value #DEFAULT_MIN_DECAY}, every {@value #DEFAULT_EVERY} iterations, upstream limit on;
+ * fixtures/scenario-calibration.md, "Adaptive decay: the floor"). On the seed configuration (Adam
+ * 1e-3, decay 0.997) late in the run the weights turn up to 0.6 degree per step, in bursts: the
+ * statistics of the same recent batches recomputed at the current weights (no lag, the noise of a
+ * 0.9 window) give eval/precise 0.95-1.02 where the EMA at 0.9 gives up to 1.37, so what a floor of
+ * 0.9 leaves is lag, not noise; the noise of the shortest window, 0.5, costs at most 1.09. Budgets 1
+ * degree, or 0.5 degree adapted every 50 iterations or without the upstream limit, let eval/train
+ * reach 1.28-1.41 in a burst (seeds 1-3, 1,500 iterations); this setting kept it at or below 1.22.
+ * On the healthy Nesterov preset it keeps decays of 0.988-0.997 (median over layers and checkpoints
+ * about 0.991).
  *
  * <p>Training itself is untouched: the decay only weights the moving statistics, which training
  * mode never uses, and the listener reads weights without changing them or drawing random numbers
@@ -35,32 +49,24 @@ import java.util.Map;
  * types). Call {@link #restoreConfigured(Model)} before saving to put the configured decays back.
  */
 public final class AdaptiveDecay extends BaseTrainingListener {
-    /**
-     * Default angle budget, degrees, chosen by measurement on the seed scenario (Adam 1e-3, decay
-     * 0.997, 800 iterations, checkpoints every 100; fixtures/scenario-calibration.md). Plain natives:
-     * with 2 degrees seed 1 reached eval/train 1.31-1.42 from iteration 500 (fixed 0.997: 5.1 to
-     * 18.8), so the lag still showed; with 1 degree (median decays 0.96) eval/train stayed at or below
-     * 1.11 / 1.25 / 1.11 on seeds 1-3. Fast native settings: 1 degree kept seeds 2-3 at or below
-     * 1.25 / 1.08 (eval/precise 1.25 / 1.14, lag in seed 2's rotation burst around iteration 400 that
-     * even decays at the floor trail by 1.17; the batch-noise floor of decays 0.9-0.99 on the healthy
-     * Nesterov preset is at most 1.03); 0.5 degree sat on the floor almost throughout. The healthy
-     * Nesterov preset kept a median of 0.997 (lowest 0.9946, plain natives).
-     */
-    public static final double DEFAULT_BUDGET_DEG = 1;
-    /** Default decay floor. */
-    public static final double DEFAULT_MIN_DECAY = 0.9;
-    /** Default iterations between adaptations. */
-    public static final int DEFAULT_EVERY = 50;
+    /** Default angle budget, degrees (see the class notes). */
+    public static final double DEFAULT_BUDGET_DEG = 0.5;
+    /** Default decay floor: the shortest window, whose batch noise costs at most 1.09 in eval/precise. */
+    public static final double DEFAULT_MIN_DECAY = 0.5;
+    /** Default iterations between adaptations: bursts of rotation last tens of iterations. */
+    public static final int DEFAULT_EVERY = 10;
 
     private final int every;
     private final int snapshotEvery;
     private final double budgetDeg;
     private final double minDecay;
+    private final boolean followUpstream;
     private final List<Adaptation> history = new ArrayList<>();
     private Model bound;
     private BnNetwork net;
     private WeightSnapshotRing ring;
     private final Map<String, Double> configured = new LinkedHashMap<>();
+    private final Map<String, Set<String>> upstream = new LinkedHashMap<>();
 
     /**
      * Decays set at one adaptation.
@@ -83,6 +89,7 @@ public final class AdaptiveDecay extends BaseTrainingListener {
         this.snapshotEvery = b.snapshotEvery;
         this.budgetDeg = b.budgetDeg;
         this.minDecay = b.minDecay;
+        this.followUpstream = b.followUpstream;
     }
 
     /** @return a builder with the defaults */
@@ -100,12 +107,14 @@ public final class AdaptiveDecay extends BaseTrainingListener {
         if (done % every != 0) {
             return;
         }
-        Map<String, Double> set = new LinkedHashMap<>();
+        Map<String, Double> own = new LinkedHashMap<>();
         for (BnLayerRef ref : net.bnLayers()) {
-            double conf = configured.get(ref.name());
-            double d = decayFor(ring.ages(done), ring.angles(net, ref.name(), done), budgetDeg, minDecay, conf);
-            net.setDecay(ref, d);
-            set.put(ref.name(), d);
+            own.put(ref.name(), decayFor(ring.ages(done), ring.angles(net, ref.name(), done), budgetDeg, minDecay,
+                    configured.get(ref.name())));
+        }
+        Map<String, Double> set = followUpstream ? limitByUpstream(own, upstream, configured, minDecay) : own;
+        for (BnLayerRef ref : net.bnLayers()) {
+            net.setDecay(ref, set.get(ref.name()));
         }
         history.add(new Adaptation(done, set));
     }
@@ -124,6 +133,44 @@ public final class AdaptiveDecay extends BaseTrainingListener {
             }
         }
         ring = new WeightSnapshotRing(net, snapshotEvery, capacity);
+        upstream.clear();
+        for (BnLayerRef ref : net.bnLayers()) {
+            upstream.put(ref.name(), net.upstreamBnLayers(ref));
+        }
+    }
+
+    /**
+     * Limits each layer's decay by the decays of the BN layers upstream of it: a layer's input moves
+     * when any layer feeding it turns, so its EMA may average no longer than the shortest window
+     * upstream needs.
+     *
+     * @param own each layer's decay from its own weights' angles ({@link #decayFor}), in forward order
+     * @param upstream each layer's upstream BN layers ({@link BnNetwork#upstreamBnLayers})
+     * @param configured each layer's configured decay
+     * @param minDecay the floor {@code d_min}
+     * @return per layer the lowest of its own decay and its upstream layers' own decays, not below
+     *     {@code min(d_min, configured)}; a frozen layer (configured decay 1) keeps its decay and does
+     *     not limit the layers after it
+     */
+    public static Map<String, Double> limitByUpstream(Map<String, Double> own, Map<String, Set<String>> upstream,
+                                                      Map<String, Double> configured, double minDecay) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Double> e : own.entrySet()) {
+            String layer = e.getKey();
+            double conf = configured.get(layer);
+            if (conf >= 1) {
+                out.put(layer, conf);
+                continue;
+            }
+            double d = e.getValue();
+            for (String up : upstream.getOrDefault(layer, Set.of())) {
+                if (configured.get(up) < 1) {
+                    d = Math.min(d, own.get(up));
+                }
+            }
+            out.put(layer, Math.max(Math.min(minDecay, conf), d));
+        }
+        return out;
     }
 
     /**
@@ -212,14 +259,30 @@ public final class AdaptiveDecay extends BaseTrainingListener {
         return every;
     }
 
+    /** @return whether each layer's decay is limited by its upstream BN layers' decays */
+    public boolean followsUpstream() {
+        return followUpstream;
+    }
+
     /** Builder of {@link AdaptiveDecay}. */
     public static final class Builder {
         private int every = DEFAULT_EVERY;
         private int snapshotEvery = WeightSnapshotRing.DEFAULT_EVERY;
         private double budgetDeg = DEFAULT_BUDGET_DEG;
         private double minDecay = DEFAULT_MIN_DECAY;
+        private boolean followUpstream = true;
 
         private Builder() {
+        }
+
+        /**
+         * @param follow whether each layer's decay is limited by its upstream BN layers' decays
+         *     ({@link #limitByUpstream}; default on)
+         * @return this
+         */
+        public Builder followUpstream(boolean follow) {
+            this.followUpstream = follow;
+            return this;
         }
 
         /**

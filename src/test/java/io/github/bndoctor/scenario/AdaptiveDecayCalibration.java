@@ -48,8 +48,21 @@ final class AdaptiveDecayCalibration {
         double budget = Double.parseDouble(a[4]);
         double floor = Double.parseDouble(a[5]);
         ScenarioConfig c = ScenarioConfig.seedDivergence().toBuilder().seed(seed).iterations(iterations).build();
+        int adaptEvery = AdaptiveDecay.DEFAULT_EVERY;
+        boolean upstream = false;
+        int snapEvery = io.github.bndoctor.probe.WeightSnapshotRing.DEFAULT_EVERY;
         for (int i = 6; i < a.length; i++) {
-            c = ScenarioCalibration.override(c, a[i]);
+            if (a[i].startsWith("adapt=")) {
+                adaptEvery = Integer.parseInt(a[i].substring(6));
+            } else if (a[i].startsWith("preset=")) {
+                c = ScenarioCalibration.preset(a[i].substring(7)).toBuilder().seed(seed).iterations(iterations).build();
+            } else if (a[i].equals("upstream")) {
+                upstream = true;
+            } else if (a[i].startsWith("snap=")) {
+                snapEvery = Integer.parseInt(a[i].substring(5));
+            } else {
+                c = ScenarioCalibration.override(c, a[i]);
+            }
         }
         List<LagForecast.LayerForecast> forecast = LagForecast.of(BnNetwork.of(MobileNetV2Like.build(c)));
         synchronized (System.out) {
@@ -57,7 +70,7 @@ final class AdaptiveDecayCalibration {
             System.out.print(LagForecast.table(forecast).replaceAll("(?m)^", name + " "));
         }
         List<TrainingListener> listeners = budget > 0
-                ? List.of(AdaptiveDecay.builder().budgetDegrees(budget).minDecay(floor).build()) : List.of();
+                ? List.of(AdaptiveDecay.builder().budgetDegrees(budget).minDecay(floor).every(adaptEvery).snapshotEvery(snapEvery).followUpstream(upstream).build()) : List.of();
         long t0 = System.nanoTime();
         MonitoredScenario.run(c, every, cp -> print(name, cp, forecast), listeners);
         System.out.printf(Locale.ROOT, "%s seconds %.1f%n", name, (System.nanoTime() - t0) / 1e9);

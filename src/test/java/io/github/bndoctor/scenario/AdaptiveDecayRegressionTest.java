@@ -37,21 +37,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Adaptive decay on the seed scenario at its full length ({@link ScenarioConfig#seedCollapse()}, 3
  * seeds), on the healthy Nesterov preset and on the further scenarios' diverging configurations, and
  * the lag forecast against measured rotation. Thresholds (measured with the fast native settings,
- * fixtures/scenario-calibration.md, "Adaptive decay"):
+ * fixtures/scenario-calibration.md, "Adaptive decay: the floor"):
  * <ul>
  *   <li>{@link #ADAPTIVE_RATIO} 1.3 and {@link #DIVERGED_RATIO} 5: with the decay adapted, the seed
- *       configuration's eval/train ratio stays at or below 1.3 after warm-up at every checkpoint
- *       through iteration {@value #STRICT_UNTIL} (measured at most 1.25); from then to 1,500 the
- *       weights turn up to 0.6 degree per step and even the floor decay 0.9 held fixed in every
- *       layer (the same training) passes 1.3 (seed 1: 1.42 at 1,400; a floor of 0.8 the same), so
- *       there the bound is the larger of 1.3 and the floor's own ratio times {@link #FLOOR_MARGIN}
- *       (adaptive decay reached 1.45 / 1.25 / 1.32 on seeds 1-3). The fixed 0.997 (the regression
- *       leg's {@code seedCollapse} baseline, the same training) reaches 5 by iteration 500;</li>
- *   <li>{@link #PRECISE_RATIO} 1.3, the same way for eval/precise: the issue's 1.1 is below what the
- *       floor decay itself gives where the rotation bursts (seed 2 at 400: 1.17; seed 1 at 1,400:
- *       1.38), lag that no decay in [0.9, 0.997] follows (calibration notes);</li>
+ *       configuration's eval/train ratio stays at or below 1.3 after warm-up at every checkpoint to
+ *       iteration 1,500 (measured at most 1.22); the fixed 0.997 (the regression leg's
+ *       {@code seedCollapse} baseline, the same training) reaches 5 by iteration 500;</li>
+ *   <li>{@link #PRECISE_RATIO} 1.25 for eval/precise: the issue's 1.1 is below what any EMA reaches
+ *       here. Late in the run the weights turn up to 0.6 degree per step in bursts; the batch noise of
+ *       the floor's window alone (the same batches recomputed at the current weights) costs up to
+ *       1.09 and the floor decay 0.5 held fixed in every layer (the comparison run) still trails a
+ *       burst by up to 1.11; adaptive decay measured at most 1.21 (seed 3 at 1,500);</li>
  *   <li>{@link #HEALTHY_DECAY} 0.99: on the healthy Nesterov preset the median decay over layers and
- *       checkpoints stays near the configured 0.997;</li>
+ *       checkpoints stays near the configured 0.997 (measured 0.991-0.992);</li>
  *   <li>{@link #FORECAST_FACTOR} 2: forecast against measured rotation per step after equilibrium,
  *       per layer, printed side by side, on presets whose BN inputs stay scale-invariant
  *       ({@link ScaleInvariance} at least {@link #SCALE_INVARIANT}, checked), the premise of the
@@ -65,16 +63,9 @@ class AdaptiveDecayRegressionTest {
     static final long[] SEEDS = {1, 2, 3};
     static final long WARMUP = SeedScenarioRegressionTest.WARMUP;
     static final int PROBE_EVERY = 100;
-    /**
-     * After {@link #STRICT_UNTIL}: margin over the floor decay's own ratio where that is within reach
-     * of the target (see {@link #bound}); measured up to 1.18 (seed 2 at 500, seed 3 at 1,400).
-     */
-    static final double FLOOR_MARGIN = 1.25;
-    /** Through this iteration ({@link ScenarioConfig#seedDivergence()}'s length) the targets hold as they are. */
-    static final long STRICT_UNTIL = 800;
     static final double ADAPTIVE_RATIO = 1.3;
     static final double DIVERGED_RATIO = 5;
-    static final double PRECISE_RATIO = 1.3;
+    static final double PRECISE_RATIO = 1.25;
     static final double HEALTHY_DECAY = 0.99;
     static final double FORECAST_FACTOR = 2;
     /** v/(v+eps) of a BN input the forecast covers: the batch variance at least 9 times eps. */
@@ -211,14 +202,6 @@ class AdaptiveDecayRegressionTest {
         return out;
     }
 
-    /**
-     * The bound at one checkpoint: {@code target} through {@link #STRICT_UNTIL}; after it the larger of
-     * {@code target} and the floor decay's own figure there times {@link #FLOOR_MARGIN}.
-     */
-    private static double bound(long iteration, double target, double floorDecayRatio) {
-        return iteration <= STRICT_UNTIL ? target : Math.max(target, FLOOR_MARGIN * floorDecayRatio);
-    }
-
     @Test
     void adaptiveDecayKeepsTheSeedConfigurationHealthyWhereTheFixedDecayCollapses() {
         for (long seed : SEEDS) {
@@ -226,7 +209,7 @@ class AdaptiveDecayRegressionTest {
             MonitoredScenario.Result adaptive = runs.get("adaptive#" + seed);
             Map<Long, double[]> fixed = baseline(seed);
             System.out.printf(Locale.ROOT, "seed %d: iteration, eval/train fixed 0.997 (regression baseline) | fixed"
-                    + " 0.9 | adaptive; eval/precise fixed 0.9 | adaptive; median and lowest adaptive decay%n", seed);
+                    + " 0.5 (the floor) | adaptive; eval/precise fixed 0.5 | adaptive; median and lowest adaptive decay%n", seed);
             for (int i = 0; i < adaptive.checkpoints().size(); i++) {
                 Checkpoint a = adaptive.checkpoints().get(i);
                 Checkpoint f = floor.checkpoints().get(i);
@@ -239,7 +222,6 @@ class AdaptiveDecayRegressionTest {
             }
         }
         for (long seed : SEEDS) {
-            MonitoredScenario.Result floor = runs.get("floor#" + seed);
             MonitoredScenario.Result adaptive = runs.get("adaptive#" + seed);
             assertThat(adaptive.checkpoints().get(adaptive.checkpoints().size() - 1).iteration())
                     .as("seed %d: the full scenario length", seed).isEqualTo(ScenarioConfig.COLLAPSE_ITERATIONS);
@@ -251,9 +233,7 @@ class AdaptiveDecayRegressionTest {
                 Checkpoint a = adaptive.checkpoints().get(i);
                 if (a.iteration() >= WARMUP) {
                     assertThat(a.gap().evalToTrainRatio()).as("seed %d iteration %d eval/train with adaptive decay",
-                            seed, a.iteration()).isLessThanOrEqualTo(
-                                    bound(a.iteration(), ADAPTIVE_RATIO,
-                                    floor.checkpoints().get(i).gap().evalToTrainRatio()));
+                            seed, a.iteration()).isLessThanOrEqualTo(ADAPTIVE_RATIO);
                 }
             }
         }
@@ -262,13 +242,11 @@ class AdaptiveDecayRegressionTest {
     @Test
     void noiseIsNotTradedForLag() {
         for (long seed : SEEDS) {
-            MonitoredScenario.Result floor = runs.get("floor#" + seed);
             List<Checkpoint> adaptive = runs.get("adaptive#" + seed).checkpoints();
             for (int i = 0; i < adaptive.size(); i++) {
                 Checkpoint a = adaptive.get(i);
                 assertThat(evalToPrecise(a)).as("seed %d iteration %d eval/precise with adaptive decay", seed,
-                        a.iteration()).isLessThanOrEqualTo(bound(a.iteration(), PRECISE_RATIO,
-                        evalToPrecise(floor.checkpoints().get(i))));
+                        a.iteration()).isLessThanOrEqualTo(PRECISE_RATIO);
             }
             System.out.printf(Locale.ROOT, "nesterov seed %d: eval/precise with adaptive decay %s%n", seed,
                     runs.get("nesterov#" + seed).checkpoints().stream().map(c -> String.format(Locale.ROOT, "%.3f",
