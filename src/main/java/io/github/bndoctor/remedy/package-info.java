@@ -9,8 +9,9 @@
  *       initial weights' statistics, so short trainings do not carry the mean-0/variance-1
  *       prior;</li>
  *   <li>{@link io.github.bndoctor.remedy.AdaptiveDecay} - a training listener that lowers each BN
- *       layer's decay while its feeding weights turn fast, so the EMA's lag stays within an angle
- *       budget measured on snapshots of those weights; training itself is untouched;</li>
+ *       layer's decay while its feeding weights (or those of a BN layer upstream) turn fast, so the
+ *       EMA's lag stays within an angle budget measured on snapshots of those weights; training
+ *       itself is untouched;</li>
  *   <li>{@link io.github.bndoctor.remedy.Recommendations} - advice derived from measurements: the
  *       largest decay whose predicted lag fits a budget, a lower learning rate, momentum SGD,
  *       recalibration before export.</li>

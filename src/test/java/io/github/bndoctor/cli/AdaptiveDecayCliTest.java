@@ -4,6 +4,7 @@ import io.github.bndoctor.report.DiagnosisReport;
 import io.github.bndoctor.report.DiagnosisReport.CheckpointEntry;
 import io.github.bndoctor.report.DiagnosisReport.LayerEntry;
 import io.github.bndoctor.report.ReportJson;
+import io.github.bndoctor.remedy.AdaptiveDecay;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,8 +25,9 @@ final class AdaptiveDecayCliTest {
     void decaysInForceAreInTheJsonAndTheReport() throws Exception {
         Path json = dir.resolve("a.json");
         Path report = dir.resolve("report");
-        // the listener adapts at iteration 50; the checkpoint at 60 sees the adapted decays
-        CliRunner.Result r = CliFixtures.run("diagnose", "--adaptive-decay", "--iterations", "60", "--probe-every", "30",
+        // the listener adapts every 10 iterations: the checkpoint at 6 sees the configured decays, the one at 60 the
+        // adapted ones
+        CliRunner.Result r = CliFixtures.run("diagnose", "--adaptive-decay", "--iterations", "60", "--probe-every", "6",
                 "--json", json.toString(), "--report", report.toString());
         assertThat(r.exitCode()).as(r.err()).isIn(Main.OK, Main.GATE_FAILED);
         assertThat(r.out()).contains("lag forecast", "NO_EQUILIBRIUM");
@@ -33,9 +35,9 @@ final class AdaptiveDecayCliTest {
         assertThat(read.config()).containsKey("adaptiveDecay");
         CheckpointEntry first = read.checkpoints().get(0);
         CheckpointEntry last = read.checkpoints().get(read.checkpoints().size() - 1);
-        assertThat(first.iteration()).isEqualTo(30);
+        assertThat(first.iteration()).isEqualTo(6);
         assertThat(first.layers()).extracting(LayerEntry::decay).containsOnly(0.997);
-        assertThat(last.layers()).extracting(LayerEntry::decay).allMatch(d -> d >= 0.9 && d <= 0.997)
+        assertThat(last.layers()).extracting(LayerEntry::decay).allMatch(d -> d >= AdaptiveDecay.DEFAULT_MIN_DECAY && d <= 0.997)
                 .anyMatch(d -> d < 0.997);
         assertThat(Files.readString(report.resolve("index.html"))).contains("BN decay in force");
     }

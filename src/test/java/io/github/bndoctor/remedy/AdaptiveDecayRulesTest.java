@@ -13,6 +13,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Adam;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -71,11 +75,61 @@ class AdaptiveDecayRulesTest {
         assertThat(d.budgetDegrees()).isEqualTo(0.25);
         assertThat(d.minDecay()).isEqualTo(0.5);
         AdaptiveDecay defaults = AdaptiveDecay.builder().build();
-        assertThat(defaults.every()).isEqualTo(50);
-        assertThat(defaults.budgetDegrees()).isEqualTo(1.0);
-        assertThat(defaults.minDecay()).isEqualTo(0.9);
+        assertThat(defaults.every()).isEqualTo(10);
+        assertThat(defaults.budgetDegrees()).isEqualTo(0.5);
+        assertThat(defaults.minDecay()).isEqualTo(0.5);
+        assertThat(defaults.followsUpstream()).isTrue();
+        assertThat(AdaptiveDecay.builder().followUpstream(false).build().followsUpstream()).isFalse();
         assertThat(AdaptiveDecay.builder().minDecay(0.999).build().minDecay()).isEqualTo(0.999);
         assertThat(AdaptiveDecay.builder().minDecay(1e-9).build().minDecay()).isEqualTo(1e-9);
+    }
+
+    @Test
+    void aLayerAveragesNoLongerThanItsUpstreamLayersAllow() {
+        // a -> b -> c in a chain, d on a parallel branch fed by a only
+        Map<String, Set<String>> upstream = new LinkedHashMap<>();
+        upstream.put("a", Set.of());
+        upstream.put("b", Set.of("a"));
+        upstream.put("c", Set.of("a", "b"));
+        upstream.put("d", Set.of("a"));
+        Map<String, Double> own = new LinkedHashMap<>();
+        own.put("a", 0.99);
+        own.put("b", 0.7);
+        own.put("c", 0.95);
+        own.put("d", 0.98);
+        Map<String, Double> configured = Map.of("a", 0.997, "b", 0.997, "c", 0.997, "d", 0.997);
+        // c takes b's 0.7 (b is upstream); d only a's 0.99 limit, above its own 0.98; b its own
+        assertThat(AdaptiveDecay.limitByUpstream(own, upstream, configured, 0.5))
+                .containsExactly(Map.entry("a", 0.99), Map.entry("b", 0.7), Map.entry("c", 0.7), Map.entry("d", 0.98));
+        // an upstream layer below the floor (configured 0.3 there) is followed only down to the floor
+        own.put("a", 0.3);
+        Map<String, Double> low = new LinkedHashMap<>(configured);
+        low.put("a", 0.3);
+        assertThat(AdaptiveDecay.limitByUpstream(own, upstream, low, 0.5))
+                .containsExactly(Map.entry("a", 0.3), Map.entry("b", 0.5), Map.entry("c", 0.5), Map.entry("d", 0.5));
+        // ... and down to a layer's own configured decay where that is below the floor: at, below, above
+        low.put("d", 0.4);
+        assertThat(AdaptiveDecay.limitByUpstream(own, upstream, low, 0.5).get("d")).isEqualTo(0.4);
+        own.put("a", 0.45);
+        assertThat(AdaptiveDecay.limitByUpstream(own, upstream, low, 0.5).get("d")).isEqualTo(0.45);
+        own.put("a", 0.4);
+        assertThat(AdaptiveDecay.limitByUpstream(own, upstream, low, 0.5).get("d")).isEqualTo(0.4);
+    }
+
+    @Test
+    void aFrozenLayerNeitherMovesNorLimits() {
+        Map<String, Set<String>> upstream = Map.of("a", Set.of(), "b", Set.of("a"));
+        Map<String, Double> own = new LinkedHashMap<>();
+        own.put("a", 1.0);
+        own.put("b", 0.9);
+        // a frozen (configured 1) upstream layer: b keeps its own decay
+        assertThat(AdaptiveDecay.limitByUpstream(own, upstream, Map.of("a", 1.0, "b", 0.997), 0.5))
+                .containsExactly(Map.entry("a", 1.0), Map.entry("b", 0.9));
+        // a frozen downstream layer stays frozen below a fast upstream layer
+        own.put("a", 0.6);
+        own.put("b", 1.0);
+        assertThat(AdaptiveDecay.limitByUpstream(own, upstream, Map.of("a", 0.997, "b", 1.0), 0.5))
+                .containsExactly(Map.entry("a", 0.6), Map.entry("b", 1.0));
     }
 
     private static BnNetwork net(NetworkKind kind, double decay) {

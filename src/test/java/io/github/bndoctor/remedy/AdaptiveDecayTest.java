@@ -95,9 +95,14 @@ class AdaptiveDecayTest {
         }
         BnNetwork plain = net(kind);
         BnNetwork adapted = net(kind);
-        AdaptiveDecay listener = AdaptiveDecay.builder().every(10).snapshotEvery(1).budgetDegrees(2).build();
+        AdaptiveDecay listener = AdaptiveDecay.builder().every(10).snapshotEvery(1).budgetDegrees(2).minDecay(0.9)
+                .followUpstream(false).build();
         WeightHistory weights = new WeightHistory(adapted);
         adapted.model().addListeners(weights, listener);
+        // the same training with the upstream limit on (the default): second layer = min(own, first layer's own)
+        BnNetwork chained = net(kind);
+        AdaptiveDecay upstream = AdaptiveDecay.builder().every(10).snapshotEvery(1).budgetDegrees(2).minDecay(0.9).build();
+        chained.model().addListeners(upstream);
         List<Double> plainScores = new ArrayList<>();
         List<Double> adaptedScores = new ArrayList<>();
         for (DataSet b : batches) {
@@ -105,8 +110,19 @@ class AdaptiveDecayTest {
             plainScores.add(plain.model().score());
             adapted.fit(b);
             adaptedScores.add(adapted.model().score());
+            chained.fit(b);
         }
         assertThat(adaptedScores).isEqualTo(plainScores);
+        String first = plain.bnLayers().get(0).name();
+        String second = plain.bnLayers().get(1).name();
+        assertThat(upstream.history()).hasSameSizeAs(listener.history());
+        for (int i = 0; i < listener.history().size(); i++) {
+            Map<String, Double> own = listener.history().get(i).decays();
+            assertThat(upstream.history().get(i).decays()).containsEntry(first, own.get(first))
+                    .containsEntry(second, Math.min(own.get(first), own.get(second)));
+        }
+        assertThat(upstream.history()).as("the upstream limit bit somewhere").anyMatch(a ->
+                a.decays().get(second) < listener.history().get(upstream.history().indexOf(a)).decays().get(second));
         FeedingWeights feeding = FeedingWeights.of(plain);
         for (BnLayerRef ref : plain.bnLayers()) {
             assertThat(feeding.read(adapted, ref.name())).isEqualTo(feeding.read(plain, ref.name()));

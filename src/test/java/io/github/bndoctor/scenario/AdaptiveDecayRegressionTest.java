@@ -70,8 +70,8 @@ class AdaptiveDecayRegressionTest {
     static final double FORECAST_FACTOR = 2;
     /** v/(v+eps) of a BN input the forecast covers: the batch variance at least 9 times eps. */
     static final double SCALE_INVARIANT = 0.9;
-    /** Further scenarios from {@link #FURTHER_WARMUP}: measured at most 1.64 (ResNet seed 1 at 400). */
-    static final double FURTHER_RATIO = 1.7;
+    /** Further scenarios from {@link #FURTHER_WARMUP}: measured at most 1.30 (ResNet seed 1 at 300). */
+    static final double FURTHER_RATIO = 1.5;
     static final long FURTHER_WARMUP = 100;
     static final File BASELINE = SeedScenarioRegressionTest.BASELINE;
 
