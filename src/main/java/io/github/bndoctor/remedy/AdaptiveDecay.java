@@ -29,7 +29,7 @@ import java.util.Set;
  * ({@link #limitByUpstream}).
  *
  * <p>Why the defaults (B = {@value #DEFAULT_BUDGET_DEG} degree, {@code d_min} =
- * {@value #DEFAULT_MIN_DECAY}, every {@value #DEFAULT_EVERY} iterations, upstream limit on;
+ * {@value #DEFAULT_MIN_DECAY}, every iteration, upstream limit on;
  * fixtures/scenario-calibration.md, "Adaptive decay: the floor"). On the seed configuration (Adam
  * 1e-3, decay 0.997) late in the run the weights turn up to 0.6 degree per step, in bursts: the
  * statistics of the same recent batches recomputed at the current weights (no lag, the noise of a
@@ -53,8 +53,12 @@ public final class AdaptiveDecay extends BaseTrainingListener {
     public static final double DEFAULT_BUDGET_DEG = 0.5;
     /** Default decay floor: the shortest window, whose batch noise costs at most 1.09 in eval/precise. */
     public static final double DEFAULT_MIN_DECAY = 0.5;
-    /** Default iterations between adaptations: bursts of rotation last tens of iterations. */
-    public static final int DEFAULT_EVERY = 10;
+    /**
+     * Default iterations between adaptations: every iteration, since bursts of rotation build up
+     * within a few iterations (adapting every 10 let seed 4's eval/train reach 1.27 in one, every
+     * iteration 1.13); the cost is within noise of a training step (AdaptiveDecayOverheadBenchmark).
+     */
+    public static final int DEFAULT_EVERY = 1;
 
     private final int every;
     private final int snapshotEvery;
@@ -66,7 +70,7 @@ public final class AdaptiveDecay extends BaseTrainingListener {
     private BnNetwork net;
     private WeightSnapshotRing ring;
     private final Map<String, Double> configured = new LinkedHashMap<>();
-    private final Map<String, Set<String>> upstream = new LinkedHashMap<>();
+    private Map<String, Set<String>> upstream = Map.of();
 
     /**
      * Decays set at one adaptation.
@@ -133,10 +137,11 @@ public final class AdaptiveDecay extends BaseTrainingListener {
             }
         }
         ring = new WeightSnapshotRing(net, snapshotEvery, capacity);
-        upstream.clear();
+        Map<String, Set<String>> up = new LinkedHashMap<>();
         for (BnLayerRef ref : net.bnLayers()) {
-            upstream.put(ref.name(), net.upstreamBnLayers(ref));
+            up.put(ref.name(), net.upstreamBnLayers(ref));
         }
+        upstream = up;
     }
 
     /**
@@ -164,9 +169,8 @@ public final class AdaptiveDecay extends BaseTrainingListener {
             }
             double d = e.getValue();
             for (String up : upstream.getOrDefault(layer, Set.of())) {
-                if (configured.get(up) < 1) {
-                    d = Math.min(d, own.get(up));
-                }
+                // a frozen upstream layer's own decay is its configured 1, which limits nothing
+                d = Math.min(d, own.get(up));
             }
             out.put(layer, Math.max(Math.min(minDecay, conf), d));
         }

@@ -25,9 +25,8 @@ final class AdaptiveDecayCliTest {
     void decaysInForceAreInTheJsonAndTheReport() throws Exception {
         Path json = dir.resolve("a.json");
         Path report = dir.resolve("report");
-        // the listener adapts every 10 iterations: the checkpoint at 6 sees the configured decays, the one at 60 the
-        // adapted ones
-        CliRunner.Result r = CliFixtures.run("diagnose", "--adaptive-decay", "--iterations", "60", "--probe-every", "6",
+        // the listener adapts every iteration: each checkpoint records the decays in force then, which move
+        CliRunner.Result r = CliFixtures.run("diagnose", "--adaptive-decay", "--iterations", "60", "--probe-every", "30",
                 "--json", json.toString(), "--report", report.toString());
         assertThat(r.exitCode()).as(r.err()).isIn(Main.OK, Main.GATE_FAILED);
         assertThat(r.out()).contains("lag forecast", "NO_EQUILIBRIUM");
@@ -35,8 +34,10 @@ final class AdaptiveDecayCliTest {
         assertThat(read.config()).containsKey("adaptiveDecay");
         CheckpointEntry first = read.checkpoints().get(0);
         CheckpointEntry last = read.checkpoints().get(read.checkpoints().size() - 1);
-        assertThat(first.iteration()).isEqualTo(6);
-        assertThat(first.layers()).extracting(LayerEntry::decay).containsOnly(0.997);
+        assertThat(first.iteration()).isEqualTo(30);
+        assertThat(last.iteration()).isEqualTo(60);
+        assertThat(last.layers()).extracting(LayerEntry::decay)
+                .isNotEqualTo(first.layers().stream().map(LayerEntry::decay).toList());
         assertThat(last.layers()).extracting(LayerEntry::decay).allMatch(d -> d >= AdaptiveDecay.DEFAULT_MIN_DECAY && d <= 0.997)
                 .anyMatch(d -> d < 0.997);
         assertThat(Files.readString(report.resolve("index.html"))).contains("BN decay in force");

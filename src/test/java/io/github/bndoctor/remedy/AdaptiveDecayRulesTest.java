@@ -75,7 +75,7 @@ class AdaptiveDecayRulesTest {
         assertThat(d.budgetDegrees()).isEqualTo(0.25);
         assertThat(d.minDecay()).isEqualTo(0.5);
         AdaptiveDecay defaults = AdaptiveDecay.builder().build();
-        assertThat(defaults.every()).isEqualTo(10);
+        assertThat(defaults.every()).isEqualTo(1);
         assertThat(defaults.budgetDegrees()).isEqualTo(0.5);
         assertThat(defaults.minDecay()).isEqualTo(0.5);
         assertThat(defaults.followsUpstream()).isTrue();

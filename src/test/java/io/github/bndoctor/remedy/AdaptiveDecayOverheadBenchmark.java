@@ -1,0 +1,51 @@
+package io.github.bndoctor.remedy;
+
+import io.github.bndoctor.scenario.ScenarioConfig;
+import io.github.bndoctor.scenario.ScenarioRun;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.util.Locale;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link AdaptiveDecay}'s cost at its defaults (adapting every iteration) on the seed scenario,
+ * printed as a ratio measured in one run: the same training with and without the listener, in
+ * interleaved blocks so that the machine's load drifts into both alike. Run with
+ * {@code mvn test -Pbench -Dtest=AdaptiveDecayOverheadBenchmark}.
+ */
+@Tag("bench")
+class AdaptiveDecayOverheadBenchmark {
+    static final int WARMUP = 20;
+    static final int BLOCK = 100;
+    static final int BLOCKS = 10;
+
+    @Test
+    void printsTheListenersShareOfATrainingIteration() {
+        ScenarioConfig config = ScenarioConfig.seedCollapse();
+        ScenarioRun plain = ScenarioRun.start(config);
+        ScenarioRun adapted = ScenarioRun.start(config);
+        AdaptiveDecay listener = AdaptiveDecay.builder().build();
+        adapted.graph().addListeners(listener);
+        plain.train(WARMUP);
+        adapted.train(WARMUP);
+        long plainNanos = 0;
+        long adaptedNanos = 0;
+        for (int b = 0; b < BLOCKS; b++) {
+            long t0 = System.nanoTime();
+            plain.train(BLOCK);
+            long t1 = System.nanoTime();
+            adapted.train(BLOCK);
+            long t2 = System.nanoTime();
+            plainNanos += t1 - t0;
+            adaptedNanos += t2 - t1;
+        }
+        int n = BLOCK * BLOCKS;
+        System.out.printf(Locale.ROOT, "%nAdaptiveDecay overhead (seed scenario, %d iterations after %d warm-up, every=%d,"
+                        + " %s): %.1f ms plain, %.1f ms with the listener per iteration, ratio %.3f%n", n, WARMUP,
+                listener.every(), System.getenv().getOrDefault("OMP_NUM_THREADS", "default threads"),
+                plainNanos / 1e6 / n, adaptedNanos / 1e6 / n, (double) adaptedNanos / plainNanos);
+        assertThat(listener.history()).hasSize((WARMUP + n) / listener.every());
+    }
+}
