@@ -75,8 +75,46 @@ public final class FeedingWeights {
         if (layer == null) {
             return null;
         }
-        INDArray w = layer.getParam("W");
-        return w.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        return flattenC(layer.getParam("W"));
+    }
+
+    /**
+     * Copies an array, flattened in C order, into doubles. A float or double array on the host is
+     * read straight from its buffer along its strides: the listeners that call this every iteration
+     * would otherwise pay ND4J's per-op dispatch (a cast and a copy, tens of microseconds each) per
+     * layer.
+     *
+     * @param w an array
+     * @return its elements in C order
+     */
+    static double[] flattenC(INDArray w) {
+        DataType type = w.dataType();
+        if ((type != DataType.FLOAT && type != DataType.DOUBLE) || w.length() > Integer.MAX_VALUE || w.isEmpty()) {
+            return w.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        }
+        int n = (int) w.length();
+        long[] shape = w.shape();
+        long[] stride = w.stride();
+        long offset = w.offset();
+        java.nio.FloatBuffer floats = type == DataType.FLOAT ? w.data().asNioFloat() : null;
+        java.nio.DoubleBuffer doubles = type == DataType.DOUBLE ? w.data().asNioDouble() : null;
+        double[] out = new double[n];
+        long[] index = new long[shape.length];
+        long at = offset;
+        for (int e = 0; e < n; e++) {
+            out[e] = floats != null ? floats.get((int) at) : doubles.get((int) at);
+            // odometer over the C-order multi-index, moving the buffer position along the strides
+            for (int d = shape.length - 1; d >= 0; d--) {
+                index[d]++;
+                at += stride[d];
+                if (index[d] < shape[d]) {
+                    break;
+                }
+                at -= stride[d] * shape[d];
+                index[d] = 0;
+            }
+        }
+        return out;
     }
 
     private static Layer layerByName(BnNetwork net, String name) {

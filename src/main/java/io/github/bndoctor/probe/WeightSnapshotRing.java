@@ -35,6 +35,8 @@ public final class WeightSnapshotRing {
     private final int capacity;
     private final long[] iterations;
     private final Map<String, float[][]> slots = new LinkedHashMap<>();
+    /** Squared norm of each snapshot (of its float values), per layer and slot. */
+    private final Map<String, double[]> squaredNorms = new LinkedHashMap<>();
     private int size;
     private int newest = -1;
 
@@ -57,6 +59,7 @@ public final class WeightSnapshotRing {
         for (Map.Entry<String, String> e : feeding.feedingLayers().entrySet()) {
             if (e.getValue() != null) {
                 slots.put(e.getKey(), new float[capacity][]);
+                squaredNorms.put(e.getKey(), new double[capacity]);
             }
         }
     }
@@ -132,9 +135,13 @@ public final class WeightSnapshotRing {
                 f = new float[w.length];
                 e.getValue()[newest] = f;
             }
+            double norm = 0;
             for (int i = 0; i < w.length; i++) {
                 f[i] = (float) w[i];
+                double x = f[i];
+                norm += x * x;
             }
+            squaredNorms.get(e.getKey())[newest] = norm;
         }
         return true;
     }
@@ -169,8 +176,10 @@ public final class WeightSnapshotRing {
             return out;
         }
         double[] w = feeding.read(net, bnLayer);
+        double[] norms = squaredNorms.get(bnLayer);
+        double na = squaredNorm(w);
         for (int k = 0; k < size; k++) {
-            out[k] = angleDegrees(w, ring[slot(k)]);
+            out[k] = angleDegrees(w, na, ring[slot(k)], norms[slot(k)]);
         }
         return out;
     }
@@ -197,6 +206,8 @@ public final class WeightSnapshotRing {
             return Double.NaN;
         }
         double[] w = feeding.read(net, bnLayer);
+        double[] norms = squaredNorms.get(bnLayer);
+        double na = squaredNorm(w);
         int younger = -1; // -1: the current weights, age 0, angle 0
         for (int k = 0; k < size; k++) {
             long a = iteration - iterations[slot(k)];
@@ -204,12 +215,12 @@ public final class WeightSnapshotRing {
                 younger = k;
                 continue;
             }
-            double angle = angleDegrees(w, ring[slot(k)]);
+            double angle = angleDegrees(w, na, ring[slot(k)], norms[slot(k)]);
             if (a == age) {
                 return angle;
             }
             long youngerAge = younger < 0 ? 0 : iteration - iterations[slot(younger)];
-            double youngerAngle = younger < 0 ? 0 : angleDegrees(w, ring[slot(younger)]);
+            double youngerAngle = younger < 0 ? 0 : angleDegrees(w, na, ring[slot(younger)], norms[slot(younger)]);
             return youngerAngle + (angle - youngerAngle) * (age - youngerAge) / (a - youngerAge);
         }
         return Double.NaN; // unreachable: the oldest snapshot reaches age
@@ -260,11 +271,25 @@ public final class WeightSnapshotRing {
         }
     }
 
-    private static double angleDegrees(double[] current, float[] snapshot) {
-        double[] old = new double[snapshot.length];
-        for (int i = 0; i < old.length; i++) {
-            old[i] = snapshot[i];
+    private static double squaredNorm(double[] w) {
+        double n = 0;
+        for (double x : w) {
+            n += x * x;
         }
-        return RotationTracker.angleDegrees(current, old);
+        return n;
+    }
+
+    /**
+     * As {@link RotationTracker#angleDegrees(double[], double[])} with the snapshot widened to double,
+     * the same sums in the same order, the two squared norms computed once rather than per pair.
+     */
+    private static double angleDegrees(double[] current, double currentSquaredNorm, float[] snapshot,
+                                       double snapshotSquaredNorm) {
+        double dot = 0;
+        for (int i = 0; i < current.length; i++) {
+            dot += current[i] * snapshot[i];
+        }
+        double cos = dot / Math.sqrt(currentSquaredNorm * snapshotSquaredNorm);
+        return Math.toDegrees(Math.acos(Math.max(-1, Math.min(1, cos))));
     }
 }

@@ -6,7 +6,7 @@ import io.github.bndoctor.probe.WeightSnapshotRing;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,12 +33,12 @@ import java.util.Set;
  * fixtures/scenario-calibration.md, "Adaptive decay: the floor"). On the seed configuration (Adam
  * 1e-3, decay 0.997) late in the run the weights turn up to 0.6 degree per step, in bursts: the
  * statistics of the same recent batches recomputed at the current weights (no lag, the noise of a
- * 0.9 window) give eval/precise 0.95-1.02 where the EMA at 0.9 gives up to 1.37, so what a floor of
- * 0.9 leaves is lag, not noise; the noise of the shortest window, 0.5, costs at most 1.09. Budgets 1
- * degree, or 0.5 degree adapted every 50 iterations or without the upstream limit, let eval/train
- * reach 1.28-1.41 in a burst (seeds 1-3, 1,500 iterations); this setting kept it at or below 1.22.
- * On the healthy Nesterov preset it keeps decays of 0.988-0.997 (median over layers and checkpoints
- * about 0.991).
+ * 0.9 window) give eval/precise at most 1.06 where the EMA at 0.9 gives up to 1.37, so what a floor
+ * of 0.9 leaves is lag, not noise. Budget 1 degree, or 0.5 degree without the upstream limit or
+ * adapted every 10 or 50 iterations, let eval/train reach 1.27-1.41 in a burst; these defaults kept
+ * it at or below 1.20 (seeds 1-3, 1,500 iterations; held-out seeds 4-6: 1.13), eval/precise at or
+ * below 1.19. On the healthy Nesterov preset they keep decays of 0.987-0.997 (median over layers
+ * and checkpoints 0.991-0.992). Cost: about 4% of a training step (AdaptiveDecayOverheadBenchmark).
  *
  * <p>Training itself is untouched: the decay only weights the moving statistics, which training
  * mode never uses, and the listener reads weights without changing them or drawing random numbers
@@ -56,16 +56,22 @@ public final class AdaptiveDecay extends BaseTrainingListener {
     /**
      * Default iterations between adaptations: every iteration, since bursts of rotation build up
      * within a few iterations (adapting every 10 let seed 4's eval/train reach 1.27 in one, every
-     * iteration 1.13); the cost is within noise of a training step (AdaptiveDecayOverheadBenchmark).
+     * iteration 1.13).
      */
     public static final int DEFAULT_EVERY = 1;
+    /**
+     * Default number of adaptations kept in {@link #history()}: the latest ones, so a long training at
+     * one adaptation per iteration does not grow the listener without bound.
+     */
+    public static final int DEFAULT_HISTORY = 4096;
 
     private final int every;
     private final int snapshotEvery;
     private final double budgetDeg;
     private final double minDecay;
     private final boolean followUpstream;
-    private final List<Adaptation> history = new ArrayList<>();
+    private final int historyCapacity;
+    private final ArrayDeque<Adaptation> history = new ArrayDeque<>();
     private Model bound;
     private BnNetwork net;
     private WeightSnapshotRing ring;
@@ -94,6 +100,7 @@ public final class AdaptiveDecay extends BaseTrainingListener {
         this.budgetDeg = b.budgetDeg;
         this.minDecay = b.minDecay;
         this.followUpstream = b.followUpstream;
+        this.historyCapacity = b.historyCapacity;
     }
 
     /** @return a builder with the defaults */
@@ -120,7 +127,10 @@ public final class AdaptiveDecay extends BaseTrainingListener {
         for (BnLayerRef ref : net.bnLayers()) {
             net.setDecay(ref, set.get(ref.name()));
         }
-        history.add(new Adaptation(done, set));
+        if (history.size() == historyCapacity) {
+            history.removeFirst();
+        }
+        history.addLast(new Adaptation(done, set));
     }
 
     private void bind(Model model) {
@@ -238,9 +248,9 @@ public final class AdaptiveDecay extends BaseTrainingListener {
         }
     }
 
-    /** @return the adaptations so far, in order */
+    /** @return the latest adaptations, oldest first, at most {@link Builder#history(int)} of them */
     public List<Adaptation> history() {
-        return Collections.unmodifiableList(history);
+        return List.copyOf(history);
     }
 
     /** @return each BN layer's configured decay (read when the listener first saw the model) */
@@ -275,8 +285,22 @@ public final class AdaptiveDecay extends BaseTrainingListener {
         private double budgetDeg = DEFAULT_BUDGET_DEG;
         private double minDecay = DEFAULT_MIN_DECAY;
         private boolean followUpstream = true;
+        private int historyCapacity = DEFAULT_HISTORY;
 
         private Builder() {
+        }
+
+        /**
+         * @param adaptations how many of the latest adaptations {@link #history()} keeps, at least 1
+         *     (default {@value AdaptiveDecay#DEFAULT_HISTORY})
+         * @return this
+         */
+        public Builder history(int adaptations) {
+            if (adaptations < 1) {
+                throw new IllegalArgumentException("history capacity must be >= 1, got " + adaptations);
+            }
+            this.historyCapacity = adaptations;
+            return this;
         }
 
         /**

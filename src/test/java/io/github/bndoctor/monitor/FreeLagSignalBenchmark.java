@@ -2,6 +2,7 @@ package io.github.bndoctor.monitor;
 
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.probe.Diagnoser;
+import io.github.bndoctor.scenario.InterleavedTraining;
 import io.github.bndoctor.scenario.MonitoredScenario;
 import io.github.bndoctor.scenario.ScenarioConfig;
 import io.github.bndoctor.scenario.ScenarioRun;
@@ -40,17 +41,9 @@ class FreeLagSignalBenchmark {
         plain.train(600);
         watched.train(600);
         long freeBefore = free.nanos();
-        long plainNanos = 0;
-        long watchedNanos = 0;
-        for (int r = 0; r < ROUNDS; r++) {
-            long t0 = System.nanoTime();
-            plain.train(PER_ROUND);
-            long t1 = System.nanoTime();
-            watched.train(PER_ROUND);
-            long t2 = System.nanoTime();
-            plainNanos += t1 - t0;
-            watchedNanos += t2 - t1;
-        }
+        long[] nanos = InterleavedTraining.nanos(plain, watched, ROUNDS, PER_ROUND);
+        long plainNanos = nanos[0];
+        long watchedNanos = nanos[1];
         long iterations = (long) ROUNDS * PER_ROUND;
         double selfShare = (free.nanos() - freeBefore) / (double) (watchedNanos - (free.nanos() - freeBefore));
         double abShare = (watchedNanos - plainNanos) / (double) plainNanos;

@@ -1,5 +1,6 @@
 package io.github.bndoctor.remedy;
 
+import io.github.bndoctor.scenario.InterleavedTraining;
 import io.github.bndoctor.scenario.ScenarioConfig;
 import io.github.bndoctor.scenario.ScenarioRun;
 import org.junit.jupiter.api.Tag;
@@ -17,9 +18,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Tag("bench")
 class AdaptiveDecayOverheadBenchmark {
-    static final int WARMUP = 20;
-    static final int BLOCK = 100;
-    static final int BLOCKS = 10;
+    /**
+     * Warm-up, excluded: the listener's small methods wait behind DL4J's in the JIT compile queue and
+     * run interpreted for the first few hundred iterations of a fresh JVM.
+     */
+    static final int WARMUP = 600;
+    static final int BLOCK = 25;
+    static final int BLOCKS = 24;
 
     @Test
     void printsTheListenersShareOfATrainingIteration() {
@@ -30,17 +35,9 @@ class AdaptiveDecayOverheadBenchmark {
         adapted.graph().addListeners(listener);
         plain.train(WARMUP);
         adapted.train(WARMUP);
-        long plainNanos = 0;
-        long adaptedNanos = 0;
-        for (int b = 0; b < BLOCKS; b++) {
-            long t0 = System.nanoTime();
-            plain.train(BLOCK);
-            long t1 = System.nanoTime();
-            adapted.train(BLOCK);
-            long t2 = System.nanoTime();
-            plainNanos += t1 - t0;
-            adaptedNanos += t2 - t1;
-        }
+        long[] nanos = InterleavedTraining.nanos(plain, adapted, BLOCKS, BLOCK);
+        long plainNanos = nanos[0];
+        long adaptedNanos = nanos[1];
         int n = BLOCK * BLOCKS;
         System.out.printf(Locale.ROOT, "%nAdaptiveDecay overhead (seed scenario, %d iterations after %d warm-up, every=%d,"
                         + " %s): %.1f ms plain, %.1f ms with the listener per iteration, ratio %.3f%n", n, WARMUP,

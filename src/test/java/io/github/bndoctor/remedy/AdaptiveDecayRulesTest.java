@@ -79,6 +79,10 @@ class AdaptiveDecayRulesTest {
         assertThat(defaults.budgetDegrees()).isEqualTo(0.5);
         assertThat(defaults.minDecay()).isEqualTo(0.5);
         assertThat(defaults.followsUpstream()).isTrue();
+        assertThat(AdaptiveDecay.DEFAULT_HISTORY).isEqualTo(4096);
+        assertThatThrownBy(() -> AdaptiveDecay.builder().history(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("history capacity must be >= 1, got 0");
+        AdaptiveDecay.builder().history(1);
         assertThat(AdaptiveDecay.builder().followUpstream(false).build().followsUpstream()).isFalse();
         assertThat(AdaptiveDecay.builder().minDecay(0.999).build().minDecay()).isEqualTo(0.999);
         assertThat(AdaptiveDecay.builder().minDecay(1e-9).build().minDecay()).isEqualTo(1e-9);
@@ -141,6 +145,31 @@ class AdaptiveDecayRulesTest {
         for (INDArray[] x : ProbeFixtures.batches(Layout.DENSE, steps, 5L)) {
             net.fit(new DataSet(x[0], ProbeFixtures.labels(x[0], 5L)));
         }
+    }
+
+    @Test
+    void theHistoryKeepsTheLatestAdaptationsOnly() {
+        BnNetwork net = net(NetworkKind.MULTI_LAYER, 0.99);
+        int cap = 3;
+        AdaptiveDecay listener = AdaptiveDecay.builder().every(1).history(cap).build();
+        net.model().addListeners(listener);
+        INDArray x = ProbeFixtures.batches(Layout.DENSE, 1, 5L).get(0)[0];
+        DataSet batch = new DataSet(x, ProbeFixtures.labels(x, 5L));
+        for (int i = 0; i < cap - 1; i++) {
+            net.fit(batch);
+        }
+        // below the capacity: all of them
+        assertThat(listener.history()).hasSize(cap - 1).first().extracting(AdaptiveDecay.Adaptation::iteration)
+                .isEqualTo(1L);
+        net.fit(batch);
+        // at it: still all
+        assertThat(listener.history()).hasSize(cap).first().extracting(AdaptiveDecay.Adaptation::iteration)
+                .isEqualTo(1L);
+        net.fit(batch);
+        // above: the oldest dropped, the newest kept
+        assertThat(listener.history()).hasSize(cap);
+        assertThat(listener.history().get(0).iteration()).isEqualTo(2L);
+        assertThat(listener.history().get(cap - 1).iteration()).isEqualTo(cap + 1L);
     }
 
     @Test

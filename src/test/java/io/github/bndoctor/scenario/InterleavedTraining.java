@@ -1,0 +1,32 @@
+package io.github.bndoctor.scenario;
+
+/**
+ * Times two runs of the same training against each other in interleaved rounds, so that a noisy
+ * machine's load drifts into both arms alike (benchmarks print the ratio, never absolute times).
+ */
+public final class InterleavedTraining {
+    private InterleavedTraining() {
+    }
+
+    /**
+     * @param first one run
+     * @param second the other run
+     * @param rounds rounds, each training {@code perRound} iterations of {@code first}, then of {@code second}
+     * @param perRound iterations per arm and round
+     * @return wall time spent training {@code first} and {@code second}, nanoseconds
+     */
+    public static long[] nanos(ScenarioRun first, ScenarioRun second, int rounds, int perRound) {
+        long a = 0;
+        long b = 0;
+        for (int r = 0; r < rounds; r++) {
+            long t0 = System.nanoTime();
+            first.train(perRound);
+            long t1 = System.nanoTime();
+            second.train(perRound);
+            long t2 = System.nanoTime();
+            a += t1 - t0;
+            b += t2 - t1;
+        }
+        return new long[] {a, b};
+    }
+}
