@@ -89,7 +89,8 @@ public final class FeedingWeights {
      */
     static double[] flattenC(INDArray w) {
         DataType type = w.dataType();
-        if ((type != DataType.FLOAT && type != DataType.DOUBLE) || w.length() > Integer.MAX_VALUE || w.isEmpty()) {
+        if ((type != DataType.FLOAT && type != DataType.DOUBLE) || w.isEmpty()
+                || w.data().length() > Integer.MAX_VALUE) {
             return w.castTo(DataType.DOUBLE).dup('c').data().asDouble();
         }
         int n = (int) w.length();

@@ -51,7 +51,10 @@ import java.util.Set;
 public final class AdaptiveDecay extends BaseTrainingListener {
     /** Default angle budget, degrees (see the class notes). */
     public static final double DEFAULT_BUDGET_DEG = 0.5;
-    /** Default decay floor: the shortest window, whose batch noise costs at most 1.09 in eval/precise. */
+    /**
+     * Default decay floor: a mean age of one iteration (the report's "decay 0.5 helped"); where the
+     * weights turn fast the lag of a longer floor costs more than this window's batch noise.
+     */
     public static final double DEFAULT_MIN_DECAY = 0.5;
     /**
      * Default iterations between adaptations: every iteration, since bursts of rotation build up
@@ -291,7 +294,7 @@ public final class AdaptiveDecay extends BaseTrainingListener {
         }
 
         /**
-         * @param adaptations how many of the latest adaptations {@link #history()} keeps, at least 1
+         * @param adaptations how many of the latest adaptations {@link AdaptiveDecay#history()} keeps, at least 1
          *     (default {@value AdaptiveDecay#DEFAULT_HISTORY})
          * @return this
          */
@@ -305,7 +308,7 @@ public final class AdaptiveDecay extends BaseTrainingListener {
 
         /**
          * @param follow whether each layer's decay is limited by its upstream BN layers' decays
-         *     ({@link #limitByUpstream}; default on)
+         *     ({@link AdaptiveDecay#limitByUpstream}; default on)
          * @return this
          */
         public Builder followUpstream(boolean follow) {
