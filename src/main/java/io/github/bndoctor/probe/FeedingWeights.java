@@ -89,8 +89,10 @@ public final class FeedingWeights {
      */
     static double[] flattenC(INDArray w) {
         DataType type = w.dataType();
-        if ((type != DataType.FLOAT && type != DataType.DOUBLE) || w.isEmpty()
-                || w.data().length() > Integer.MAX_VALUE) {
+        if (w.isEmpty()) {
+            return new double[0]; // no buffer behind it
+        }
+        if ((type != DataType.FLOAT && type != DataType.DOUBLE) || w.data().length() > Integer.MAX_VALUE) {
             return w.castTo(DataType.DOUBLE).dup('c').data().asDouble();
         }
         int n = (int) w.length();

@@ -62,10 +62,11 @@ class FlattenWeightsTest {
     }
 
     @Test
-    void otherTypesAndSingletonsTakeTheCopyingRoute() {
+    void otherTypesTakeTheCopyingRouteAndEdgeShapesWork() {
         INDArray half = counting(DataType.FLOAT, 'c', 2, 3).castTo(DataType.HALF);
         assertThat(FeedingWeights.flattenC(half)).containsExactly(viaNd4j(half));
         INDArray one = Nd4j.scalar(DataType.FLOAT, 2.5f).reshape(1, 1);
         assertThat(FeedingWeights.flattenC(one)).containsExactly(2.5);
+        assertThat(FeedingWeights.flattenC(Nd4j.create(DataType.FLOAT, 0, 3))).isEmpty();
     }
 }
