@@ -4,8 +4,11 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.executioner.OpExecutioner;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.profiler.OpProfiler;
+import org.nd4j.linalg.profiler.ProfilerConfig;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -59,6 +62,31 @@ class FlattenWeightsTest {
         assertThat(strided.stride()).containsExactly(6L, 2L);
         assertThat(FeedingWeights.flattenC(strided)).containsExactly(viaNd4j(strided));
         assertThat(FeedingWeights.flattenC(strided)).startsWith(1, 3, 5, 7);
+    }
+
+    /**
+     * What the direct read is for: no ND4J op (each pays M2.1's dispatch) for float or double arrays,
+     * while the copying route runs two (cast, copy), counted by ND4J's own op profiler.
+     */
+    @Test
+    void floatAndDoubleArraysAreReadWithoutAnNd4jOp() {
+        INDArray f = counting(DataType.FLOAT, 'f', 3, 4);
+        INDArray d = counting(DataType.DOUBLE, 'c', 2, 2, 3);
+        INDArray h = counting(DataType.FLOAT, 'c', 2, 3).castTo(DataType.HALF);
+        OpExecutioner ex = Nd4j.getExecutioner();
+        ex.setProfilingConfig(ProfilerConfig.builder().build());
+        ex.setProfilingMode(OpExecutioner.ProfilingMode.OPERATIONS);
+        try {
+            OpProfiler.getInstance().reset();
+            FeedingWeights.flattenC(f);
+            FeedingWeights.flattenC(d);
+            assertThat(OpProfiler.getInstance().getInvocationsCount()).as("ops for float and double").isZero();
+            FeedingWeights.flattenC(h);
+            assertThat(OpProfiler.getInstance().getInvocationsCount()).as("ops for half").isEqualTo(2);
+        } finally {
+            ex.setProfilingMode(OpExecutioner.ProfilingMode.DISABLED);
+            OpProfiler.getInstance().reset();
+        }
     }
 
     @Test
