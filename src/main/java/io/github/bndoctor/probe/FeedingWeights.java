@@ -75,7 +75,26 @@ public final class FeedingWeights {
         if (layer == null) {
             return null;
         }
-        return flattenC(layer.getParam("W"));
+        return flattenC(layer.getParam("W"), null);
+    }
+
+    /**
+     * As {@link #read(BnNetwork, String)} into a caller's array when it has the right length, so a
+     * listener reading every iteration allocates nothing (each allocation here is the size of the
+     * layer's weights, and the garbage drives the collector that also frees ND4J's native memory).
+     *
+     * @param net the network (the one this was built from)
+     * @param bnLayer a BN layer
+     * @param into an array to fill, or {@code null}
+     * @return {@code into} filled if its length matches, else a new array; {@code null} if the layer
+     *     has no feeding weights
+     */
+    public double[] read(BnNetwork net, String bnLayer, double[] into) {
+        Layer layer = layerOf(net, bnLayer);
+        if (layer == null) {
+            return null;
+        }
+        return flattenC(layer.getParam("W"), into);
     }
 
     /**
@@ -85,9 +104,10 @@ public final class FeedingWeights {
      * layer.
      *
      * @param w an array
-     * @return its elements in C order
+     * @param into an array to fill if its length is {@code w}'s, or {@code null}
+     * @return its elements in C order ({@code into} if it was used)
      */
-    static double[] flattenC(INDArray w) {
+    static double[] flattenC(INDArray w, double[] into) {
         DataType type = w.dataType();
         if (w.isEmpty()) {
             return new double[0]; // no buffer behind it
@@ -96,12 +116,12 @@ public final class FeedingWeights {
             return w.castTo(DataType.DOUBLE).dup('c').data().asDouble();
         }
         int n = (int) w.length();
+        double[] out = into != null && into.length == n ? into : new double[n];
         long[] shape = w.shape();
         long[] stride = w.stride();
         long offset = w.offset();
         java.nio.FloatBuffer floats = type == DataType.FLOAT ? w.data().asNioFloat() : null;
         java.nio.DoubleBuffer doubles = type == DataType.DOUBLE ? w.data().asNioDouble() : null;
-        double[] out = new double[n];
         long[] index = new long[shape.length];
         long at = offset;
         for (int e = 0; e < n; e++) {

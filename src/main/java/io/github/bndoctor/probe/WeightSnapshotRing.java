@@ -35,6 +35,8 @@ public final class WeightSnapshotRing {
     private final int capacity;
     private final long[] iterations;
     private final Map<String, float[][]> slots = new LinkedHashMap<>();
+    /** The current weights of each layer, read into the same array every time. */
+    private final Map<String, double[]> scratch = new LinkedHashMap<>();
     /** Squared norm of each snapshot (of its float values), per layer and slot. */
     private final Map<String, double[]> squaredNorms = new LinkedHashMap<>();
     private int size;
@@ -129,7 +131,7 @@ public final class WeightSnapshotRing {
         iterations[newest] = iteration;
         size = Math.min(size + 1, capacity);
         for (Map.Entry<String, float[][]> e : slots.entrySet()) {
-            double[] w = feeding.read(net, e.getKey());
+            double[] w = current(net, e.getKey());
             float[] f = e.getValue()[newest];
             if (f == null || f.length != w.length) {
                 f = new float[w.length];
@@ -175,7 +177,7 @@ public final class WeightSnapshotRing {
             Arrays.fill(out, Double.NaN);
             return out;
         }
-        double[] w = feeding.read(net, bnLayer);
+        double[] w = current(net, bnLayer);
         double[] norms = squaredNorms.get(bnLayer);
         double na = squaredNorm(w);
         for (int k = 0; k < size; k++) {
@@ -205,7 +207,7 @@ public final class WeightSnapshotRing {
         if (ring == null || size == 0 || iteration - iterations[slot(size - 1)] < age) {
             return Double.NaN;
         }
-        double[] w = feeding.read(net, bnLayer);
+        double[] w = current(net, bnLayer);
         double[] norms = squaredNorms.get(bnLayer);
         double na = squaredNorm(w);
         int younger = -1; // -1: the current weights, age 0, angle 0
@@ -269,6 +271,13 @@ public final class WeightSnapshotRing {
             throw new IllegalArgumentException("iteration " + iteration + " is before the newest snapshot ("
                     + iterations[newest] + ")");
         }
+    }
+
+    /** The layer's current feeding weights, in this ring's reused array for the layer. */
+    private double[] current(BnNetwork net, String bnLayer) {
+        double[] w = feeding.read(net, bnLayer, scratch.get(bnLayer));
+        scratch.put(bnLayer, w);
+        return w;
     }
 
     private static double squaredNorm(double[] w) {

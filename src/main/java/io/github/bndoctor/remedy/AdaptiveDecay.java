@@ -38,7 +38,8 @@ import java.util.Set;
  * adapted every 10 or 50 iterations, let eval/train reach 1.27-1.41 in a burst; these defaults kept
  * it at or below 1.20 (seeds 1-3, 1,500 iterations; held-out seeds 4-6: 1.13), eval/precise at or
  * below 1.19. On the healthy Nesterov preset they keep decays of 0.987-0.997 (median over layers
- * and checkpoints 0.991-0.992). Cost: about 4% of a training step (AdaptiveDecayOverheadBenchmark).
+ * and checkpoints 0.991-0.992). Cost: about 1% of the CPU time of a run (async-profiler); interleaved
+ * timings (AdaptiveDecayOverheadBenchmark) cannot resolve it from this machine's noise.
  *
  * <p>Training itself is untouched: the decay only weights the moving statistics, which training
  * mode never uses, and the listener reads weights without changing them or drawing random numbers

@@ -36,10 +36,7 @@ class FreeLagSignalBenchmark {
         BatchStatisticsFromUpdates free = new BatchStatisticsFromUpdates(BatchStatisticsFromUpdates.DEFAULT_WINDOW,
                 BatchStatisticsFromUpdates.DEFAULT_READ_EVERY, config.warmStartSamples() > 0, r -> { });
         watched.graph().addListeners(free);
-        // JIT and workspace warm-up, excluded: the listener's small methods wait behind DL4J's in the
-        // compile queue and run interpreted for the first few hundred iterations of a fresh JVM
-        plain.train(600);
-        watched.train(600);
+        InterleavedTraining.warmUp(plain, watched);
         long freeBefore = free.nanos();
         long[] nanos = InterleavedTraining.nanos(plain, watched, ROUNDS, PER_ROUND);
         long plainNanos = nanos[0];

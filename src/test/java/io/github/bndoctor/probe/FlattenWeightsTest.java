@@ -38,10 +38,10 @@ class FlattenWeightsTest {
     void contiguousArraysInEitherOrder() {
         for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
             INDArray c4 = counting(type, 'c', 2, 3, 2, 2);
-            assertThat(FeedingWeights.flattenC(c4)).containsExactly(viaNd4j(c4));
+            assertThat(FeedingWeights.flattenC(c4, null)).containsExactly(viaNd4j(c4));
             INDArray f2 = counting(type, 'c', 4, 3).dup('f');
             assertThat(f2.ordering()).isEqualTo('f');
-            assertThat(FeedingWeights.flattenC(f2)).containsExactly(viaNd4j(f2));
+            assertThat(FeedingWeights.flattenC(f2, null)).containsExactly(viaNd4j(f2));
         }
     }
 
@@ -53,15 +53,15 @@ class FlattenWeightsTest {
         INDArray c = view.reshape('c', 3, 4);
         INDArray f = view.reshape('f', 4, 3);
         assertThat(c.offset()).isEqualTo(7);
-        assertThat(FeedingWeights.flattenC(c)).containsExactly(viaNd4j(c));
-        assertThat(FeedingWeights.flattenC(f)).containsExactly(viaNd4j(f));
-        assertThat(FeedingWeights.flattenC(c.transpose())).containsExactly(viaNd4j(c.transpose()));
+        assertThat(FeedingWeights.flattenC(c, null)).containsExactly(viaNd4j(c));
+        assertThat(FeedingWeights.flattenC(f, null)).containsExactly(viaNd4j(f));
+        assertThat(FeedingWeights.flattenC(c.transpose(), null)).containsExactly(viaNd4j(c.transpose()));
         // every other column of a 4 x 6 matrix: stride 2 along the last axis
         INDArray m = counting(DataType.DOUBLE, 'c', 4, 6);
         INDArray strided = m.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2, 6));
         assertThat(strided.stride()).containsExactly(6L, 2L);
-        assertThat(FeedingWeights.flattenC(strided)).containsExactly(viaNd4j(strided));
-        assertThat(FeedingWeights.flattenC(strided)).startsWith(1, 3, 5, 7);
+        assertThat(FeedingWeights.flattenC(strided, null)).containsExactly(viaNd4j(strided));
+        assertThat(FeedingWeights.flattenC(strided, null)).startsWith(1, 3, 5, 7);
     }
 
     /**
@@ -78,10 +78,10 @@ class FlattenWeightsTest {
         ex.setProfilingMode(OpExecutioner.ProfilingMode.OPERATIONS);
         try {
             OpProfiler.getInstance().reset();
-            FeedingWeights.flattenC(f);
-            FeedingWeights.flattenC(d);
+            FeedingWeights.flattenC(f, null);
+            FeedingWeights.flattenC(d, null);
             assertThat(OpProfiler.getInstance().getInvocationsCount()).as("ops for float and double").isZero();
-            FeedingWeights.flattenC(h);
+            FeedingWeights.flattenC(h, null);
             assertThat(OpProfiler.getInstance().getInvocationsCount()).as("ops for half").isEqualTo(2);
         } finally {
             ex.setProfilingMode(OpExecutioner.ProfilingMode.DISABLED);
@@ -90,11 +90,26 @@ class FlattenWeightsTest {
     }
 
     @Test
+    void aCallersArrayIsFilledWhenItsLengthMatches() {
+        INDArray w = counting(DataType.FLOAT, 'c', 2, 3);
+        double[] into = new double[6];
+        double[] got = FeedingWeights.flattenC(w, into);
+        assertThat(got).isSameAs(into).containsExactly(1, 2, 3, 4, 5, 6);
+        // one element short or long: a new array, the caller's untouched
+        double[] shorter = new double[5];
+        double[] longer = new double[7];
+        assertThat(FeedingWeights.flattenC(w, shorter)).isNotSameAs(shorter).containsExactly(1, 2, 3, 4, 5, 6);
+        assertThat(FeedingWeights.flattenC(w, longer)).isNotSameAs(longer).hasSize(6);
+        assertThat(shorter).containsOnly(0);
+        assertThat(longer).containsOnly(0);
+    }
+
+    @Test
     void otherTypesTakeTheCopyingRouteAndEdgeShapesWork() {
         INDArray half = counting(DataType.FLOAT, 'c', 2, 3).castTo(DataType.HALF);
-        assertThat(FeedingWeights.flattenC(half)).containsExactly(viaNd4j(half));
+        assertThat(FeedingWeights.flattenC(half, null)).containsExactly(viaNd4j(half));
         INDArray one = Nd4j.scalar(DataType.FLOAT, 2.5f).reshape(1, 1);
-        assertThat(FeedingWeights.flattenC(one)).containsExactly(2.5);
-        assertThat(FeedingWeights.flattenC(Nd4j.create(DataType.FLOAT, 0, 3))).isEmpty();
+        assertThat(FeedingWeights.flattenC(one, null)).containsExactly(2.5);
+        assertThat(FeedingWeights.flattenC(Nd4j.create(DataType.FLOAT, 0, 3), null)).isEmpty();
     }
 }

@@ -18,11 +18,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Tag("bench")
 class AdaptiveDecayOverheadBenchmark {
-    /**
-     * Warm-up, excluded: the listener's small methods wait behind DL4J's in the JIT compile queue and
-     * run interpreted for the first few hundred iterations of a fresh JVM.
-     */
-    static final int WARMUP = 600;
     static final int BLOCK = 25;
     static final int BLOCKS = 24;
 
@@ -33,16 +28,15 @@ class AdaptiveDecayOverheadBenchmark {
         ScenarioRun adapted = ScenarioRun.start(config);
         AdaptiveDecay listener = AdaptiveDecay.builder().build();
         adapted.graph().addListeners(listener);
-        plain.train(WARMUP);
-        adapted.train(WARMUP);
+        InterleavedTraining.warmUp(plain, adapted);
         long[] nanos = InterleavedTraining.nanos(plain, adapted, BLOCKS, BLOCK);
         long plainNanos = nanos[0];
         long adaptedNanos = nanos[1];
         int n = BLOCK * BLOCKS;
         System.out.printf(Locale.ROOT, "%nAdaptiveDecay overhead (seed scenario, %d iterations after %d warm-up, every=%d,"
-                        + " %s): %.1f ms plain, %.1f ms with the listener per iteration, ratio %.3f%n", n, WARMUP,
+                        + " %s): %.1f ms plain, %.1f ms with the listener per iteration, ratio %.3f%n", n, InterleavedTraining.WARMUP,
                 listener.every(), System.getenv().getOrDefault("OMP_NUM_THREADS", "default threads"),
                 plainNanos / 1e6 / n, adaptedNanos / 1e6 / n, (double) adaptedNanos / plainNanos);
-        assertThat(listener.history()).hasSize((WARMUP + n) / listener.every());
+        assertThat(listener.history()).hasSize((InterleavedTraining.WARMUP + n) / listener.every());
     }
 }

@@ -9,6 +9,23 @@ public final class InterleavedTraining {
     }
 
     /**
+     * Iterations both arms train before timing: a listener's small methods wait behind DL4J's in the
+     * JIT compile queue and run interpreted for the first few hundred iterations of a fresh JVM.
+     */
+    public static final int WARMUP = 600;
+
+    /**
+     * Trains both runs {@link #WARMUP} iterations, untimed.
+     *
+     * @param first one run
+     * @param second the other run
+     */
+    public static void warmUp(ScenarioRun first, ScenarioRun second) {
+        first.train(WARMUP);
+        second.train(WARMUP);
+    }
+
+    /**
      * @param first one run
      * @param second the other run
      * @param rounds rounds, each training {@code perRound} iterations of {@code first}, then of {@code second}
