@@ -43,7 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  *       configuration's eval/train ratio stays at or below 1.3 after warm-up at every checkpoint to
  *       iteration 1,500 (measured at most 1.20; 1.13 on held-out seeds 4-6); the fixed 0.997 (the regression leg's
  *       {@code seedCollapse} baseline, the same training) reaches 5 by iteration 500;</li>
- *   <li>{@link #PRECISE_RATIO} 1.25 for eval/precise: the issue's 1.1 is below what any EMA reaches
+ *   <li>{@link #PRECISE_RATIO} 1.25 for eval/precise: a bound of 1.1 is below what any EMA reaches
  *       here. Late in the run the weights turn up to 0.6 degree per step in bursts; the batch noise of
  *       the floor's window alone (the same batches recomputed at the current weights) costs up to
  *       1.09 and the floor decay 0.5 held fixed in every layer (the comparison run) still trails a
