@@ -41,6 +41,9 @@ class FeedingWeightsTest {
         assertThat(f.feedingLayerOf("layer4")).isNull();
         assertThat(f.read(net, "layer3")).hasSize(3 * 5);
         assertThat(f.read(net, "layer4")).isNull();
+        assertThat(f.read(net, "layer4", new double[15])).isNull();
+        double[] into = new double[15];
+        assertThat(f.read(net, "layer3", into)).isSameAs(into).containsExactly(f.read(net, "layer3"));
         assertThat(f.layerOf(net, "layer4")).isNull();
 
         // a BN layer straight on the input
