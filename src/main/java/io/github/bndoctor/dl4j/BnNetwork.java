@@ -240,9 +240,10 @@ public abstract sealed class BnNetwork permits BnNetwork.Mln, BnNetwork.Graph {
 
         @Override
         public Set<String> upstreamBnLayers(BnLayerRef ref) {
+            int index = bnLayer(ref.name()).index();
             Set<String> out = new LinkedHashSet<>();
             for (BnLayerRef other : bnLayers()) {
-                if (other.index() < bnLayer(ref.name()).index()) {
+                if (other.index() < index) {
                     out.add(other.name());
                 }
             }

@@ -71,11 +71,7 @@ public final class FeedingWeights {
      * @return a copy of its feeding weights, flattened in C order, or {@code null} if it has none
      */
     public double[] read(BnNetwork net, String bnLayer) {
-        Layer layer = layerOf(net, bnLayer);
-        if (layer == null) {
-            return null;
-        }
-        return flattenC(layer.getParam("W"), null);
+        return read(net, bnLayer, null);
     }
 
     /**

@@ -74,7 +74,17 @@ public final class RotationTracker {
             na += a[i] * a[i];
             nb += b[i] * b[i];
         }
-        double cos = dot / Math.sqrt(na * nb);
+        return angleDegrees(dot, na, nb);
+    }
+
+    /**
+     * @param dot the dot product of two vectors
+     * @param squaredNormA the first one's squared norm
+     * @param squaredNormB the other's
+     * @return the angle between them in degrees (the cosine clamped to [-1, 1] against rounding)
+     */
+    static double angleDegrees(double dot, double squaredNormA, double squaredNormB) {
+        double cos = dot / Math.sqrt(squaredNormA * squaredNormB);
         return Math.toDegrees(Math.acos(Math.max(-1, Math.min(1, cos))));
     }
 

@@ -298,7 +298,6 @@ public final class WeightSnapshotRing {
         for (int i = 0; i < current.length; i++) {
             dot += current[i] * snapshot[i];
         }
-        double cos = dot / Math.sqrt(currentSquaredNorm * snapshotSquaredNorm);
-        return Math.toDegrees(Math.acos(Math.max(-1, Math.min(1, cos))));
+        return RotationTracker.angleDegrees(dot, currentSquaredNorm, snapshotSquaredNorm);
     }
 }

@@ -122,9 +122,10 @@ public final class AdaptiveDecay extends BaseTrainingListener {
         if (done % every != 0) {
             return;
         }
+        long[] ages = ring.ages(done);
         Map<String, Double> own = new LinkedHashMap<>();
         for (BnLayerRef ref : net.bnLayers()) {
-            own.put(ref.name(), decayFor(ring.ages(done), ring.angles(net, ref.name(), done), budgetDeg, minDecay,
+            own.put(ref.name(), decayFor(ages, ring.angles(net, ref.name(), done), budgetDeg, minDecay,
                     configured.get(ref.name())));
         }
         Map<String, Double> set = followUpstream ? limitByUpstream(own, upstream, configured, minDecay) : own;
