@@ -24,10 +24,10 @@ public record Checkpoint(long iteration, OutputGap gap, List<LayerCheckpoint> la
     }
 
     /**
-     * The prior weight that ends the warm-up excuse: {@code e^-1}. At a fixed decay {@code d} the
-     * prior keeps {@code d^n}, and {@code d^(1/(1-d)) <= e^-1} (from {@code ln d <= -(1-d)}), so the
-     * excuse ends once the EMA window {@code 1/(1-d)} has passed; warm-started statistics (prior
-     * weight 0) never have it.
+     * The weight of the initial state that ends the warm-up excuse: {@code e^-1}. At a fixed decay
+     * {@code d} the moving statistics' initial state (DL4J's prior, or warm-started statistics of the
+     * initial weights) keeps {@code d^n} after {@code n} iterations, and {@code d^(1/(1-d)) <= e^-1}
+     * (from {@code ln d <= -(1-d)}), so the excuse ends once the EMA window {@code 1/(1-d)} has passed.
      */
     public static final double WARMUP_PRIOR_WEIGHT = Math.exp(-1);
 
@@ -37,12 +37,24 @@ public record Checkpoint(long iteration, OutputGap gap, List<LayerCheckpoint> la
     }
 
     /**
-     * @return whether the warm-up excuse holds: some layer's prior still holds more than
-     *     {@link #WARMUP_PRIOR_WEIGHT} of its weight (the first {@code 1/(1-d)} iterations of a
-     *     layer that was not warm-started)
+     * @return whether the warm-up window has not passed: some layer whose moving statistics move
+     *     (decay below 1, or unknown) has a prior weight above {@link #WARMUP_PRIOR_WEIGHT}, or a
+     *     decay {@code d} in force with {@code d^n} above it at this iteration {@code n} (the same
+     *     window for warm-started statistics, whose prior weight is 0 but whose initial state wears
+     *     off alike)
      */
     public boolean withinWarmupWindow() {
-        return largestPriorWeight() > WARMUP_PRIOR_WEIGHT;
+        for (LayerCheckpoint l : layers) {
+            double d = l.decay();
+            if (d >= 1) {
+                continue; // frozen statistics: no window to wait for
+            }
+            if (l.decomposition().priorWeight() > WARMUP_PRIOR_WEIGHT
+                    || d > 0 && Math.pow(d, iteration) > WARMUP_PRIOR_WEIGHT) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return median over layers of the predicted lag (NaN-free layers only; NaN if none) */
