@@ -2,6 +2,7 @@ package io.github.bndoctor.remedy;
 
 import io.github.bndoctor.probe.Checkpoint;
 import io.github.bndoctor.probe.GapHistory;
+import io.github.bndoctor.probe.NoiseLimit;
 import io.github.bndoctor.probe.LayerCheckpoint;
 import io.github.bndoctor.probe.Verdict;
 
@@ -42,7 +43,8 @@ public final class Recommendations {
      * then the advice for the run's verdict. The run is never said to have stayed within the gap
      * threshold when a checkpoint was not healthy; warm-up is named as the cause only while its
      * window had not passed ({@link Checkpoint#withinWarmupWindow()}), and past it as a remainder
-     * that no longer excuses the gap.
+     * that no longer excuses the gap. Noise-limited layers ({@link NoiseLimit}) are named last, with
+     * why no decay helps them and the remedy that works.
      *
      * @param run the run's checkpoints, in order, at least one
      * @param verdictCheckpoint the checkpoint whose verdict is the run's (the report's worst after warm-up)
@@ -71,6 +73,9 @@ public final class Recommendations {
             advice.add(0, String.format(Locale.ROOT, "Inference is broken: eval/train above %.0f at %d of %d checkpoints,"
                     + " past the warm-up window from iteration %d on; the gate fails.", GapHistory.DEGRADED_RATIO,
                     h.degraded(), h.checkpoints(), h.firstPersistent().iteration()));
+        }
+        for (NoiseLimit n : NoiseLimit.of(run)) {
+            advice.add(n.describe());
         }
         out.addAll(advice);
         return out;
