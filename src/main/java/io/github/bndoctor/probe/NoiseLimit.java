@@ -16,7 +16,7 @@ import java.util.Map;
  * {@code sqrt((1-d)/(1+d))} times the batch statistics' spread. The shortest useful window, decay
  * {@value #SHORTEST_DECAY} (a mean age of one iteration: the least lag an EMA can have), gives
  * {@code sqrt(1/3)} of the spread; longer windows trade that noise for lag. A layer whose batch
- * statistics spread so widely that {@code sqrt(1/3)} of it exceeds {@value #DISTANCE_BOUND} (the
+ * statistics spread so widely (at the training batch's samples per channel) that {@code sqrt(1/3)} of it exceeds {@value #DISTANCE_BOUND} (the
  * distance of {@link LayerDecomposition}: standardized mean shift plus absolute log variance ratio,
  * half a standard deviation; {@code AlarmPolicy}'s lag warning level) is noise-limited: with few
  * samples per channel per batch (a dense BN layer at batch 8 has 8) every decay leaves it either
@@ -59,6 +59,26 @@ public record NoiseLimit(String layer, double batchSpread, double floorAtShortes
      *     exceeded {@value #EVAL_PRECISE_BOUND}
      */
     public static List<NoiseLimit> of(List<Checkpoint> run) {
+        return of(run, 1);
+    }
+
+    /**
+     * The criterion with the probe's spread scaled to the training batch: a batch statistic's error
+     * shrinks as {@code 1/sqrt(m)} with {@code m} samples per channel, so a probe of {@code k} times
+     * the training batch shows {@code 1/sqrt(k)} of the training batches' spread.
+     *
+     * @param run a run's checkpoints
+     * @param probePerTrainingBatch examples in the probe batch per example in a training batch
+     *     ({@code k}, at least 1; 1 when the probe is one training batch, or unknown, which can only
+     *     understate the spread)
+     * @return its noise-limited layers in forward order, empty unless some checkpoint's eval/precise
+     *     exceeded {@value #EVAL_PRECISE_BOUND}
+     */
+    public static List<NoiseLimit> of(List<Checkpoint> run, double probePerTrainingBatch) {
+        if (!(probePerTrainingBatch >= 1) || Double.isInfinite(probePerTrainingBatch)) {
+            throw new IllegalArgumentException("probe/training batch ratio must be finite and >= 1, got "
+                    + probePerTrainingBatch);
+        }
         boolean needed = run.stream().anyMatch(c -> c.gap().evalToPreciseRatio() > EVAL_PRECISE_BOUND);
         List<NoiseLimit> out = new ArrayList<>();
         if (!needed) {
@@ -74,7 +94,8 @@ public record NoiseLimit(String layer, double batchSpread, double floorAtShortes
             }
         }
         for (Map.Entry<String, List<Double>> e : spreads.entrySet()) {
-            double spread = Median.of(e.getValue().stream().mapToDouble(Double::doubleValue).toArray());
+            double spread = Math.sqrt(probePerTrainingBatch)
+                    * Median.of(e.getValue().stream().mapToDouble(Double::doubleValue).toArray());
             double floor = floor(spread, SHORTEST_DECAY);
             if (floor > DISTANCE_BOUND) {
                 out.add(new NoiseLimit(e.getKey(), spread, floor));

@@ -57,6 +57,13 @@ class NoiseLimitTest {
         // nothing to say over a run that needed no remedy (eval/precise <= 1.5 throughout)
         assertThat(NoiseLimit.of(List.of(cp(100, 1.5, 2, 0.02)))).isEmpty();
         assertThat(NoiseLimit.of(List.of(cp(100, 1.5, 2, 0.02), cp(200, 1.6, 2, 0.02)))).hasSize(1);
+        // a probe of 8 training batches shows 1/sqrt(8) of the spread: scaled back, just above the bound
+        double probeSpread = at / Math.sqrt(8);
+        assertThat(NoiseLimit.of(List.of(cp(100, 3, probeSpread * 1.000001, 0.02)))).isEmpty();
+        assertThat(NoiseLimit.of(List.of(cp(100, 3, probeSpread * 1.000001, 0.02)), 8)).extracting(NoiseLimit::layer)
+                .containsExactly("dense");
+        assertThat(NoiseLimit.of(List.of(cp(100, 3, probeSpread * 0.999999, 0.02)), 8)).isEmpty();
+        assertThatThrownBy(() -> NoiseLimit.of(List.of(), 0.5)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
