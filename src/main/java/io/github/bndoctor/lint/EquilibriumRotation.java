@@ -62,6 +62,40 @@ public final class EquilibriumRotation {
     }
 
     /**
+     * Iterations until the rotation per step is within {@code e^-3} (5%) of its equilibrium in
+     * squared terms, from a measured rotation.
+     *
+     * <p>Norm dynamics (Wan et al. arXiv 2006.08419, section 4; Kosson et al. arXiv 2305.17212,
+     * section 3): with shrink {@code s} per step ({@code eta l/(1-a)} for coupled L2 under momentum
+     * {@code a}, {@code eta wd} decoupled) and steps orthogonal to the weights, SGD's step is
+     * {@code eta_eff G/||w||}, so {@code ||w||^4} obeys {@code dy/dt = -4 s y + c}, and Adam's step has
+     * a fixed size, so {@code ||w||^2} obeys {@code dx/dt = -2 s x + c}. Both relax linearly to their
+     * equilibria with time constant {@code tau = 1/(4s)} (SGD) or {@code 1/(2s)} (Adam), and the
+     * rotation per step is {@code rho ~ 1/sqrt(y)} resp. {@code 1/sqrt(x)}, so the excess
+     * {@code e(t) = (rho_eq/rho)^2 - 1} decays as {@code e(0) exp(-t/tau)}: a rotation below the
+     * equilibrium (weights larger than their equilibrium norm) rises, one above it falls, and the
+     * equilibrium is reached after {@code tau (ln|e| + 3)} more iterations. The weight norm itself,
+     * far above equilibrium, shrinks as {@code exp(-s t)}: a start {@code k} times the equilibrium
+     * rotation too slow takes about {@code ln(k)/(2s)} iterations to catch up (SGD), of order
+     * {@code 1/(eta l)} rather than the time constant.
+     *
+     * @param measuredRotation rotation per step now, above 0 (any unit)
+     * @param equilibriumRotation the equilibrium rotation, above 0 (same unit)
+     * @param timeConstant {@code tau}, iterations, above 0
+     * @return iterations still to go, 0 if already within {@code e^-3}
+     */
+    public static double remainingIterations(double measuredRotation, double equilibriumRotation, double timeConstant) {
+        if (!(measuredRotation > 0) || !(equilibriumRotation > 0) || !(timeConstant > 0)
+                || Double.isInfinite(measuredRotation) || Double.isInfinite(equilibriumRotation)) {
+            throw new IllegalArgumentException("rotations and time constant must be finite and > 0, got "
+                    + measuredRotation + ", " + equilibriumRotation + ", " + timeConstant);
+        }
+        double ratio = equilibriumRotation / measuredRotation;
+        double excess = Math.abs(ratio * ratio - 1);
+        return excess <= Math.exp(-3) ? 0 : timeConstant * (Math.log(excess) + 3);
+    }
+
+    /**
      * @param rotation rotation per step (any angle unit)
      * @param decay EMA decay in [0, 1)
      * @return the lag of a steady drift, {@code rotation x d/(1-d)}, in the same unit

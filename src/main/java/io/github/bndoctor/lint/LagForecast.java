@@ -92,6 +92,26 @@ public final class LagForecast {
                                 double momentum, double l2, double weightDecay, double decay,
                                 double rotationDegPerStep, double randomWalkLagDeg, double driftLagDeg,
                                 double largestDecay, double equilibriumIterations, String note) {
+        /**
+         * @return the relaxation time constant {@code tau} of the rotation's approach to equilibrium
+         *     ({@link EquilibriumRotation#remainingIterations}), iterations; {@code NaN} without equilibrium
+         */
+        public double timeConstantIterations() {
+            return equilibriumIterations / TIME_CONSTANTS_TO_EQUILIBRIUM;
+        }
+
+        /**
+         * @param measuredDegPerStep the rotation per step measured now (e.g. a checkpoint's), above 0
+         * @return iterations until equilibrium from now ({@link EquilibriumRotation#remainingIterations})
+         * @throws IllegalStateException without an equilibrium
+         */
+        public double remainingIterations(double measuredDegPerStep) {
+            if (regime != Regime.EQUILIBRIUM || !(rotationDegPerStep > 0)) {
+                throw new IllegalStateException("layer '" + layer + "' has no rotational equilibrium: " + note);
+            }
+            return EquilibriumRotation.remainingIterations(measuredDegPerStep, rotationDegPerStep,
+                    timeConstantIterations());
+        }
     }
 
     /**
@@ -211,6 +231,17 @@ public final class LagForecast {
      * @return a text table, one line per layer, then one line per distinct note
      */
     public static String table(List<LayerForecast> forecasts) {
+        return table(forecasts, java.util.OptionalLong.empty());
+    }
+
+    /**
+     * @param forecasts forecasts of {@link #of}
+     * @param plannedIterations the planned training length, if known: where it is shorter than a
+     *     layer's earliest equilibrium, the table says the equilibrium does not apply yet
+     * @return a text table, one line per layer, then one line per distinct note, then what applies
+     *     before the equilibrium
+     */
+    public static String table(List<LayerForecast> forecasts, java.util.OptionalLong plannedIterations) {
         StringBuilder b = new StringBuilder();
         b.append("lag forecast (equilibrium rotation of the weights feeding each BN layer; Kosson et al."
                 + " arXiv 2305.17212, Wan et al. arXiv 2006.08419):\n");
@@ -231,6 +262,23 @@ public final class LagForecast {
         }
         for (int i = 0; i < notes.size(); i++) {
             b.append("  [").append(i + 1).append("] ").append(notes.get(i)).append('\n');
+        }
+        double earliest = forecasts.stream().filter(f -> f.regime() == Regime.EQUILIBRIUM)
+                .mapToDouble(LayerForecast::equilibriumIterations).max().orElse(Double.NaN);
+        if (!Double.isNaN(earliest)) {
+            double tau = earliest / TIME_CONSTANTS_TO_EQUILIBRIUM;
+            b.append(String.format(Locale.ROOT, "  \"reached after\" counts %.0f time constants tau (here up to ~%.0f"
+                    + " iterations) from weights near their equilibrium norm; weights k times too large in ||w||^4"
+                    + " (SGD) or ||w||^2 (Adam) take tau ln k more. Before it the rotation is below the equilibrium"
+                    + " value and rising (weights larger than the equilibrium norm) or above it and falling: the"
+                    + " monitor's measured rotation gives the remaining time, tau (ln|(eq/measured)^2 - 1| + 3)%n",
+                    TIME_CONSTANTS_TO_EQUILIBRIUM, tau));
+            if (plannedIterations.isPresent() && plannedIterations.getAsLong() < earliest) {
+                b.append(String.format(Locale.ROOT, "  not at equilibrium yet within the planned %d iterations"
+                        + " (expected after ~%.0f iterations at the earliest): the forecast rotation and lag do not"
+                        + " apply yet; measure the rotation with the monitor%n", plannedIterations.getAsLong(),
+                        earliest));
+            }
         }
         return b.toString();
     }

@@ -1,6 +1,7 @@
 package io.github.bndoctor.monitor;
 
 import io.github.bndoctor.probe.Checkpoint;
+import io.github.bndoctor.probe.GapHistory;
 import io.github.bndoctor.probe.LayerCheckpoint;
 import io.github.bndoctor.probe.Verdict;
 
@@ -25,8 +26,19 @@ import java.util.List;
  *       exceeded 2 with 100% precision and 82% recall. No fail: it fires before outputs
  *       degrade.</li>
  * </ul>
- * While the verdict is {@link Verdict#EMA_WARMUP}, a loss-ratio alarm is capped at
+ * While the verdict is {@link Verdict#EMA_WARMUP} and the warm-up window has not passed
+ * ({@link Checkpoint#withinWarmupWindow()}: some layer's prior still holds more than {@code e^-1},
+ * the first {@code 1/(1-d)} iterations without a warm start), a loss-ratio alarm is capped at
  * {@link AlarmLevel#WARN}: the prior wears off by itself and is not the lag the gate is about.
+ * After the window the prior holds {@code d^(1/(1-d)) <= e^-1} or less and no longer excuses a
+ * failure: a network whose inference is still broken then fails, whatever part of its gap the
+ * prior's remainder explains.
+ *
+ * <p>Over a run ({@link #evaluate(Checkpoint, List)}), a checkpoint at which the gap is
+ * persistent ({@link GapHistory}: eval/train above {@value GapHistory#DEGRADED_RATIO} there and at
+ * half or more of the checkpoints so far, past the warm-up window) raises a {@link #PERSISTENT_GAP}
+ * {@link AlarmLevel#FAIL} alarm (value: the share of degraded checkpoints, threshold
+ * {@value GapHistory#PERSISTENT_SHARE}), whatever the verdict.
  *
  * @param evalPreciseRatio threshold on eval/precise loss ratio
  * @param emaLag threshold on the median lag error
@@ -39,6 +51,8 @@ public record AlarmPolicy(Threshold evalPreciseRatio, Threshold emaLag, Threshol
     public static final String EMA_LAG = "emaLag";
     /** Metric name of the median predicted lag. */
     public static final String PREDICTED_LAG = "predictedLag";
+    /** Metric name of a persistent gap (value: share of checkpoints so far whose eval/train exceeded 2). */
+    public static final String PERSISTENT_GAP = "persistentGap";
 
     /** The defaults documented above. */
     public static final AlarmPolicy DEFAULT = new AlarmPolicy(new Threshold(1.5, 5), Threshold.warnOnly(0.5),
@@ -55,7 +69,7 @@ public record AlarmPolicy(Threshold evalPreciseRatio, Threshold emaLag, Threshol
         String worstName = worstEma == null ? "*" : worstEma.name();
         double ratio = c.gap().evalToPreciseRatio();
         AlarmLevel level = evalPreciseRatio.levelOf(ratio);
-        if (level == AlarmLevel.FAIL && c.verdict() == Verdict.EMA_WARMUP) {
+        if (level == AlarmLevel.FAIL && c.verdict() == Verdict.EMA_WARMUP && c.withinWarmupWindow()) {
             level = AlarmLevel.WARN;
         }
         if (level != null) {
@@ -70,6 +84,27 @@ public record AlarmPolicy(Threshold evalPreciseRatio, Threshold emaLag, Threshol
                     .max(Comparator.comparingDouble(LayerCheckpoint::predictedLag)).map(LayerCheckpoint::name).orElse("*"));
         }
         out.sort(Comparator.comparing(Alarm::level).reversed());
+        return out;
+    }
+
+    /**
+     * The alarms of a checkpoint within its run: those of {@link #evaluate(Checkpoint)} and, where
+     * the gap is persistent at it, a {@link #PERSISTENT_GAP} failure.
+     *
+     * @param c the latest checkpoint, the last of {@code run}
+     * @param run the run's checkpoints so far, in order, ending with {@code c}
+     * @return the alarms, failures first
+     */
+    public List<Alarm> evaluate(Checkpoint c, List<Checkpoint> run) {
+        if (run.isEmpty() || run.get(run.size() - 1) != c) {
+            throw new IllegalArgumentException("the run must end with the checkpoint evaluated");
+        }
+        List<Alarm> out = new ArrayList<>(evaluate(c));
+        GapHistory h = GapHistory.of(run);
+        if (GapHistory.persistentAtLast(run)) {
+            out.add(0, new Alarm(c.iteration(), "*", PERSISTENT_GAP, (double) h.degraded() / h.checkpoints(),
+                    GapHistory.PERSISTENT_SHARE, AlarmLevel.FAIL));
+        }
         return out;
     }
 

@@ -24,7 +24,9 @@ import java.util.function.Supplier;
 
 /**
  * A DL4J {@code TrainingListener} that runs bn-doctor's probes every {@code K} iterations, keeps
- * the time series of {@link Checkpoint}s and applies an {@link AlarmPolicy}. With fail-fast on
+ * the time series of {@link Checkpoint}s and applies an {@link AlarmPolicy} to each checkpoint
+ * within the run so far ({@link AlarmPolicy#evaluate(Checkpoint, List)}: a gap persistent over
+ * the run fails it once the warm-up window has passed). With fail-fast on
  * (the default) a {@link AlarmLevel#FAIL} alarm throws {@link BnGateFailure} out of {@code fit}.
  *
  * <p>The probes run in {@code iterationDone} (calling {@code output} inside {@code onForwardPass}
@@ -208,7 +210,7 @@ public final class BnMonitor extends BaseTrainingListener {
         if (lagAlarm != null) {
             alarms.addAll(lagAlarms(c));
         }
-        List<Alarm> raised = policy.evaluate(c);
+        List<Alarm> raised = policy.evaluate(c, checkpoints);
         alarms.addAll(raised);
         probeNanos += System.nanoTime() - t0;
         onCheckpoint.accept(c);

@@ -1,11 +1,14 @@
 package io.github.bndoctor.remedy;
 
 import io.github.bndoctor.probe.Checkpoint;
+import io.github.bndoctor.probe.GapHistory;
+import io.github.bndoctor.probe.NoiseLimit;
 import io.github.bndoctor.probe.LayerCheckpoint;
 import io.github.bndoctor.probe.Verdict;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Advice derived from measurements, never from rules of thumb alone.
@@ -33,6 +36,49 @@ public final class Recommendations {
                     + ", " + lagBudgetDegrees);
         }
         return lagBudgetDegrees / (lagBudgetDegrees + rotationDegPerIter);
+    }
+
+    /**
+     * Recommendations over a whole run: first what happened when ({@link GapHistory#describe()}),
+     * then the advice for the run's verdict. The run is never said to have stayed within the gap
+     * threshold when a checkpoint was not healthy; warm-up is named as the cause only while its
+     * window had not passed ({@link Checkpoint#withinWarmupWindow()}), and past it as a remainder
+     * that no longer excuses the gap. Noise-limited layers ({@link NoiseLimit}) are named last, with
+     * why no decay helps them and the remedy that works.
+     *
+     * @param run the run's checkpoints, in order, at least one
+     * @param verdictCheckpoint the checkpoint whose verdict is the run's (the report's worst after warm-up)
+     * @param currentDecay the BN decay in use (median over layers)
+     * @return recommendations, most effective first after the history line
+     */
+    public static List<String> from(List<Checkpoint> run, Checkpoint verdictCheckpoint, double currentDecay) {
+        GapHistory h = GapHistory.of(run);
+        List<String> out = new ArrayList<>();
+        out.add("Over the run: " + h.describe());
+        List<String> advice = new ArrayList<>(from(verdictCheckpoint, h.last(), currentDecay));
+        Verdict v = verdictCheckpoint.verdict();
+        List<Long> unhealthy = run.stream().filter(c -> c.verdict() != Verdict.HEALTHY).map(Checkpoint::iteration).toList();
+        if (v == Verdict.HEALTHY && !unhealthy.isEmpty()) {
+            advice.set(0, "No action needed now: inference-mode loss exceeded the gap threshold of training mode only at"
+                    + " iterations " + unhealthy + ", while the moving statistics' prior still held more than e^-1 of"
+                    + " its weight (warm-up); after the warm-up window it was within the threshold at every checkpoint.");
+        } else if (v == Verdict.EMA_WARMUP && !verdictCheckpoint.withinWarmupWindow()) {
+            advice.set(0, String.format(Locale.ROOT, "Moving statistics still carry part of their initial prior (weight"
+                    + " %.3g at iteration %d), but the EMA window 1/(1-d) has passed: the prior no longer excuses the"
+                    + " gap. Warm-start them (WarmStart.apply) or recalibrate before export (PreciseBn.recalibrate);"
+                    + " if the gap persists with warm-started statistics, the EMA lags.",
+                    verdictCheckpoint.largestPriorWeight(), verdictCheckpoint.iteration()));
+        }
+        if (h.persistent()) {
+            advice.add(0, String.format(Locale.ROOT, "Inference is broken: eval/train above %.0f at %d of %d checkpoints,"
+                    + " past the warm-up window from iteration %d on; the gate fails.", GapHistory.DEGRADED_RATIO,
+                    h.degraded(), h.checkpoints(), h.firstPersistent().iteration()));
+        }
+        for (NoiseLimit n : NoiseLimit.of(run)) {
+            advice.add(n.describe());
+        }
+        out.addAll(advice);
+        return out;
     }
 
     /**

@@ -49,14 +49,14 @@ public final class ReportAssembler {
             return new Run(name, config, checkpoints, checkpoints.stream().map(Checkpoint::gap).toList(), alarms, decay);
         }
 
-        /** @return the worst checkpoint after warm-up */
+        /** @return the checkpoint whose verdict is the run's ({@link RunVerdict#verdictCheckpoint}) */
         public Checkpoint worst() {
-            return RunVerdict.worst(checkpoints);
+            return RunVerdict.verdictCheckpoint(checkpoints);
         }
 
-        /** @return whether this run fails the gate */
+        /** @return whether this run fails the gate ({@link RunVerdict#gateFails(List, List)}) */
         public boolean gateFails() {
-            return RunVerdict.gateFails(worst().verdict(), alarms);
+            return RunVerdict.gateFails(checkpoints, alarms);
         }
     }
 
@@ -81,14 +81,13 @@ public final class ReportAssembler {
      */
     public static RunSummary summary(Run run) {
         Checkpoint worst = run.worst();
-        Checkpoint latest = run.checkpoints().get(run.checkpoints().size() - 1);
         List<CheckpointEntry> entries = new ArrayList<>();
         for (int i = 0; i < run.checkpoints().size(); i++) {
             entries.add(checkpoint(run.checkpoints().get(i), run.shownGaps().get(i)));
         }
         return new RunSummary(run.name(), worst.verdict().name(), RunVerdict.gateName(run.gateFails()), run.config(),
                 entries, run.alarms().stream().map(ReportAssembler::alarm).toList(),
-                Recommendations.from(worst, latest, run.decay()));
+                Recommendations.from(run.checkpoints(), worst, run.decay()));
     }
 
     /**

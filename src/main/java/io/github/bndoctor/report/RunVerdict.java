@@ -3,6 +3,7 @@ package io.github.bndoctor.report;
 import io.github.bndoctor.monitor.Alarm;
 import io.github.bndoctor.monitor.AlarmLevel;
 import io.github.bndoctor.probe.Checkpoint;
+import io.github.bndoctor.probe.GapHistory;
 import io.github.bndoctor.probe.Verdict;
 import io.github.bndoctor.report.DiagnosisReport.CheckpointEntry;
 
@@ -10,6 +11,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -17,14 +19,22 @@ import java.util.function.ToDoubleFunction;
  *
  * <p>Overall verdict: the verdict of the <em>worst checkpoint after warm-up</em>. A checkpoint
  * whose verdict is {@link Verdict#DIVERGED} is worst of all (the first one is taken); otherwise,
- * among the checkpoints whose verdict is not {@link Verdict#EMA_WARMUP}, the one with the largest
- * eval/train loss ratio; if every checkpoint is still in warm-up, the one with the largest ratio
- * overall (whose verdict is then EMA_WARMUP).
+ * among the checkpoints not excused by warm-up, the one with the largest eval/train loss ratio; if
+ * every checkpoint is excused, the one with the largest ratio overall (whose verdict is then
+ * EMA_WARMUP). A checkpoint is excused by warm-up when its verdict is {@link Verdict#EMA_WARMUP}
+ * and the warm-up window has not passed there ({@link Checkpoint#withinWarmupWindow()}); a report's
+ * checkpoint entries carry no prior weight, so {@link #worstEntry} excuses every EMA_WARMUP entry.
+ * The run verdict is never {@link Verdict#HEALTHY} over a run with a degraded checkpoint
+ * ({@link GapHistory#degraded}: eval/train above {@value GapHistory#DEGRADED_RATIO}): the verdict of
+ * the checkpoint with the largest eval/train is taken instead, which is then an excused EMA_WARMUP
+ * (every checkpoint not excused was within the gap threshold).
  *
- * <p>Gate: FAIL when any {@link AlarmLevel#FAIL} alarm was raised or the overall verdict is
- * {@link Verdict#EMA_LAG}, {@link Verdict#BATCH_NOISE} or {@link Verdict#DIVERGED}; PASS for
- * {@link Verdict#HEALTHY} and {@link Verdict#EMA_WARMUP} (the prior wears off by itself; the
- * recommendations still say how to skip it).
+ * <p>Gate: FAIL when any {@link AlarmLevel#FAIL} alarm was raised, the gap was persistent at a
+ * checkpoint ({@link GapHistory#persistent()}: degraded there and at half or more of the
+ * checkpoints so far, past the warm-up window; the rule the monitor's gate applies as it goes), or
+ * the overall verdict is {@link Verdict#EMA_LAG}, {@link Verdict#BATCH_NOISE} or
+ * {@link Verdict#DIVERGED}; PASS otherwise, which for {@link Verdict#EMA_WARMUP} means the prior
+ * explained the gap within its window (the recommendations still say how to skip it).
  */
 public final class RunVerdict {
     /** Verdicts that fail the gate. */
@@ -38,7 +48,30 @@ public final class RunVerdict {
      * @return the worst checkpoint after warm-up, by the rule in the class documentation
      */
     public static Checkpoint worst(List<Checkpoint> checkpoints) {
-        return worst(checkpoints, Checkpoint::verdict, c -> c.gap().evalToTrainRatio());
+        return worst(checkpoints, Checkpoint::verdict, c -> c.verdict() == Verdict.EMA_WARMUP && c.withinWarmupWindow(),
+                c -> c.gap().evalToTrainRatio());
+    }
+
+    /**
+     * @param checkpoints a run's checkpoints, at least one
+     * @return the checkpoint whose verdict is the run's, by the rules in the class documentation
+     */
+    public static Checkpoint verdictCheckpoint(List<Checkpoint> checkpoints) {
+        Checkpoint worst = worst(checkpoints);
+        if (worst.verdict() != Verdict.HEALTHY) {
+            return worst;
+        }
+        GapHistory h = GapHistory.of(checkpoints);
+        return h.degraded() > 0 ? h.worst() : worst;
+    }
+
+    /**
+     * @param checkpoints a run's checkpoints, at least one
+     * @param alarms every alarm of the run
+     * @return whether the run fails the gate, by the rules in the class documentation
+     */
+    public static boolean gateFails(List<Checkpoint> checkpoints, List<Alarm> alarms) {
+        return gateFails(verdictCheckpoint(checkpoints).verdict(), alarms) || GapHistory.of(checkpoints).persistent();
     }
 
     /**
@@ -50,7 +83,8 @@ public final class RunVerdict {
      * @return the worst entry after warm-up
      */
     public static CheckpointEntry worstEntry(List<CheckpointEntry> checkpoints) {
-        return worst(checkpoints, c -> Verdict.valueOf(c.verdict()), RunVerdict::ratio);
+        return worst(checkpoints, c -> Verdict.valueOf(c.verdict()), c -> Verdict.valueOf(c.verdict()) == Verdict.EMA_WARMUP,
+                RunVerdict::ratio);
     }
 
     private static double ratio(CheckpointEntry c) {
@@ -62,7 +96,8 @@ public final class RunVerdict {
         return overZero ? Double.POSITIVE_INFINITY : Double.NaN;
     }
 
-    private static <T> T worst(List<T> checkpoints, Function<T, Verdict> verdict, ToDoubleFunction<T> evalToTrain) {
+    private static <T> T worst(List<T> checkpoints, Function<T, Verdict> verdict, Predicate<T> excused,
+                               ToDoubleFunction<T> evalToTrain) {
         if (checkpoints.isEmpty()) {
             throw new IllegalArgumentException("no checkpoints: the run was shorter than one probe interval");
         }
@@ -75,7 +110,7 @@ public final class RunVerdict {
             double r = evalToTrain.applyAsDouble(c);
             return Double.isNaN(r) ? Double.NEGATIVE_INFINITY : r;
         });
-        return checkpoints.stream().filter(c -> verdict.apply(c) != Verdict.EMA_WARMUP).max(byRatio)
+        return checkpoints.stream().filter(excused.negate()).max(byRatio)
                 .orElseGet(() -> checkpoints.stream().max(byRatio).orElseThrow());
     }
 

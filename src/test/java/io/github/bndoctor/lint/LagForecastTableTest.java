@@ -46,13 +46,22 @@ class LagForecastTableTest {
                 eq("bn3", "dense3", "note A")));
         List<String> lines = t.lines().toList();
         // title, header, three rows, two notes
-        assertThat(lines).hasSize(7);
+        // the rows, the notes, then what applies before the equilibrium (tau = 1579 / 3 = 526)
+        assertThat(lines).hasSize(8);
+        assertThat(lines.get(7)).contains("3 time constants tau (here up to ~526 iterations)", "below the equilibrium"
+                + " value and rising");
+        assertThat(LagForecast.table(List.of(), java.util.OptionalLong.of(10)).lines()).hasSize(2);
         assertThat(lines.get(2).trim().split("\\s+")).containsExactly("bn1", "dense1", "EQUILIBRIUM", "0.5000",
                 "8.50..166", "0.9000", "~1579", "it", "[1]");
         assertThat(lines.get(3).trim().split("\\s+")).containsExactly("bn2", "-", "UNKNOWN", "-", "-", "-", "-", "[2]");
         assertThat(lines.get(4).trim().split("\\s+")).endsWith("[1]");
         assertThat(lines.get(5)).isEqualTo("  [1] note A");
         assertThat(lines.get(6)).isEqualTo("  [2] note B");
+        // a planned training shorter than the equilibrium: at 1578 iterations it is not reached, at 1580 it is
+        String shortPlan = LagForecast.table(List.of(eq("bn1", "dense1", "note A"), unknown("bn2", "note B")), java.util.OptionalLong.of(1578));
+        assertThat(shortPlan).contains("not at equilibrium yet within the planned 1578 iterations (expected after ~1579");
+        assertThat(LagForecast.table(List.of(eq("bn1", "dense1", "note A"), unknown("bn2", "note B")), java.util.OptionalLong.of(1580))).doesNotContain("not at"
+                + " equilibrium yet");
         assertThat(LagForecast.table(List.of())).hasLineCount(2);
     }
 

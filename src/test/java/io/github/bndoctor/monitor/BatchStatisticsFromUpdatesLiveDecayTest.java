@@ -45,7 +45,6 @@ import static org.assertj.core.api.Assertions.within;
  */
 @Tag("unit")
 class BatchStatisticsFromUpdatesLiveDecayTest {
-    private static final double U = Math.ulp(1.0f) / 2;
     private static final double CONFIGURED = 0.997;
     private static final int STEPS = 8;
 
@@ -91,27 +90,8 @@ class BatchStatisticsFromUpdatesLiveDecayTest {
             for (BnLayerRef ref : net.bnLayers()) {
                 double d = inForce.get(ref.name());
                 decaysSeen.add(d);
-                BatchStatistics cap = captured.get(ref.name());
-                MeanVariance got = free.latestBatch(ref.name());
-                long m = cap.samplesPerChannel();
-                double[] bm = cap.moments().mean();
-                double[] bv = cap.moments().biasedVariance();
-                double[] pm = before.get(ref.name()).mean();
-                double[] pv = before.get(ref.name()).variance();
-                for (int c = 0; c < ref.channels(); c++) {
-                    // the bound of BatchStatisticsFromUpdatesTest, at the decay in force
-                    double s2 = bv[c] + bm[c] * bm[c];
-                    double tolMean = 2 * ((m + 1) * U * Math.sqrt(s2) + 3 * U * Math.abs(pm[c] - bm[c]));
-                    double vNew = d * pv[c] + (1 - d) * bv[c];
-                    double inversion = p == VarianceParameterisation.VAR ? 3 * U * Math.abs(pv[c] - bv[c])
-                            : 16 * U * vNew / (1 - d);
-                    double tolVar = 2 * (4 * (m + 2) * U * s2 + inversion);
-                    assertThat(tolVar).as("tolerance bounded above").isLessThan(2e-3 * Math.max(bv[c], vNew));
-                    assertThat(got.mean()[c]).as("%s step %d channel %d mean at decay %s", ref.name(), step, c, d)
-                            .isCloseTo(bm[c], within(tolMean));
-                    assertThat(got.variance()[c]).as("%s step %d channel %d variance at decay %s", ref.name(), step,
-                            c, d).isCloseTo(bv[c], within(tolVar));
-                }
+                BatchStatisticsFromUpdatesTest.assertRecovered(ref.name() + " step " + step, captured.get(ref.name()),
+                        free.latestBatch(ref.name()), before.get(ref.name()), d, p);
             }
         }
         assertThat(decaysSeen).as("the adaptive listener changed the decay while training")

@@ -43,8 +43,18 @@ class ReportFromCheckpointsTest {
     Path dir;
 
     private static LayerCheckpoint layer(String name, double lag, double rotation) {
-        return new LayerCheckpoint(new LayerDecomposition(name, 10, 0.25, 1.5, 0.5, lag, 0.125, 0, 0), rotation,
+        return layer(name, lag, rotation, 0.25);
+    }
+
+    private static LayerCheckpoint layer(String name, double lag, double rotation, double priorWeight) {
+        return new LayerCheckpoint(new LayerDecomposition(name, 10, priorWeight, 1.5, 0.5, lag, 0.125, 0, 0), rotation,
                 rotation * 9);
+    }
+
+    /** A checkpoint whose first layer's prior still holds 0.5 of its weight: within the warm-up window (above e^-1). */
+    private static Checkpoint warmCp(long it, double train, double eval, double precise, Verdict v) {
+        return new Checkpoint(it, new OutputGap(train, eval, precise, ZEROS, TRAIN_MAX, EVAL_MAX, PRECISE_MAX),
+                List.of(layer("bn1", 0.75, 0.5, 0.5), layer("bn2", 0.25, Double.NaN)), v);
     }
 
     /** All-zeros loss 8 and largest outputs 0.5, 2^-20, 0.25 (training, inference, precise): exact in binary and in print. */
@@ -60,14 +70,17 @@ class ReportFromCheckpointsTest {
 
     @Test
     void theWorstCheckpointAfterWarmupDecides() {
-        Checkpoint warm = cp(1, 1, 9, 1, Verdict.EMA_WARMUP);
+        Checkpoint warm = warmCp(1, 1, 9, 1, Verdict.EMA_WARMUP);
         Checkpoint mild = cp(2, 1, 2, 1, Verdict.EMA_LAG);
         Checkpoint bad = cp(3, 1, 4, 1, Verdict.EMA_LAG);
         Checkpoint ok = cp(4, 1, 1, 1, Verdict.HEALTHY);
         assertThat(RunVerdict.worst(List.of(warm, mild, bad, ok))).isSameAs(bad);
         // warm-up checkpoints only: the largest ratio among them
-        Checkpoint warmer = cp(5, 1, 12, 1, Verdict.EMA_WARMUP);
+        Checkpoint warmer = warmCp(5, 1, 12, 1, Verdict.EMA_WARMUP);
         assertThat(RunVerdict.worst(List.of(warm, warmer))).isSameAs(warmer);
+        // past the warm-up window (prior weight 0.25 <= e^-1) an EMA_WARMUP checkpoint is no longer excused
+        Checkpoint stale = cp(10, 1, 7, 1, Verdict.EMA_WARMUP);
+        assertThat(RunVerdict.worst(List.of(warm, bad, stale, ok))).isSameAs(stale);
         // the first diverged checkpoint wins over any ratio
         Checkpoint div1 = cp(6, Double.NaN, 1, 1, Verdict.DIVERGED);
         Checkpoint div2 = cp(7, Double.NaN, 1, 1, Verdict.DIVERGED);
@@ -140,9 +153,14 @@ class ReportFromCheckpointsTest {
         assertThat(r.lints()).extracting(DiagnosisReport.LintEntry::layer, DiagnosisReport.LintEntry::rule)
                 .containsExactly(tuple("bn1", "GRAD_NORM"));
         // recommendations for the worst checkpoint (iteration 20): recalibrate, with its losses
-        assertThat(r.recommendations()).isEqualTo(Recommendations.from(cp(20, 2, 10, 2, Verdict.EMA_LAG),
-                cp(20, 2, 10, 2, Verdict.EMA_LAG), 0.99));
-        assertThat(r.recommendations().get(0)).contains("iteration 20", "loss 2.000 vs 10.00");
+        // after what happened when, and the persistent gap (5 > 2 at 1 of 2 checkpoints, past the window)
+        assertThat(r.recommendations().subList(2, r.recommendations().size())).isEqualTo(Recommendations.from(
+                cp(20, 2, 10, 2, Verdict.EMA_LAG), cp(20, 2, 10, 2, Verdict.EMA_LAG), 0.99));
+        assertThat(r.recommendations().get(0)).isEqualTo("Over the run: eval/train worst 5.00 at iteration 20 (EMA_LAG),"
+                + " last 5.00 at iteration 20 (EMA_LAG), trend rising; above 2 at 1 of 2 checkpoints.");
+        assertThat(r.recommendations().get(1)).startsWith("Inference is broken: eval/train above 2 at 1 of 2 checkpoints")
+                .contains("from iteration 20");
+        assertThat(r.recommendations().get(2)).contains("iteration 20", "loss 2.000 vs 10.00");
         assertThat(r.comparisons()).extracting(RunSummary::name, RunSummary::verdict, RunSummary::gate)
                 .containsExactly(tuple("fix & co", "HEALTHY", "PASS"));
         assertThat(ReportAssembler.finite(Double.NaN)).isNull();

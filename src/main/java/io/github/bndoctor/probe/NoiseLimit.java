@@ -1,0 +1,116 @@
+package io.github.bndoctor.probe;
+
+import io.github.bndoctor.stats.Median;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * BN layers whose moving average cannot meet the bound at any decay: noise-limited layers.
+ *
+ * <p>An EMA of decay {@code d} over batch statistics whose errors around the population statistics
+ * are independent from batch to batch, each of variance {@code v}, has a stationary error variance
+ * {@code (1-d)/(1+d) v} (the sum {@code (1-d)^2 sum d^(2k)}), so even without lag its error is
+ * {@code sqrt((1-d)/(1+d))} times the batch statistics' spread. The shortest useful window, decay
+ * {@value #SHORTEST_DECAY} (a mean age of one iteration: the least lag an EMA can have), gives
+ * {@code sqrt(1/3)} of the spread; longer windows trade that noise for lag. A layer whose batch
+ * statistics spread so widely (at the training batch's samples per channel) that {@code sqrt(1/3)} of it exceeds {@value #DISTANCE_BOUND} (the
+ * distance of {@link LayerDecomposition}: standardized mean shift plus absolute log variance ratio,
+ * half a standard deviation; {@code AlarmPolicy}'s lag warning level) is noise-limited: with few
+ * samples per channel per batch (a dense BN layer at batch 8 has 8) every decay leaves it either
+ * that noisy or lagging. The spread is read from each checkpoint's probe batch
+ * ({@link LayerDecomposition#batchNoise()}), median over the run's checkpoints. The remedy is not a
+ * decay: recalibrate before export (precise statistics at the final weights), or statistics that
+ * follow the weights.
+ *
+ * <p>Reported only over a run whose inference needed a remedy: some checkpoint's eval/precise
+ * above {@value #EVAL_PRECISE_BOUND}.
+ *
+ * @param layer the BN layer
+ * @param batchSpread median over the run's checkpoints of its batch statistics' distance from the
+ *     precise statistics
+ * @param floorAtShortestWindow {@code sqrt((1-d)/(1+d))} of it at {@code d =} {@value #SHORTEST_DECAY}
+ */
+public record NoiseLimit(String layer, double batchSpread, double floorAtShortestWindow) {
+    /** The shortest useful window's decay: a mean age of one iteration. */
+    public static final double SHORTEST_DECAY = 0.5;
+    /** The EMA error (distance) a layer must be able to get below: half a standard deviation. */
+    public static final double DISTANCE_BOUND = 0.5;
+    /** eval/precise above which a run needed a remedy (the verdict's gap ratio). */
+    public static final double EVAL_PRECISE_BOUND = 1.5;
+
+    /**
+     * @param batchSpread the batch statistics' distance from the precise statistics, at least 0
+     * @param decay an EMA decay in [0, 1)
+     * @return the EMA's error from batch noise alone, {@code sqrt((1-d)/(1+d)) x spread}
+     */
+    public static double floor(double batchSpread, double decay) {
+        if (!(decay >= 0 && decay < 1)) {
+            throw new IllegalArgumentException("decay must be in [0, 1), got " + decay);
+        }
+        return Math.sqrt((1 - decay) / (1 + decay)) * batchSpread;
+    }
+
+    /**
+     * @param run a run's checkpoints
+     * @return its noise-limited layers in forward order, empty unless some checkpoint's eval/precise
+     *     exceeded {@value #EVAL_PRECISE_BOUND}
+     */
+    public static List<NoiseLimit> of(List<Checkpoint> run) {
+        return of(run, 1);
+    }
+
+    /**
+     * The criterion with the probe's spread scaled to the training batch: a batch statistic's error
+     * shrinks as {@code 1/sqrt(m)} with {@code m} samples per channel, so a probe of {@code k} times
+     * the training batch shows {@code 1/sqrt(k)} of the training batches' spread.
+     *
+     * @param run a run's checkpoints
+     * @param probePerTrainingBatch examples in the probe batch per example in a training batch
+     *     ({@code k}, at least 1; 1 when the probe is one training batch, or unknown, which can only
+     *     understate the spread)
+     * @return its noise-limited layers in forward order, empty unless some checkpoint's eval/precise
+     *     exceeded {@value #EVAL_PRECISE_BOUND}
+     */
+    public static List<NoiseLimit> of(List<Checkpoint> run, double probePerTrainingBatch) {
+        if (!(probePerTrainingBatch >= 1) || Double.isInfinite(probePerTrainingBatch)) {
+            throw new IllegalArgumentException("probe/training batch ratio must be finite and >= 1, got "
+                    + probePerTrainingBatch);
+        }
+        boolean needed = run.stream().anyMatch(c -> c.gap().evalToPreciseRatio() > EVAL_PRECISE_BOUND);
+        List<NoiseLimit> out = new ArrayList<>();
+        if (!needed) {
+            return out;
+        }
+        Map<String, List<Double>> spreads = new LinkedHashMap<>();
+        for (Checkpoint c : run) {
+            for (LayerCheckpoint l : c.layers()) {
+                double b = l.decomposition().batchNoise();
+                if (Double.isFinite(b)) {
+                    spreads.computeIfAbsent(l.name(), k -> new ArrayList<>()).add(b);
+                }
+            }
+        }
+        for (Map.Entry<String, List<Double>> e : spreads.entrySet()) {
+            double spread = Math.sqrt(probePerTrainingBatch)
+                    * Median.of(e.getValue().stream().mapToDouble(Double::doubleValue).toArray());
+            double floor = floor(spread, SHORTEST_DECAY);
+            if (floor > DISTANCE_BOUND) {
+                out.add(new NoiseLimit(e.getKey(), spread, floor));
+            }
+        }
+        return out;
+    }
+
+    /** @return one sentence naming the layer, why, and the remedy that works */
+    public String describe() {
+        return String.format(java.util.Locale.ROOT, "Layer '%s' is noise-limited: too few samples per channel per batch;"
+                + " its batch statistics spread %.3g (standardized mean shift + |log variance ratio|, median over"
+                + " checkpoints) around the precise ones, so even the shortest useful window (decay %.1f) leaves an"
+                + " EMA error of ~%.3g > %.1f: no decay meets the bound. Recalibrate before export (the recalibrate"
+                + " command, PreciseBn.recalibrate), or keep statistics that follow the weights.", layer, batchSpread,
+                SHORTEST_DECAY, floorAtShortestWindow, DISTANCE_BOUND);
+    }
+}

@@ -1,0 +1,78 @@
+package io.github.bndoctor.probe;
+
+import io.github.bndoctor.remedy.Recommendations;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * Noise-limited layers: the EMA noise floor {@code sqrt((1-d)/(1+d))} against a direct simulation
+ * of an EMA over independent batch errors, and the criterion at, below and above its bound.
+ */
+@Tag("unit")
+class NoiseLimitTest {
+    static Checkpoint cp(long it, double evalToPrecise, double spreadDense, double spreadConv) {
+        return new Checkpoint(it, new OutputGap(1, evalToPrecise, 1), List.of(
+                new LayerCheckpoint(new LayerDecomposition("conv", it, 0, 0.1, 0, 0.1, spreadConv, 0, 0), 0.1, 1),
+                new LayerCheckpoint(new LayerDecomposition("dense", it, 0, 0.1, 0, 0.1, spreadDense, 0, 0), 0.1, 1)),
+                evalToPrecise > 1.5 ? Verdict.EMA_LAG : Verdict.HEALTHY);
+    }
+
+    @Test
+    void theFloorIsTheStationaryErrorOfAnEmaOverIndependentBatchErrors() {
+        Random r = new Random(7);
+        for (double d : new double[] {0.5, 0.9}) {
+            // direct route: m_t = d m_{t-1} + (1-d) e_t with e_t ~ N(0, 1), RMS of m after burn-in
+            double m = 0;
+            double sum2 = 0;
+            int n = 400_000;
+            for (int t = 0; t < n + 1000; t++) {
+                m = d * m + (1 - d) * r.nextGaussian();
+                if (t >= 1000) {
+                    sum2 += m * m;
+                }
+            }
+            double rms = Math.sqrt(sum2 / n);
+            // standard error of an RMS over n correlated samples, effective n(1-d)/(1+d) >= 21,000: < 1%; 3% bound
+            assertThat(NoiseLimit.floor(1, d)).isCloseTo(rms, within(0.03 * rms));
+        }
+        assertThatThrownBy(() -> NoiseLimit.floor(1, 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aLayerIsNoiseLimitedStrictlyAboveTheBound() {
+        double at = NoiseLimit.DISTANCE_BOUND * Math.sqrt(3); // floor exactly 0.5 at decay 0.5
+        assertThat(NoiseLimit.floor(at, 0.5)).isCloseTo(0.5, within(1e-15));
+        assertThat(NoiseLimit.of(List.of(cp(100, 3, Math.nextDown(at) * 0.999999, 0.02)))).isEmpty();
+        assertThat(NoiseLimit.of(List.of(cp(100, 3, at * 1.000001, 0.02)))).extracting(NoiseLimit::layer)
+                .containsExactly("dense");
+        // the median over checkpoints: one wide batch does not make a layer noise-limited
+        assertThat(NoiseLimit.of(List.of(cp(100, 3, 2, 0.02), cp(200, 3, 0.3, 0.02), cp(300, 3, 0.3, 0.02)))).isEmpty();
+        // nothing to say over a run that needed no remedy (eval/precise <= 1.5 throughout)
+        assertThat(NoiseLimit.of(List.of(cp(100, 1.5, 2, 0.02)))).isEmpty();
+        assertThat(NoiseLimit.of(List.of(cp(100, 1.5, 2, 0.02), cp(200, 1.6, 2, 0.02)))).hasSize(1);
+        // a probe of 8 training batches shows 1/sqrt(8) of the spread: scaled back, just above the bound
+        double probeSpread = at / Math.sqrt(8);
+        assertThat(NoiseLimit.of(List.of(cp(100, 3, probeSpread * 1.000001, 0.02)))).isEmpty();
+        assertThat(NoiseLimit.of(List.of(cp(100, 3, probeSpread * 1.000001, 0.02)), 8)).extracting(NoiseLimit::layer)
+                .containsExactly("dense");
+        assertThat(NoiseLimit.of(List.of(cp(100, 3, probeSpread * 0.999999, 0.02)), 8)).isEmpty();
+        assertThatThrownBy(() -> NoiseLimit.of(List.of(), 0.5)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theRecommendationsNameTheLayerWhyAndTheRemedy() {
+        List<Checkpoint> run = List.of(cp(100, 4, 1.2, 0.02), cp(200, 6, 1.0, 0.03));
+        List<String> rec = Recommendations.from(run, run.get(1), 0.5);
+        assertThat(rec).filteredOn(s -> s.contains("noise-limited")).singleElement().asString()
+                .contains("Layer 'dense'", "samples per channel per batch", "decay 0.5", "recalibrate",
+                        "PreciseBn.recalibrate", "statistics that follow the weights")
+                .doesNotContain("'conv'");
+    }
+}
