@@ -299,6 +299,9 @@ public final class AtomicFiles {
         if (Files.isSymbolicLink(p)) {
             return "a symbolic link";
         }
+        if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+            return "a regular file";
+        }
         try {
             Object mode = Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
             int type = ((Integer) mode) & 0170000;
