@@ -68,16 +68,20 @@ public final class AtomicOutputs implements AutoCloseable {
      * @throws BnDoctorException naming the target if it cannot be written
      */
     public void filePath(Path target, AtomicFiles.PathWriter writer) {
-        Path real = AtomicFiles.requireWritableFile(target);
+        stage(AtomicFiles.requireWritableFile(target), false, writer::write, target.toString(), "cannot write " + target);
+    }
+
+    /** Fills a temporary for {@code real} and stages it; on failure deletes it and throws naming {@code failure}. */
+    private void stage(Path real, boolean directory, DirectoryWriter writer, String shown, String failure) {
         Path tmp = null;
         try {
-            tmp = AtomicFiles.createTemporary(real, false);
+            tmp = AtomicFiles.createTemporary(real, directory);
             writer.write(tmp);
-            permissionsLike(tmp, real, "rw-r--r--");
-            staged.add(new Staged(real, tmp, false, target.toString()));
+            permissionsLike(tmp, real, directory ? "rwxr-xr-x" : "rw-r--r--");
+            staged.add(new Staged(real, tmp, directory, shown));
             tmp = null;
         } catch (IOException e) {
-            throw new BnDoctorException("cannot write " + target + ": " + AtomicFiles.describe(e), e);
+            throw new BnDoctorException(failure + ": " + AtomicFiles.describe(e), e);
         } finally {
             if (tmp != null) {
                 AtomicFiles.deleteTemporary(tmp);
@@ -130,21 +134,8 @@ public final class AtomicOutputs implements AutoCloseable {
      * @throws BnDoctorException naming the directory if it cannot be written or replaced
      */
     public void directory(Path dir, Predicate<Path> previous, String what, DirectoryWriter writer) {
-        Path real = requireReplaceableDirectory(dir, previous, what);
-        Path tmp = null;
-        try {
-            tmp = AtomicFiles.createTemporary(real, true);
-            writer.write(tmp);
-            permissionsLike(tmp, real, "rwxr-xr-x");
-            staged.add(new Staged(real, tmp, true, dir.toString()));
-            tmp = null;
-        } catch (IOException e) {
-            throw new BnDoctorException("cannot write " + what + " to " + dir + ": " + AtomicFiles.describe(e), e);
-        } finally {
-            if (tmp != null) {
-                AtomicFiles.deleteTemporary(tmp);
-            }
-        }
+        stage(requireReplaceableDirectory(dir, previous, what), true, writer, dir.toString(),
+                "cannot write " + what + " to " + dir);
     }
 
     /** A move made by {@link #commit}, with what it replaced. */
