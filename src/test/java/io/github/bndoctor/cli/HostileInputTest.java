@@ -57,6 +57,15 @@ import static org.assertj.core.api.Assertions.within;
  * Zip bombs (an entry inflating to 1 GiB, streamed from compressible data) complete within that heap.
  * Valid but unusual layouts (Fortran order, big-endian, float64, a column-major DataSet file) give
  * the statistics of the plain file.
+ *
+ * <p>The second round (docs/input-limits.md): outputs that are a FIFO, a device node made with
+ * mknod in the temporary directory, or links to them, are refused and the nodes stay what they were;
+ * a failing {@code --report} leaves no {@code --json}; a directory with a user's files is refused; values
+ * finite in float64 but infinite in float32, and statistics that overflow float32, are refused; zips
+ * with a wrong CRC, overlapping entries or 200,000 entries (under 128 MB) are refused; configuration
+ * values out of their domain (edited into a real saved zip) give a lint and a run, a negative iteration
+ * count exit 1; the BN-layer bound, {@code @FIFO} taken literally, a 244-character output name, a
+ * previous report replaced twice, and {@code b1} bytes other than 0/1 read as NumPy does.
  */
 final class HostileInputTest {
     private static final int N = 32;
@@ -317,9 +326,14 @@ final class HostileInputTest {
     }
 
     /** A copy of the saved model with its configuration edited by {@code regex -> replacement}. */
-    private static Path withConfig(String target, String regex, String replacement) throws IOException {
+    private static Path withConfig(String target, String... regexThenReplacement) throws IOException {
         String conf = new String(entry(model, "configuration.json"), StandardCharsets.UTF_8);
-        String edited = conf.replaceAll(regex, replacement);
+        String edited = conf;
+        for (int i = 0; i < regexThenReplacement.length; i += 2) {
+            String before = edited;
+            edited = edited.replaceAll(regexThenReplacement[i], regexThenReplacement[i + 1]);
+            assertThat(edited).as(target + ": edit " + regexThenReplacement[i] + " applies").isNotEqualTo(before);
+        }
         assertThat(edited).as(target + ": the edit applies").isNotEqualTo(conf);
         return withEntries(model, Map.of("configuration.json", edited.getBytes(StandardCharsets.UTF_8)), target);
     }
@@ -491,8 +505,14 @@ final class HostileInputTest {
                 new String[] {"beta1-one.zip", "\"beta1\"\\s*:\\s*[-0-9.eE]+", "\"beta1\" : 1.0"},
                 new String[] {"beta1-negative.zip", "\"beta1\"\\s*:\\s*[-0-9.eE]+", "\"beta1\" : -0.5"},
                 new String[] {"lr-negative.zip", "\"learningRate\"\\s*:\\s*[-0-9.eE]+", "\"learningRate\" : -0.01"},
-                new String[] {"beta2-one.zip", "\"beta2\"\\s*:\\s*[-0-9.eE]+", "\"beta2\" : 1.0"})) {
-            Path edited = withConfig(edit[0], edit[1], edit[2]);
+                new String[] {"beta2-one.zip", "\"beta2\"\\s*:\\s*[-0-9.eE]+", "\"beta2\" : 1.0"},
+                new String[] {"momentum-one.zip", "org\\.nd4j\\.linalg\\.learning\\.config\\.Adam\"",
+                        "org.nd4j.linalg.learning.config.Nesterovs\"", "\"beta1\"\\s*:\\s*[-0-9.eE]+", "\"momentum\" : 1.0"},
+                new String[] {"l2-lr-infinite.zip", "\"learningRate\"\\s*:\\s*[-0-9.eE]+", "\"learningRate\" : 1e300",
+                        "\"regularization\"\\s*:\\s*\\[\\s*\\]", "\"regularization\" : [ {\"@class\" :"
+                        + " \"org.nd4j.linalg.learning.regularization.L2Regularization\", \"l2\" : {\"@class\" :"
+                        + " \"org.nd4j.linalg.schedule.FixedSchedule\", \"value\" : 1e300} } ]"})) {
+            Path edited = withConfig(edit[0], Arrays.copyOfRange(edit, 1, edit.length));
             runs("inspect " + edit[0], null, List.of("configuration-out-of-domain"), "inspect", "--model",
                     edited.toString());
             Path o = dir.resolve("adir.npy").resolve("r-" + edit[0]);
