@@ -3,6 +3,7 @@ package io.github.bndoctor.cli;
 import io.github.bndoctor.lint.LagForecast;
 import io.github.bndoctor.remedy.AdaptiveDecay;
 import io.github.bndoctor.report.AtomicFiles;
+import io.github.bndoctor.report.AtomicOutputs;
 import io.github.bndoctor.report.CollapseSummary;
 import io.github.bndoctor.report.DiagnosisReport;
 import io.github.bndoctor.report.DiagnosisReport.CheckpointEntry;
@@ -117,12 +118,13 @@ final class DiagnoseCommand implements Callable<Integer> {
         }
         if (json != null) {
             OutputPaths.requireDistinct("--json", json, model, data, labels);
-            AtomicFiles.requireWritableDirectory(json);
+            AtomicFiles.requireWritableFile(json);
         }
         if (report != null) {
             OutputPaths.requireDistinct("--report", report, model, data, labels);
             OutputPaths.requireDistinct("--report", report.resolve(HtmlReport.FILE_NAME), model, data, labels, json);
-            AtomicFiles.requireWritableDirectory(report.resolve(HtmlReport.FILE_NAME).toAbsolutePath().getParent());
+            OutputPaths.requireOutside("--json", json, "--report", report);
+            HtmlReport.requireWritable(report);
         }
         DiagnosisReport result;
         boolean demo = false;
@@ -136,12 +138,21 @@ final class DiagnoseCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         printTable(out, result, demo);
         out.print(forecast);
+        Path html = null;
+        try (AtomicOutputs outs = new AtomicOutputs()) {
+            if (json != null) {
+                ReportJson.stage(outs, result, json);
+            }
+            if (report != null) {
+                html = HtmlReport.stage(outs, result, report);
+            }
+            outs.commit();
+        }
         if (json != null) {
-            ReportJson.write(result, json);
             out.println("wrote " + json);
         }
-        if (report != null) {
-            out.println("wrote " + HtmlReport.write(result, report));
+        if (html != null) {
+            out.println("wrote " + html);
         }
         int code;
         if (demo) {
@@ -171,7 +182,7 @@ final class DiagnoseCommand implements Callable<Integer> {
             throw new InputException("need --batch >= 2, --samples >= 1 and --probe-size >= 2");
         }
         return ModelDiagnosis.run(model, data, labels, b, samples, probeSize, plannedIterations,
-                net -> forecast = LagForecast.table(LagForecast.of(net)));
+                net -> forecast = LagForecast.table(LagForecast.of(net)), spec.commandLine().getErr());
     }
 
     private DiagnosisReport demo() {

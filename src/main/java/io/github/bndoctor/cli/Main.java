@@ -95,9 +95,11 @@ public final class Main implements Runnable {
 
     /**
      * @param cl a command line (bn-doctor's or another entry point's)
-     * @return it, with bn-doctor's one-line errors and exit codes
+     * @return it, with bn-doctor's one-line errors and exit codes, and without {@code @FILE} expansion
      */
     public static CommandLine withErrorHandling(CommandLine cl) {
+        // no @FILE arguments: reading @/dev/zero or a FIFO would never end, and no option needs them
+        cl.setExpandAtFiles(false);
         cl.setParameterExceptionHandler(Main::usageError);
         cl.setExecutionExceptionHandler(Main::executionError);
         return cl;

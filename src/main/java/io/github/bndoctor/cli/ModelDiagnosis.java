@@ -18,6 +18,7 @@ import io.github.bndoctor.stats.PopulationEstimator;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,22 +43,32 @@ final class ModelDiagnosis {
     private ModelDiagnosis() {
     }
 
+    /** Seconds a model diagnosis runs before its first progress line on stderr. */
+    static final double QUIET_SECONDS = 10;
+    /** Least seconds between two progress lines. */
+    static final double PROGRESS_EVERY_SECONDS = 10;
+
     static DiagnosisReport run(Path modelFile, Path dataFile, Path labelsFile, int batch, int samples, int probeSize,
-                               Long plannedIterations, Consumer<BnNetwork> onLoaded) {
+                               Long plannedIterations, Consumer<BnNetwork> onLoaded, PrintWriter err) {
+        StageProgress progress = new StageProgress(err, QUIET_SECONDS, PROGRESS_EVERY_SECONDS);
         BnNetwork net = BnNetwork.requireBatchNorm(ModelFiles.load(modelFile));
         onLoaded.accept(net);
         DataFiles data = DataFiles.load(dataFile, labelsFile, net.params().dataType());
         data.requireFits(net);
         boolean labelled = data.hasLabels();
-        Iterable<ProbeChunk> probe = data.probe(probeSize, batch, x -> {
+        Iterable<ProbeChunk> chunks = data.probe(probeSize, batch, x -> {
             try (DropoutSuspension ignored = DropoutSuspension.of(net)) {
                 return new INDArray[] {net.output(x, true)[0].dup()};
             }
         });
+        long probeChunks = (data.probeExamples(probeSize, batch) + batch - 1) / batch;
+        Iterable<ProbeChunk> probe = () -> progress.counting("probe: chunk", probeChunks, chunks.iterator());
         long iterations = net.iterationCount();
         Diagnoser diagnoser = new Diagnoser(PopulationEstimator.POOLED, samples, LossMeasure.MSE, DiagnosisThresholds.DEFAULT);
         DataFiles.Batches batches = data.featureBatches(batch);
-        Checkpoint measured = diagnoser.diagnose(net, probe, batches, iterations, iterations, Map.of());
+        long preciseBatches = Math.min(samples, data.examples()) / batch + 1;
+        Checkpoint measured = diagnoser.diagnose(net, probe, progress.counting("precise statistics: batch", preciseBatches,
+                batches), iterations, iterations, Map.of());
         Checkpoint judged = measured;
         if (!labelled) {
             double v = outputVariance(probe);

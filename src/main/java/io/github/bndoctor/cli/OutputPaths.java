@@ -28,6 +28,20 @@ final class OutputPaths {
         }
     }
 
+    /**
+     * @param fileOption the file option's name, for the message
+     * @param file the file output, or {@code null}
+     * @param dirOption the directory option's name, for the message
+     * @param dir the directory output, replaced as a whole
+     * @throws InputException if {@code file} lies inside {@code dir} (the directory's replacement would take it away)
+     */
+    static void requireOutside(String fileOption, Path file, String dirOption, Path dir) {
+        if (file != null && canonical(file).startsWith(canonical(dir))) {
+            throw new InputException(fileOption + " " + file + " lies inside the " + dirOption + " directory " + dir
+                    + ", which is replaced as a whole: write it elsewhere");
+        }
+    }
+
     /** @return the real path, following links; for a missing file its real parent plus its name */
     private static Path canonical(Path p) {
         Path abs = p.toAbsolutePath().normalize();

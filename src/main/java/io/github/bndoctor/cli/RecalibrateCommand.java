@@ -59,7 +59,7 @@ final class RecalibrateCommand implements Callable<Integer> {
             throw new InputException("--batch must be >= 2 (batch statistics need two examples), got " + batch);
         }
         OutputPaths.requireDistinct("--out", out, model, data);
-        AtomicFiles.requireWritableDirectory(out);
+        AtomicFiles.requireWritableFile(out);
         BnNetwork net = BnNetwork.requireBatchNorm(ModelFiles.load(model));
         DataFiles d = DataFiles.load(data, null, net.params().dataType());
         d.requireFits(net);

@@ -1,5 +1,6 @@
 package io.github.bndoctor.dl4j;
 
+import io.github.bndoctor.io.FiniteInType;
 import io.github.bndoctor.stats.MeanVariance;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -61,13 +62,16 @@ public final class MovingStatistics {
      * @param statsByLayer new statistics by BN layer name
      * @throws NoBatchNormException if a name is not a BN layer of {@code net}
      * @throws ShapeMismatchException if a channel count differs from the layer's
-     * @throws NonFiniteStatisticsException if a value is NaN, infinite, or a variance negative
+     * @throws NonFiniteStatisticsException if a value is NaN, infinite, or a variance negative, or a
+     *     mean or variance (plus the layer's eps) overflows the layer's parameter type
+     *     ({@link FiniteInType}: float32 holds no variance beyond 3.4e38)
      */
     public static void writeAll(BnNetwork net, Map<String, MeanVariance> statsByLayer) {
         Map<BnLayerRef, MeanVariance> checked = new LinkedHashMap<>();
         for (Map.Entry<String, MeanVariance> e : statsByLayer.entrySet()) {
             BnLayerRef ref = net.bnLayer(e.getKey());
-            checked.put(ref, validate(ref, e.getValue()));
+            checked.put(ref, validate(ref, e.getValue(),
+                    net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN).dataType()));
         }
         Map<BnLayerRef, MeanVariance> previous = new LinkedHashMap<>();
         for (BnLayerRef ref : checked.keySet()) {
@@ -89,7 +93,7 @@ public final class MovingStatistics {
         net.setParam(ref, ref.parameterisation().paramName(), ref.parameterisation().fromVariance(stats.variance(), var));
     }
 
-    private static MeanVariance validate(BnLayerRef ref, MeanVariance stats) {
+    private static MeanVariance validate(BnLayerRef ref, MeanVariance stats, org.nd4j.linalg.api.buffer.DataType type) {
         if (stats.channels() != ref.channels()) {
             throw new ShapeMismatchException("layer '" + ref.name() + "' has " + ref.channels()
                     + " channels, statistics have " + stats.channels());
@@ -98,6 +102,15 @@ public final class MovingStatistics {
             throw new NonFiniteStatisticsException("statistics for layer '" + ref.name()
                     + "' contain NaN, infinite or negative values: mean=" + Arrays.toString(stats.mean())
                     + " variance=" + Arrays.toString(stats.variance()));
+        }
+        for (int c = 0; c < stats.channels(); c++) {
+            double m = stats.mean()[c];
+            double v = stats.variance()[c];
+            if (!FiniteInType.isFinite(m, type) || !FiniteInType.isFinite(v + ref.eps(), type)) {
+                throw new NonFiniteStatisticsException("statistics for BN layer '" + ref.name() + "' overflow its " + type
+                        + " parameters at channel " + c + " (mean " + m + ", variance " + v + "): the inputs are too large"
+                        + " for the model's type");
+            }
         }
         return stats;
     }

@@ -19,8 +19,9 @@ import java.util.Arrays;
  * memory grows with the examples requested, never with the file.
  *
  * <p>Every read is checked before allocation: the destination must stay under
- * {@link #readLimit()} bytes. Values that are NaN or infinite are refused (bn-doctor's statistics
- * have no meaning for them), naming the example.
+ * {@link #readLimit()} bytes. Values that are NaN or infinite, or become infinite when converted to
+ * the type read ({@link FiniteInType}: a float64 1e39 read as {@code FLOAT}), are refused
+ * (bn-doctor's statistics have no meaning for them), naming the example and the element.
  *
  * <p>Instances are immutable and safe to share between threads.
  */
@@ -166,8 +167,12 @@ public final class ArrayFile {
      *     or a value is not finite
      */
     public float[] readFloats(long from, int count) {
+        return readFloats(from, count, DataType.FLOAT);
+    }
+
+    private float[] readFloats(long from, int count, DataType as) {
         float[] out = new float[checkedLength(from, count, Float.BYTES)];
-        read(from, count, (i, v) -> out[i] = (float) v);
+        read(from, count, as, (i, v) -> out[i] = (float) v);
         return out;
     }
 
@@ -180,7 +185,7 @@ public final class ArrayFile {
      */
     public double[] readDoubles(long from, int count) {
         double[] out = new double[checkedLength(from, count, Double.BYTES)];
-        read(from, count, (i, v) -> out[i] = v);
+        read(from, count, DataType.DOUBLE, (i, v) -> out[i] = v);
         return out;
     }
 
@@ -197,7 +202,7 @@ public final class ArrayFile {
         if (dataType == DataType.DOUBLE) {
             return Nd4j.create(readDoubles(from, count), s, 'c');
         }
-        INDArray a = Nd4j.create(readFloats(from, count), s, 'c');
+        INDArray a = Nd4j.create(readFloats(from, count, dataType), s, 'c');
         return dataType == DataType.FLOAT ? a : a.castTo(dataType);
     }
 
@@ -219,7 +224,7 @@ public final class ArrayFile {
         void put(int index, double value);
     }
 
-    private void read(long from, int count, Sink sink) {
+    private void read(long from, int count, DataType as, Sink sink) {
         if (count == 0 || valuesPerExample == 0) {
             return;
         }
@@ -234,7 +239,7 @@ public final class ArrayFile {
                     int k = (int) Math.min(n - done, buf.capacity() / size);
                     fill(ch, buf, start + done * size, k * size);
                     for (int j = 0; j < k; j++) {
-                        put(sink, (int) (done + j), type.read(buf), from);
+                        put(sink, (int) (done + j), type.read(buf), from, as);
                     }
                     done += k;
                 }
@@ -254,7 +259,7 @@ public final class ArrayFile {
                 for (long f = 0; f < valuesPerExample; f++) {
                     fill(ch, buf, offset + (f * n + from) * size, count * size);
                     for (int i = 0; i < count; i++) {
-                        put(sink, (int) (i * valuesPerExample + c), type.read(buf), from);
+                        put(sink, (int) (i * valuesPerExample + c), type.read(buf), from, as);
                     }
                     for (int d = 1; d < rank; d++) {
                         if (++idx[d] < shape[d]) {
@@ -271,10 +276,12 @@ public final class ArrayFile {
         }
     }
 
-    private void put(Sink sink, int index, double v, long from) {
-        if (!Double.isFinite(v)) {
-            throw new InputFileException(file, "example " + (from + index / valuesPerExample) + " holds a non-finite value ("
-                    + v + "): NaN and infinity are not valid inputs");
+    private void put(Sink sink, int index, double v, long from, DataType as) {
+        if (!FiniteInType.isFinite(v, as)) {
+            throw new InputFileException(file, "example " + (from + index / valuesPerExample) + " holds a non-finite value "
+                    + (Double.isFinite(v) ? "as " + as + ", the type read (" + v + " overflows it)" : "(" + v + ")")
+                    + " at element " + index % valuesPerExample + " of the example: NaN, infinity and values beyond the"
+                    + " model's type are not valid inputs");
         }
         sink.put(index, v);
     }

@@ -34,7 +34,7 @@ public enum ElementType {
     INT64(8),
     /** Unsigned 64-bit integer. */
     UINT64(8),
-    /** Boolean, one byte, 0 or 1. */
+    /** Boolean, one byte: 0 is false, any other byte true (NumPy's rule), read as 0 or 1. */
     BOOL(1);
 
     private final int size;
@@ -66,7 +66,8 @@ public enum ElementType {
             case FLOAT32 -> b.getFloat();
             case FLOAT64 -> b.getDouble();
             case INT8 -> b.get();
-            case UINT8, BOOL -> b.get() & 0xff;
+            case UINT8 -> b.get() & 0xff;
+            case BOOL -> b.get() != 0 ? 1 : 0;
             case INT16 -> b.getShort();
             case UINT16 -> b.getShort() & 0xffff;
             case INT32 -> b.getInt();

@@ -63,12 +63,35 @@ public final class ModelZip {
      * @param parameterBytes the most bytes {@code coefficients.bin} may inflate to (checked
      *     against the configuration's parameter count before reading)
      * @param totalBytes the most bytes all entries read may inflate to together
-     * @param entries the most entries the zip may list
+     * @param entries the most entries the zip may list (counted while the central directory is
+     *     read, before the zip reader holds any entry)
+     * @param layers the most layers (MultiLayerNetwork) or vertices (ComputationGraph) the
+     *     configuration may hold
+     * @param bnLayers the most BatchNormalization layers the configuration may hold
      */
-    public record Limits(long configurationBytes, long parameterBytes, long totalBytes, int entries) {
+    public record Limits(long configurationBytes, long parameterBytes, long totalBytes, int entries, int layers,
+                         int bnLayers) {
+        /** Default of {@link #layers()}: several times the layers of a ResNet-152 graph. */
+        public static final int MAX_LAYERS = 4096;
+        /** Default of {@link #bnLayers()}: over six times the 155 BN layers of a ResNet-152. */
+        public static final int MAX_BN_LAYERS = 1024;
+
+        /**
+         * Limits with the default layer bounds.
+         *
+         * @param configurationBytes the most bytes {@code configuration.json} may inflate to
+         * @param parameterBytes the most bytes {@code coefficients.bin} may inflate to
+         * @param totalBytes the most bytes all entries read may inflate to together
+         * @param entries the most entries the zip may list
+         */
+        public Limits(long configurationBytes, long parameterBytes, long totalBytes, int entries) {
+            this(configurationBytes, parameterBytes, totalBytes, entries, MAX_LAYERS, MAX_BN_LAYERS);
+        }
+
         /**
          * @return 16 MiB of configuration, a quarter of the JVM's heap limit (at most 4 GiB) of
-         *     parameters and in total, 10,000 entries
+         *     parameters and in total, 10,000 entries, {@value #MAX_LAYERS} layers (graph vertices)
+         *     of which at most {@value #MAX_BN_LAYERS} BN layers
          */
         public static Limits defaults() {
             long params = Math.min(Runtime.getRuntime().maxMemory() / 4, 4L << 30);
@@ -98,6 +121,7 @@ public final class ModelZip {
             String json = new String(inflate(zip, file, CONFIGURATION, limits.configurationBytes(), limits, total),
                     StandardCharsets.UTF_8);
             Object conf = configuration(file, json);
+            requireWithinBounds(file, conf, limits);
             long n = parameterCount(file, conf);
             ZipArchiveEntry coefficients = zip.getEntry(COEFFICIENTS);
             INDArray params = null;
@@ -167,11 +191,15 @@ public final class ModelZip {
 
     @SuppressWarnings("deprecation")
     private static ZipFile open(Path file, Limits limits) throws IOException {
+        if (CentralDirectory.countEntries(file, limits.entries()) > limits.entries()) {
+            throw new InputFileException(file, "lists more than " + limits.entries() + " zip entries");
+        }
         ZipFile zip = new ZipFile(file.toFile());
         try {
             Set<String> names = new HashSet<>();
             int count = 0;
-            for (ZipArchiveEntry e : Collections.list(zip.getEntries())) {
+            List<ZipArchiveEntry> all = Collections.list(zip.getEntries());
+            for (ZipArchiveEntry e : all) {
                 if (++count > limits.entries()) {
                     throw new InputFileException(file, "lists more than " + limits.entries() + " zip entries");
                 }
@@ -179,6 +207,7 @@ public final class ModelZip {
                     throw new InputFileException(file, "lists the zip entry '" + e.getName() + "' twice");
                 }
             }
+            requireDisjoint(file, all);
             if (!names.contains(CONFIGURATION)) {
                 throw new InputFileException(file, "is a zip without " + CONFIGURATION
                         + ": not a DL4J model saved with ModelSerializer");
@@ -190,13 +219,39 @@ public final class ModelZip {
         }
     }
 
+    /**
+     * Refuses central-directory entries whose data overlap (several entries pointing at one local
+     * entry, the trick of a zip that multiplies its content when copied entry by entry): each entry
+     * occupies at least its 30-byte local header, its name and its compressed data from its local
+     * header's offset on (APPNOTE.TXT 4.3.7).
+     */
+    private static void requireDisjoint(Path file, List<ZipArchiveEntry> entries) {
+        List<ZipArchiveEntry> byOffset = new ArrayList<>(entries);
+        byOffset.sort(java.util.Comparator.comparingLong(ZipArchiveEntry::getLocalHeaderOffset));
+        for (int i = 1; i < byOffset.size(); i++) {
+            ZipArchiveEntry a = byOffset.get(i - 1);
+            ZipArchiveEntry b = byOffset.get(i);
+            long end = a.getLocalHeaderOffset() + 30 + a.getName().getBytes(StandardCharsets.UTF_8).length
+                    + Math.max(0, a.getCompressedSize());
+            if (b.getLocalHeaderOffset() < end) {
+                throw new InputFileException(file, "zip entries '" + a.getName() + "' and '" + b.getName()
+                        + "' overlap (" + (a.getLocalHeaderOffset() == b.getLocalHeaderOffset() ? "both point at the data"
+                        + " at byte " + a.getLocalHeaderOffset() : "the second starts inside the first")
+                        + "): a crafted or corrupt zip");
+            }
+        }
+    }
+
     private static InputStream entry(ZipFile zip, Path file, ZipArchiveEntry e, long limit, Limits limits, long[] total)
             throws IOException {
         if (!zip.canReadEntryData(e)) {
             throw new InputFileException(file, "zip entry '" + e.getName() + "' uses an unsupported compression method");
         }
         long budget = Math.min(limit, limits.totalBytes() - total[0]);
-        return new CountingInputStream(zip.getInputStream(e), budget, l -> new InputFileException(file, "zip entry '"
+        InputStream checked = new CrcCheckedStream(zip.getInputStream(e), e.getCrc(), e.getSize(),
+                () -> new InputFileException(file, "zip entry '" + e.getName() + "' fails its CRC-32 or size check: the"
+                        + " file is corrupt"));
+        return new CountingInputStream(checked, budget, l -> new InputFileException(file, "zip entry '"
                 + e.getName() + "' inflates past " + (l == limit ? "its limit of " + limit : "the total limit of "
                 + limits.totalBytes()) + " bytes (a zip bomb, or a model too large for this JVM's heap)")) {
             @Override
@@ -303,6 +358,47 @@ public final class ModelZip {
             return params;
         } catch (EOFException ex) {
             throw new InputFileException(file, COEFFICIENTS + " ends before its " + n + " parameters (truncated?)", ex);
+        }
+    }
+
+    /**
+     * Refuses, before any layer is built, a configuration over the layer bounds or with a negative
+     * iteration or epoch count.
+     */
+    private static void requireWithinBounds(Path file, Object conf, Limits limits) {
+        int layers;
+        int bn = 0;
+        long iterations;
+        long epochs;
+        if (conf instanceof MultiLayerConfiguration m) {
+            layers = m.getConfs().size();
+            for (NeuralNetConfiguration c : m.getConfs()) {
+                bn += c.getLayer() instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization ? 1 : 0;
+            }
+            iterations = m.getIterationCount();
+            epochs = m.getEpochCount();
+        } else {
+            ComputationGraphConfiguration g = (ComputationGraphConfiguration) conf;
+            layers = g.getVertices().size();
+            for (GraphVertex v : g.getVertices().values()) {
+                bn += v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex lv && lv.getLayerConf() != null
+                        && lv.getLayerConf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization
+                        ? 1 : 0;
+            }
+            iterations = g.getIterationCount();
+            epochs = g.getEpochCount();
+        }
+        if (layers > limits.layers()) {
+            throw new InputFileException(file, CONFIGURATION + " has " + layers + " layers, over the limit of "
+                    + limits.layers() + " (see docs/input-limits.md)");
+        }
+        if (bn > limits.bnLayers()) {
+            throw new InputFileException(file, CONFIGURATION + " has " + bn + " BatchNormalization layers, over the limit"
+                    + " of " + limits.bnLayers() + " (see docs/input-limits.md)");
+        }
+        if (iterations < 0 || epochs < 0) {
+            throw new InputFileException(file, CONFIGURATION + " has a negative " + (iterations < 0 ? "iteration count "
+                    + iterations : "epoch count " + epochs) + ": training state counts up from 0");
         }
     }
 

@@ -9,7 +9,11 @@
  *   <li>{@link io.github.bndoctor.io.ArrayFile} - a dense array stored in a file, read example by
  *       example: memory grows with the examples requested, never with the file, and every read is
  *       checked against a size limit before anything is allocated;</li>
- *   <li>{@link io.github.bndoctor.io.ElementType} - the element types accepted and their decoding.</li>
+ *   <li>{@link io.github.bndoctor.io.ElementType} - the element types accepted and their decoding;</li>
+ *   <li>{@link io.github.bndoctor.io.FiniteInType} - whether a value stays finite in a model's type;</li>
+ *   <li>{@link io.github.bndoctor.io.ModelZip} - model zips with bounded inflation, CRC-checked
+ *       entries, an entry count taken while the central directory is walked ({@code CentralDirectory}),
+ *       no overlapping entries and bounded layer counts (limits in {@code docs/input-limits.md}).</li>
  * </ul>
  *
  * <p>Every problem with a file is an {@link io.github.bndoctor.io.InputFileException} whose message

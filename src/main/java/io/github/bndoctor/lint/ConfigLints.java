@@ -47,6 +47,13 @@ public final class ConfigLints {
      */
     public static final String LAG_FORECAST = "ema-lag-forecast";
 
+    /**
+     * A value of the updater or regularisation of the weights feeding the layer lies outside its
+     * domain (a negative learning rate, a momentum or beta of 1 or more, an infinite product):
+     * training would misbehave, and no lag forecast is made.
+     */
+    public static final String CONFIGURATION_OUT_OF_DOMAIN = "configuration-out-of-domain";
+
     private ConfigLints() {
     }
 
@@ -84,6 +91,9 @@ public final class ConfigLints {
                         Math.pow(ref.decay(), plannedIterations.getAsLong()))));
             }
             LagForecast.LayerForecast f = forecasts.get(ref.name());
+            if (f.note().startsWith(LagForecast.OUT_OF_DOMAIN)) {
+                out.add(new Lint(ref.name(), CONFIGURATION_OUT_OF_DOMAIN, f.note()));
+            }
             if (f.regime() == LagForecast.Regime.EQUILIBRIUM && f.driftLagDeg() > LagForecast.DRIFT_BUDGET_DEG
                     && (plannedIterations.isEmpty() || plannedIterations.getAsLong() >= f.equilibriumIterations())) {
                 out.add(new Lint(ref.name(), LAG_FORECAST, String.format(Locale.ROOT,

@@ -52,6 +52,8 @@ import java.util.Locale;
 public final class LagForecast {
     /** Drift-bound budget in degrees for {@link LayerForecast#largestDecay()}: the monitor's predicted-lag warning level. */
     public static final double DRIFT_BUDGET_DEG = 5;
+    /** Start of the note of a layer whose updater or regularisation values lie outside their domain. */
+    public static final String OUT_OF_DOMAIN = "configuration value out of its domain";
     /** Time constants after which the equilibrium counts as reached ({@code e^-3}: 5% of the initial excess). */
     public static final double TIME_CONSTANTS_TO_EQUILIBRIUM = 3;
 
@@ -127,7 +129,21 @@ public final class LagForecast {
         return out;
     }
 
+    /**
+     * A configuration read from a model is input: a value outside its domain (a negative learning
+     * rate, a momentum of 1, an infinite product) gives a forecast of regime UNKNOWN whose note
+     * starts with {@link #OUT_OF_DOMAIN}, never an exception.
+     */
     private static LayerForecast forecast(BnLayerRef ref, String feedingName, Layer feedingLayer) {
+        try {
+            return forecastChecked(ref, feedingName, feedingLayer);
+        } catch (IllegalArgumentException | ArithmeticException | IllegalStateException | UnsupportedOperationException e) {
+            return none(ref, feedingName, null, Double.NaN, Double.NaN, 0, 0, Regime.UNKNOWN,
+                    OUT_OF_DOMAIN + " (" + e.getMessage() + "): no forecast");
+        }
+    }
+
+    private static LayerForecast forecastChecked(BnLayerRef ref, String feedingName, Layer feedingLayer) {
         if (feedingLayer == null || !(feedingLayer.conf().getLayer() instanceof BaseLayer conf)) {
             return none(ref, feedingName, null, Double.NaN, Double.NaN, 0, 0, Regime.UNKNOWN,
                     "no single feeding weight matrix (merge or element-wise input): no forecast");
@@ -149,6 +165,11 @@ public final class LagForecast {
             }
         }
         double momentum = momentumOf(u);
+        String invalid = outOfDomain(u, lr, momentum, l2, wd, shrink);
+        if (invalid != null) {
+            return none(ref, feedingName, name, lr, momentum, l2, wd, Regime.UNKNOWN, OUT_OF_DOMAIN + ": " + invalid
+                    + " on the weights of " + feedingName + ": no forecast");
+        }
         if (Double.isNaN(momentum) || Double.isNaN(lr)) {
             return none(ref, feedingName, name, lr, momentum, l2, wd, Regime.UNKNOWN,
                     "updater " + name + " has no known rotational equilibrium: measure the rotation with the monitor");
@@ -176,6 +197,37 @@ public final class LagForecast {
         return with(ref, feedingName, name, lr, momentum, l2, wd, rad, TIME_CONSTANTS_TO_EQUILIBRIUM / (2 * shrink),
                 name + " beta1 " + fmt(momentum) + " with decoupled weight decay: sqrt(2 eta wd (1-b1) / (1+b1))"
                         + (l2 > 0 ? "; the coupled L2 also set is not included" : ""));
+    }
+
+    /**
+     * @return what lies outside its domain, or {@code null}: learning rate and coefficients finite
+     *     and non-negative, momentum and Adam-like second-moment decays in [0, 1), and the products
+     *     the forecast forms finite
+     */
+    private static String outOfDomain(IUpdater u, double lr, double momentum, double l2, double wd, double shrink) {
+        if (u != null && u.hasLearningRate() && !(lr >= 0 && lr < Double.POSITIVE_INFINITY)) {
+            return "learning rate " + lr;
+        }
+        if (!Double.isNaN(momentum) && !(momentum >= 0 && momentum < 1)) {
+            return (u instanceof Nesterovs ? "momentum " : "beta1 ") + momentum + " (must be in [0, 1))";
+        }
+        double beta2 = u instanceof Adam a ? a.getBeta2() : u instanceof AMSGrad a ? a.getBeta2()
+                : u instanceof Nadam a ? a.getBeta2() : u instanceof AdaMax a ? a.getBeta2()
+                : u instanceof AdaBelief a ? a.getBeta2() : u instanceof RmsProp r ? r.getRmsDecay() : 0;
+        if (!(beta2 >= 0 && beta2 < 1)) {
+            return (u instanceof RmsProp ? "rmsDecay " : "beta2 ") + beta2 + " (must be in [0, 1))";
+        }
+        if (!(l2 >= 0 && l2 < Double.POSITIVE_INFINITY)) {
+            return "L2 coefficient " + l2;
+        }
+        if (!(wd >= 0 && wd < Double.POSITIVE_INFINITY)) {
+            return "weight decay " + wd;
+        }
+        if (!Double.isNaN(lr) && !(Double.isFinite(lr * l2) && Double.isFinite(shrink))) {
+            return "learning rate x regularisation = " + (Double.isFinite(lr * l2) ? shrink : lr * l2)
+                    + " (lr " + lr + ", L2 " + l2 + ", weight decay " + wd + ")";
+        }
+        return null;
     }
 
     private static double momentumOf(IUpdater u) {

@@ -28,32 +28,80 @@ public final class HtmlReport {
     /** The file name written into the report directory. */
     public static final String FILE_NAME = "index.html";
 
+    /** The start of every report this class writes: how a previous report is recognised. */
+    private static final String HEAD = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>bn-doctor report: ";
+    private static final String WHAT = "a bn-doctor report";
+
     private HtmlReport() {
     }
 
     /**
-     * Creates {@code dir} if needed (its parent must exist) and writes {@code index.html} atomically.
+     * Writes {@code index.html} into {@code dir} atomically: a new directory is created (its parent
+     * must exist), an empty one or one holding a previous report ({@link #isPreviousReport}) is
+     * replaced as a whole ({@link AtomicOutputs}); any other directory is refused.
      *
      * @param report the report
      * @param dir the report directory
      * @return the written file
+     * @throws BnDoctorException naming the directory if it cannot be written or is not a report's
      */
     public static Path write(DiagnosisReport report, Path dir) {
-        Path abs = dir.toAbsolutePath().normalize();
-        if (!Files.isDirectory(abs)) {
-            if (abs.getParent() == null || !Files.isDirectory(abs.getParent())) {
-                throw new BnDoctorException("cannot write report to " + dir + ": parent directory does not exist");
-            }
-            try {
-                Files.createDirectory(abs);
-            } catch (IOException e) {
-                throw new BnDoctorException("cannot create report directory " + dir + ": " + e.getMessage(), e);
-            }
+        try (AtomicOutputs outs = new AtomicOutputs()) {
+            Path file = stage(outs, report, dir);
+            outs.commit();
+            return file;
         }
-        Path file = abs.resolve(FILE_NAME);
+    }
+
+    /**
+     * Renders the report into a temporary directory of {@code outs}, to be committed with the run's
+     * other outputs.
+     *
+     * @param outs the run's outputs
+     * @param report the report
+     * @param dir the report directory
+     * @return the file the commit will put in place
+     */
+    public static Path stage(AtomicOutputs outs, DiagnosisReport report, Path dir) {
         String html = render(report);
-        AtomicFiles.write(file, out -> out.write(html.getBytes(StandardCharsets.UTF_8)));
-        return file;
+        outs.directory(dir, HtmlReport::isPreviousReport, WHAT, tmp ->
+                Files.write(tmp.resolve(FILE_NAME), html.getBytes(StandardCharsets.UTF_8)));
+        return dir.toAbsolutePath().normalize().resolve(FILE_NAME);
+    }
+
+    /**
+     * Checks, before any long computation, that {@code dir} can take a report.
+     *
+     * @param dir the report directory
+     * @throws BnDoctorException if its parent is missing or not writable, it is not a directory, or it
+     *     holds anything but a previous report
+     */
+    public static void requireWritable(Path dir) {
+        AtomicOutputs.requireReplaceableDirectory(dir, HtmlReport::isPreviousReport, WHAT);
+    }
+
+    /**
+     * @param dir an existing directory
+     * @return whether it holds exactly one entry, a regular {@code index.html} whose head is a
+     *     bn-doctor report's (this class writes nothing else into a report directory)
+     */
+    public static boolean isPreviousReport(Path dir) {
+        try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+            List<Path> all = entries.limit(2).toList();
+            Path index = dir.resolve(FILE_NAME);
+            if (all.size() != 1 || !all.get(0).getFileName().toString().equals(FILE_NAME)
+                    || !Files.isRegularFile(index, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return false;
+            }
+            byte[] head = new byte[HEAD.length()];
+            int n;
+            try (java.io.InputStream in = Files.newInputStream(index)) {
+                n = in.readNBytes(head, 0, head.length);
+            }
+            return n == head.length && new String(head, StandardCharsets.UTF_8).equals(HEAD);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /**
@@ -69,8 +117,7 @@ public final class HtmlReport {
                     main.alarms(), main.recommendations());
         }
         StringBuilder h = new StringBuilder(1 << 16);
-        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
-                .append("<title>bn-doctor report: ").append(esc(report.verdict())).append("</title>\n<style>")
+        h.append(HEAD).append(esc(report.verdict())).append("</title>\n<style>")
                 .append("body{font-family:sans-serif;max-width:1100px;margin:1em auto;color:#222}")
                 .append("table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #bbb;padding:2px 6px;")
                 .append("font-size:13px;text-align:right}th{background:#eee}td.l,th.l{text-align:left}")

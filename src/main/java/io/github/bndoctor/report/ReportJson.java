@@ -47,6 +47,17 @@ public final class ReportJson {
     }
 
     /**
+     * Writes the JSON to a temporary file of {@code outs}, to be committed with the run's other outputs.
+     *
+     * @param outs the run's outputs
+     * @param report a report
+     * @param file target file
+     */
+    public static void stage(AtomicOutputs outs, DiagnosisReport report, Path file) {
+        outs.file(file, out -> MAPPER.writeValue(out, report));
+    }
+
+    /**
      * @param file a JSON report
      * @return the report
      * @throws IOException if it cannot be read or parsed

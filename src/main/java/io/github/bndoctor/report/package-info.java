@@ -5,6 +5,8 @@
  * turns a run's checkpoints into one verdict and a gate result ({@link io.github.bndoctor.report.RunVerdict}),
  * the one-line account of the output collapse at the worst checkpoint
  * ({@link io.github.bndoctor.report.CollapseSummary}),
- * and the self-contained HTML report with XChart plots ({@link io.github.bndoctor.report.HtmlReport}).
+ * the self-contained HTML report with XChart plots ({@link io.github.bndoctor.report.HtmlReport}), and
+ * the writing of a run's outputs, all or none, never over anything but a regular file
+ * ({@link io.github.bndoctor.report.AtomicOutputs}, {@link io.github.bndoctor.report.AtomicFiles}).
  */
 package io.github.bndoctor.report;

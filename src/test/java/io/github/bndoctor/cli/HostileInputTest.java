@@ -1,6 +1,7 @@
 package io.github.bndoctor.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.dl4j.MovingStatistics;
@@ -56,6 +57,15 @@ import static org.assertj.core.api.Assertions.within;
  * Zip bombs (an entry inflating to 1 GiB, streamed from compressible data) complete within that heap.
  * Valid but unusual layouts (Fortran order, big-endian, float64, a column-major DataSet file) give
  * the statistics of the plain file.
+ *
+ * <p>The second round (docs/input-limits.md): outputs that are a FIFO, a device node made with
+ * mknod in the temporary directory, or links to them, are refused and the nodes stay what they were;
+ * a failing {@code --report} leaves no {@code --json}; a directory with a user's files is refused; values
+ * finite in float64 but infinite in float32, and statistics that overflow float32, are refused; zips
+ * with a wrong CRC, overlapping entries or 200,000 entries (under 128 MB) are refused; configuration
+ * values out of their domain (edited into a real saved zip) give a lint and a run, a negative iteration
+ * count exit 1; the BN-layer bound, {@code @FIFO} taken literally, a 244-character output name, a
+ * previous report replaced twice, and {@code b1} bytes other than 0/1 read as NumPy does.
  */
 final class HostileInputTest {
     private static final int N = 32;
@@ -303,6 +313,263 @@ final class HostileInputTest {
         Path j = dir.resolve("d-planned.json");
         bad("diagnose --planned-iterations -5", j, List.of("--planned-iterations must be >= 1"), "diagnose", "--model",
                 model.toString(), "--data", x.toString(), "--planned-iterations", "-5", "--json", j.toString());
+        secondRound();
+    }
+
+    /** Command lines that must run (exit 0, or 3 for a failed gate) and print or write what they name. */
+    private static final List<Case> RUNS = new ArrayList<>();
+    /** Special files that must still be what they were after every case: path and {@code unix:mode} file type. */
+    private static final Map<Path, Integer> SPECIAL = new TreeMap<>();
+
+    private static void runs(String name, Path output, List<String> stdout, String... args) {
+        RUNS.add(new Case(name, Main.OK, stdout, output, args));
+    }
+
+    /** A copy of the saved model with its configuration edited by {@code regex -> replacement}. */
+    private static Path withConfig(String target, String... regexThenReplacement) throws IOException {
+        String conf = new String(entry(model, "configuration.json"), StandardCharsets.UTF_8);
+        String edited = conf;
+        for (int i = 0; i < regexThenReplacement.length; i += 2) {
+            String before = edited;
+            edited = edited.replaceAll(regexThenReplacement[i], regexThenReplacement[i + 1]);
+            assertThat(edited).as(target + ": edit " + regexThenReplacement[i] + " applies").isNotEqualTo(before);
+        }
+        assertThat(edited).as(target + ": the edit applies").isNotEqualTo(conf);
+        return withEntries(model, Map.of("configuration.json", edited.getBytes(StandardCharsets.UTF_8)), target);
+    }
+
+    /** A copy of {@code source} with every entry STORED and {@code name}'s bytes changed after its CRC was taken. */
+    @SuppressWarnings("deprecation")
+    private static Path withBadCrc(Path source, String name, java.util.function.UnaryOperator<byte[]> damage, String target)
+            throws IOException {
+        Path file = dir.resolve(target);
+        try (ZipFile src = new ZipFile(source.toFile()); ZipArchiveOutputStream z = new ZipArchiveOutputStream(file.toFile())) {
+            for (ZipArchiveEntry e : Collections.list(src.getEntries())) {
+                byte[] b;
+                try (InputStream in = src.getInputStream(e)) {
+                    b = in.readAllBytes();
+                }
+                CRC32 crc = new CRC32();
+                crc.update(b);
+                ZipArchiveEntry out = new ZipArchiveEntry(e.getName());
+                out.setMethod(ZipEntry.STORED);
+                out.setSize(b.length);
+                out.setCompressedSize(b.length);
+                out.setCrc(crc.getValue());
+                z.addRawArchiveEntry(out, new ByteArrayInputStream(e.getName().equals(name) ? damage.apply(b.clone()) : b));
+            }
+        }
+        return file;
+    }
+
+    /**
+     * A zip written byte by byte: the saved model's entries STORED, plus one 64 KiB entry that
+     * {@code copies} central-directory entries all point at.
+     */
+    private static Path overlapping(String target, int copies) throws IOException {
+        java.io.ByteArrayOutputStream local = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream central = new java.io.ByteArrayOutputStream();
+        List<String> names = new ArrayList<>(List.of("configuration.json", "coefficients.bin", "extra/blob.bin"));
+        long blobOffset = 0;
+        int entries = 0;
+        for (String name : names) {
+            byte[] b = name.equals("extra/blob.bin") ? new byte[1 << 16] : entry(model, name);
+            CRC32 crc = new CRC32();
+            crc.update(b);
+            long offset = local.size();
+            byte[] n = name.getBytes(StandardCharsets.UTF_8);
+            ByteBuffer h = ByteBuffer.allocate(30).order(ByteOrder.LITTLE_ENDIAN);
+            h.putInt(0x04034b50).putShort((short) 10).putShort((short) 0).putShort((short) 0).putInt(0)
+                    .putInt((int) crc.getValue()).putInt(b.length).putInt(b.length).putShort((short) n.length).putShort((short) 0);
+            local.write(h.array());
+            local.write(n);
+            local.write(b);
+            int times = name.equals("extra/blob.bin") ? copies : 1;
+            for (int k = 0; k < times; k++) {
+                byte[] cn = (times == 1 ? name : name + "." + k).getBytes(StandardCharsets.UTF_8);
+                ByteBuffer c = ByteBuffer.allocate(46).order(ByteOrder.LITTLE_ENDIAN);
+                c.putInt(0x02014b50).putShort((short) 20).putShort((short) 10).putShort((short) 0).putShort((short) 0)
+                        .putInt(0).putInt((int) crc.getValue()).putInt(b.length).putInt(b.length)
+                        .putShort((short) cn.length).putShort((short) 0).putShort((short) 0).putShort((short) 0)
+                        .putShort((short) 0).putInt(0).putInt((int) offset);
+                central.write(c.array());
+                central.write(cn);
+                entries++;
+            }
+        }
+        ByteBuffer end = ByteBuffer.allocate(22).order(ByteOrder.LITTLE_ENDIAN);
+        end.putInt(0x06054b50).putShort((short) 0).putShort((short) 0).putShort((short) entries).putShort((short) entries)
+                .putInt(central.size()).putInt(local.size()).putShort((short) 0);
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        local.writeTo(all);
+        central.writeTo(all);
+        all.write(end.array());
+        return Files.write(dir.resolve(target), all.toByteArray());
+    }
+
+    /** A zip of {@code n} empty STORED entries (about 50 bytes each in the central directory). */
+    private static Path manyEntries(String target, int n) throws IOException {
+        Path file = dir.resolve(target);
+        try (ZipArchiveOutputStream z = new ZipArchiveOutputStream(file.toFile())) {
+            z.setMethod(ZipEntry.STORED);
+            for (int i = 0; i < n; i++) {
+                ZipArchiveEntry e = new ZipArchiveEntry(Integer.toString(i, 36));
+                e.setMethod(ZipEntry.STORED);
+                e.setSize(0);
+                e.setCrc(0);
+                z.putArchiveEntry(e);
+                z.closeArchiveEntry();
+            }
+        }
+        return file;
+    }
+
+    private static Path npyDoubles(String name, double[] v, int rows, int cols) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(v.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (double d : v) {
+            b.putDouble(d);
+        }
+        return npy(name, "<f8", false, "(" + rows + ", " + cols + ")", b.array());
+    }
+
+    private static void secondRound() throws IOException {
+        String m = model.toString();
+        String xs = x.toString();
+        // outputs that are not regular files: refused before any work, the node left as it was
+        Path fifo = dir.resolve("fifo");
+        Path dev = dir.resolve("null-device");
+        try {
+            new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor();
+            new ProcessBuilder("mknod", dev.toString(), "c", "1", "3").start().waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Path special : List.of(fifo, dev)) {
+            if (Files.exists(special, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                SPECIAL.put(special, mode(special));
+                String n = special.getFileName().toString();
+                bad("recalibrate --out " + n, null, List.of(n, "not a regular file"), "recalibrate", "--model", m, "--data",
+                        xs, "--out", special.toString());
+                Path link = Files.createSymbolicLink(dir.resolve("link-to-" + n), special);
+                bad("diagnose --json link to " + n, null, List.of("link-to-" + n, "symbolic link"), "diagnose", "--model", m,
+                        "--data", xs, "--json", link.toString());
+            }
+        }
+        Path dangling = Files.createSymbolicLink(dir.resolve("dangling.json"), dir.resolve("no-such-target.json"));
+        bad("diagnose --json dangling link", null, List.of("dangling.json", "missing file"), "diagnose", "--model", m,
+                "--data", xs, "--json", dangling.toString());
+        // all outputs or none: a --report that cannot be written leaves no --json; a foreign directory is refused
+        Path j = dir.resolve("d-all-or-none.json");
+        bad("diagnose --json ok --report is a file", j, List.of("y.npy", "a regular file, not a directory"), "diagnose",
+                "--model", m, "--data", xs, "--json", j.toString(), "--report", y.toString());
+        Path home = Files.createDirectories(dir.resolve("home"));
+        Files.writeString(home.resolve("notes.txt"), "a user's file");
+        Path j2 = dir.resolve("d-home.json");
+        bad("diagnose --report a directory with other files", j2, List.of("home", "holds other files"), "diagnose",
+                "--model", m, "--data", xs, "--json", j2.toString(), "--report", home.toString());
+        // values: non-finite after conversion to float, statistics that overflow float, CRCs, overlap, entry count
+        double[] big = new double[N * F];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = values[i];
+        }
+        big[3 * F + 1] = 1e39;
+        badData(npyDoubles("f8-1e39.npy", big, N, F), false, "example 3 holds a non-finite value as FLOAT", "element 1");
+        double[] labels = new double[N * 2];
+        labels[2 * 6 + 1] = -1e39;
+        Path yBig = npyDoubles("y-1e39.npy", labels, N, 2);
+        bad("diagnose --labels y-1e39.npy", dir.resolve("d-ybig.json"), List.of("y-1e39.npy", "example 6", "element 1"),
+                "diagnose", "--model", m, "--data", xs, "--labels", yBig.toString(), "--json",
+                dir.resolve("d-ybig.json").toString());
+        float[] huge = values.clone();
+        for (int i = 0; i < huge.length; i++) {
+            huge[i] *= 1e25f;
+        }
+        Path xHuge = npy("x-1e25.npy", "<f4", false, "(" + N + ", " + F + ")", NpyBytes.float32(huge, N, F,
+                ByteOrder.LITTLE_ENDIAN, false));
+        Path oHuge = dir.resolve("o-1e25.zip");
+        bad("recalibrate --data x-1e25.npy", oHuge, List.of("BN layer", "overflow"), "recalibrate", "--model", m,
+                "--data", xHuge.toString(), "--out", oHuge.toString());
+        badModel(withBadCrc(model, "coefficients.bin", b -> {
+            b[b.length - 3] ^= 0x40;
+            return b;
+        }, "crc-coefficients.zip"), "'coefficients.bin' fails its CRC-32");
+        badModel(withBadCrc(model, "configuration.json", b -> {
+            b[b.length - 1] = (byte) (b[b.length - 1] == ' ' ? '\n' : ' ');
+            return b;
+        }, "crc-configuration.zip"), "'configuration.json' fails its CRC-32");
+        badModel(overlapping("overlap.zip", 64), "overlap");
+        // configuration values out of their domain: a lint where the model can be diagnosed, exit 1 for training state
+        badModel(withConfig("iterations-negative.zip", "\"iterationCount\"\\s*:\\s*\\d+", "\"iterationCount\" : -5"),
+                "negative iteration count -5");
+        for (String[] edit : List.of(
+                new String[] {"beta1-one.zip", "\"beta1\"\\s*:\\s*[-0-9.eE]+", "\"beta1\" : 1.0"},
+                new String[] {"beta1-negative.zip", "\"beta1\"\\s*:\\s*[-0-9.eE]+", "\"beta1\" : -0.5"},
+                new String[] {"lr-negative.zip", "\"learningRate\"\\s*:\\s*[-0-9.eE]+", "\"learningRate\" : -0.01"},
+                new String[] {"beta2-one.zip", "\"beta2\"\\s*:\\s*[-0-9.eE]+", "\"beta2\" : 1.0"},
+                new String[] {"momentum-one.zip", "org\\.nd4j\\.linalg\\.learning\\.config\\.Adam\"",
+                        "org.nd4j.linalg.learning.config.Nesterovs\"", "\"beta1\"\\s*:\\s*[-0-9.eE]+", "\"momentum\" : 1.0"},
+                new String[] {"l2-lr-infinite.zip", "\"learningRate\"\\s*:\\s*[-0-9.eE]+", "\"learningRate\" : 1e300",
+                        "\"regularization\"\\s*:\\s*\\[\\s*\\]", "\"regularization\" : [ {\"@class\" :"
+                        + " \"org.nd4j.linalg.learning.regularization.L2Regularization\", \"l2\" : {\"@class\" :"
+                        + " \"org.nd4j.linalg.schedule.FixedSchedule\", \"value\" : 1e300} } ]"})) {
+            Path edited = withConfig(edit[0], Arrays.copyOfRange(edit, 1, edit.length));
+            runs("inspect " + edit[0], null, List.of("configuration-out-of-domain"), "inspect", "--model",
+                    edited.toString());
+            Path o = dir.resolve("adir.npy").resolve("r-" + edit[0]);
+            runs("recalibrate --model " + edit[0], o, List.of("wrote"), "recalibrate", "--model", edited.toString(),
+                    "--data", xs, "--out", o.toString());
+        }
+        // layer bounds: refused from the configuration alone, before anything is built
+        String conf = new String(entry(model, "configuration.json"), StandardCharsets.UTF_8);
+        JsonNode tree = new ObjectMapper().readTree(conf);
+        com.fasterxml.jackson.databind.node.ArrayNode confs = (com.fasterxml.jackson.databind.node.ArrayNode) tree.get("confs");
+        JsonNode bn = null;
+        for (JsonNode c : confs) {
+            if (c.toString().contains("BatchNormalization")) {
+                bn = c;
+            }
+        }
+        // one BN layer over the bound: the model has 2, add MAX_BN_LAYERS - 1
+        for (int k = 0; k < io.github.bndoctor.io.ModelZip.Limits.MAX_BN_LAYERS - 1; k++) {
+            confs.insert(confs.size() - 1, bn.deepCopy());
+        }
+        badModel(withEntries(model, Map.of("configuration.json", tree.toString().getBytes(StandardCharsets.UTF_8)),
+                "many-bn.zip"), (io.github.bndoctor.io.ModelZip.Limits.MAX_BN_LAYERS + 1) + " BatchNormalization layers, over the limit of "
+                + io.github.bndoctor.io.ModelZip.Limits.MAX_BN_LAYERS);
+        // no @-file expansion: a FIFO nobody writes would block the reader forever
+        if (Files.exists(fifo)) {
+            bad("inspect @fifo", null, List.of("@" + fifo), "inspect", "--model", "@" + fifo);
+        }
+        // names of 244 characters: the temporary name must still fit the file system's 255 bytes
+        Path longOut = dir.resolve("adir.npy").resolve("r".repeat(240) + ".zip");
+        runs("recalibrate --out of 244 characters", longOut, List.of("wrote"), "recalibrate", "--model", m, "--data", xs,
+                "--out", longOut.toString());
+        // a previous report is replaced as a whole
+        Path again = dir.resolve("adir.npy").resolve("report-again");
+        runs("diagnose --report into a previous report", again.resolve("index.html"), List.of("wrote"), "diagnose",
+                "--model", m, "--data", xs, "--report", again.toString());
+        runs("diagnose --report into it again", again.resolve("index.html"), List.of("wrote"), "diagnose", "--model", m,
+                "--data", xs, "--report", again.toString());
+        // b1: any non-zero byte is true (numpy's rule), read as 1
+        byte[] anyTrue = new byte[N * F];
+        byte[] oneTrue = new byte[N * F];
+        Random r = new Random(7);
+        for (int i = 0; i < anyTrue.length; i++) {
+            int v = r.nextInt(3) == 0 ? 0 : 1 + r.nextInt(255);
+            anyTrue[i] = (byte) v;
+            oneTrue[i] = (byte) (v != 0 ? 1 : 0);
+        }
+        String shape = "(" + N + ", " + F + ")";
+        for (String[] b : List.of(new String[] {"bool-any.npy", "any"}, new String[] {"bool-01.npy", "01"})) {
+            Path f = npy(b[0], "|b1", false, shape, b[1].equals("any") ? anyTrue : oneTrue);
+            Path o = dir.resolve("adir.npy").resolve("r-" + b[0] + ".zip");
+            runs("recalibrate --data " + b[0], o, List.of("wrote"), "recalibrate", "--model", m, "--data", f.toString(),
+                    "--out", o.toString(), "--samples", String.valueOf(N));
+        }
+    }
+
+    private static int mode(Path p) throws IOException {
+        return ((Integer) Files.getAttribute(p, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS)) & 0170000;
     }
 
     private static Map<String, String> hashes() throws IOException {
@@ -326,7 +593,11 @@ final class HostileInputTest {
     }
 
     private static Process start(Path err, Path out, String main, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), HEAP,
+        return start(HEAP, err, out, main, args);
+    }
+
+    private static Process start(String heap, Path err, Path out, String main, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), heap,
                 "-cp", classpath(), main));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectError(err.toFile())
@@ -374,6 +645,9 @@ final class HostileInputTest {
         for (Case c : CASES) {
             lines.add(json.writeValueAsString(c.args()));
         }
+        for (Case c : RUNS) {
+            lines.add(json.writeValueAsString(c.args()));
+        }
         Files.write(casesFile, lines);
         Map<String, String> before = hashes();
 
@@ -390,12 +664,51 @@ final class HostileInputTest {
             assertInputError(soft, "real JVM: " + c.name(), exit, Files.readString(err), c.mentions());
             soft.assertThat(stdout).as(c.name() + ": stdout").doesNotContain("fatal error", "SIGSEGV", "hs_err");
         }
+        // 200,000 central-directory entries under a 128 MB heap: refused while the directory is read
+        Path many = manyEntries("many-entries.zip", 200_000);
+        long t0 = System.nanoTime();
+        int manyExit = await(start("-Xmx128m", work.resolve("many.err"), work.resolve("many.out"), Main.class.getName(),
+                "inspect", "--model", many.toString()));
+        double manySeconds = (System.nanoTime() - t0) / 1e9;
+        assertInputError(soft, "inspect many-entries.zip under -Xmx128m", manyExit, Files.readString(work.resolve("many.err")),
+                List.of("many-entries.zip", "lists more than 10000 zip entries"));
+        // a JVM start plus a walk of 10 MB: well under the minute the entries took to read before
+        soft.assertThat(manySeconds).as("seconds to refuse 200,000 entries").isLessThan(60);
+        Files.delete(many);
         int batchExit = await(batch);
         soft.assertThat(batchExit).as("batch JVM exit; stderr " + Files.readString(work.resolve("batch.err"))).isZero();
         soft.assertThat(Files.readString(work.resolve("batch.out"))).doesNotContain("fatal error", "SIGSEGV");
         List<Map<String, Object>> results = json.readValue(resultsFile.toFile(), new TypeReference<>() {
         });
-        assertThat(results).hasSize(CASES.size());
+        assertThat(results).hasSize(CASES.size() + RUNS.size());
+        for (int i = 0; i < RUNS.size(); i++) {
+            Case c = RUNS.get(i);
+            Map<String, Object> r = results.get(CASES.size() + i);
+            soft.assertThat((Integer) r.get("exit")).as(c.name() + ": exit; stderr " + r.get("err"))
+                    .isIn(Main.OK, Main.GATE_FAILED);
+            soft.assertThat((String) r.get("out")).as(c.name()).contains(c.mentions());
+            if (c.output() != null) {
+                soft.assertThat(c.output()).as(c.name() + ": output").isRegularFile();
+            }
+        }
+        for (Map.Entry<Path, Integer> e : SPECIAL.entrySet()) {
+            soft.assertThat(mode(e.getKey())).as(e.getKey() + " is still the node it was").isEqualTo(e.getValue());
+        }
+        soft.assertThat(Files.readString(dir.resolve("home").resolve("notes.txt"))).isEqualTo("a user's file");
+        try (Stream<Path> left = Files.list(dir.resolve("adir.npy"))) {
+            soft.assertThat(left.map(p -> p.getFileName().toString())).as("temporaries beside the outputs")
+                    .noneMatch(f -> f.endsWith(".tmp"));
+        }
+        Map<String, MeanVariance> anyTrue = MovingStatistics.readAll(BnNetwork.requireBatchNorm(ModelFiles.load(
+                dir.resolve("adir.npy").resolve("r-bool-any.npy.zip"))));
+        Map<String, MeanVariance> oneTrue = MovingStatistics.readAll(BnNetwork.requireBatchNorm(ModelFiles.load(
+                dir.resolve("adir.npy").resolve("r-bool-01.npy.zip"))));
+        for (String layer : oneTrue.keySet()) {
+            // the same 0/1 inputs by numpy's rule: the same arithmetic, so equal to the last bit
+            soft.assertThat(anyTrue.get(layer).mean()).as("b1 any-byte mean " + layer).isEqualTo(oneTrue.get(layer).mean());
+            soft.assertThat(anyTrue.get(layer).variance()).as("b1 any-byte variance " + layer)
+                    .isEqualTo(oneTrue.get(layer).variance());
+        }
         for (int i = 0; i < CASES.size(); i++) {
             Case c = CASES.get(i);
             Map<String, Object> r = results.get(i);

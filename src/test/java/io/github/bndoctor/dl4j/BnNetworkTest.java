@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.learning.config.Sgd;
 
+import java.util.List;
 import java.util.Map;
 
 import static io.github.bndoctor.testkit.BnAssertions.assertThat;
@@ -103,6 +104,30 @@ class BnNetworkTest {
         assertThatThrownBy(() -> MovingStatistics.write(net, net.bnLayer(first), negative))
                 .isInstanceOf(NonFiniteStatisticsException.class);
         assertThat(net).hasParametersIdenticalTo(before);
+    }
+
+    @Test
+    void statisticsOverflowingTheLayersFloatParametersAreRejected() {
+        // finite as doubles, infinite once stored as float32 (largest finite 3.4028235e38): refused, naming the layer
+        for (VarianceParameterisation p : VarianceParameterisation.values()) {
+            BnNetwork net = twoBlocks(NetworkKind.MULTI_LAYER, Layout.DENSE, p);
+            ParameterSnapshot before = ParameterSnapshot.of(net);
+            String first = net.bnLayers().get(0).name();
+            String second = net.bnLayers().get(1).name();
+            MeanVariance good = new MeanVariance(new double[] {1, 2, 3}, new double[] {1, 1, 1});
+            MeanVariance hugeVariance = new MeanVariance(new double[] {1, 2, 3}, new double[] {1, 1e50, 1});
+            MeanVariance hugeMean = new MeanVariance(new double[] {1, 2, -1e39}, new double[] {1, 1, 1});
+            for (MeanVariance bad : List.of(hugeVariance, hugeMean)) {
+                assertThatThrownBy(() -> MovingStatistics.writeAll(net, orderedMap(first, good, second, bad)))
+                        .isInstanceOf(NonFiniteStatisticsException.class).hasMessageContaining("'" + second + "'")
+                        .hasMessageContaining("overflow its FLOAT parameters at channel " + (bad == hugeMean ? 2 : 1));
+                assertThat(net).hasParametersIdenticalTo(before);
+            }
+            // just below the boundary: written
+            MeanVariance largest = new MeanVariance(new double[] {1, 2, 3e38}, new double[] {1, 3e38, 1});
+            MovingStatistics.writeAll(net, orderedMap(first, good, second, largest));
+            assertThat(MovingStatistics.read(net, net.bnLayer(second)).variance()[1]).isFinite();
+        }
     }
 
     private static Map<String, MeanVariance> orderedMap(String k1, MeanVariance v1, String k2, MeanVariance v2) {

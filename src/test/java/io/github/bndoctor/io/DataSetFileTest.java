@@ -56,6 +56,26 @@ final class DataSetFileTest {
         assertThat(DataSetFile.open(f).labels()).isNull();
     }
 
+    @Test
+    void boolFeaturesFollowNumpysRuleForEveryNonZeroByte() throws IOException {
+        boolean[] flags = {true, false, true, true, false, true};
+        INDArray x = Nd4j.create(flags, new long[] {3, 2}, DataType.BOOL);
+        Path f = save(new DataSet(x, null), "bool.bin");
+        DataSetFile opened = DataSetFile.open(f);
+        assertThat(opened.features().elementType()).isEqualTo(ElementType.BOOL);
+        // the body is the file's last 6 bytes (features only, no metadata): make every true byte another non-zero value
+        byte[] bytes = Files.readAllBytes(f);
+        byte[] trueBytes = {1, 2, (byte) 0x7f, (byte) 0x80, (byte) 0xff, 3};
+        for (int i = 0; i < flags.length; i++) {
+            int at = bytes.length - flags.length + i;
+            assertThat(bytes[at]).isEqualTo((byte) (flags[i] ? 1 : 0));
+            bytes[at] = flags[i] ? trueBytes[i] : 0;
+        }
+        Files.write(f, bytes);
+        // numpy's rule, applied by hand: 0 is false, anything else true
+        assertThat(DataSetFile.open(f).features().readDoubles(0, 3)).containsExactly(1, 0, 1, 1, 0, 1);
+    }
+
     private static void assertRefused(Path f, String... mentions) {
         assertThatThrownBy(() -> DataSetFile.open(f)).isInstanceOf(InputFileException.class)
                 .hasMessageStartingWith(f.toString()).hasMessageContainingAll(mentions);

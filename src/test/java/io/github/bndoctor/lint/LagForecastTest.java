@@ -173,6 +173,34 @@ class LagForecastTest {
         assertThat(rms.rotationDegPerStep()).isCloseTo(Math.toDegrees(Math.sqrt(2e-4)), within(TOL));
     }
 
+    @Test
+    void valuesOutsideTheirDomainGiveNoForecastAndALintNeverAnException() {
+        // at and beyond each boundary: beta1 and momentum in [0, 1), rates and coefficients >= 0 and finite
+        List<BnNetwork> outside = List.of(
+                mln(new Adam(1e-3, 1.0, 0.999, 1e-8), 0.997, b -> b.weightDecay(1e-4, false)),
+                mln(new Adam(1e-3, -0.5, 0.999, 1e-8), 0.997, b -> b.weightDecay(1e-4, false)),
+                mln(new Adam(1e-3, 0.9, 1.0, 1e-8), 0.997, b -> b.weightDecay(1e-4, false)),
+                mln(new Adam(-1e-3), 0.997, b -> b.weightDecay(1e-4, false)),
+                // the builder drops a negative coefficient; a configuration.json can still hold one
+                mln(new Adam(1e-3), 0.997, b -> b.regularization(List.of(
+                        new org.nd4j.linalg.learning.regularization.WeightDecay(-1e-4, false)))),
+                mln(new Nesterovs(0.1, 1.0), 0.997, b -> b.l2(1e-4)),
+                mln(new Sgd(1e300), 0.997, b -> b.l2(1e300)));
+        for (BnNetwork net : outside) {
+            LayerForecast f = only(net);
+            assertThat(f.regime()).as(f.note()).isEqualTo(Regime.UNKNOWN);
+            assertThat(f.note()).startsWith(LagForecast.OUT_OF_DOMAIN);
+            assertThat(rules(net, OptionalLong.empty())).contains(ConfigLints.CONFIGURATION_OUT_OF_DOMAIN);
+            assertThat(LagForecast.table(List.of(f))).contains(LagForecast.OUT_OF_DOMAIN);
+        }
+        // just inside: beta1 0 and momentum 0.999 still forecast
+        assertThat(only(mln(new Adam(1e-3, 0.0, 0.999, 1e-8), 0.997, b -> b.weightDecay(1e-4, false))).regime())
+                .isEqualTo(Regime.EQUILIBRIUM);
+        BnNetwork inside = mln(new Nesterovs(0.1, 0.999), 0.997, b -> b.l2(1e-4));
+        assertThat(only(inside).regime()).isEqualTo(Regime.EQUILIBRIUM);
+        assertThat(rules(inside, OptionalLong.empty())).doesNotContain(ConfigLints.CONFIGURATION_OUT_OF_DOMAIN);
+    }
+
     private static List<String> rules(BnNetwork net, OptionalLong planned) {
         return ConfigLints.check(net, planned).stream().map(Lint::rule).toList();
     }
