@@ -102,9 +102,20 @@ public final class LagForecast {
         FeedingWeights feeding = FeedingWeights.of(net);
         List<LayerForecast> out = new ArrayList<>();
         for (BnLayerRef ref : net.bnLayers()) {
-            out.add(forecast(ref, feeding.feedingLayerOf(ref.name()), feeding.layerOf(net, ref.name())));
+            Layer layer = feeding.layerOf(net, ref.name());
+            out.add(forecast(ref, displayName(feeding.feedingLayerOf(ref.name()), layer), layer));
         }
         return out;
+    }
+
+    /**
+     * The name a user gave the feeding layer: a MultiLayerNetwork layer is found by its index, but
+     * shown by its configured name when it has one ("conv1", not "0").
+     */
+    private static String displayName(String found, Layer layer) {
+        String configured = layer == null || layer.conf() == null || layer.conf().getLayer() == null ? null
+                : layer.conf().getLayer().getLayerName();
+        return configured != null && !configured.isBlank() ? configured : found;
     }
 
     private static LayerForecast forecast(BnLayerRef ref, String feedingName, Layer feedingLayer) {
@@ -208,10 +219,21 @@ public final class LagForecast {
 
     /**
      * @param forecasts forecasts of {@link #of}
-     * @return a text table, one line per layer, then one line per distinct note
+     * @return a text table, one line per layer, then one line per distinct note; when no layer has
+     *     an equilibrium (nothing to forecast), one sentence instead, with the reasons and how many
+     *     layers each concerns
      */
     public static String table(List<LayerForecast> forecasts) {
         StringBuilder b = new StringBuilder();
+        if (!forecasts.isEmpty() && forecasts.stream().noneMatch(f -> f.regime() == Regime.EQUILIBRIUM)) {
+            java.util.Map<String, Integer> byNote = new java.util.LinkedHashMap<>();
+            forecasts.forEach(f -> byNote.merge(f.note(), 1, Integer::sum));
+            List<String> reasons = new ArrayList<>();
+            byNote.forEach((note, n) -> reasons.add(n + " of " + forecasts.size() + ": " + note));
+            return b.append("lag forecast: none for the ").append(forecasts.size())
+                    .append(" BN layer(s), as no feeding weights have a rotational equilibrium (")
+                    .append(String.join("; ", reasons)).append(").\n").toString();
+        }
         b.append("lag forecast (equilibrium rotation of the weights feeding each BN layer; Kosson et al."
                 + " arXiv 2305.17212, Wan et al. arXiv 2006.08419):\n");
         b.append(String.format(Locale.ROOT, "  %-20s %-16s %-14s %10s %19s %12s %14s%n", "layer", "fed by", "regime",
