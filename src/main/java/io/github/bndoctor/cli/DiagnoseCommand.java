@@ -53,8 +53,9 @@ import java.util.concurrent.Callable;
             "3:the gate failed"})
 final class DiagnoseCommand implements Callable<Integer> {
     /**
-     * Iterations of each run of the default demo: the seed run's inference-mode loss passes 80% of
-     * the all-zeros loss by iteration 1,100-1,200 on seeds 1-3 (fixtures/scenario-calibration.md).
+     * Iterations of each run of the default demo: long enough for the seed run's inference-mode loss
+     * to pass 80% of the all-zeros loss on the calibrated seeds (fixtures/scenario-calibration.md,
+     * figures in docs/record.md).
      */
     static final int DEMO_ITERATIONS = 1200;
     /** Probe interval of the default demo. */

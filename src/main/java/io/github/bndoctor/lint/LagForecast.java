@@ -36,16 +36,14 @@ import java.util.Locale;
  * (steps shrinking as {@code 1/||w||}), {@code s} being the shrink per step ({@code eta l} for
  * decoupled decay, {@code eta l/(1-a)} for coupled L2 under momentum {@code a}), counted from a
  * start near the equilibrium norm: initial weights whose squared norm is {@code r} times the
- * equilibrium one take about {@code ln r} time constants more (on the seed scenario the deeper
- * layers needed several times the forecast). Until then the measured rotation depends on the
+ * equilibrium one take about {@code ln r} time constants more. Until then the measured rotation depends on the
  * initial scale: the monitor ({@code BnMonitor}) measures it.
  *
  * <p>The equilibrium rests on scale invariance, which the BN epsilon breaks once weight decay has
  * shrunk the feeding weights until the BN input's batch variance is comparable to {@code eps}: the
  * gradient then gains a radial part that resists the shrink and the weights turn slower than
- * forecast ({@link ScaleInvariance} measures {@code v/(v+eps)}; on the seed scenario with momentum
- * SGD and {@code eps} 1e-3 the shares fell to 0.3-0.7 and the deepest layer turned at half the
- * forecast; with {@code eps} 1e-5 (shares 0.98-1.0) forecast/measured was 0.66-0.79 on every layer).
+ * forecast ({@link ScaleInvariance} measures {@code v/(v+eps)}; forecast against measured rotation
+ * on the seed scenario at both epsilons: {@code docs/record.md}).
  * The forecast is the root mean square of the one-step angles (the equilibrium balances expected
  * squared steps); their distribution is skewed, so a median of steps falls well below it.
  */
