@@ -109,6 +109,14 @@ public final class Explanations {
         return docs("metrics.md", verdict.toLowerCase(java.util.Locale.ROOT));
     }
 
+    /**
+     * @param verdict a verdict name, or {@code null}
+     * @return whether it is a verdict this class explains
+     */
+    public static boolean knows(String verdict) {
+        return verdict != null && VERDICTS.containsKey(verdict);
+    }
+
     /** @return verdict name to its sentence */
     public static Map<String, String> verdicts() {
         return Map.copyOf(VERDICTS);

@@ -134,9 +134,11 @@ public final class HtmlReport {
                 .append(num(w.evalToTrainRatio())).append("</b>, <a href=\"").append(Explanations.metricUrl("eval/precise"))
                 .append("\">eval/precise</a> <b>").append(num(evalToPrecise(w))).append("</b>. ")
                 .append(esc(meaning(w, report.lossKind()))).append("</p>\n");
-        h.append("<p class=\"verdict\">Verdict <a href=\"").append(Explanations.verdictUrl(main.verdict())).append("\">")
-                .append(esc(main.verdict())).append("</a>: ").append(esc(Explanations.verdict(main.verdict())))
-                .append("</p>\n</div>\n");
+        h.append("<p class=\"verdict\">Verdict ").append(verdictLink(main.verdict()));
+        if (Explanations.knows(main.verdict())) {
+            h.append(": ").append(esc(Explanations.verdict(main.verdict())));
+        }
+        h.append("</p>\n</div>\n");
         h.append("<p>Losses: ").append(esc(report.lossKind())).append(". Schema version ").append(report.schemaVersion())
                 .append(".</p>\n");
     }
@@ -316,6 +318,9 @@ public final class HtmlReport {
     }
 
     private static String verdictLink(String verdict) {
+        if (!Explanations.knows(verdict)) {
+            return esc(verdict);
+        }
         return "<a href=\"" + Explanations.verdictUrl(verdict) + "\">" + esc(verdict) + "</a>";
     }
 

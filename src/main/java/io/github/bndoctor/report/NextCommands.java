@@ -58,7 +58,7 @@ public final class NextCommands {
             }
             return out;
         }
-        if (c.get("optimizer") == null || !stale) {
+        if (c.get("optimizer") == null || c.get("learningRate") == null || c.get("bnDecay") == null || !stale) {
             return out;
         }
         String optimizer = c.get("optimizer").toString();
@@ -67,8 +67,8 @@ public final class NextCommands {
         String rest = scenarioRest(c);
         if (verdict.equals("EMA_WARMUP")) {
             out.add(new Command("train longer: the initial prior wears off as decay^iterations", PROGRAM + " diagnose"
-                    + scenario(optimizer, lr, decay) + " --iterations " + (2 * (long) number(c.get("iterations")))
-                    + rest.replaceAll(" --iterations \\S+", "")));
+                    + scenario(optimizer, lr, decay) + (c.get("iterations") == null ? ""
+                    : " --iterations " + (2 * (long) number(c.get("iterations")))) + rest.replaceAll(" --iterations \\S+", "")));
             return out;
         }
         double rotation = medianRotation(RunVerdict.worstEntry(r.checkpoints()));

@@ -25,8 +25,8 @@ public record Outcome(boolean passed, boolean demo, String headline) {
     public static Outcome of(DiagnosisReport r) {
         if (r.comparisons().isEmpty()) {
             boolean pass = r.gate().equals("PASS");
-            return new Outcome(pass, false, (pass ? "PASS: " : "FAIL: ") + "verdict " + r.verdict() + ", "
-                    + Explanations.verdict(r.verdict()));
+            String meaning = Explanations.knows(r.verdict()) ? ", " + Explanations.verdict(r.verdict()) : "";
+            return new Outcome(pass, false, (pass ? "PASS: " : "FAIL: ") + "verdict " + r.verdict() + meaning);
         }
         long failing = r.comparisons().stream().filter(c -> !c.gate().equals("PASS")).count();
         boolean pass = failing == 0;
