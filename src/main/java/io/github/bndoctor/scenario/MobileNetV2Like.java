@@ -46,8 +46,8 @@ import org.nd4j.linalg.lossfunctions.impl.LossMSE;
  * <p>Regularisation follows the PyTorch reproduction of the seed report ({@code docs/background.md}): L2 (coupled, added to the
  * gradient before the updater) and weight decay (decoupled) on the regular convolutions (stem,
  * expand, project) and the head only, not on depthwise convolutions and not on BN gamma/beta.
- * Weights are drawn from a truncated normal with the configured standard deviation (0.09 in the
- * prototype). Batch norm uses the configured epsilon ({@value #BN_EPSILON}, TensorFlow's MobileNetV2
+ * Weights are drawn from a truncated normal with the configured standard deviation (0.09 in the seed
+ * report's PyTorch reproduction). Batch norm uses the configured epsilon ({@value #BN_EPSILON}, TensorFlow's MobileNetV2
  * value, unless set) and the configured decay.
  *
  * <p>The loss layer is a {@link CnnLossLayer} with {@link LossMSE}. DL4J sums that loss over the

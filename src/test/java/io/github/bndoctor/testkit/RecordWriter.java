@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Appends a bench or calibration run's printed figures to the dated record {@code docs/record.md}
  * as a section: date (UTC), commit ({@code git rev-parse --short HEAD}, "+dirty" with uncommitted
- * changes, or "unknown" without git), machine (processors, memory), load ({@code /proc/loadavg}),
+ * changes, of the working directory's work tree, or "unknown" without git), machine (processors, memory), load ({@code /proc/loadavg}),
  * what was run, the figures. {@link #section} tees {@code System.out} while the run prints and
  * appends what it printed when closed. The file is found from the working directory up (the
  * module root when Maven runs the tests); {@code -Dbndoctor.record=PATH} overrides it and
@@ -82,7 +82,7 @@ public final class RecordWriter {
         if (file == null) {
             return null;
         }
-        String text = render(ZonedDateTime.now(ZoneOffset.UTC), commit(file.toAbsolutePath().getParent()), machine(),
+        String text = render(ZonedDateTime.now(ZoneOffset.UTC), commit(Path.of("").toAbsolutePath()), machine(),
                 load(), what, figures);
         try {
             if (!Files.exists(file)) {
