@@ -151,15 +151,18 @@ public final class HtmlReport {
     static String meaning(CheckpointEntry w, String lossKind) {
         Double et = w.evalToTrainRatio();
         Double ep = evalToPrecise(w);
-        String loss = lossKind.equals(DiagnosisReport.LOSS_LABELS) ? "loss" : "output deviation";
+        boolean labels = lossKind.equals(DiagnosisReport.LOSS_LABELS);
         if (et == null) {
             return "The ratio is not defined here (a training-mode loss of 0 or not finite).";
         }
         if (et <= GAP) {
             return String.format(Locale.ROOT, "Inference mode is within %.3g x the training-mode %s: the deployed model"
-                    + " behaves as in training.", GAP, loss);
+                    + " behaves as in training.", GAP, labels ? "loss" : "outputs' variance");
         }
-        String base = String.format(Locale.ROOT, "The deployed model's %s is %.3g x its training-mode %s", loss, et, loss);
+        String base = labels
+                ? String.format(Locale.ROOT, "The deployed model's loss is %.3g x its training-mode loss", et)
+                : String.format(Locale.ROOT, "The deployed model's outputs deviate from its training-mode outputs by %.3g x"
+                        + " their variance (no labels)", et - 1);
         if (ep != null && ep > GAP) {
             return base + String.format(Locale.ROOT, "; recomputing the BN statistics (precise BN) would bring it down"
                     + " %.3g-fold, so the moving statistics are to blame.", ep);

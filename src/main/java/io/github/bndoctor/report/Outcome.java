@@ -15,7 +15,8 @@ import java.util.Locale;
  *
  * @param passed whether the outcome passes (exit code 0; otherwise 3)
  * @param demo whether the report compares fixes with an expected failure
- * @param headline one sentence: the outcome and what it means
+ * @param headline one sentence: the outcome and what decided it (the verdict's meaning is
+ *     {@link Explanations#verdict})
  */
 public record Outcome(boolean passed, boolean demo, String headline) {
     /**
@@ -25,8 +26,9 @@ public record Outcome(boolean passed, boolean demo, String headline) {
     public static Outcome of(DiagnosisReport r) {
         if (r.comparisons().isEmpty()) {
             boolean pass = r.gate().equals("PASS");
-            String meaning = Explanations.knows(r.verdict()) ? ", " + Explanations.verdict(r.verdict()) : "";
-            return new Outcome(pass, false, (pass ? "PASS: " : "FAIL: ") + "verdict " + r.verdict() + meaning);
+            return new Outcome(pass, false, pass ? "PASS: verdict " + r.verdict() + " passes the gate"
+                    : "FAIL: verdict " + r.verdict() + (r.gate().equals("FAIL") && RunVerdict.FAILING.stream()
+                            .noneMatch(v -> v.name().equals(r.verdict())) ? " with a FAIL alarm" : "") + " fails the gate");
         }
         long failing = r.comparisons().stream().filter(c -> !c.gate().equals("PASS")).count();
         boolean pass = failing == 0;

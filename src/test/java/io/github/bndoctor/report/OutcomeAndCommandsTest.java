@@ -59,9 +59,24 @@ final class OutcomeAndCommandsTest {
                 .passed()).isTrue();
         Outcome f = Outcome.of(report("EMA_LAG", "FAIL", Map.of("name", "m"), List.of(), cp(1, 1, 3, 1, "EMA_LAG", null)));
         assertThat(f.passed()).isFalse();
-        assertThat(f.headline()).startsWith("FAIL: verdict EMA_LAG, ");
+        assertThat(f.headline()).isEqualTo("FAIL: verdict EMA_LAG fails the gate");
         // eval/precise = 3 / 1.5 = 2, from the losses, not from the report
         assertThat(Outcome.keyRatios(cp(1, 1, 3, 1.5, "EMA_LAG", null))).isEqualTo("eval/train 3.00, eval/precise 2.00");
+    }
+
+    @Test
+    void theBannersSentenceReadsTheKeyRatiosAgainstTheGapThreshold() {
+        // eval/train 1.5 is at the threshold: still as in training; 3 with eval/precise 3: the moving statistics;
+        // 3 with eval/precise 1.2 (precise 2.5): batch statistics
+        assertThat(HtmlReport.meaning(cp(1, 1, 1.5, 1, "HEALTHY", null), DiagnosisReport.LOSS_LABELS))
+                .startsWith("Inference mode is within 1.50 x the training-mode loss");
+        assertThat(HtmlReport.meaning(cp(1, 1, 3, 1, "EMA_LAG", null), DiagnosisReport.LOSS_LABELS))
+                .isEqualTo("The deployed model's loss is 3.00 x its training-mode loss; recomputing the BN statistics"
+                        + " (precise BN) would bring it down 3.00-fold, so the moving statistics are to blame.");
+        assertThat(HtmlReport.meaning(cp(1, 1, 3, 2.5, "BATCH_NOISE", null), DiagnosisReport.LOSS_LABELS))
+                .contains("precise statistics do no better, so recalibration will not help");
+        assertThat(HtmlReport.meaning(cp(1, 1, 3, 1, "EMA_LAG", null), DiagnosisReport.LOSS_OUTPUT_DEVIATION))
+                .startsWith("The deployed model's outputs deviate from its training-mode outputs by 2.00 x their variance");
     }
 
     @Test
