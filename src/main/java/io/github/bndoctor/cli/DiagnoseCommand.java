@@ -294,7 +294,7 @@ final class DiagnoseCommand implements Callable<Integer> {
             CheckpointEntry last = s.checkpoints().get(s.checkpoints().size() - 1);
             Double worst = s.checkpoints().stream().map(CheckpointEntry::evalToTrainRatio).filter(v -> v != null)
                     .max(Double::compare).orElse(null);
-            Double second = snapshots ? evalToPrecise(last) : last.evalToTrainRatio();
+            Double second = snapshots ? Outcome.evalToPrecise(last) : last.evalToTrainRatio();
             long fails = s.alarms().stream().filter(a -> a.level().equals("FAIL")).count();
             out.printf("%-44s %-11s %-16s %12s %12s %6d%n", s.name(), s.verdict(), gate, num(worst), num(second), fails);
         }
@@ -322,10 +322,6 @@ final class DiagnoseCommand implements Callable<Integer> {
         }
     }
 
-    private static Double evalToPrecise(CheckpointEntry c) {
-        return c.evalModeLoss() != null && c.preciseLoss() != null && c.preciseLoss() > 0
-                ? c.evalModeLoss() / c.preciseLoss() : null;
-    }
 
     private static String num(Double v) {
         return v == null ? "-" : String.format(Locale.ROOT, "%.3g", v);

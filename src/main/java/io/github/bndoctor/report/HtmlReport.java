@@ -106,7 +106,7 @@ public final class HtmlReport {
                         .append("</td><td class=\"").append(esc(r.gate())).append("\">").append(esc(r.gate()))
                         .append("</td><td>").append(i == 0 ? "FAIL (the seed configuration)" : "PASS (a fix)")
                         .append("</td><td>").append(num(w.evalToTrainRatio())).append("</td><td>")
-                        .append(num(evalToPrecise(w))).append("</td><td>").append(num(last(r).evalToTrainRatio()))
+                        .append(num(Outcome.evalToPrecise(w))).append("</td><td>").append(num(last(r).evalToTrainRatio()))
                         .append("</td></tr>");
             }
             h.append("</table>\n");
@@ -132,7 +132,7 @@ public final class HtmlReport {
                 .append(" (iteration ").append(w.iteration()).append("): <a href=\"")
                 .append(Explanations.metricUrl("eval/train")).append("\">eval/train</a> <b>")
                 .append(num(w.evalToTrainRatio())).append("</b>, <a href=\"").append(Explanations.metricUrl("eval/precise"))
-                .append("\">eval/precise</a> <b>").append(num(evalToPrecise(w))).append("</b>. ")
+                .append("\">eval/precise</a> <b>").append(num(Outcome.evalToPrecise(w))).append("</b>. ")
                 .append(esc(meaning(w, report.lossKind()))).append("</p>\n");
         h.append("<p class=\"verdict\">Verdict ").append(verdictLink(main.verdict()));
         if (Explanations.knows(main.verdict())) {
@@ -150,7 +150,7 @@ public final class HtmlReport {
      */
     static String meaning(CheckpointEntry w, String lossKind) {
         Double et = w.evalToTrainRatio();
-        Double ep = evalToPrecise(w);
+        Double ep = Outcome.evalToPrecise(w);
         boolean labels = lossKind.equals(DiagnosisReport.LOSS_LABELS);
         if (et == null) {
             return "The ratio is not defined here (a training-mode loss of 0 or not finite).";
@@ -327,10 +327,6 @@ public final class HtmlReport {
         return "<a href=\"" + Explanations.verdictUrl(verdict) + "\">" + esc(verdict) + "</a>";
     }
 
-    private static Double evalToPrecise(CheckpointEntry c) {
-        return c.evalModeLoss() != null && c.preciseLoss() != null && c.preciseLoss() > 0
-                ? c.evalModeLoss() / c.preciseLoss() : null;
-    }
 
     private static void img(StringBuilder h, byte[] png, String alt) {
         h.append("<img alt=\"").append(esc(alt)).append("\" src=\"data:image/png;base64,")

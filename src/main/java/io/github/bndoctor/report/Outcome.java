@@ -52,9 +52,17 @@ public record Outcome(boolean passed, boolean demo, String headline) {
      * @return {@code eval/train 26.9, eval/precise 25.3} (a ratio not defined reads "n/a")
      */
     public static String keyRatios(CheckpointEntry c) {
-        Double ep = c.evalModeLoss() != null && c.preciseLoss() != null && c.preciseLoss() > 0
+        return "eval/train " + num(c.evalToTrainRatio()) + ", eval/precise " + num(evalToPrecise(c));
+    }
+
+    /**
+     * @param c a checkpoint
+     * @return its inference-mode loss over its precise-statistics loss, or {@code null} unless both are
+     *     known and the latter positive
+     */
+    public static Double evalToPrecise(CheckpointEntry c) {
+        return c.evalModeLoss() != null && c.preciseLoss() != null && c.preciseLoss() > 0
                 ? c.evalModeLoss() / c.preciseLoss() : null;
-        return "eval/train " + num(c.evalToTrainRatio()) + ", eval/precise " + num(ep);
     }
 
     private static String num(Double v) {

@@ -43,7 +43,7 @@ final class DemoWallTimeBenchmark {
                     p.exitValue(), table));
         }
         assertThat(p.exitValue()).as("demo exit code; stderr tail:%n%s", tail(err)).isEqualTo(Main.OK);
-        assertThat(table).contains("EMA_LAG").contains("every fix passed");
+        assertThat(table).contains("EMA_LAG").contains("PASS: every fix passes the gate");
     }
 
     private static String tail(Path file) throws IOException {
