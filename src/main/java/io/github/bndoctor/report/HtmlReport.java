@@ -274,18 +274,20 @@ public final class HtmlReport {
         img(h, Charts.snapshotLosses(c, r.name()), "Loss per mode at the snapshot for " + r.name()
                 + ": training mode, inference mode, precise statistics and all-zero outputs, as bars");
         h.append("<table id=\"layers\"><tr><th class=\"l\">BN layer</th><th>EMA lag</th><th>batch noise</th>")
-                .append("<th>EMA error</th><th>warm-up error</th><th>decay</th></tr>");
+                .append("<th>EMA error</th><th>warm-up error</th><th>decay</th><th>rotation (deg/iter)</th></tr>");
         for (LayerEntry l : c.layers()) {
             h.append("<tr><td class=\"l\">").append(esc(l.name())).append("</td><td>").append(num(l.emaLag()))
                     .append("</td><td>").append(num(l.batchNoise())).append("</td><td>").append(num(l.emaError()))
                     .append("</td><td>").append(num(l.warmupError())).append("</td><td>").append(num(l.decay()))
-                    .append("</td></tr>");
+                    .append("</td><td>").append(num(l.rotationDegPerIter())).append("</td></tr>");
         }
         h.append("</table>\n");
         chartOrReason(h, Charts.snapshotLags(c, r.name()), "EMA lag error of each BN layer at the snapshot for " + r.name()
                 + ", as bars", "EMA lag per layer: not measured (no layer decomposition recorded)");
-        h.append("<p class=\"omitted\">Rotation and lag angle: not measured, because one weight snapshot"
-                + " gives no rotation (it needs the weights at two iterations; run the monitor during training).</p>\n");
+        if (c.layers().stream().allMatch(l -> l.rotationDegPerIter() == null)) {
+            h.append("<p class=\"omitted\">Rotation and lag angle: not measured, because one weight snapshot"
+                    + " gives no rotation (it needs the weights at two iterations; run the monitor during training).</p>\n");
+        }
     }
 
     private static void snapshotRow(StringBuilder h, String mode, Double loss, Double max) {
