@@ -113,11 +113,11 @@ public final class Main implements Runnable {
 
     private static int usageError(CommandLine.ParameterException e, String[] args) {
         CommandLine cl = e.getCommandLine();
-        cl.getErr().println("bn-doctor: " + e.getMessage() + " (see '" + cl.getCommandSpec().qualifiedName() + " --help')");
-        if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
-            // picocli's nearest option and command names, e.g. --model for --modle
-            cl.getErr().println("Did you mean " + String.join(" or ", u.getSuggestions()) + "?");
-        }
+        // one line: picocli's nearest option or command names (--model for --modle) go into it
+        String suggestion = e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()
+                ? "; did you mean " + String.join(" or ", u.getSuggestions()) + "?" : "";
+        cl.getErr().println("bn-doctor: " + e.getMessage() + suggestion + " (see '" + cl.getCommandSpec().qualifiedName()
+                + " --help')");
         cl.getErr().flush();
         return INPUT_ERROR;
     }
