@@ -1,15 +1,14 @@
 package io.github.bndoctor.backend;
 
 /**
- * The two process-wide switches that make DL4J 1.0.0-M2.1 training of small networks several
- * times faster on the CPU, measured on the built-in scenario (one thread, one bench run): a whole
- * training step 55.6 ms with neither, 41.4 ms without JavaCPP's physical-memory check, 24.9 ms
- * with DL4J's oneDNN layer helpers as well ({@code ScenarioSpeedBenchmark} prints the ratios).
+ * The two process-wide switches that make DL4J 1.0.0-M2.1 training of small networks faster on
+ * the CPU ({@code ScenarioSpeedBenchmark} measures the step time with neither, one and both; its
+ * figures are in {@code docs/record.md}).
  *
  * <ul>
  *   <li>{@value #MAX_PHYSICAL_BYTES_PROPERTY} = 0: JavaCPP otherwise reads the process's
  *       resident size ({@code Pointer.physicalBytesInaccurate}, a read of {@code /proc/self/statm})
- *       on every native allocation, about a quarter of a training step of a small network. ND4J
+ *       on every native allocation. ND4J
  *       frees its buffers through its own deallocator and workspaces, so the check only decides
  *       when to call {@code System.gc()} early. JavaCPP reads it once, when it loads, so it must be
  *       set before the first ND4J call: on the command line, in the build's test JVMs, or with

@@ -154,10 +154,22 @@ record DataFiles(Path source, ExampleFiles files, DataType type) {
             long[] o = out[0].shape();
             long[] l = files.labels().shape();
             if (o.length != l.length || !Arrays.equals(Arrays.copyOfRange(o, 1, o.length), Arrays.copyOfRange(l, 1, l.length))) {
-                throw new ShapeMismatchException("labels of shape " + Arrays.toString(l)
-                        + " do not fit the model's output of shape " + Arrays.toString(o) + " (per example)");
+                throw new ShapeMismatchException("the labels hold " + perExample(l) + " per example but the model outputs "
+                        + perExample(o) + " (labels file shape " + Arrays.toString(l) + ", examples first)");
             }
         }
+    }
+
+    /**
+     * @param shape an array's shape, examples first
+     * @return what one example holds: {@code 3 values} or {@code a [3, 4, 4] array}
+     */
+    static String perExample(long[] shape) {
+        long[] one = Arrays.copyOfRange(shape, 1, shape.length);
+        if (one.length == 0) {
+            return "1 value";
+        }
+        return one.length == 1 ? one[0] + (one[0] == 1 ? " value" : " values") : "a " + Arrays.toString(one) + " array";
     }
 
     /**

@@ -9,6 +9,9 @@ import io.github.bndoctor.report.DiagnosisReport;
 import io.github.bndoctor.report.DiagnosisReport.CheckpointEntry;
 import io.github.bndoctor.report.DiagnosisReport.LintEntry;
 import io.github.bndoctor.report.DiagnosisReport.RunSummary;
+import io.github.bndoctor.report.Explanations;
+import io.github.bndoctor.report.NextCommands;
+import io.github.bndoctor.report.Outcome;
 import io.github.bndoctor.report.HtmlReport;
 import io.github.bndoctor.report.ReportAssembler;
 import io.github.bndoctor.report.ReportJson;
@@ -30,7 +33,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code bn-doctor diagnose}: the seed scenario next to its fixes, one scenario configuration, or a saved model. */
-@Command(name = "diagnose", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "diagnose", mixinStandardHelpOptions = true,
+        footer = {"%nDocumentation: " + Explanations.DOCS_URL + "metrics.html"}, sortOptions = false,
         description = {
             "Without --model: trains the built-in seed scenario (MobileNetV2-like pose model, Adam 1e-3, BN decay 0.997)"
                 + " with the BN monitor attached, next to its fixes (Adam 1e-4, Nesterov, decay 0.9, and Adam 1e-3"
@@ -50,8 +54,9 @@ import java.util.concurrent.Callable;
             "3:the gate failed"})
 final class DiagnoseCommand implements Callable<Integer> {
     /**
-     * Iterations of each run of the default demo: the seed run's inference-mode loss passes 80% of
-     * the all-zeros loss by iteration 1,100-1,200 on seeds 1-3 (fixtures/scenario-calibration.md).
+     * Iterations of each run of the default demo: long enough for the seed run's inference-mode loss
+     * to pass 80% of the all-zeros loss on the calibrated seeds (fixtures/scenario-calibration.md,
+     * figures in docs/record.md).
      */
     static final int DEMO_ITERATIONS = 1200;
     /** Probe interval of the default demo. */
@@ -103,7 +108,9 @@ final class DiagnoseCommand implements Callable<Integer> {
             + " layer's decay lowered while its weights turn fast; JSON and report show the decays in force).")
     private boolean adaptiveDecay;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Write the JSON result (schema: docs/json-schema.md).")
+    @Option(names = "--json", paramLabel = "FILE", description = "Write the JSON result (JSON Schema: "
+            + Explanations.DOCS_URL + "bn-doctor-result.schema.json, described in " + Explanations.DOCS_URL
+            + "json-schema.html).")
     private Path json;
     @Option(names = "--report", paramLabel = "DIR", description = "Write an HTML report to DIR/index.html.")
     private Path report;
@@ -154,16 +161,9 @@ final class DiagnoseCommand implements Callable<Integer> {
         if (html != null) {
             out.println("wrote " + html);
         }
-        int code;
-        if (demo) {
-            boolean fixesPass = result.comparisons().stream().allMatch(r -> r.gate().equals("PASS"));
-            code = fixesPass ? Main.OK : Main.GATE_FAILED;
-            out.println(fixesPass ? "exit 0: the diagnosis ran and every fix passed the gate (the seed row is expected to fail)"
-                    : "exit 3: a fix did not pass the gate");
-        } else {
-            code = result.gate().equals("FAIL") ? Main.GATE_FAILED : Main.OK;
-            out.println("exit " + code + ": gate " + result.gate() + " (verdict " + result.verdict() + ")");
-        }
+        Outcome outcome = Outcome.of(result);
+        int code = outcome.passed() ? Main.OK : Main.GATE_FAILED;
+        out.println("exit " + code + ": " + outcome.headline());
         out.flush();
         return code;
     }
@@ -295,16 +295,19 @@ final class DiagnoseCommand implements Callable<Integer> {
         rows.add(new RunSummary(String.valueOf(r.config().get("name")), r.verdict(), r.gate(), r.config(), r.checkpoints(),
                 r.alarms(), r.recommendations()));
         rows.addAll(r.comparisons());
-        out.printf("%-44s %-11s %-16s %12s %12s %6s%n", "run", "verdict", "gate", "worst ev/tr", "last ev/tr", "FAILs");
+        boolean snapshots = rows.stream().allMatch(s -> s.checkpoints().size() == 1);
+        // one snapshot: its eval/train and eval/precise; several: the worst and the last eval/train
+        out.printf("%-44s %-11s %-16s %12s %12s %6s%n", "run", "verdict", "gate", snapshots ? "eval/train" : "worst ev/tr",
+                snapshots ? "eval/precise" : "last ev/tr", "FAILs");
         for (int i = 0; i < rows.size(); i++) {
             RunSummary s = rows.get(i);
             String gate = s.gate() + (demo && i == 0 ? " (expected)" : "");
             CheckpointEntry last = s.checkpoints().get(s.checkpoints().size() - 1);
             Double worst = s.checkpoints().stream().map(CheckpointEntry::evalToTrainRatio).filter(v -> v != null)
                     .max(Double::compare).orElse(null);
+            Double second = snapshots ? Outcome.evalToPrecise(last) : last.evalToTrainRatio();
             long fails = s.alarms().stream().filter(a -> a.level().equals("FAIL")).count();
-            out.printf("%-44s %-11s %-16s %12s %12s %6d%n", s.name(), s.verdict(), gate, num(worst),
-                    num(last.evalToTrainRatio()), fails);
+            out.printf("%-44s %-11s %-16s %12s %12s %6d%n", s.name(), s.verdict(), gate, num(worst), num(second), fails);
         }
         for (RunSummary s : rows) {
             out.printf("%s, worst checkpoint at %s%n", s.name(), CollapseSummary.of(s.checkpoints()));
@@ -319,9 +322,17 @@ final class DiagnoseCommand implements Callable<Integer> {
             byRule.forEach((rule, ls) -> out.printf("  [%s] %s%s%n", rule, ls.get(0).layer() + ": " + ls.get(0).message(),
                     ls.size() > 1 ? " (and " + (ls.size() - 1) + " more layer(s); see the JSON)" : ""));
         }
+        out.println("verdict " + r.verdict() + ": " + Explanations.verdict(r.verdict()) + " ("
+                + Explanations.verdictUrl(r.verdict()) + ")");
         out.println("recommendations" + (demo ? " for the seed configuration" : "") + ":");
         r.recommendations().forEach(x -> out.println("  - " + x));
+        List<NextCommands.Command> commands = NextCommands.of(r);
+        if (!commands.isEmpty()) {
+            out.println("commands" + (demo ? " for the seed configuration" : "") + ":");
+            commands.forEach(c -> out.println("  # " + c.what() + "\n  " + c.command()));
+        }
     }
+
 
     private static String num(Double v) {
         return v == null ? "-" : String.format(Locale.ROOT, "%.3g", v);

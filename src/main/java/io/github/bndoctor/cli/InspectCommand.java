@@ -6,6 +6,7 @@ import io.github.bndoctor.dl4j.MovingStatistics;
 import io.github.bndoctor.lint.ConfigLints;
 import io.github.bndoctor.lint.LagForecast;
 import io.github.bndoctor.lint.Lint;
+import io.github.bndoctor.report.Explanations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -19,6 +20,7 @@ import java.util.concurrent.Callable;
 
 /** {@code bn-doctor inspect --model MODEL.zip}: BN layers, their settings, statistics and lints. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
+        footer = {"%nDocumentation: " + Explanations.DOCS_URL + "metrics.html"},
         description = {"Lists a saved model's BN layers (parameterisation, decay, EMA window, format), summarises their "
                 + "moving statistics, runs the configuration lints and forecasts each layer's EMA lag from its"
                 + " updater, learning rate, regularisation and decay.", "Exit code 0 (also with lint findings), 1 on bad input."})

@@ -2,6 +2,7 @@ package io.github.bndoctor.cli;
 
 import io.github.bndoctor.BnDoctorException;
 import io.github.bndoctor.backend.NativeSpeedSettings;
+import io.github.bndoctor.report.Explanations;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,7 +25,9 @@ import java.io.PrintWriter;
             "0:healthy (or the default demo ran and every fix passed the gate)",
             "1:usage or input error (missing/corrupt model or data, wrong shape, no BN layer, unwritable output)",
             "2:internal error",
-            "3:the gate failed: a FAIL alarm, or verdict EMA_LAG, BATCH_NOISE or DIVERGED"})
+            "3:the gate failed: a FAIL alarm, or verdict EMA_LAG, BATCH_NOISE or DIVERGED"},
+        footer = {"%nDocumentation: " + Explanations.DOCS_URL, "Metrics and verdicts: " + Explanations.DOCS_URL
+                + "metrics.html"})
 public final class Main implements Runnable {
     /** Healthy / success. */
     public static final int OK = 0;
@@ -112,7 +115,11 @@ public final class Main implements Runnable {
 
     private static int usageError(CommandLine.ParameterException e, String[] args) {
         CommandLine cl = e.getCommandLine();
-        cl.getErr().println("bn-doctor: " + e.getMessage() + " (see '" + cl.getCommandSpec().qualifiedName() + " --help')");
+        // one line: picocli's nearest option or command names (--model for --modle) go into it
+        String suggestion = e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()
+                ? "; did you mean " + String.join(" or ", u.getSuggestions()) + "?" : "";
+        cl.getErr().println("bn-doctor: " + e.getMessage() + suggestion + " (see '" + cl.getCommandSpec().qualifiedName()
+                + " --help')");
         cl.getErr().flush();
         return INPUT_ERROR;
     }

@@ -6,6 +6,7 @@ import io.github.bndoctor.remedy.PreciseBn;
 import io.github.bndoctor.report.AtomicFiles;
 import io.github.bndoctor.stats.MeanVariance;
 import io.github.bndoctor.stats.PopulationEstimator;
+import io.github.bndoctor.report.Explanations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -21,6 +22,7 @@ import java.util.concurrent.Callable;
  * population statistics from the data, writes OUT atomically; IN is never opened for writing.
  */
 @Command(name = "recalibrate", mixinStandardHelpOptions = true,
+        footer = {"%nDocumentation: " + Explanations.DOCS_URL + "metrics.html"},
         description = {"Recomputes every BN layer's population statistics from the data (precise BN) and saves the "
                 + "model to OUT (a temporary file, then a move: no partial OUT on failure). IN is never modified.",
                 "Exit code 0 on success, 1 on bad input."})

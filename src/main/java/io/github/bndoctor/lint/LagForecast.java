@@ -36,16 +36,14 @@ import java.util.Locale;
  * (steps shrinking as {@code 1/||w||}), {@code s} being the shrink per step ({@code eta l} for
  * decoupled decay, {@code eta l/(1-a)} for coupled L2 under momentum {@code a}), counted from a
  * start near the equilibrium norm: initial weights whose squared norm is {@code r} times the
- * equilibrium one take about {@code ln r} time constants more (on the seed scenario the deeper
- * layers needed several times the forecast). Until then the measured rotation depends on the
+ * equilibrium one take about {@code ln r} time constants more. Until then the measured rotation depends on the
  * initial scale: the monitor ({@code BnMonitor}) measures it.
  *
  * <p>The equilibrium rests on scale invariance, which the BN epsilon breaks once weight decay has
  * shrunk the feeding weights until the BN input's batch variance is comparable to {@code eps}: the
  * gradient then gains a radial part that resists the shrink and the weights turn slower than
- * forecast ({@link ScaleInvariance} measures {@code v/(v+eps)}; on the seed scenario with momentum
- * SGD and {@code eps} 1e-3 the shares fell to 0.3-0.7 and the deepest layer turned at half the
- * forecast; with {@code eps} 1e-5 (shares 0.98-1.0) forecast/measured was 0.66-0.79 on every layer).
+ * forecast ({@link ScaleInvariance} measures {@code v/(v+eps)}; forecast against measured rotation
+ * on the seed scenario at both epsilons: {@code docs/record.md}).
  * The forecast is the root mean square of the one-step angles (the equilibrium balances expected
  * squared steps); their distribution is skewed, so a median of steps falls well below it.
  */
@@ -124,9 +122,20 @@ public final class LagForecast {
         FeedingWeights feeding = FeedingWeights.of(net);
         List<LayerForecast> out = new ArrayList<>();
         for (BnLayerRef ref : net.bnLayers()) {
-            out.add(forecast(ref, feeding.feedingLayerOf(ref.name()), feeding.layerOf(net, ref.name())));
+            Layer layer = feeding.layerOf(net, ref.name());
+            out.add(forecast(ref, displayName(feeding.feedingLayerOf(ref.name()), layer), layer));
         }
         return out;
+    }
+
+    /**
+     * The name a user gave the feeding layer: a MultiLayerNetwork layer is found by its index, but
+     * shown by its configured name when it has one ("conv1", not "0").
+     */
+    private static String displayName(String found, Layer layer) {
+        String configured = layer == null || layer.conf() == null || layer.conf().getLayer() == null ? null
+                : layer.conf().getLayer().getLayerName();
+        return configured != null && !configured.isBlank() ? configured : found;
     }
 
     /**
@@ -280,7 +289,9 @@ public final class LagForecast {
 
     /**
      * @param forecasts forecasts of {@link #of}
-     * @return a text table, one line per layer, then one line per distinct note
+     * @return a text table, one line per layer, then one line per distinct note; when no layer has
+     *     an equilibrium (nothing to forecast), one sentence instead, with the reasons and how many
+     *     layers each concerns
      */
     public static String table(List<LayerForecast> forecasts) {
         return table(forecasts, java.util.OptionalLong.empty());
@@ -295,6 +306,15 @@ public final class LagForecast {
      */
     public static String table(List<LayerForecast> forecasts, java.util.OptionalLong plannedIterations) {
         StringBuilder b = new StringBuilder();
+        if (!forecasts.isEmpty() && forecasts.stream().noneMatch(f -> f.regime() == Regime.EQUILIBRIUM)) {
+            java.util.Map<String, Integer> byNote = new java.util.LinkedHashMap<>();
+            forecasts.forEach(f -> byNote.merge(f.note(), 1, Integer::sum));
+            List<String> reasons = new ArrayList<>();
+            byNote.forEach((note, n) -> reasons.add(n + " of " + forecasts.size() + ": " + note));
+            return b.append("lag forecast: none for the ").append(forecasts.size())
+                    .append(" BN layer(s), as no feeding weights have a rotational equilibrium (")
+                    .append(String.join("; ", reasons)).append(").\n").toString();
+        }
         b.append("lag forecast (equilibrium rotation of the weights feeding each BN layer; Kosson et al."
                 + " arXiv 2305.17212, Wan et al. arXiv 2006.08419):\n");
         b.append(String.format(Locale.ROOT, "  %-20s %-16s %-14s %10s %19s %12s %14s%n", "layer", "fed by", "regime",

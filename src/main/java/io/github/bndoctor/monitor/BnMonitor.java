@@ -65,10 +65,10 @@ import java.util.function.Supplier;
  */
 public final class BnMonitor extends BaseTrainingListener {
     /**
-     * Default sampling interval. On the seed scenario one checkpoint (precise statistics, a copy,
-     * the probe passes) costs about as much as 13-16 training iterations: the {@code bench} leg
-     * measured 6.3% of training time at an interval of 250 and 1.3% at 1000. Training
-     * that needs a closer watch can sample more often ({@link Builder#every(int)}).
+     * Default sampling interval. A checkpoint (precise statistics, a copy, the probe passes) costs
+     * as much as several training iterations; the {@code bench} leg measures its share of training
+     * time (figures in {@code docs/record.md}). Training that needs a closer watch can sample more
+     * often ({@link Builder#every(int)}).
      */
     public static final int DEFAULT_EVERY = 1000;
     /** Metric name of the free signal's median lag error (a warning that triggered a confirming checkpoint). */

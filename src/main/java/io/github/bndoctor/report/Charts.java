@@ -5,14 +5,21 @@ import io.github.bndoctor.report.DiagnosisReport.CheckpointEntry;
 import io.github.bndoctor.report.DiagnosisReport.LayerEntry;
 import io.github.bndoctor.report.DiagnosisReport.RunSummary;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.Marker;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
+import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Path2D;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -35,6 +42,14 @@ public final class Charts {
     private Charts() {
     }
 
+    static final Color TRAIN = new Color(0x1f77b4);
+    static final Color EVAL = new Color(0xd62728);
+    static final Color PRECISE = new Color(0x2ca02c);
+    private static final int MARKER_SIZE = 8;
+    private static final Marker RING = new Outline(false, 2f);
+    private static final Marker HOLLOW_DIAMOND = new Outline(true, 2f);
+    private static final Marker HOLLOW_TRIANGLE = new Triangle();
+
     /** Colour of the all-zeros-output reference line. */
     static final Color ZEROS = new Color(0x17becf);
 
@@ -56,10 +71,12 @@ public final class Charts {
         boolean positive = cps.stream().allMatch(c -> positive(c.trainModeLoss()) && positive(c.evalModeLoss())
                 && positive(c.preciseLoss()));
         XYChart chart = chart(run.name() + ": loss on the probe set", "loss" + (positive ? " (log scale)" : ""));
-        chart.getStyler().setYAxisLogarithmic(positive);
-        line(chart, "training mode (batch statistics)", cps, CheckpointEntry::trainModeLoss, new Color(0x1f77b4));
-        line(chart, "inference mode (moving statistics)", cps, CheckpointEntry::evalModeLoss, new Color(0xd62728));
-        line(chart, "precise statistics", cps, CheckpointEntry::preciseLoss, new Color(0x2ca02c));
+        // drawn first and largest, so that the smaller markers drawn over it stay visible where they coincide
+        marked(line(chart, "precise statistics", cps, CheckpointEntry::preciseLoss, PRECISE), RING, 2.0);
+        marked(line(chart, "training mode (batch statistics)", cps, CheckpointEntry::trainModeLoss, TRAIN),
+                SeriesMarkers.SQUARE, 1.0);
+        marked(line(chart, "inference mode (moving statistics)", cps, CheckpointEntry::evalModeLoss, EVAL),
+                SeriesMarkers.CIRCLE, 0.8);
         // on a log axis only positive levels (all-zero labels give an all-zeros loss of 0)
         XYSeries zeros = line(chart, "all-zeros output", cps,
                 c -> c.zerosLoss() != null && (!positive || c.zerosLoss() > 0) ? c.zerosLoss() : null, ZEROS);
@@ -80,10 +97,72 @@ public final class Charts {
             if (!pts.isEmpty()) {
                 XYSeries s = chart.addSeries(level + " alarm", column(pts, 0), column(pts, 1));
                 s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-                s.setMarker(level.equals("FAIL") ? SeriesMarkers.DIAMOND : SeriesMarkers.TRIANGLE_UP);
+                // hollow and larger: the inference-mode point it marks stays visible inside it
+                s.setMarker(scaled(level.equals("FAIL") ? HOLLOW_DIAMOND : HOLLOW_TRIANGLE, 2.4));
                 s.setMarkerColor(level.equals("FAIL") ? Color.BLACK : new Color(0xff7f0e));
             }
         }
+        if (positive) {
+            logAxis(chart);
+        }
+        return chart;
+    }
+
+    /**
+     * The losses of a single snapshot (a saved model) as bars: training mode, inference mode, precise
+     * statistics and all-zero outputs, each labelled with its value.
+     *
+     * @param c the checkpoint
+     * @param name the run's name
+     * @return PNG bytes
+     */
+    public static byte[] snapshotLosses(CheckpointEntry c, String name) {
+        List<String> modes = new ArrayList<>();
+        List<Double> values = new ArrayList<>();
+        addBar(modes, values, "training mode", c.trainModeLoss());
+        addBar(modes, values, "inference mode", c.evalModeLoss());
+        addBar(modes, values, "precise statistics", c.preciseLoss());
+        addBar(modes, values, "all-zeros output", c.zerosLoss());
+        return png(bars(name + ": loss per mode at iteration " + c.iteration(), "loss", modes, values, EVAL));
+    }
+
+    /**
+     * The EMA lag of each BN layer at a single snapshot, as bars.
+     *
+     * @param c the checkpoint
+     * @param name the run's name
+     * @return PNG bytes, or {@code null} when no layer has a value
+     */
+    public static byte[] snapshotLags(CheckpointEntry c, String name) {
+        List<String> layers = new ArrayList<>();
+        List<Double> values = new ArrayList<>();
+        for (LayerEntry l : c.layers()) {
+            addBar(layers, values, l.name(), l.emaLag());
+        }
+        return layers.isEmpty() ? null
+                : png(bars(name + ": EMA lag per BN layer at iteration " + c.iteration(), "lag error", layers, values,
+                        new Color(0x9467bd)));
+    }
+
+    private static void addBar(List<String> names, List<Double> values, String name, Double v) {
+        if (v != null) {
+            names.add(name);
+            values.add(v);
+        }
+    }
+
+    /** One bar per category, labelled with its value (one colour: the categories are named on the axis). */
+    static CategoryChart bars(String title, String yTitle, List<String> names, List<Double> values, Color colour) {
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).yAxisTitle(yTitle).build();
+        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setLabelsVisible(true);
+        chart.getStyler().setLabelsFontColorAutomaticEnabled(false);
+        chart.getStyler().setLabelsFontColor(Color.BLACK);
+        chart.getStyler().setYAxisMin(0.0);
+        chart.getStyler().setLabelsPosition(0.95);
+        chart.getStyler().setYAxisDecimalPattern("0.####");
+        chart.addSeries(yTitle, names, values).setFillColor(colour);
         return chart;
     }
 
@@ -93,7 +172,7 @@ public final class Charts {
      * Values that are not positive cannot be drawn on a log axis and are left out.
      *
      * @param run a run
-     * @return PNG bytes, up to three series ("not measured" when none has a positive value)
+     * @return PNG bytes, up to three series, or {@code null} when none has a positive value
      */
     public static byte[] largestOutputs(RunSummary run) {
         return png(largestOutputsChart(run));
@@ -103,28 +182,15 @@ public final class Charts {
     static XYChart largestOutputsChart(RunSummary run) {
         XYChart chart = chart(run.name() + ": largest |output| per mode", "max |output| (log scale)");
         List<CheckpointEntry> cps = run.checkpoints();
-        line(chart, "training mode (batch statistics)", cps, c -> positiveOrNull(c.trainModeMaxAbsOutput()),
-                new Color(0x1f77b4));
-        line(chart, "inference mode (moving statistics)", cps, c -> positiveOrNull(c.evalModeMaxAbsOutput()),
-                new Color(0xd62728));
-        line(chart, "precise statistics", cps, c -> positiveOrNull(c.preciseMaxAbsOutput()), new Color(0x2ca02c));
+        marked(line(chart, "precise statistics", cps, c -> positiveOrNull(c.preciseMaxAbsOutput()), PRECISE), RING, 2.0);
+        marked(line(chart, "training mode (batch statistics)", cps, c -> positiveOrNull(c.trainModeMaxAbsOutput()),
+                TRAIN), SeriesMarkers.SQUARE, 1.0);
+        marked(line(chart, "inference mode (moving statistics)", cps, c -> positiveOrNull(c.evalModeMaxAbsOutput()),
+                EVAL), SeriesMarkers.CIRCLE, 0.8);
         if (chart.getSeriesMap().isEmpty()) {
-            chart.setTitle(chart.getTitle() + " (not measured)");
-            chart.addSeries("none", new double[] {0}, new double[] {0}).setMarker(SeriesMarkers.NONE);
-        } else {
-            chart.getStyler().setYAxisLogarithmic(true);
-            // at least two decades: outputs that all stay near 1 must not look like a fall
-            double lo = Double.POSITIVE_INFINITY;
-            double hi = 0;
-            for (XYSeries series : chart.getSeriesMap().values()) {
-                for (double v : series.getYData()) {
-                    lo = Math.min(lo, v);
-                    hi = Math.max(hi, v);
-                }
-            }
-            chart.getStyler().setYAxisMin(Math.min(lo, hi / 100));
-            chart.getStyler().setYAxisMax(hi);
+            return null;
         }
+        logAxis(chart);
         return chart;
     }
 
@@ -137,7 +203,7 @@ public final class Charts {
      * @param title chart title
      * @param yTitle y axis title
      * @param metric the per-layer value
-     * @return PNG bytes, one series per BN layer
+     * @return PNG bytes, one series per BN layer, or {@code null} when no layer has a value
      */
     public static byte[] perLayer(RunSummary run, String title, String yTitle, Function<LayerEntry, Double> metric) {
         return png(perLayerChart(run, title, yTitle, metric));
@@ -157,17 +223,14 @@ public final class Charts {
             }
         }
         boolean any = false;
+        int i = 0;
         for (Map.Entry<String, List<double[]>> e : series.entrySet()) {
             if (!e.getValue().isEmpty()) {
                 any = true;
-                chart.addSeries(e.getKey(), column(e.getValue(), 0), column(e.getValue(), 1)).setMarker(SeriesMarkers.CIRCLE);
+                chart.addSeries(e.getKey(), column(e.getValue(), 0), column(e.getValue(), 1)).setMarker(distinct(i++));
             }
         }
-        if (!any) {
-            chart.setTitle(chart.getTitle() + " (not measured)");
-            chart.addSeries("none", new double[] {0}, new double[] {0}).setMarker(SeriesMarkers.NONE);
-        }
-        return chart;
+        return any ? chart : null;
     }
 
     /**
@@ -176,7 +239,7 @@ public final class Charts {
      * the EMA's mean age.
      *
      * @param run a run
-     * @return PNG bytes, two series (either may be absent: "not measured" when both are)
+     * @return PNG bytes, two series (either may be absent), or {@code null} when both are
      */
     public static byte[] lagAngles(RunSummary run) {
         return png(lagAnglesChart(run));
@@ -189,11 +252,7 @@ public final class Charts {
                 new Color(0x9467bd));
         line(chart, "measured: angle to the weights at age d/(1-d)", run.checkpoints(),
                 c -> median(c, LayerEntry::measuredLag), new Color(0x8c564b));
-        if (chart.getSeriesMap().isEmpty()) {
-            chart.setTitle(chart.getTitle() + " (not measured)");
-            chart.addSeries("none", new double[] {0}, new double[] {0}).setMarker(SeriesMarkers.NONE);
-        }
-        return chart;
+        return chart.getSeriesMap().isEmpty() ? null : chart;
     }
 
     private static Double median(CheckpointEntry c, Function<LayerEntry, Double> metric) {
@@ -215,6 +274,7 @@ public final class Charts {
         // and XChart labels a log axis only at powers of ten
         XYChart chart = chart("inference / training-mode loss ratio", "eval / train");
         chart.getStyler().setYAxisMin(0.0);
+        int i = 0;
         for (RunSummary r : runs) {
             List<double[]> pts = new ArrayList<>();
             for (CheckpointEntry c : r.checkpoints()) {
@@ -223,7 +283,7 @@ public final class Charts {
                 }
             }
             if (!pts.isEmpty()) {
-                chart.addSeries(r.name(), column(pts, 0), column(pts, 1)).setMarker(SeriesMarkers.CIRCLE);
+                chart.addSeries(r.name(), column(pts, 0), column(pts, 1)).setMarker(distinct(i++));
             }
         }
         return chart;
@@ -235,6 +295,7 @@ public final class Charts {
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setPlotGridLinesVisible(true);
+        chart.getStyler().setMarkerSize(MARKER_SIZE);
         return chart;
     }
 
@@ -257,6 +318,103 @@ public final class Charts {
         return s;
     }
 
+    /**
+     * The marker of the {@code i}-th series of a chart whose series may coincide: shapes in turn, and
+     * each drawn smaller than the ones before it, so that a later series never hides an earlier one.
+     */
+    static Marker distinct(int i) {
+        Marker[] shapes = {RING, SeriesMarkers.SQUARE, SeriesMarkers.DIAMOND, SeriesMarkers.TRIANGLE_UP,
+            SeriesMarkers.CIRCLE, SeriesMarkers.CROSS};
+        return scaled(shapes[i % shapes.length], Math.max(0.7, 1.8 - 0.2 * i));
+    }
+
+    private static void marked(XYSeries s, Marker m, double scale) {
+        if (s != null) {
+            s.setMarker(scaled(m, scale));
+        }
+    }
+
+    /** A marker drawn {@code scale} times the chart's marker size. */
+    static Marker scaled(Marker m, double scale) {
+        return new Marker() {
+            @Override
+            public void paint(Graphics2D g, double x, double y, int size) {
+                m.paint(g, x, y, (int) Math.round(size * scale));
+            }
+        };
+    }
+
+    /** An outlined circle or diamond, so that what lies under it stays visible. */
+    private static final class Outline extends Marker {
+        private final boolean diamond;
+        private final float width;
+
+        Outline(boolean diamond, float width) {
+            this.diamond = diamond;
+            this.width = width;
+        }
+
+        @Override
+        public void paint(Graphics2D g, double x, double y, int size) {
+            g.setStroke(new BasicStroke(width));
+            double h = size / 2.0;
+            if (diamond) {
+                Path2D p = new Path2D.Double();
+                p.moveTo(x, y - h);
+                p.lineTo(x + h, y);
+                p.lineTo(x, y + h);
+                p.lineTo(x - h, y);
+                p.closePath();
+                g.draw(p);
+            } else {
+                g.draw(new Ellipse2D.Double(x - h, y - h, size, size));
+            }
+        }
+    }
+
+    /** An outlined upward triangle. */
+    private static final class Triangle extends Marker {
+        @Override
+        public void paint(Graphics2D g, double x, double y, int size) {
+            g.setStroke(new BasicStroke(2f));
+            double h = size / 2.0;
+            Path2D p = new Path2D.Double();
+            p.moveTo(x, y - h);
+            p.lineTo(x + h, y + h);
+            p.lineTo(x - h, y + h);
+            p.closePath();
+            g.draw(p);
+        }
+    }
+
+    /**
+     * A labelled logarithmic y axis: whole decades from below the smallest to above the largest value
+     * (so that at least two ticks are labelled), labels at decades only, in one format: plain decimals
+     * when every label lies in [0.001, 1000), powers of ten otherwise.
+     */
+    static void logAxis(XYChart chart) {
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = 0;
+        for (XYSeries series : chart.getSeriesMap().values()) {
+            for (double v : series.getYData()) {
+                if (v > 0) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+            }
+        }
+        double min = Math.pow(10, Math.floor(Math.log10(lo)));
+        double max = Math.pow(10, Math.ceil(Math.log10(hi)));
+        if (max <= min * 10) {
+            max = min * 100;
+        }
+        chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setYAxisLogarithmicDecadeOnly(true);
+        chart.getStyler().setYAxisMin(min);
+        chart.getStyler().setYAxisMax(max);
+        chart.getStyler().setYAxisDecimalPattern(min >= 1e-3 && max < 1e3 ? "0.###" : "0E0");
+    }
+
     private static boolean positive(Double v) {
         return v != null && v > 0;
     }
@@ -265,7 +423,10 @@ public final class Charts {
         return pts.stream().mapToDouble(p -> p[i]).toArray();
     }
 
-    private static byte[] png(XYChart chart) {
+    private static byte[] png(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart) {
+        if (chart == null) {
+            return null;
+        }
         try {
             return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
         } catch (IOException e) {

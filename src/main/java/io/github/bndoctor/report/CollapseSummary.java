@@ -1,5 +1,6 @@
 package io.github.bndoctor.report;
 
+import io.github.bndoctor.probe.DiagnosisThresholds;
 import io.github.bndoctor.report.DiagnosisReport.CheckpointEntry;
 
 import java.util.List;
@@ -10,6 +11,7 @@ import java.util.Locale;
  * inference-mode loss as a fraction of the loss of all-zero outputs, and the largest absolute output
  * of each mode. This is how the collapse shows by eye: inference-mode loss at the all-zeros level
  * (fraction near 1) and the largest inference-mode output near 0 while training mode still peaks.
+ * A {@code HEALTHY} checkpoint's line says instead that inference agrees with training mode.
  */
 public final class CollapseSummary {
     private CollapseSummary() {
@@ -31,7 +33,12 @@ public final class CollapseSummary {
     public static String of(CheckpointEntry c) {
         StringBuilder b = new StringBuilder("iteration ").append(c.iteration()).append(": inference-mode loss ")
                 .append(num(c.evalModeLoss()));
-        if (c.zerosLoss() == null) {
+        if ("HEALTHY".equals(c.verdict())) {
+            // a passing checkpoint: what matters is that inference agrees with training mode, not how the
+            // loss compares with all-zero outputs (early in training both modes may still be above it)
+            b.append(" within ").append(num(DiagnosisThresholds.DEFAULT.gapRatio())).append(" x the training-mode loss ").append(num(c.trainModeLoss())).append(" (eval/train ")
+                    .append(num(c.evalToTrainRatio())).append("): inference agrees with training mode");
+        } else if (c.zerosLoss() == null) {
             b.append(", all-zeros-output loss not measured");
         } else if (c.evalToZerosRatio() == null) {
             b.append(", all-zeros-output loss ").append(num(c.zerosLoss())).append(" (no ratio: not positive)");

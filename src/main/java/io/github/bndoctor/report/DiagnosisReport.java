@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * The JSON result of {@code bn-doctor diagnose}, field for field the schema of
- * {@code docs/json-schema.md} (version {@value #SCHEMA_VERSION}). Non-finite numbers (unknown
+ * the JSON Schema {@code io/github/bndoctor/bn-doctor-result.schema.json} shipped in the jar
+ * (prose: {@code docs/json-schema.md}; version {@value #SCHEMA_VERSION}). Non-finite numbers (unknown
  * rotation, an undefined ratio) are written as {@code null}.
  *
  * @param schemaVersion {@value #SCHEMA_VERSION}

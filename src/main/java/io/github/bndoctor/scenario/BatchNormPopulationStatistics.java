@@ -21,7 +21,7 @@ import java.util.List;
  *
  * <p>Used by {@link ScenarioRun} for the warm start (moving statistics initialised from the
  * initial weights, so inference mode is meaningful from iteration 0 instead of after the
- * ~2,000-iteration warm-up the prototype saw at decay 0.997), and by the scenario calibration as a
+ * ~2,000-iteration warm-up the seed report's PyTorch reproduction saw at decay 0.997), and by the scenario calibration as a
  * precise-BN check.
  */
 final class BatchNormPopulationStatistics {

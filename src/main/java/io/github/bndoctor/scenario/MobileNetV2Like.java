@@ -39,15 +39,15 @@ import org.nd4j.linalg.lossfunctions.impl.LossMSE;
  * weights are scale-invariant: exactly the weights Adam rotates quickly. 4,122 parameters with
  * K = 2 (including moving statistics). The network reaches the output resolution in the first
  * block and keeps depthwise convolutions at 16-32 channels because DL4J M2.1's CPU
- * {@code depthwise_conv2d} (no oneDNN in the default {@code linux-x86_64} natives) costs
- * ~20 ms forward+backward at 32x16x16 and 8 samples, more than a full 3x3 convolution of that
- * size (measured, see {@code fixtures/scenario-calibration.md}).
+ * {@code depthwise_conv2d} (no oneDNN in the plain {@code linux-x86_64} natives) costs more than
+ * a full 3x3 convolution of that size (figures in {@code docs/record.md} and
+ * {@code fixtures/scenario-calibration.md}).
  *
- * <p>Regularisation follows the prototype that reproduced the report: L2 (coupled, added to the
+ * <p>Regularisation follows the PyTorch reproduction of the seed report ({@code docs/background.md}): L2 (coupled, added to the
  * gradient before the updater) and weight decay (decoupled) on the regular convolutions (stem,
  * expand, project) and the head only, not on depthwise convolutions and not on BN gamma/beta.
- * Weights are drawn from a truncated normal with the configured standard deviation (0.09 in the
- * prototype). Batch norm uses the configured epsilon ({@value #BN_EPSILON}, TensorFlow's MobileNetV2
+ * Weights are drawn from a truncated normal with the configured standard deviation (0.09 in the seed
+ * report's PyTorch reproduction). Batch norm uses the configured epsilon ({@value #BN_EPSILON}, TensorFlow's MobileNetV2
  * value, unless set) and the configured decay.
  *
  * <p>The loss layer is a {@link CnnLossLayer} with {@link LossMSE}. DL4J sums that loss over the

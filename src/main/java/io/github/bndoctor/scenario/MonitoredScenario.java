@@ -19,7 +19,7 @@ import java.util.function.Consumer;
 
 /**
  * Trains one scenario configuration with a {@link BnMonitor} attached (fail-fast off) and
- * returns the time series: the library's probes applied to the reproduction of the report.
+ * returns the time series: the library's probes applied to the reproduction of the seed report (docs/background.md).
  *
  * <p>Works for every {@link ScenarioKind}. Probe: the held-out probe set of
  * {@link ScenarioData#probe(int)}; its training-mode

@@ -20,7 +20,7 @@ import java.util.OptionalDouble;
  */
 public final class ScenarioConfig {
 
-    /** Input image side in pixels (the prototype's 32x32x1 inputs). */
+    /** Input image side in pixels (the seed report's PyTorch reproduction's 32x32x1 inputs). */
     public static final int IMAGE_SIZE = 32;
     /** Output stride of {@link MobileNetV2Like}: two stride-2 stages, 32 / 4 = 8. */
     public static final int OUTPUT_STRIDE = 4;
@@ -115,7 +115,7 @@ public final class ScenarioConfig {
 
     /**
      * The reported divergence: Adam lr 1e-3, batch-norm decay 0.997, batch 8, L2 1e-3 on
-     * the mean-normalised loss (the prototype's "strong L2", which gave its fastest and largest
+     * the mean-normalised loss (the seed report's PyTorch reproduction's "strong L2", which gave its fastest and largest
      * collapse), truncated-normal init std 0.3, warm start from 200 samples, 800 iterations with
      * checkpoints every 100. Measured on seeds 1-3: inference/training probe-loss ratio >= 5 from
      * iteration 500 (5.1, 6.4, 5.1), peak 18.8 / 19.8 / 13.2 at 800 and still rising, while
@@ -125,12 +125,12 @@ public final class ScenarioConfig {
      * <ul>
      *   <li>Warm start (moving statistics from the initial weights) removes the warm-up trap, so
      *       the ratio is meaningful from iteration 0.</li>
-     *   <li>Init std 0.3 instead of the prototype's 0.09: at 0.09 Adam 1e-3 diverged within 100
+     *   <li>Init std 0.3 instead of the seed report's PyTorch reproduction's 0.09: at 0.09 Adam 1e-3 diverged within 100
      *       iterations (ratio 22 on seed 1) but Adam 1e-4 also reached ratio 2.1 by iteration 600,
      *       because Adam's per-element steps of ~lr rotate small weights fast whatever the lr; at
      *       0.3 Adam 1e-4 peaked at 1.35 on seed 1 while Adam 1e-3 still shrinks its weights
      *       under L2 into the fast-rotation regime and diverges (ratio 8.7 at 600, rising).</li>
-     *   <li>L2 1e-3 (mean-normalised): the strong setting of the prototype; the lag grows with
+     *   <li>L2 1e-3 (mean-normalised): the strong setting of the seed report's PyTorch reproduction; the lag grows with
      *       lr x L2 shrink, so a weaker L2 needs thousands of iterations.</li>
      * </ul>
      *
@@ -148,9 +148,9 @@ public final class ScenarioConfig {
     /**
      * Batch-norm epsilon of the rotational-equilibrium presets: DL4J's and PyTorch's default 1e-5
      * rather than the scenario's 1e-3. Weight decay shrinks the weights feeding each BN layer until
-     * their BN input's batch variance is ~1e-3 (measured, seed 1), where an epsilon of 1e-3 breaks the
-     * scale invariance the equilibrium rests on ({@code lint.ScaleInvariance}: v/(v+eps) 0.3-0.7 on the
-     * SGD preset, and its deepest layer turned at half the forecast rotation).
+     * their BN input's batch variance is comparable to an epsilon of 1e-3, which then breaks the
+     * scale invariance the equilibrium rests on ({@code lint.ScaleInvariance}; figures in
+     * {@code docs/record.md}).
      */
     public static final double EQUILIBRIUM_EPSILON = 1e-5;
     /** Iteration at which {@link #decaySwitch()} lowers the decay to 0.9 (after the collapse of seeds 1-2). */
@@ -159,13 +159,10 @@ public final class ScenarioConfig {
     public static final int SECOND_SWITCH = 1400;
 
     /**
-     * The report's collapse: {@link #seedDivergence()} trained {@value #COLLAPSE_ITERATIONS}
-     * iterations. Measured on seeds 1-3 (oneDNN natives): the inference-mode probe loss reaches
-     * 80% of the all-zeros-output loss at iteration 1100 (seeds 1, 2: 0.82, 0.81) and 1300
-     * (seed 3; 0.80 at 1200), while the training-mode loss keeps falling (0.0011-0.0013 at 1200)
-     * and precise statistics restore inference (precise/train 0.94-1.05 at every checkpoint).
-     * The largest inference-mode output falls from ~0.98 to 0.11-0.26 by 1200 while training
-     * mode peaks at 0.96-1.0.
+     * The seed report's collapse ({@code docs/background.md}): {@link #seedDivergence()} trained
+     * {@value #COLLAPSE_ITERATIONS} iterations, by which the inference-mode probe loss has reached
+     * 80% of the all-zeros-output loss on every calibrated seed while the training-mode loss keeps
+     * falling and precise statistics restore inference (figures per seed: {@code docs/record.md}).
      *
      * @return the preset that shows the collapse to the all-zeros level
      */
@@ -174,7 +171,7 @@ public final class ScenarioConfig {
     }
 
     /**
-     * The report's experiment: {@link #seedCollapse()} with the decay lowered to 0.9 at iteration
+     * The seed report's experiment: {@link #seedCollapse()} with the decay lowered to 0.9 at iteration
      * {@value #FIRST_SWITCH} (after the collapse) and to 0.5 at {@value #SECOND_SWITCH}, trained
      * to 1,700 iterations. What DL4J does is recorded in {@code fixtures/scenario-calibration.md}.
      *
@@ -225,13 +222,8 @@ public final class ScenarioConfig {
      * 600 iterations, BN epsilon {@link #EQUILIBRIUM_EPSILON}, everything else as {@link #seedDivergence()}. The shrink per step
      * {@code eta l2/(1-a)} = 0.01 brings the weights feeding the regularised BN layers towards their
      * equilibrium rotation {@code sqrt(2 eta l2/(1+a))} = 1.86 degrees per step; the forecast time
-     * (75 iterations) assumes a start near the equilibrium norm: measured on seed 1 (one-step
-     * rotation at checkpoints every 50) the first layers reached it by ~300 iterations (with an
-     * overshoot to 3.7), the deepest ~0.7-0.9 by 400-450; the adaptive leg compares every step of the second half.
-     * Fast native settings, BN epsilon 1e-3 (median of checkpoints from iteration 300): forecast/measured
-     * 0.92-1.61 on six layers, 2.05 on {@code b3_project_bn}, whose BN input variance had shrunk to
-     * 1.6-3.7e-3 (v/(v+eps) ~0.6); with epsilon 1e-5 and the root mean square of every step from
-     * iteration 300: 0.66-0.79 on every layer (v/(v+eps) 0.98-1.0).
+     * (75 iterations) assumes a start near the equilibrium norm; the adaptive leg compares every step
+     * of the second half. Measured rotation against the forecast: {@code docs/record.md}.
      *
      * @return the SGD equilibrium preset
      */
@@ -246,10 +238,8 @@ public final class ScenarioConfig {
      * {@link #EQUILIBRIUM_EPSILON}, everything
      * else as {@link #seedDivergence()}: equilibrium rotation {@code sqrt(2 eta wd (1-b1)/(1+b1))}
      * = 1.31 degrees per step, forecast to be reached after ~300 iterations ({@code LagForecast});
-     * measured on seed 1 (one-step rotation at checkpoints every 50): 0.4-1.4 degrees per step from
-     * iteration 250 on; the adaptive leg compares every step of the second half. Fast native
-     * settings (median from iteration 300): forecast/measured 1.00-1.23 on every regularised layer at
-     * BN epsilon 1e-3 (the stem's v/(v+eps) 0.72); at 1e-5, root mean square of every step: 0.96-1.26.
+     * the adaptive leg compares every step of the second half. Measured rotation against the
+     * forecast: {@code docs/record.md}.
      *
      * @return the AdamW equilibrium preset
      */

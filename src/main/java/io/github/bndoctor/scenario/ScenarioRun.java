@@ -19,7 +19,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * drawn from a dedicated stream (not the training stream, not the probe set). This is the warm
  * start that skips the warm-up trap: with DL4J's initial moving variance 1 and small initial
  * weights, inference-mode loss otherwise sits at the all-zeros level for ~2,000 iterations at
- * decay 0.997 whatever the optimizer (prototype measurement).
+ * decay 0.997 whatever the optimizer (the seed report's PyTorch reproduction, docs/background.md).
  *
  * <p>Before fitting an iteration at which {@link ScenarioConfig#decaySwitches()} has a switch,
  * every batch-norm layer's decay is set to the new value ({@link #setDecay}).

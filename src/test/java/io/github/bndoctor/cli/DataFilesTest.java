@@ -239,10 +239,12 @@ class DataFilesTest {
         // labels: 3 columns, or a third dimension, against a [n, 2] output
         assertThatThrownBy(() -> load(matrix("xb.npy", 3, 4), matrix("y3.npy", 3, 3)).requireFits(net))
                 .isInstanceOf(ShapeMismatchException.class)
-                .hasMessage("labels of shape [3, 3] do not fit the model's output of shape [2, 2] (per example)");
+                .hasMessage("the labels hold 3 values per example but the model outputs 2 values (labels file shape [3, 3],"
+                        + " examples first)");
         Path deep = npy("ydeep.npy", "(3, 2, 1)", 6);
         assertThatThrownBy(() -> load(matrix("xc.npy", 3, 4), deep).requireFits(net))
-                .isInstanceOf(ShapeMismatchException.class).hasMessageStartingWith("labels of shape [3, 2, 1]");
+                .isInstanceOf(ShapeMismatchException.class)
+                .hasMessageStartingWith("the labels hold a [2, 1] array per example but the model outputs 2 values");
         Path shallow = npy("yshallow.npy", "(3, 2)", 6);
         assertThatNoException().isThrownBy(() -> load(matrix("xd.npy", 3, 4), shallow).requireFits(net));
     }

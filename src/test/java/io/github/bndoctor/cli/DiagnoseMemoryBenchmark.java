@@ -1,5 +1,6 @@
 package io.github.bndoctor.cli;
 
+import io.github.bndoctor.testkit.RecordWriter;
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.io.NpyBytes;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -74,11 +75,13 @@ class DiagnoseMemoryBenchmark {
                 "--probe-size", String.valueOf(PROBE), "--batch", "16");
         long doubled = peakKb("diagnose", "--model", model.toString(), "--data", x.toString(), "--samples", samples,
                 "--probe-size", String.valueOf(2 * PROBE), "--batch", "16");
-        System.out.printf(Locale.ROOT, "ResNet50 %dx%d, %d BN layers, batch 16: peak RSS recalibrate %d MB, diagnose"
-                        + " (probe %d) %d MB, diagnose (probe %d) %d MB%n", SIZE, SIZE, bnLayers, recalibrate / 1024, PROBE,
-                diagnose / 1024, 2 * PROBE, doubled / 1024);
-        System.out.printf(Locale.ROOT, "peak ratio diagnose/recalibrate = %.2f (bound 2); diagnose probe x2 / probe x1 ="
-                + " %.2f (bound < 2; ~1 when chunked)%n", diagnose / (double) recalibrate, doubled / (double) diagnose);
+        try (RecordWriter.Section record = RecordWriter.section("DiagnoseMemoryBenchmark")) {
+            System.out.printf(Locale.ROOT, "ResNet50 %dx%d, %d BN layers, batch 16: peak RSS recalibrate %d MB, diagnose"
+                            + " (probe %d) %d MB, diagnose (probe %d) %d MB%n", SIZE, SIZE, bnLayers, recalibrate / 1024, PROBE,
+                    diagnose / 1024, 2 * PROBE, doubled / 1024);
+            System.out.printf(Locale.ROOT, "peak ratio diagnose/recalibrate = %.2f (bound 2); diagnose probe x2 / probe x1 ="
+                    + " %.2f (bound < 2; ~1 when chunked)%n", diagnose / (double) recalibrate, doubled / (double) diagnose);
+        }
         assertThat(bnLayers).isGreaterThanOrEqualTo(50);
         assertThat(diagnose).isLessThanOrEqualTo(2 * recalibrate);
         assertThat(doubled).isLessThan(2 * diagnose);

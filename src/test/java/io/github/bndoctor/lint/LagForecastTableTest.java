@@ -65,6 +65,15 @@ class LagForecastTableTest {
         assertThat(LagForecast.table(List.of())).hasLineCount(2);
     }
 
+    @Test
+    void withoutAnyEquilibriumTheForecastIsOneSentenceCountingEachReason() {
+        String t = LagForecast.table(List.of(unknown("bn1", "note B"), unknown("bn2", "note C"), unknown("bn3", "note B")));
+        assertThat(t).hasLineCount(1).isEqualTo("lag forecast: none for the 3 BN layer(s), as no feeding weights have a"
+                + " rotational equilibrium (2 of 3: note B; 1 of 3: note C).\n");
+        // one layer with an equilibrium brings the table back
+        assertThat(LagForecast.table(List.of(unknown("bn1", "note B"), eq("bn2", "d2", "note A")))).hasLineCount(6);
+    }
+
     private static LayerForecast only(IUpdater updater, double decay, List<Regularization> regs) {
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().updater(updater).list()
                 .layer(new DenseLayer.Builder().nOut(6).hasBias(false).regularization(regs).build())

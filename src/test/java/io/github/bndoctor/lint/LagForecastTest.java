@@ -67,11 +67,18 @@ class LagForecastTest {
     }
 
     @Test
+    void aNamedFeedingLayerIsShownByItsNameNotItsIndex() {
+        LayerForecast f = only(mln(new Nesterovs(0.095, 0.9), 0.99, b -> b.l2(1e-3).name("conv1")));
+        assertThat(f.feedingLayer()).isEqualTo("conv1");
+        assertThat(LagForecast.table(List.of(f))).contains(" conv1 ");
+    }
+
+    @Test
     void nesterovWithCoupledL2() {
         // sqrt(2 x 0.095 x 1e-3 / 1.9) = 0.01 rad
         LayerForecast f = only(mln(new Nesterovs(0.095, 0.9), 0.99, b -> b.l2(1e-3)));
         assertThat(f.regime()).isEqualTo(Regime.EQUILIBRIUM);
-        assertThat(f.feedingLayer()).isEqualTo("0");
+        assertThat(f.feedingLayer()).isEqualTo("layer0"); // DL4J's name for an unnamed MultiLayerNetwork layer
         assertThat(f.updater()).isEqualTo("Nesterovs");
         assertThat(f.learningRate()).isCloseTo(0.095, within(1e-15));
         assertThat(f.momentum()).isCloseTo(0.9, within(1e-15));

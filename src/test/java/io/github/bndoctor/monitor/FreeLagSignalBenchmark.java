@@ -1,5 +1,6 @@
 package io.github.bndoctor.monitor;
 
+import io.github.bndoctor.testkit.RecordWriter;
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.probe.Diagnoser;
 import io.github.bndoctor.scenario.InterleavedTraining;
@@ -59,15 +60,17 @@ class FreeLagSignalBenchmark {
         }
         double checkpointIters = (System.nanoTime() - c0) / (double) checkpoints / (plainNanos / (double) iterations);
 
-        System.out.printf("%nbn-doctor free lag signal (seed scenario, %d iterations per arm, %s)%n", iterations,
-                System.getenv().getOrDefault("OMP_NUM_THREADS", "default threads"));
-        System.out.printf("  training iteration:               %.1f ms plain, %.1f ms with the listener%n",
-                plainNanos / 1e6 / iterations, watchedNanos / 1e6 / iterations);
-        System.out.printf("  listener at every iteration:      %.3f%% of training time (self-timed), %+.2f%% A/B%n",
-                100 * selfShare, 100 * abShare);
-        System.out.printf("  one full checkpoint:              %.1f training iterations%n", checkpointIters);
-        System.out.printf("  latest reading at %d: median EMA error %.3f over %d layers%n",
-                free.latest().iteration(), free.latest().medianEmaError(), free.latest().layers().size());
+        try (RecordWriter.Section record = RecordWriter.section("FreeLagSignalBenchmark")) {
+            System.out.printf("%nbn-doctor free lag signal (seed scenario, %d iterations per arm, %s)%n", iterations,
+                    System.getenv().getOrDefault("OMP_NUM_THREADS", "default threads"));
+            System.out.printf("  training iteration:               %.1f ms plain, %.1f ms with the listener%n",
+                    plainNanos / 1e6 / iterations, watchedNanos / 1e6 / iterations);
+            System.out.printf("  listener at every iteration:      %.3f%% of training time (self-timed), %+.2f%% A/B%n",
+                    100 * selfShare, 100 * abShare);
+            System.out.printf("  one full checkpoint:              %.1f training iterations%n", checkpointIters);
+            System.out.printf("  latest reading at %d: median EMA error %.3f over %d layers%n",
+                    free.latest().iteration(), free.latest().medianEmaError(), free.latest().layers().size());
+        }
         assertThat(free.latest()).isNotNull();
         assertThat(selfShare).as("free signal share of training time").isLessThanOrEqualTo(0.01);
     }

@@ -1,5 +1,6 @@
 package io.github.bndoctor.monitor;
 
+import io.github.bndoctor.testkit.RecordWriter;
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.probe.Checkpoint;
 import io.github.bndoctor.remedy.PreciseBn;
@@ -67,18 +68,20 @@ class MonitorOverheadBenchmark {
         PreciseBn.recalibrate(net.copy(), new ListDataSetIterator<>(recal, 1), 256);
         double recalibration = System.nanoTime() - r0;
 
-        System.out.printf("%nbn-doctor benchmark (seed scenario, %d iterations, %s)%n", ITERATIONS,
-                System.getenv().getOrDefault("OMP_NUM_THREADS", "default threads"));
-        System.out.printf("  training iteration:            %.1f ms (plain), %.1f ms (monitored, probes excluded)%n",
-                plainPerIter / 1e6, monitoredPerIter / 1e6);
-        System.out.printf("  listener overhead at every=%d: %.2f%% of training time (%d checkpoints)%n",
-                BnMonitor.DEFAULT_EVERY, 100 * overhead, monitored.checkpoints().size());
-        System.out.printf("  one checkpoint:                %.1f training iterations%n", perCheckpointIters(
-                monitored.probeNanos() / (double) monitored.checkpoints().size(), monitoredPerIter));
-        System.out.printf("  one checkpoint's probes:       %.1f x one inference forward pass of the %d-example probe%n",
-                perCheckpoint / forward, MonitoredScenario.PROBE_SIZE);
-        System.out.printf("  recalibration (256 samples):   %.1f x one training iteration%n",
-                recalibration / plainPerIter);
+        try (RecordWriter.Section record = RecordWriter.section("MonitorOverheadBenchmark")) {
+            System.out.printf("%nbn-doctor benchmark (seed scenario, %d iterations, %s)%n", ITERATIONS,
+                    System.getenv().getOrDefault("OMP_NUM_THREADS", "default threads"));
+            System.out.printf("  training iteration:            %.1f ms (plain), %.1f ms (monitored, probes excluded)%n",
+                    plainPerIter / 1e6, monitoredPerIter / 1e6);
+            System.out.printf("  listener overhead at every=%d: %.2f%% of training time (%d checkpoints)%n",
+                    BnMonitor.DEFAULT_EVERY, 100 * overhead, monitored.checkpoints().size());
+            System.out.printf("  one checkpoint:                %.1f training iterations%n", perCheckpointIters(
+                    monitored.probeNanos() / (double) monitored.checkpoints().size(), monitoredPerIter));
+            System.out.printf("  one checkpoint's probes:       %.1f x one inference forward pass of the %d-example probe%n",
+                    perCheckpoint / forward, MonitoredScenario.PROBE_SIZE);
+            System.out.printf("  recalibration (256 samples):   %.1f x one training iteration%n",
+                    recalibration / plainPerIter);
+        }
         assertThat(monitored.checkpoints()).extracting(Checkpoint::iteration)
                 .containsExactly((long) BnMonitor.DEFAULT_EVERY, (long) ITERATIONS);
     }

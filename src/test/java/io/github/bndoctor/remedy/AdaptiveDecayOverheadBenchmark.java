@@ -1,5 +1,6 @@
 package io.github.bndoctor.remedy;
 
+import io.github.bndoctor.testkit.RecordWriter;
 import io.github.bndoctor.scenario.InterleavedTraining;
 import io.github.bndoctor.scenario.ScenarioConfig;
 import io.github.bndoctor.scenario.ScenarioRun;
@@ -33,10 +34,12 @@ class AdaptiveDecayOverheadBenchmark {
         long plainNanos = nanos[0];
         long adaptedNanos = nanos[1];
         int n = BLOCK * BLOCKS;
-        System.out.printf(Locale.ROOT, "%nAdaptiveDecay overhead (seed scenario, %d iterations after %d warm-up, every=%d,"
-                        + " %s): %.1f ms plain, %.1f ms with the listener per iteration, ratio %.3f%n", n, InterleavedTraining.WARMUP,
-                listener.every(), System.getenv().getOrDefault("OMP_NUM_THREADS", "default threads"),
-                plainNanos / 1e6 / n, adaptedNanos / 1e6 / n, (double) adaptedNanos / plainNanos);
+        try (RecordWriter.Section record = RecordWriter.section("AdaptiveDecayOverheadBenchmark")) {
+            System.out.printf(Locale.ROOT, "%nAdaptiveDecay overhead (seed scenario, %d iterations after %d warm-up, every=%d,"
+                            + " %s): %.1f ms plain, %.1f ms with the listener per iteration, ratio %.3f%n", n, InterleavedTraining.WARMUP,
+                    listener.every(), System.getenv().getOrDefault("OMP_NUM_THREADS", "default threads"),
+                    plainNanos / 1e6 / n, adaptedNanos / 1e6 / n, (double) adaptedNanos / plainNanos);
+        }
         assertThat(listener.history()).hasSize((InterleavedTraining.WARMUP + n) / listener.every());
     }
 }

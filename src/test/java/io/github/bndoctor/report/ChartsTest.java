@@ -84,13 +84,15 @@ class ChartsTest {
         XYSeries warn = series(c, "WARN alarm");
         assertThat(warn.getXData()).containsExactly(20);
         assertThat(warn.getYData()).as("on the inference-mode curve").containsExactly(4.0);
-        assertThat(warn.getMarker()).isEqualTo(SeriesMarkers.TRIANGLE_UP);
+        assertThat(warn.getMarker()).as("hollow, drawn over the point it marks").isNotEqualTo(SeriesMarkers.TRIANGLE_UP);
         assertThat(warn.getMarkerColor()).isEqualTo(new Color(0xff7f0e));
         assertThat(warn.getXYSeriesRenderStyle()).isEqualTo(XYSeries.XYSeriesRenderStyle.Scatter);
         XYSeries fail = series(c, "FAIL alarm");
         assertThat(fail.getXData()).containsExactly(30);
         assertThat(fail.getYData()).containsExactly(6.0);
-        assertThat(fail.getMarker()).isEqualTo(SeriesMarkers.DIAMOND);
+        assertThat(fail.getMarker()).as("hollow, drawn over the point it marks").isNotEqualTo(SeriesMarkers.DIAMOND);
+        // precise drawn first (largest), then training, then inference mode: smaller markers over larger ones
+        assertThat(c.getSeriesMap().keySet()).startsWith(PRECISE, TRAIN, EVAL);
         assertThat(fail.getMarkerColor()).isEqualTo(Color.BLACK);
 
         XYChart quiet = Charts.lossesChart(run(cps, List.of(alarm(20, "WARN"))));
@@ -134,19 +136,26 @@ class ChartsTest {
         assertThat(ys(c, TRAIN)).containsExactly(4.0, 3.0);
         assertThat(ys(c, EVAL)).as("0 cannot be drawn on a log axis").containsExactly(0.5);
         assertThat(ys(c, PRECISE)).containsExactly(2.0);
-        // lowest 0.5, highest 4: two decades below the top (0.04) reach lower than the lowest value
-        assertThat(c.getStyler().getYAxisMin()).isCloseTo(0.04, within(1e-15));
-        assertThat(c.getStyler().getYAxisMax()).isEqualTo(4.0);
-        // a value below top/100 sets the floor itself
+        // lowest 0.5, highest 4: whole decades around them, 0.1 to 10, labelled at decades only in one format
+        assertThat(c.getStyler().getYAxisMin()).isCloseTo(0.1, within(1e-15));
+        assertThat(c.getStyler().getYAxisMax()).isCloseTo(10.0, within(1e-14));
+        assertThat(c.getStyler().isYAxisLogarithmicDecadeOnly()).isTrue();
+        assertThat(c.getStyler().getYAxisDecimalPattern()).isEqualTo("0.###");
+        // 1e-11 to 1: eleven decades, labelled as powers of ten (no 0.001 next to 1E-4)
         XYChart deep = Charts.largestOutputsChart(run(List.of(cp(10, 1.0, 1.0, 1.0, null, null, 1.0, 1e-11, null,
                 List.of())), List.of()));
-        assertThat(deep.getStyler().getYAxisMin()).isEqualTo(1e-11);
-
-        XYChart none = Charts.largestOutputsChart(run(List.of(cp(10, 1.0, 1.0, 1.0, null, null, null, 0.0, -1.0,
+        assertThat(deep.getStyler().getYAxisMin()).isCloseTo(1e-11, within(1e-24));
+        assertThat(deep.getStyler().getYAxisMax()).isCloseTo(1.0, within(1e-15));
+        assertThat(deep.getStyler().getYAxisDecimalPattern()).isEqualTo("0E0");
+        // values within one decade (0.2 to 0.5) still get two labelled decades
+        XYChart flat = Charts.largestOutputsChart(run(List.of(cp(10, 1.0, 1.0, 1.0, null, null, 0.5, 0.2, null,
                 List.of())), List.of()));
-        assertThat(none.getTitle()).isEqualTo("r: largest |output| per mode (not measured)");
-        assertThat(none.getSeriesMap()).containsOnlyKeys("none");
-        assertThat(none.getStyler().isYAxisLogarithmic()).isFalse();
+        assertThat(flat.getStyler().getYAxisMin()).isCloseTo(0.1, within(1e-15));
+        assertThat(flat.getStyler().getYAxisMax()).isCloseTo(10.0, within(1e-14));
+
+        // nothing positive: no chart (the report says what was not measured instead)
+        assertThat(Charts.largestOutputsChart(run(List.of(cp(10, 1.0, 1.0, 1.0, null, null, null, 0.0, -1.0,
+                List.of())), List.of()))).isNull();
     }
 
     @Test
@@ -165,9 +174,7 @@ class ChartsTest {
         assertThat(xs(c, "c")).containsExactly(10, 20);
         assertThat(ys(c, "c")).containsExactly(0.3, 0.4);
 
-        XYChart none = Charts.perLayerChart(run(cps, List.of()), "EMA lag", "lag error", l -> null);
-        assertThat(none.getTitle()).isEqualTo("r: EMA lag (not measured)");
-        assertThat(none.getSeriesMap()).containsOnlyKeys("none");
+        assertThat(Charts.perLayerChart(run(cps, List.of()), "EMA lag", "lag error", l -> null)).isNull();
     }
 
     @Test
@@ -188,10 +195,8 @@ class ChartsTest {
         assertThat(xs(c, measured)).containsExactly(10);
         assertThat(ys(c, measured)).containsExactly(3.5);
 
-        XYChart none = Charts.lagAnglesChart(run(List.of(cp(10, null, null, null, null, null, null, null, null,
-                List.of(layer("a", null, null, null)))), List.of()));
-        assertThat(none.getTitle()).isEqualTo("r: lag angle, median over BN layers (not measured)");
-        assertThat(none.getSeriesMap()).containsOnlyKeys("none");
+        assertThat(Charts.lagAnglesChart(run(List.of(cp(10, null, null, null, null, null, null, null, null,
+                List.of(layer("a", null, null, null)))), List.of()))).isNull();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.github.bndoctor.scenario;
 
+import io.github.bndoctor.testkit.RecordWriter;
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.lint.LagForecast;
 import io.github.bndoctor.probe.Checkpoint;
@@ -30,14 +31,16 @@ final class AdaptiveDecayCalibration {
     }
 
     public static void main(String[] args) throws Exception {
-        List<java.util.concurrent.Callable<Object>> jobs = new ArrayList<>();
-        for (String job : args) {
-            jobs.add(() -> {
-                run(job.split(","));
-                return null;
-            });
+        try (RecordWriter.Section record = RecordWriter.section("AdaptiveDecayCalibration " + String.join(" ", args))) {
+            List<java.util.concurrent.Callable<Object>> jobs = new ArrayList<>();
+            for (String job : args) {
+                jobs.add(() -> {
+                    run(job.split(","));
+                    return null;
+                });
+            }
+            ParallelRuns.all(jobs, 2, 1);
         }
-        ParallelRuns.all(jobs, 2, 1);
     }
 
     private static void run(String[] a) {

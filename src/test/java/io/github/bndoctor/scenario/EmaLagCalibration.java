@@ -1,5 +1,6 @@
 package io.github.bndoctor.scenario;
 
+import io.github.bndoctor.testkit.RecordWriter;
 import io.github.bndoctor.dl4j.BatchStatisticsFromUpdate;
 import io.github.bndoctor.dl4j.BnLayerRef;
 import io.github.bndoctor.dl4j.BnNetwork;
@@ -48,15 +49,17 @@ final class EmaLagCalibration {
     }
 
     public static void main(String[] args) throws Exception {
-        List<Callable<Object>> jobs = new ArrayList<>();
-        for (String a : args) {
-            String[] p = a.split(",");
-            jobs.add(() -> {
-                run(Long.parseLong(p[0]), Integer.parseInt(p[1]));
-                return null;
-            });
+        try (RecordWriter.Section record = RecordWriter.section("EmaLagCalibration " + String.join(" ", args))) {
+            List<Callable<Object>> jobs = new ArrayList<>();
+            for (String a : args) {
+                String[] p = a.split(",");
+                jobs.add(() -> {
+                    run(Long.parseLong(p[0]), Integer.parseInt(p[1]));
+                    return null;
+                });
+            }
+            ParallelRuns.all(jobs, 2, 1);
         }
-        ParallelRuns.all(jobs, 2, 1);
     }
 
     /** Every iteration's batch statistics per BN layer, read between gradient and update. */

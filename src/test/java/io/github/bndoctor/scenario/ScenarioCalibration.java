@@ -1,5 +1,6 @@
 package io.github.bndoctor.scenario;
 
+import io.github.bndoctor.testkit.RecordWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -110,37 +111,39 @@ final class ScenarioCalibration {
     }
 
     public static void main(String[] args) {
-        String presetName = args[0];
-        int iterations = args.length > 2 ? Integer.parseInt(args[2]) : -1;
-        int every = args.length > 3 ? Integer.parseInt(args[3]) : -1;
-        for (String seedText : args[1].split(",")) {
-            ScenarioConfig config = preset(presetName).withSeed(Long.parseLong(seedText));
-            for (int i = 4; i < args.length; i++) {
-                config = override(config, args[i]);
+        try (RecordWriter.Section record = RecordWriter.section("ScenarioCalibration " + String.join(" ", args))) {
+            String presetName = args[0];
+            int iterations = args.length > 2 ? Integer.parseInt(args[2]) : -1;
+            int every = args.length > 3 ? Integer.parseInt(args[3]) : -1;
+            for (String seedText : args[1].split(",")) {
+                ScenarioConfig config = preset(presetName).withSeed(Long.parseLong(seedText));
+                for (int i = 4; i < args.length; i++) {
+                    config = override(config, args[i]);
+                }
+                ScenarioConfig.Builder b = config.toBuilder();
+                if (iterations >= 0) {
+                    b.iterations(iterations);
+                }
+                if (every > 0) {
+                    b.checkpointEvery(every);
+                }
+                final ScenarioConfig cfg = b.build();
+                System.out.println("# " + presetName + " " + cfg);
+                long t0 = System.nanoTime();
+                List<Point> pts = calibrate(cfg, p -> System.out.println(String.format(Locale.ROOT,
+                        "{\"preset\":\"%s\",\"seed\":%d,\"iteration\":%d,\"trainLoss\":%.6g,\"evalLoss\":%.6g,"
+                                + "\"preciseLoss\":%.6g,\"evalRatio\":%.3f,\"preciseRatio\":%.3f,\"zerosLoss\":%.6g,"
+                                + "\"evalToZeros\":%.3f,\"trainMax\":%.4g,\"evalMax\":%.4g,\"preciseMax\":%.4g}",
+                        presetName, cfg.seed(), p.iteration(), p.gap().trainModeLoss(), p.gap().evalModeLoss(),
+                        p.gap().preciseLoss(), p.evalRatio(), p.preciseRatio(), p.gap().zerosLoss(),
+                        p.gap().evalToZerosRatio(), p.gap().trainModeMaxAbsOutput(), p.gap().evalModeMaxAbsOutput(),
+                        p.gap().preciseMaxAbsOutput())));
+                double secs = (System.nanoTime() - t0) / 1e9;
+                double peak = pts.stream().mapToDouble(Point::evalRatio).max().orElse(Double.NaN);
+                double peakPrecise = pts.stream().mapToDouble(Point::preciseRatio).max().orElse(Double.NaN);
+                System.out.println(String.format(Locale.ROOT, "# done %s seed=%d peakEvalRatio=%.2f peakPreciseRatio=%.2f wall=%.1fs",
+                        presetName, cfg.seed(), peak, peakPrecise, secs));
             }
-            ScenarioConfig.Builder b = config.toBuilder();
-            if (iterations >= 0) {
-                b.iterations(iterations);
-            }
-            if (every > 0) {
-                b.checkpointEvery(every);
-            }
-            final ScenarioConfig cfg = b.build();
-            System.out.println("# " + presetName + " " + cfg);
-            long t0 = System.nanoTime();
-            List<Point> pts = calibrate(cfg, p -> System.out.println(String.format(Locale.ROOT,
-                    "{\"preset\":\"%s\",\"seed\":%d,\"iteration\":%d,\"trainLoss\":%.6g,\"evalLoss\":%.6g,"
-                            + "\"preciseLoss\":%.6g,\"evalRatio\":%.3f,\"preciseRatio\":%.3f,\"zerosLoss\":%.6g,"
-                            + "\"evalToZeros\":%.3f,\"trainMax\":%.4g,\"evalMax\":%.4g,\"preciseMax\":%.4g}",
-                    presetName, cfg.seed(), p.iteration(), p.gap().trainModeLoss(), p.gap().evalModeLoss(),
-                    p.gap().preciseLoss(), p.evalRatio(), p.preciseRatio(), p.gap().zerosLoss(),
-                    p.gap().evalToZerosRatio(), p.gap().trainModeMaxAbsOutput(), p.gap().evalModeMaxAbsOutput(),
-                    p.gap().preciseMaxAbsOutput())));
-            double secs = (System.nanoTime() - t0) / 1e9;
-            double peak = pts.stream().mapToDouble(Point::evalRatio).max().orElse(Double.NaN);
-            double peakPrecise = pts.stream().mapToDouble(Point::preciseRatio).max().orElse(Double.NaN);
-            System.out.println(String.format(Locale.ROOT, "# done %s seed=%d peakEvalRatio=%.2f peakPreciseRatio=%.2f wall=%.1fs",
-                    presetName, cfg.seed(), peak, peakPrecise, secs));
         }
     }
 }

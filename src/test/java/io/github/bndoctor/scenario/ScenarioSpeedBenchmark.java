@@ -1,5 +1,6 @@
 package io.github.bndoctor.scenario;
 
+import io.github.bndoctor.testkit.RecordWriter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.bndoctor.scenario.SpeedProbeLauncher.Settings;
@@ -53,7 +54,9 @@ final class ScenarioSpeedBenchmark {
             line.append(String.format(Locale.ROOT, "%n  %-22s %6.1f ms  x%.2f  (rounds %s)", s, b, b / fast, rounds));
             assertThat(b).as("ms per step of %s", s).isPositive();
         }
-        System.out.println(line);
+        try (RecordWriter.Section record = RecordWriter.section("ScenarioSpeedBenchmark")) {
+            System.out.println(line);
+        }
     }
 
     private static double best(List<Double> rounds) {

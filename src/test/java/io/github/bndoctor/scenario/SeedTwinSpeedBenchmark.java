@@ -1,5 +1,6 @@
 package io.github.bndoctor.scenario;
 
+import io.github.bndoctor.testkit.RecordWriter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -58,15 +59,17 @@ final class SeedTwinSpeedBenchmark {
         }
         double best = dl4j.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
         double bestTorch = torch.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
-        System.out.println(String.format(Locale.ROOT,
-                "SeedTwinSpeedBenchmark: training step, one thread each, %d steps per round: DL4J %.1f ms (rounds %s),"
-                        + " PyTorch %.1f ms (rounds %s), ratio DL4J/PyTorch %.2f (target <= 2.0)",
-                STEPS, best, dl4j, bestTorch, torch, best / bestTorch));
-        double ops = valueAfter(lastDl4jOutput, "opsPerStep=");
-        double micros = valueAfter(lastDl4jOutput, "trivialOpMicros=");
-        System.out.println(String.format(Locale.ROOT,
-                "SeedTwinSpeedBenchmark: DL4J launches %.0f native ops per step at %.1f us for a trivial op: a per-op floor"
-                        + " of %.1f ms, %.2fx the PyTorch step", ops, micros, ops * micros / 1e3, ops * micros / 1e3 / bestTorch));
+        try (RecordWriter.Section record = RecordWriter.section("SeedTwinSpeedBenchmark")) {
+            System.out.println(String.format(Locale.ROOT,
+                    "SeedTwinSpeedBenchmark: training step, one thread each, %d steps per round: DL4J %.1f ms (rounds %s),"
+                            + " PyTorch %.1f ms (rounds %s), ratio DL4J/PyTorch %.2f (target <= 2.0)",
+                    STEPS, best, dl4j, bestTorch, torch, best / bestTorch));
+            double ops = valueAfter(lastDl4jOutput, "opsPerStep=");
+            double micros = valueAfter(lastDl4jOutput, "trivialOpMicros=");
+            System.out.println(String.format(Locale.ROOT,
+                    "SeedTwinSpeedBenchmark: DL4J launches %.0f native ops per step at %.1f us for a trivial op: a per-op floor"
+                            + " of %.1f ms, %.2fx the PyTorch step", ops, micros, ops * micros / 1e3, ops * micros / 1e3 / bestTorch));
+        }
         assertThat(best).isPositive();
         assertThat(bestTorch).isPositive();
     }

@@ -1,5 +1,6 @@
 package io.github.bndoctor.spark;
 
+import io.github.bndoctor.testkit.RecordWriter;
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.dl4j.Layout;
 import io.github.bndoctor.dl4j.VarianceParameterisation;
@@ -77,14 +78,16 @@ class SparkScalingBenchmark {
                 PopulationEstimator.POOLED));
         double one = spark(1, batches, net);
         double two = spark(2, batches, net);
-        System.out.printf("%nbn-doctor Spark scaling (%d batches of %d, 16x16x3 inputs, 2 conv+BN blocks of 16 channels,"
-                + " %d partitions, %s)%n", BATCHES, BATCH, PARTITIONS,
-                System.getenv().getOrDefault("OMP_NUM_THREADS", "default threads"));
-        System.out.printf("  single-machine PreciseStatistics: %.0f ms%n", single / 1e6);
-        System.out.printf("  Spark local[1] / local[2]:        %.2f (speed-up from a second executor core)%n", one / two);
-        System.out.printf("  Spark local[1] / single machine:  %.2f (overhead: broadcast, task scheduling, restore)%n",
-                one / single);
-        System.out.printf("  Spark local[2] / single machine:  %.2f%n", two / single);
+        try (RecordWriter.Section record = RecordWriter.section("SparkScalingBenchmark")) {
+            System.out.printf("%nbn-doctor Spark scaling (%d batches of %d, 16x16x3 inputs, 2 conv+BN blocks of 16 channels,"
+                    + " %d partitions, %s)%n", BATCHES, BATCH, PARTITIONS,
+                    System.getenv().getOrDefault("OMP_NUM_THREADS", "default threads"));
+            System.out.printf("  single-machine PreciseStatistics: %.0f ms%n", single / 1e6);
+            System.out.printf("  Spark local[1] / local[2]:        %.2f (speed-up from a second executor core)%n", one / two);
+            System.out.printf("  Spark local[1] / single machine:  %.2f (overhead: broadcast, task scheduling, restore)%n",
+                    one / single);
+            System.out.printf("  Spark local[2] / single machine:  %.2f%n", two / single);
+        }
         assertThat(single).isPositive();
     }
 }
