@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * A single self-contained {@code index.html}: verdict, recommendations, the loss plot (training
@@ -27,6 +28,8 @@ import java.util.Map;
 public final class HtmlReport {
     /** The file name written into the report directory. */
     public static final String FILE_NAME = "index.html";
+
+    private static final boolean CHARTS_AVAILABLE = chartsAvailable();
 
     private HtmlReport() {
     }
@@ -96,7 +99,7 @@ public final class HtmlReport {
                         .append("</td><td>").append(num(last(r).evalToTrainRatio())).append("</td></tr>");
             }
             h.append("</table>\n");
-            img(h, Charts.ratioComparison(all), "Inference over training-mode loss ratio per iteration for each run compared");
+            img(h, () -> Charts.ratioComparison(all), "Inference over training-mode loss ratio per iteration for each run compared");
         }
         section(h, main, report.lints());
         for (RunSummary r : report.comparisons()) {
@@ -115,22 +118,22 @@ public final class HtmlReport {
                     .append(esc(String.valueOf(e.getValue()))).append("</td></tr>");
         }
         h.append("</table>\n");
-        img(h, Charts.losses(r), "Training-mode, inference-mode and precise-statistics loss over iterations for "
+        img(h, () -> Charts.losses(r), "Training-mode, inference-mode and precise-statistics loss over iterations for "
                 + r.name() + ", with alarm markers and a dashed line at the loss of all-zero outputs");
         h.append("<p class=\"collapse\">Worst checkpoint, ").append(esc(CollapseSummary.of(r.checkpoints())))
                 .append("</p>\n");
-        img(h, Charts.largestOutputs(r), "Largest absolute output per mode (training, inference, precise statistics)"
+        img(h, () -> Charts.largestOutputs(r), "Largest absolute output per mode (training, inference, precise statistics)"
                 + " over iterations on a log axis for " + r.name());
-        img(h, Charts.perLayer(r, "EMA lag per BN layer", "lag error", LayerEntry::emaLag),
+        img(h, () -> Charts.perLayer(r, "EMA lag per BN layer", "lag error", LayerEntry::emaLag),
                 "EMA lag error of each BN layer over iterations for " + r.name());
-        img(h, Charts.perLayer(r, "rotation of the weights feeding each BN layer", "degrees / iteration",
+        img(h, () -> Charts.perLayer(r, "rotation of the weights feeding each BN layer", "degrees / iteration",
                 LayerEntry::rotationDegPerIter), "Rotation in degrees per iteration of the weights feeding each BN layer for "
                 + r.name());
-        img(h, Charts.lagAngles(r), "Lag angle in degrees, median over BN layers, for " + r.name()
+        img(h, () -> Charts.lagAngles(r), "Lag angle in degrees, median over BN layers, for " + r.name()
                 + ": predicted from one step's rotation times d/(1-d), and measured against the weights d/(1-d) iterations earlier");
         if (r.checkpoints().stream().flatMap(c -> c.layers().stream()).map(LayerEntry::decay)
                 .filter(java.util.Objects::nonNull).distinct().count() > 1) {
-            img(h, Charts.perLayer(r, "BN decay in force per layer", "decay", LayerEntry::decay),
+            img(h, () -> Charts.perLayer(r, "BN decay in force per layer", "decay", LayerEntry::decay),
                     "BN decay in force for each layer over iterations (adapted while training) for " + r.name());
         }
         if (!r.recommendations().isEmpty()) {
@@ -176,9 +179,27 @@ public final class HtmlReport {
         h.append("</table>\n");
     }
 
-    private static void img(StringBuilder h, byte[] png, String alt) {
+    private static void img(StringBuilder h, Supplier<byte[]> png, String alt) {
+        if (!CHARTS_AVAILABLE) {
+            h.append("<p class=\"nochart\">[figure not drawn: ").append(esc(alt)).append(". The charts need XChart ")
+                    .append("(org.knowm.xchart:xchart) on the class path; the numbers are in the tables and the JSON.]</p>\n");
+            return;
+        }
         h.append("<img alt=\"").append(esc(alt)).append("\" src=\"data:image/png;base64,")
-                .append(Base64.getEncoder().encodeToString(png)).append("\">\n");
+                .append(Base64.getEncoder().encodeToString(png.get())).append("\">\n");
+    }
+
+    /**
+     * Whether XChart is on the class path: it is an optional dependency of the library (the
+     * command-line jar carries it); without it the report is written with a note per figure.
+     */
+    private static boolean chartsAvailable() {
+        try {
+            Class.forName("org.knowm.xchart.XYChart", false, HtmlReport.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     private static Double worstRatio(RunSummary r) {

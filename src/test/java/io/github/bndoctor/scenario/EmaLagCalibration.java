@@ -48,6 +48,8 @@ final class EmaLagCalibration {
     }
 
     public static void main(String[] args) throws Exception {
+        // the calibration ran with DL4J\'s oneDNN layer helpers (an explicit opt-in since ScenarioRun sets none)
+        io.github.bndoctor.backend.NativeSpeedSettings.allowLayerHelpers();
         List<Callable<Object>> jobs = new ArrayList<>();
         for (String a : args) {
             String[] p = a.split(",");
