@@ -26,6 +26,29 @@ public final class GapMessage {
     }
 
     /**
+     * Two numbers with three significant digits, or as many more as it takes to tell them apart
+     * (a value just over its bound must not read "at most 8.56 but was 8.56").
+     *
+     * @param a a number
+     * @param b another
+     * @return both, formatted alike
+     */
+    public static String[] apart(double a, double b) {
+        for (int digits = 3; digits < 17; digits++) {
+            String fa = digits(a, digits);
+            String fb = digits(b, digits);
+            if (!fa.equals(fb) || a == b) {
+                return new String[] {fa, fb};
+            }
+        }
+        return new String[] {Double.toString(a), Double.toString(b)};
+    }
+
+    private static String digits(double v, int digits) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%." + digits + "g", v);
+    }
+
+    /**
      * @param c a checkpoint
      * @return the BN layer whose moving statistics are furthest from the precise ones ({@code "*"} if none)
      */

@@ -64,6 +64,10 @@ class BnGateFailureTest {
         assertThat(GapMessage.number(6.466)).isEqualTo("6.47");
         assertThat(GapMessage.number(1234.5)).isEqualTo("1.23e+03");
         assertThat(GapMessage.number(Double.NaN)).isEqualTo("n/a");
+        // just over a bound: as many digits as it takes to tell them apart, alike for both
+        assertThat(GapMessage.apart(8.5600, 8.5608)).containsExactly("8.560", "8.561");
+        assertThat(GapMessage.apart(1.5, 6.466)).containsExactly("1.50", "6.47");
+        assertThat(GapMessage.apart(2, 2)).containsExactly("2.00", "2.00");
     }
 
     @Test
