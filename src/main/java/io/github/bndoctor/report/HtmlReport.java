@@ -60,6 +60,23 @@ public final class HtmlReport {
     }
 
     /**
+     * Writes the report to a file of the caller's naming, atomically; the parent directory must exist.
+     *
+     * @param report the report
+     * @param file the HTML file
+     * @return the written file
+     */
+    public static Path writeFile(DiagnosisReport report, Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        if (abs.getParent() == null || !Files.isDirectory(abs.getParent())) {
+            throw new BnDoctorException("cannot write report to " + file + ": parent directory does not exist");
+        }
+        String html = render(report);
+        AtomicFiles.write(abs, out -> out.write(html.getBytes(StandardCharsets.UTF_8)));
+        return abs;
+    }
+
+    /**
      * @param report the report
      * @return the HTML text
      */
