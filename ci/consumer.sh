@@ -82,5 +82,5 @@ grep -q 'tests="1" errors="0" skipped="0" failures="1"' "$xml" || fail "not coun
 grep -q "bn-doctor gate FAILED at iteration" "$xml" || fail "the failure does not carry the gate's message"
 [ -s target/bn-doctor-reports/com.example.DeliberatelyFailingGateTest/aLaggingEmaFailsTheGate.json ] \
   || fail "the failing gate test left no report"
-echo "failure, not error: $(grep -o 'bn-doctor gate FAILED at iteration [0-9]*[^;]*;' "$xml" | head -1)"
+echo "failure, not error: $(sed "s/&apos;/'/g" "$xml" | grep -o 'bn-doctor gate FAILED at iteration [0-9]*[^;]*;' | head -1)"
 echo "consumer leg took $(( $(date +%s) - start )) s"
