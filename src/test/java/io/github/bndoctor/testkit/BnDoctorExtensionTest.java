@@ -1,9 +1,5 @@
 package io.github.bndoctor.testkit;
 
-import io.github.bndoctor.dl4j.BnNetwork;
-import io.github.bndoctor.dl4j.Layout;
-import io.github.bndoctor.dl4j.VarianceParameterisation;
-import io.github.bndoctor.monitor.AlarmPolicy;
 import io.github.bndoctor.monitor.BnGateFailure;
 import io.github.bndoctor.monitor.BnMonitor;
 import io.github.bndoctor.monitor.Threshold;
@@ -15,19 +11,12 @@ import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Event;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.Adam;
 import org.opentest4j.AssertionFailedError;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.List;
 
 import static io.github.bndoctor.testkit.BnAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,34 +31,8 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
  */
 @Tag("unit")
 class BnDoctorExtensionTest {
-    private static final int ITERATIONS = 12;
-    private static final int EVERY = 6;
-
-    /** Trains the tiny two-block network for 12 iterations under a monitor watching every 6. */
     static BnMonitor train(BnDoctorRun run, Threshold predictedLag) {
-        BnNetwork net = TinyBnNetworks.twoBlocks(NetworkKind.MULTI_LAYER, Layout.DENSE, 2, 4, 1, 0.9,
-                VarianceParameterisation.VAR, new Adam(1e-2), 11);
-        GaussianBatches data = new GaussianBatches(Layout.DENSE, 8, 1, 1, new double[] {1, -1}, new double[] {1, 2}, 13);
-        List<INDArray[]> precise = new ArrayList<>();
-        precise.add(new INDArray[] {data.next()});
-        INDArray probe = data.next();
-        AlarmPolicy policy = new AlarmPolicy(Threshold.warnOnly(Double.POSITIVE_INFINITY),
-                Threshold.warnOnly(Double.POSITIVE_INFINITY), predictedLag);
-        BnMonitor m = run.watch(net.model(), BnMonitor.builder(probe, oneHot(probe)).every(EVERY).policy(policy)
-                .preciseData(precise::iterator));
-        for (int i = 0; i < ITERATIONS; i++) {
-            INDArray x = data.next();
-            net.fit(new DataSet(x, oneHot(x)));
-        }
-        return m;
-    }
-
-    private static INDArray oneHot(INDArray x) {
-        INDArray y = Nd4j.zeros(DataType.FLOAT, x.rows(), 2);
-        for (int i = 0; i < x.rows(); i++) {
-            y.putScalar(i, x.getDouble(i, 0) > 0 ? 1 : 0, 1.0);
-        }
-        return y;
+        return TinyMonitoredRun.train(predictedLag, run::watch);
     }
 
     /** Fixture: any rotation fails the gate (a FAIL alarm at the first checkpoint, iteration 6). */

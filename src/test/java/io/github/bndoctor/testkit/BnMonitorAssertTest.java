@@ -1,22 +1,16 @@
 package io.github.bndoctor.testkit;
 
-import io.github.bndoctor.dl4j.BnNetwork;
-import io.github.bndoctor.dl4j.Layout;
-import io.github.bndoctor.dl4j.VarianceParameterisation;
 import io.github.bndoctor.monitor.AlarmLevel;
-import io.github.bndoctor.monitor.AlarmPolicy;
 import io.github.bndoctor.monitor.BnMonitor;
 import io.github.bndoctor.monitor.Threshold;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.Adam;
 import org.opentest4j.AssertionFailedError;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import static io.github.bndoctor.testkit.BnAssertions.assertThat;
@@ -29,35 +23,12 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  */
 @Tag("unit")
 class BnMonitorAssertTest {
-    private static final int ITERATIONS = 12;
-    private static final int EVERY = 6;
-
     private static BnMonitor train(Threshold predictedLag) {
-        BnNetwork net = TinyBnNetworks.twoBlocks(NetworkKind.MULTI_LAYER, Layout.DENSE, 2, 4, 1, 0.9,
-                VarianceParameterisation.VAR, new Adam(1e-2), 11);
-        GaussianBatches data = new GaussianBatches(Layout.DENSE, 8, 1, 1, new double[] {1, -1}, new double[] {1, 2}, 13);
-        List<INDArray[]> precise = new ArrayList<>();
-        precise.add(new INDArray[] {data.next()});
-        INDArray probe = data.next();
-        AlarmPolicy policy = new AlarmPolicy(Threshold.warnOnly(Double.POSITIVE_INFINITY),
-                Threshold.warnOnly(Double.POSITIVE_INFINITY), predictedLag);
-        BnMonitor m = BnMonitor.builder(probe, oneHot(probe)).every(EVERY).policy(policy).failFast(false)
-                .preciseData(precise::iterator).build();
-        net.model().setListeners(m);
-        for (int i = 0; i < ITERATIONS; i++) {
-            INDArray x = data.next();
-            net.fit(new DataSet(x, oneHot(x)));
-        }
-        return m;
-    }
-
-    /** class 1 where the first feature is positive */
-    private static INDArray oneHot(INDArray x) {
-        INDArray y = Nd4j.zeros(DataType.FLOAT, x.rows(), 2);
-        for (int i = 0; i < x.rows(); i++) {
-            y.putScalar(i, x.getDouble(i, 0) > 0 ? 1 : 0, 1.0);
-        }
-        return y;
+        return TinyMonitoredRun.train(predictedLag, (net, builder) -> {
+            BnMonitor m = builder.failFast(false).build();
+            ((MultiLayerNetwork) net).setListeners(m);
+            return m;
+        });
     }
 
     @Test
