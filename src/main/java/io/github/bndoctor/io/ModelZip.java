@@ -221,22 +221,23 @@ public final class ModelZip {
 
     /**
      * Refuses central-directory entries whose data overlap (several entries pointing at one local
-     * entry, the trick of a zip that multiplies its content when copied entry by entry): each entry
-     * occupies at least its 30-byte local header, its name and its compressed data from its local
-     * header's offset on (APPNOTE.TXT 4.3.7).
+     * entry, the trick of a zip that multiplies its content when copied entry by entry): each entry's
+     * compressed data is preceded by its own local header of at least 30 bytes and its name
+     * (APPNOTE.TXT 4.3.7), so the next entry's data may start no earlier than that after the end of
+     * this one's. Read from the data offsets the zip reader resolved from the local headers.
      */
     private static void requireDisjoint(Path file, List<ZipArchiveEntry> entries) {
         List<ZipArchiveEntry> byOffset = new ArrayList<>(entries);
-        byOffset.sort(java.util.Comparator.comparingLong(ZipArchiveEntry::getLocalHeaderOffset));
+        byOffset.sort(java.util.Comparator.comparingLong(ZipArchiveEntry::getDataOffset));
         for (int i = 1; i < byOffset.size(); i++) {
             ZipArchiveEntry a = byOffset.get(i - 1);
             ZipArchiveEntry b = byOffset.get(i);
-            long end = a.getLocalHeaderOffset() + 30 + a.getName().getBytes(StandardCharsets.UTF_8).length
-                    + Math.max(0, a.getCompressedSize());
-            if (b.getLocalHeaderOffset() < end) {
+            long end = a.getDataOffset() + Math.max(0, a.getCompressedSize());
+            long bHeader = b.getDataOffset() - 30 - b.getName().getBytes(StandardCharsets.UTF_8).length;
+            if (bHeader < end) {
                 throw new InputFileException(file, "zip entries '" + a.getName() + "' and '" + b.getName()
-                        + "' overlap (" + (a.getLocalHeaderOffset() == b.getLocalHeaderOffset() ? "both point at the data"
-                        + " at byte " + a.getLocalHeaderOffset() : "the second starts inside the first")
+                        + "' overlap (" + (a.getDataOffset() == b.getDataOffset() ? "both point at the data"
+                        + " at byte " + a.getDataOffset() : "the second starts inside the first")
                         + "): a crafted or corrupt zip");
             }
         }

@@ -217,7 +217,11 @@ public final class BnMonitor extends BaseTrainingListener {
         if (failFast) {
             for (Alarm a : raised) {
                 if (a.level() == AlarmLevel.FAIL) {
-                    throw new BnGateFailure(a);
+                    throw new BnGateFailure(a, c, confirm != null
+                            ? String.format(java.util.Locale.ROOT, "a confirmation checkpoint: the free lag signal read %s "
+                                    + "> %s there; scheduled checkpoints every %d iterations",
+                                    GapMessage.number(confirm.value()), GapMessage.number(confirm.threshold()), every)
+                            : "the scheduled checkpoint, every " + every + " iterations");
                 }
             }
         }

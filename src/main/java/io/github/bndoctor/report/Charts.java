@@ -28,16 +28,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
-/** The report's plots, drawn with XChart and encoded as PNG. */
+/**
+ * The report's plots, drawn with XChart and encoded as PNG off screen (no display needed: Java
+ * renders into an image; the command line also sets {@code java.awt.headless}). XChart is an
+ * optional dependency: {@link HtmlReport} calls this class only when XChart is on the class path.
+ */
 public final class Charts {
     private static final int WIDTH = 900;
     private static final int HEIGHT = 420;
-
-    static {
-        if (System.getProperty("java.awt.headless") == null) {
-            System.setProperty("java.awt.headless", "true");
-        }
-    }
 
     private Charts() {
     }

@@ -16,6 +16,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * A single self-contained {@code index.html}: a banner with the outcome the exit code states
@@ -38,6 +39,8 @@ public final class HtmlReport {
     /** The start of every report this class writes: how a previous report is recognised. */
     private static final String HEAD = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>bn-doctor report: ";
     private static final String WHAT = "a bn-doctor report";
+
+    private static final boolean CHARTS_AVAILABLE = chartsAvailable();
 
     private HtmlReport() {
     }
@@ -112,6 +115,23 @@ public final class HtmlReport {
     }
 
     /**
+     * Writes the report to a file of the caller's naming, atomically; the parent directory must exist.
+     *
+     * @param report the report
+     * @param file the HTML file
+     * @return the written file
+     */
+    public static Path writeFile(DiagnosisReport report, Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        if (abs.getParent() == null || !Files.isDirectory(abs.getParent())) {
+            throw new BnDoctorException("cannot write report to " + file + ": parent directory does not exist");
+        }
+        String html = render(report);
+        AtomicFiles.write(abs, out -> out.write(html.getBytes(StandardCharsets.UTF_8)));
+        return abs;
+    }
+
+    /**
      * @param report the report
      * @return the HTML text
      */
@@ -157,7 +177,7 @@ public final class HtmlReport {
                         .append("</td></tr>");
             }
             h.append("</table>\n");
-            img(h, Charts.ratioComparison(all), "Inference over training-mode loss ratio per iteration for each run compared");
+            img(h, () -> Charts.ratioComparison(all), "Inference over training-mode loss ratio per iteration for each run compared");
         }
         section(h, main, report.lints());
         for (RunSummary r : report.comparisons()) {
@@ -262,24 +282,24 @@ public final class HtmlReport {
         if (r.checkpoints().size() == 1) {
             snapshot(h, r);
         } else {
-            img(h, Charts.losses(r), "Training-mode, inference-mode and precise-statistics loss over iterations for "
+            img(h, () -> Charts.losses(r), "Training-mode, inference-mode and precise-statistics loss over iterations for "
                     + r.name() + ", with alarm markers and a dashed line at the loss of all-zero outputs");
-            chartOrReason(h, Charts.largestOutputs(r), "Largest absolute output per mode (training, inference, precise"
+            chartOrReason(h, () -> Charts.largestOutputs(r), "Largest absolute output per mode (training, inference, precise"
                     + " statistics) over iterations on a log axis for " + r.name(),
                     "largest |output| per mode: not measured (no positive value recorded)");
-            chartOrReason(h, Charts.perLayer(r, "EMA lag per BN layer", "lag error", LayerEntry::emaLag),
+            chartOrReason(h, () -> Charts.perLayer(r, "EMA lag per BN layer", "lag error", LayerEntry::emaLag),
                     "EMA lag error of each BN layer over iterations for " + r.name(),
                     "EMA lag per layer: not measured (no layer decomposition recorded)");
-            chartOrReason(h, Charts.perLayer(r, "rotation of the weights feeding each BN layer", "degrees / iteration",
+            chartOrReason(h, () -> Charts.perLayer(r, "rotation of the weights feeding each BN layer", "degrees / iteration",
                     LayerEntry::rotationDegPerIter), "Rotation in degrees per iteration of the weights feeding each BN layer"
                     + " for " + r.name(), "rotation: not measured (no layer has a single feeding weight matrix tracked)");
-            chartOrReason(h, Charts.lagAngles(r), "Lag angle in degrees, median over BN layers, for " + r.name()
+            chartOrReason(h, () -> Charts.lagAngles(r), "Lag angle in degrees, median over BN layers, for " + r.name()
                     + ": predicted from one step's rotation times d/(1-d), and measured against the weights d/(1-d)"
                     + " iterations earlier", "lag angle: not measured (no rotation, or a history shorter than the EMA's"
                     + " mean age d/(1-d))");
             if (r.checkpoints().stream().flatMap(c -> c.layers().stream()).map(LayerEntry::decay)
                     .filter(java.util.Objects::nonNull).distinct().count() > 1) {
-                img(h, Charts.perLayer(r, "BN decay in force per layer", "decay", LayerEntry::decay),
+                img(h, () -> Charts.perLayer(r, "BN decay in force per layer", "decay", LayerEntry::decay),
                         "BN decay in force for each layer over iterations (adapted while training) for " + r.name());
             }
         }
@@ -318,7 +338,7 @@ public final class HtmlReport {
         snapshotRow(h, "precise statistics", c.preciseLoss(), c.preciseMaxAbsOutput());
         snapshotRow(h, "all-zeros output", c.zerosLoss(), 0.0);
         h.append("</table>\n");
-        img(h, Charts.snapshotLosses(c, r.name()), "Loss per mode at the snapshot for " + r.name()
+        img(h, () -> Charts.snapshotLosses(c, r.name()), "Loss per mode at the snapshot for " + r.name()
                 + ": training mode, inference mode, precise statistics and all-zero outputs, as bars");
         h.append("<table id=\"layers\"><tr><th class=\"l\">BN layer</th><th>EMA lag</th><th>batch noise</th>")
                 .append("<th>EMA error</th><th>warm-up error</th><th>decay</th><th>rotation (deg/iter)</th></tr>");
@@ -329,7 +349,7 @@ public final class HtmlReport {
                     .append("</td><td>").append(num(l.rotationDegPerIter())).append("</td></tr>");
         }
         h.append("</table>\n");
-        chartOrReason(h, Charts.snapshotLags(c, r.name()), "EMA lag error of each BN layer at the snapshot for " + r.name()
+        chartOrReason(h, () -> Charts.snapshotLags(c, r.name()), "EMA lag error of each BN layer at the snapshot for " + r.name()
                 + ", as bars", "EMA lag per layer: not measured (no layer decomposition recorded)");
         if (c.layers().stream().allMatch(l -> l.rotationDegPerIter() == null)) {
             h.append("<p class=\"omitted\">Rotation and lag angle: not measured, because one weight snapshot"
@@ -361,11 +381,16 @@ public final class HtmlReport {
         h.append("</table>\n");
     }
 
-    private static void chartOrReason(StringBuilder h, byte[] png, String alt, String reason) {
-        if (png == null) {
+    private static void chartOrReason(StringBuilder h, Supplier<byte[]> png, String alt, String reason) {
+        if (!CHARTS_AVAILABLE) {
+            img(h, png, alt);
+            return;
+        }
+        byte[] drawn = png.get();
+        if (drawn == null) {
             h.append("<p class=\"omitted\">").append(esc(reason)).append(".</p>\n");
         } else {
-            img(h, png, alt);
+            img(h, () -> drawn, alt);
         }
     }
 
@@ -376,10 +401,27 @@ public final class HtmlReport {
         return "<a href=\"" + Explanations.verdictUrl(verdict) + "\">" + esc(verdict) + "</a>";
     }
 
-
-    private static void img(StringBuilder h, byte[] png, String alt) {
+    private static void img(StringBuilder h, Supplier<byte[]> png, String alt) {
+        if (!CHARTS_AVAILABLE) {
+            h.append("<p class=\"nochart\">[figure not drawn: ").append(esc(alt)).append(". The charts need XChart ")
+                    .append("(org.knowm.xchart:xchart) on the class path; the numbers are in the tables and the JSON.]</p>\n");
+            return;
+        }
         h.append("<img alt=\"").append(esc(alt)).append("\" src=\"data:image/png;base64,")
-                .append(Base64.getEncoder().encodeToString(png)).append("\">\n");
+                .append(Base64.getEncoder().encodeToString(png.get())).append("\">\n");
+    }
+
+    /**
+     * Whether XChart is on the class path: it is an optional dependency of the library (the
+     * command-line jar carries it); without it the report is written with a note per figure.
+     */
+    private static boolean chartsAvailable() {
+        try {
+            Class.forName("org.knowm.xchart.XYChart", false, HtmlReport.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     private static Double worstRatio(RunSummary r) {

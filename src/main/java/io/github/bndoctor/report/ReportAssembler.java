@@ -2,6 +2,8 @@ package io.github.bndoctor.report;
 
 import io.github.bndoctor.lint.Lint;
 import io.github.bndoctor.monitor.Alarm;
+import io.github.bndoctor.monitor.BnMonitor;
+import io.github.bndoctor.monitor.GapMessage;
 import io.github.bndoctor.probe.Checkpoint;
 import io.github.bndoctor.probe.LayerCheckpoint;
 import io.github.bndoctor.probe.LayerDecomposition;
@@ -14,6 +16,7 @@ import io.github.bndoctor.report.DiagnosisReport.RunSummary;
 import io.github.bndoctor.remedy.Recommendations;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -49,6 +52,26 @@ public final class ReportAssembler {
             return new Run(name, config, checkpoints, checkpoints.stream().map(Checkpoint::gap).toList(), alarms, decay);
         }
 
+        /**
+         * A monitored run under a name of the caller's choosing (e.g. the test that trained it):
+         * its config holds {@code name} and the checkpoint interval, its decay is the median decay
+         * in force at its last checkpoint.
+         *
+         * @param name the run's name, shown as the report's title run and written as {@code config.name}
+         * @param monitor a monitor with at least one checkpoint
+         * @return the run
+         */
+        public static Run named(String name, BnMonitor monitor) {
+            List<Checkpoint> cs = monitor.checkpoints();
+            if (cs.isEmpty()) {
+                throw new IllegalArgumentException("run '" + name + "' has no checkpoint to report");
+            }
+            Map<String, Object> config = new LinkedHashMap<>();
+            config.put("name", name);
+            config.put("checkpointEvery", monitor.every());
+            return of(name, config, cs, monitor.alarms(), GapMessage.medianDecay(cs.get(cs.size() - 1)));
+        }
+
         /** @return the checkpoint whose verdict is the run's ({@link RunVerdict#verdictCheckpoint}) */
         public Checkpoint worst() {
             return RunVerdict.verdictCheckpoint(checkpoints);
@@ -61,6 +84,9 @@ public final class ReportAssembler {
     }
 
     /**
+     * The report of a run. Its name is the report's name: written as {@code config.name} (first)
+     * unless the run's config already holds one, and shown as the title run of the HTML report.
+     *
      * @param run the run under test
      * @param lossKind {@link DiagnosisReport#LOSS_LABELS} or {@link DiagnosisReport#LOSS_OUTPUT_DEVIATION}
      * @param lints configuration findings
@@ -68,11 +94,21 @@ public final class ReportAssembler {
      * @return the report
      */
     public static DiagnosisReport report(Run run, String lossKind, List<Lint> lints, List<Run> comparisons) {
-        RunSummary main = summary(run);
+        RunSummary main = summary(withName(run));
         return new DiagnosisReport(DiagnosisReport.SCHEMA_VERSION, main.verdict(), main.gate(), lossKind, main.config(),
                 main.checkpoints(), main.alarms(), main.recommendations(),
                 lints.stream().map(l -> new LintEntry(l.layer(), l.rule(), l.message())).toList(),
                 comparisons.stream().map(ReportAssembler::summary).toList());
+    }
+
+    private static Run withName(Run run) {
+        if (run.config().containsKey("name") || run.name() == null) {
+            return run;
+        }
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("name", run.name());
+        config.putAll(run.config());
+        return new Run(run.name(), config, run.checkpoints(), run.shownGaps(), run.alarms(), run.decay());
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.github.bndoctor.scenario;
 
-import io.github.bndoctor.backend.NativeSpeedSettings;
 import java.util.OptionalDouble;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -45,14 +44,16 @@ public final class ScenarioRun {
     }
 
     /**
-     * Builds the network and data stream for {@code config} and applies the warm start.
+     * Builds the network and data stream for {@code config} and applies the warm start. Sets no
+     * system property: the scenario was calibrated with DL4J's oneDNN layer helpers on wherever the
+     * natives have oneDNN, which is the caller's explicit opt-in
+     * ({@link io.github.bndoctor.backend.NativeSpeedSettings#allowLayerHelpers()}, as the command
+     * line and the build's test JVMs do) before this call.
      *
      * @param config the scenario configuration
      * @return a run at iteration 0
      */
     public static ScenarioRun start(ScenarioConfig config) {
-        // the scenario was calibrated with DL4J's oneDNN helpers wherever the natives have oneDNN
-        NativeSpeedSettings.allowLayerHelpers();
         ComputationGraph graph = config.kind().build(config);
         if (config.warmStartSamples() > 0) {
             ScenarioData warm = config.kind().data(config.seed() ^ WARM_START_STREAM, config);

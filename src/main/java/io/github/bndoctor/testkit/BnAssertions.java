@@ -1,6 +1,7 @@
 package io.github.bndoctor.testkit;
 
 import io.github.bndoctor.dl4j.BnNetwork;
+import io.github.bndoctor.monitor.BnMonitor;
 import org.deeplearning4j.nn.api.Model;
 
 /**
@@ -11,6 +12,8 @@ import org.deeplearning4j.nn.api.Model;
  *
  * assertThat(net).hasBatchNormLayers(2)
  *     .layer("bn1").hasMovingMeanWithin(expectedMean, halfWidths);
+ * assertThat(net).onProbe(probeFeatures, probeLabels).hasEvalToTrainRatioAtMost(1.5);
+ * assertThat(monitor).hasNoFailAlarms();
  * }</pre>
  */
 public final class BnAssertions {
@@ -23,6 +26,14 @@ public final class BnAssertions {
      */
     public static BnNetworkAssert assertThat(Model model) {
         return new BnNetworkAssert(BnNetwork.of(model));
+    }
+
+    /**
+     * @param monitor a monitor that watched training
+     * @return assertions on its checkpoints and alarms
+     */
+    public static BnMonitorAssert assertThat(BnMonitor monitor) {
+        return new BnMonitorAssert(monitor);
     }
 
     /**

@@ -7,6 +7,7 @@ import io.github.bndoctor.dl4j.ParameterSnapshot;
 import io.github.bndoctor.stats.MeanVariance;
 import io.github.bndoctor.stats.Tolerance;
 import org.assertj.core.api.AbstractAssert;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Map;
 
@@ -66,6 +67,30 @@ public final class BnNetworkAssert extends AbstractAssert<BnNetworkAssert, BnNet
                     now.firstDifference(before), before.size());
         }
         return this;
+    }
+
+    /**
+     * The train/inference gap on a probe batch of the user's own data.
+     *
+     * @param features probe inputs (held-out data is best)
+     * @param labels probe labels
+     * @return assertions on the gap
+     */
+    public BnProbeAssert onProbe(INDArray features, INDArray labels) {
+        isNotNull();
+        return new BnProbeAssert(actual, new INDArray[] {features}, new INDArray[] {labels});
+    }
+
+    /**
+     * The train/inference gap on a probe of a multi-input or multi-output graph.
+     *
+     * @param features probe inputs, one per network input
+     * @param labels probe labels, one per network output
+     * @return assertions on the gap
+     */
+    public BnProbeAssert onProbe(INDArray[] features, INDArray[] labels) {
+        isNotNull();
+        return new BnProbeAssert(actual, features, labels);
     }
 
     /** @return the moving statistics of every BN layer, for further checks */

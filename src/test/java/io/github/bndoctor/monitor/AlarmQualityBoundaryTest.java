@@ -36,8 +36,11 @@ class AlarmQualityBoundaryTest {
         AlarmQuality q = new AlarmQuality(1, 3, 1, 2);
         assertThat(q.toString()).isEqualTo(String.format("precision %.2f, recall %.2f (tp 1, fp 3, fn 1, tn 2)", 0.25, 0.5));
         Alarm a = new Alarm(40, "bn1", "eval/train", 2.5, 1.5, AlarmLevel.FAIL);
-        BnGateFailure f = new BnGateFailure(a);
+        Checkpoint c = at(40, 2.5);
+        BnGateFailure f = new BnGateFailure(a, c, "the scheduled checkpoint, every 40 iterations");
         assertThat(f.alarm()).isSameAs(a);
-        assertThat(f.getMessage()).startsWith("bn-doctor gate FAILED ").contains(a.describe());
+        assertThat(f.checkpoint()).isSameAs(c);
+        assertThat(f.getMessage()).startsWith("bn-doctor gate FAILED at iteration 40 (the scheduled checkpoint, every 40 "
+                + "iterations): layer 'bn1' eval/train = 2.50 > 1.50");
     }
 }

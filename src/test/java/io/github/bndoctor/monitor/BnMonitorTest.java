@@ -114,8 +114,11 @@ class BnMonitorTest {
                 .preciseData(() -> precise.iterator()).build();
         net.model().setListeners(m);
         assertThatThrownBy(() -> train(net, batches)).isInstanceOf(BnGateFailure.class)
-                .hasMessageContaining("iteration 6").hasMessageContaining("predictedLag")
-                .hasMessageContaining("threshold 0").hasMessageContaining("layer '");
+                .isInstanceOf(org.opentest4j.AssertionFailedError.class)
+                .hasMessageContaining("at iteration 6 (the scheduled checkpoint, every " + EVERY + " iterations)")
+                .hasMessageContaining("predictedLag = ").hasMessageContaining(" > 0.00")
+                .hasMessageContaining("layer '").hasMessageContaining("eval/train ").hasMessageContaining("eval/precise ")
+                .hasMessageContaining("verdict ").hasMessageContaining("remedy: ");
         assertThat(net.iterationCount()).isEqualTo(5);
         assertThat(m.alarms()).first().extracting(Alarm::level).isEqualTo(AlarmLevel.FAIL);
     }

@@ -31,6 +31,8 @@ final class AdaptiveDecayCalibration {
     }
 
     public static void main(String[] args) throws Exception {
+        // the calibration ran with DL4J's oneDNN layer helpers (an explicit opt-in since ScenarioRun sets none)
+        io.github.bndoctor.backend.NativeSpeedSettings.allowLayerHelpers();
         try (RecordWriter.Section record = RecordWriter.section("AdaptiveDecayCalibration " + String.join(" ", args))) {
             List<java.util.concurrent.Callable<Object>> jobs = new ArrayList<>();
             for (String job : args) {

@@ -49,6 +49,8 @@ final class EmaLagCalibration {
     }
 
     public static void main(String[] args) throws Exception {
+        // the calibration ran with DL4J's oneDNN layer helpers (an explicit opt-in since ScenarioRun sets none)
+        io.github.bndoctor.backend.NativeSpeedSettings.allowLayerHelpers();
         try (RecordWriter.Section record = RecordWriter.section("EmaLagCalibration " + String.join(" ", args))) {
             List<Callable<Object>> jobs = new ArrayList<>();
             for (String a : args) {

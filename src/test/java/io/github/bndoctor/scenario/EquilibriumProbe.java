@@ -23,6 +23,8 @@ import java.util.Map;
  */
 final class EquilibriumProbe {
     public static void main(String[] args) {
+        // the calibration ran with DL4J's oneDNN layer helpers (an explicit opt-in since ScenarioRun sets none)
+        io.github.bndoctor.backend.NativeSpeedSettings.allowLayerHelpers();
         try (RecordWriter.Section record = RecordWriter.section("EquilibriumProbe " + String.join(" ", args))) {
             ScenarioConfig c = args[0].equals("adamw") ? ScenarioConfig.adamWeightDecayEquilibrium()
                     : ScenarioConfig.nesterovL2Equilibrium();

@@ -111,6 +111,8 @@ final class ScenarioCalibration {
     }
 
     public static void main(String[] args) {
+        // the calibration ran with DL4J's oneDNN layer helpers (an explicit opt-in since ScenarioRun sets none)
+        io.github.bndoctor.backend.NativeSpeedSettings.allowLayerHelpers();
         try (RecordWriter.Section record = RecordWriter.section("ScenarioCalibration " + String.join(" ", args))) {
             String presetName = args[0];
             int iterations = args.length > 2 ? Integer.parseInt(args[2]) : -1;

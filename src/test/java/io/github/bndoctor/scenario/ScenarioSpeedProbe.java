@@ -29,6 +29,8 @@ final class ScenarioSpeedProbe {
     }
 
     public static void main(String[] args) {
+        // the calibration ran with DL4J\'s oneDNN layer helpers (an explicit opt-in since ScenarioRun sets none)
+        io.github.bndoctor.backend.NativeSpeedSettings.allowLayerHelpers();
         int iters = args.length > 0 ? Integer.parseInt(args[0]) : 100;
         if (args.length > 1) {
             Nd4j.getEnvironment().allowHelpers(Boolean.parseBoolean(args[1]));
