@@ -67,8 +67,12 @@ import java.util.Map;
 public final class ProjectedStatistics extends BaseTrainingListener {
     /** Default iterations between writes. */
     public static final int DEFAULT_EVERY = 10;
-    /** Default weight of the old input moments per batch (a window of about 100 batches). */
-    public static final double DEFAULT_INPUT_DECAY = 0.99;
+    /**
+     * Default weight of the old input moments per batch (a window of about 10 batches): the inputs of deep
+     * layers drift with the layers upstream, so a long input window lags too (on the seed scenario a
+     * window of about 100 batches did worse than about 10; docs/projected-statistics.md).
+     */
+    public static final double DEFAULT_INPUT_DECAY = 0.9;
     /** Default largest second-moment entries per layer: 2^20 doubles (8 MiB), {@code D} up to 1,024. */
     public static final long DEFAULT_MAX_ENTRIES = 1L << 20;
 

@@ -32,8 +32,10 @@ class ProjectedStatisticsRegressionTest {
     static final long[] SEEDS = {1, 3};
     static final int PROBE_EVERY = 100;
     static final long WARMUP = SeedScenarioRegressionTest.WARMUP;
-    static final double PRECISE_RATIO = 1.35;
-    static final double TRAIN_RATIO = 1.35;
+    /** Measured at most 1.14 (seeds 1-3: 1.14, 1.12, 1.02); 1.25 leaves the spread between seeds as headroom. */
+    static final double PRECISE_RATIO = 1.25;
+    /** Measured at most 1.16 (seeds 1-3: 1.16, 1.13, 1.03); the same headroom. */
+    static final double TRAIN_RATIO = 1.25;
 
     private final Map<Long, MonitoredScenario.Result> runs = new ConcurrentHashMap<>();
 
