@@ -2,6 +2,7 @@ package io.github.bndoctor.cli;
 
 import io.github.bndoctor.lint.LagForecast;
 import io.github.bndoctor.remedy.AdaptiveDecay;
+import io.github.bndoctor.remedy.ProjectedStatistics;
 import io.github.bndoctor.report.AtomicFiles;
 import io.github.bndoctor.report.AtomicOutputs;
 import io.github.bndoctor.report.CollapseSummary;
@@ -107,6 +108,10 @@ final class DiagnoseCommand implements Callable<Integer> {
     @Option(names = "--adaptive-decay", description = "Scenario: train with the AdaptiveDecay listener (each BN"
             + " layer's decay lowered while its weights turn fast; JSON and report show the decays in force).")
     private boolean adaptiveDecay;
+    @Option(names = "--projected-statistics", description = "Scenario: train with the ProjectedStatistics listener"
+            + " (BN inference statistics projected from the feeding layer's input moments through its current weights,"
+            + " written every " + ProjectedStatistics.DEFAULT_EVERY + " iterations).")
+    private boolean projectedStatistics;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Write the JSON result (JSON Schema: "
             + Explanations.DOCS_URL + "bn-doctor-result.schema.json, described in " + Explanations.DOCS_URL
@@ -139,7 +144,7 @@ final class DiagnoseCommand implements Callable<Integer> {
             result = diagnoseModel();
         } else {
             demo = optimizer == null && lr == null && decay == null && l2 == null && weightDecay == null && batch == null
-                    && !adaptiveDecay;
+                    && !adaptiveDecay && !projectedStatistics;
             result = demo ? demo() : single();
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -173,9 +178,10 @@ final class DiagnoseCommand implements Callable<Integer> {
             throw new InputException("--model and --data go together");
         }
         if (optimizer != null || lr != null || decay != null || l2 != null || weightDecay != null || iterations != null
-                || seed != null || probeEvery != null || adaptiveDecay) {
+                || seed != null || probeEvery != null || adaptiveDecay
+                || projectedStatistics) {
             throw new InputException("scenario options (--optimizer, --lr, --decay, --l2, --weight-decay, --iterations,"
-                    + " --seed, --probe-every, --adaptive-decay) do not apply with --model");
+                    + " --seed, --probe-every, --adaptive-decay, --projected-statistics) do not apply with --model");
         }
         int b = batch == null ? 16 : batch;
         if (b < 2 || samples < 1 || probeSize < 2) {
@@ -257,8 +263,9 @@ final class DiagnoseCommand implements Callable<Integer> {
         int k = interval(c.iterations());
         String name = String.format(Locale.ROOT, "%s lr=%s decay=%s", c.optimizer().name().toLowerCase(Locale.ROOT),
                 c.learningRate(), c.bnDecay());
-        ScenarioDiagnosis d = new ScenarioDiagnosis(c, name + (adaptiveDecay ? " adaptive" : ""),
-                adaptiveDecay ? AdaptiveDecay.builder().build() : null);
+        ScenarioDiagnosis d = new ScenarioDiagnosis(c, name + (adaptiveDecay ? " adaptive" : "")
+                + (projectedStatistics ? " projected" : ""), adaptiveDecay ? AdaptiveDecay.builder().build() : null,
+                projectedStatistics ? ProjectedStatistics.builder().build() : null);
         forecast = d.forecast();
         ReportAssembler.Run r = d.train(k, new Progress(spec.commandLine().getErr(), c.iterations()));
         return ReportAssembler.report(r, DiagnosisReport.LOSS_LABELS, d.lints(), List.of());

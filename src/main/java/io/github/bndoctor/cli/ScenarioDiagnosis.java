@@ -8,6 +8,7 @@ import io.github.bndoctor.monitor.AlarmPolicy;
 import io.github.bndoctor.probe.Checkpoint;
 import io.github.bndoctor.probe.LayerCheckpoint;
 import io.github.bndoctor.remedy.AdaptiveDecay;
+import io.github.bndoctor.remedy.ProjectedStatistics;
 import io.github.bndoctor.remedy.PreciseBn;
 import io.github.bndoctor.report.ReportAssembler;
 import io.github.bndoctor.scenario.MobileNetV2Like;
@@ -35,6 +36,7 @@ final class ScenarioDiagnosis {
     private final ScenarioConfig config;
     private final String name;
     private final AdaptiveDecay adaptive;
+    private final ProjectedStatistics projected;
     private MonitoredScenario.Result result;
 
     ScenarioDiagnosis(ScenarioConfig config, String name) {
@@ -47,9 +49,21 @@ final class ScenarioDiagnosis {
      * @param adaptive an adaptive-decay listener to train with, or {@code null}
      */
     ScenarioDiagnosis(ScenarioConfig config, String name, AdaptiveDecay adaptive) {
+        this(config, name, adaptive, null);
+    }
+
+    /**
+     * @param config the configuration
+     * @param name the run's name
+     * @param adaptive an adaptive-decay listener to train with, or {@code null}
+     * @param projected a projected-statistics listener to train with (called before the monitor, so each
+     *     checkpoint sees its latest write), or {@code null}
+     */
+    ScenarioDiagnosis(ScenarioConfig config, String name, AdaptiveDecay adaptive, ProjectedStatistics projected) {
         this.config = config;
         this.name = name;
         this.adaptive = adaptive;
+        this.projected = projected;
     }
 
     /**
@@ -62,7 +76,7 @@ final class ScenarioDiagnosis {
     ReportAssembler.Run train(int probeEvery, Progress progress) {
         progress.startRun(name);
         result = MonitoredScenario.run(config, probeEvery, c -> progress.checkpoint(name, c, config.iterations()),
-                adaptive == null ? List.of() : List.of(adaptive));
+                projected == null ? List.of() : List.of(projected), adaptive == null ? List.of() : List.of(adaptive));
         return ReportAssembler.Run.of(name, configMap(config, probeEvery), result.checkpoints(), result.alarms(),
                 config.bnDecay());
     }
@@ -132,6 +146,10 @@ final class ScenarioDiagnosis {
         if (adaptive != null) {
             m.put("adaptiveDecay", String.format(java.util.Locale.ROOT, "budget %s deg, floor %s, every %d iterations",
                     adaptive.budgetDegrees(), adaptive.minDecay(), adaptive.every()));
+        }
+        if (projected != null) {
+            m.put("projectedStatistics", String.format(java.util.Locale.ROOT, "input decay %s, written every %d iterations",
+                    projected.inputDecay(), projected.every()));
         }
         return m;
     }

@@ -78,6 +78,20 @@ public final class MonitoredScenario {
      */
     public static Result run(ScenarioConfig config, int probeEvery, Consumer<Checkpoint> onCheckpoint,
                              List<TrainingListener> listeners) {
+        return run(config, probeEvery, onCheckpoint, List.of(), listeners);
+    }
+
+    /**
+     * @param config the configuration
+     * @param probeEvery iterations between checkpoints
+     * @param onCheckpoint progress callback
+     * @param before training listeners called before the monitor (e.g. {@code ProjectedStatistics}, whose
+     *     write at an iteration the monitor's checkpoint at that iteration then sees)
+     * @param listeners further training listeners, called after the monitor
+     * @return the result
+     */
+    public static Result run(ScenarioConfig config, int probeEvery, Consumer<Checkpoint> onCheckpoint,
+                             List<TrainingListener> before, List<TrainingListener> listeners) {
         ScenarioRun run = ScenarioRun.start(config);
         DataSet probe = run.samples().probe(PROBE_SIZE);
         List<INDArray[]> preciseBatches = preciseBatches(config);
@@ -88,6 +102,7 @@ public final class MonitoredScenario {
             b.warmStarted();
         }
         BnMonitor monitor = b.build();
+        before.forEach(l -> run.graph().addListeners(l));
         run.graph().addListeners(monitor);
         listeners.forEach(l -> run.graph().addListeners(l));
         long t0 = System.nanoTime();

@@ -1,0 +1,394 @@
+package io.github.bndoctor.remedy;
+
+import io.github.bndoctor.dl4j.BnLayerRef;
+import io.github.bndoctor.dl4j.BnNetwork;
+import io.github.bndoctor.dl4j.MovingStatistics;
+import io.github.bndoctor.stats.MeanVariance;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A DL4J {@code TrainingListener} that keeps the inference statistics of every BN layer fed directly
+ * by a linear map exact for the map's current weights: it averages the moments of the map's input
+ * patches over the training batches and projects them through the current weights.
+ *
+ * <p>A BN layer whose input is the output of a dense layer, a convolution or a depthwise convolution
+ * with identity activation sees {@code z = W p + b} at every position, {@code p} the input patch.
+ * For any set of patches {@code E[z_o] = w_o . E[p] + b_o} and
+ * {@code Var[z_o] = w_o^T E[p p^T] w_o - (w_o . E[p])^2} (the biased variance, as DL4J's batch
+ * statistics). The listener keeps {@code E[p]} and {@code E[p p^T]} per layer as sums weighted by
+ * {@code inputDecay^age} over the training batches (captured from the training forward pass,
+ * {@code onForwardPass}), and writes the projected mean and variance as the BN layer's moving
+ * statistics, in the layer's own parameterisation ({@code var} or {@code log10stdev}), every
+ * {@code K} iterations, at the end of each epoch and on {@link #writeNow(Model)}. Averaging the
+ * inputs rather than the outputs removes the lag that the rotation of {@code W} causes in a moving
+ * average of batch statistics; what is left is the drift of the inputs themselves, which move only
+ * as fast as the layers upstream. Cross-Iteration Batch Normalization (Yao et al., "Cross-Iteration
+ * Batch Normalization", arXiv:2002.05712) compensates older statistics for weight changes to first
+ * order; for the map that feeds the BN layer the projection is exact.
+ *
+ * <p>Contract: right after a write, a projected layer's moving statistics are the pooled statistics
+ * of its input window passed through the current weights; between writes DL4J's own moving-average
+ * update continues from the written values (with the layer's decay, configured or adapted). With
+ * frozen weights and {@code inputDecay} 1 they are the population statistics of every batch seen
+ * (tested against a direct double loop). Training itself is untouched: the listener reads
+ * activations and weights and writes only moving statistics, which training mode never uses (the
+ * training-mode trajectory is bit-identical with and without it, tested).
+ *
+ * <p>Other BN layers (fed by pooling, a merge or element-wise vertex, an activation, a layer with a
+ * non-identity activation, dropout or weight noise, an input preprocessor, a dilated or causal
+ * convolution, or a map whose moments would exceed {@link Builder#maxEntries(long)}) keep DL4J's
+ * moving average; {@link #routes()} says which layer takes which path and why. Memory per projected
+ * layer: {@code D^2} doubles with {@code D = n_in} (dense) or {@code k_h k_w C_in} (convolution),
+ * {@code C_in (k_h k_w)^2} for a depthwise convolution.
+ */
+public final class ProjectedStatistics extends BaseTrainingListener {
+    /** Default iterations between writes. */
+    public static final int DEFAULT_EVERY = 10;
+    /**
+     * Default weight of the old input moments per batch (a window of about 10 batches): the inputs of deep
+     * layers drift with the layers upstream, so a long input window lags too (on the seed scenario a
+     * window of about 100 batches did worse than about 10; docs/projected-statistics.md).
+     */
+    public static final double DEFAULT_INPUT_DECAY = 0.9;
+    /** Default largest second-moment entries per layer: 2^20 doubles (8 MiB), {@code D} up to 1,024. */
+    public static final long DEFAULT_MAX_ENTRIES = 1L << 20;
+
+    /** Which statistics a BN layer's inference uses. */
+    public enum Path {
+        /** Projected from its feeding map's input moments through the current weights. */
+        PROJECTED,
+        /** DL4J's moving average of batch statistics (the layer's own decay). */
+        MOVING_AVERAGE
+    }
+
+    /**
+     * How one BN layer's inference statistics are kept.
+     *
+     * @param path projection or moving average
+     * @param feedingLayer the linear map feeding it, or {@code null}
+     * @param reason why this path (for the moving average: why no projection)
+     */
+    public record Route(Path path, String feedingLayer, String reason) {
+    }
+
+    private final int every;
+    private final double inputDecay;
+    private final long maxEntries;
+    private Model bound;
+    private BnNetwork net;
+    private final Map<String, Route> routes = new LinkedHashMap<>();
+    /** BN layer name to its feeding map's accumulator */
+    private final Map<String, PatchMoments> moments = new LinkedHashMap<>();
+    /** BN layer name to its feeding map's input: MLN layer index of the map, or graph input vertex name */
+    private final Map<String, Object> inputOf = new LinkedHashMap<>();
+    private final Map<String, Layer> mapOf = new LinkedHashMap<>();
+    private final Map<String, InputPreProcessor> preOf = new LinkedHashMap<>();
+
+    private ProjectedStatistics(Builder b) {
+        this.every = b.every;
+        this.inputDecay = b.inputDecay;
+        this.maxEntries = b.maxEntries;
+    }
+
+    /** @return a builder with the defaults */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return iterations between writes */
+    public int every() {
+        return every;
+    }
+
+    /** @return the input moments' decay per batch */
+    public double inputDecay() {
+        return inputDecay;
+    }
+
+    /** @return the largest second-moment entries per projected layer */
+    public long maxEntries() {
+        return maxEntries;
+    }
+
+    /**
+     * @param model the network to route (binds this listener to it, as the first training call does)
+     * @return per BN layer, in forward order, which path its inference statistics take and why
+     */
+    public Map<String, Route> routes(Model model) {
+        bindIfNew(model);
+        return routes();
+    }
+
+    /** @return per BN layer of the bound network, in forward order, its path (empty before binding) */
+    public Map<String, Route> routes() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(routes));
+    }
+
+    @Override
+    public void onForwardPass(Model model, List<INDArray> activations) {
+        bindIfNew(model);
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            moments.forEach((bn, m) -> {
+                int index = (Integer) inputOf.get(bn);
+                m.add(preprocess(preOf.get(bn), activations.get(index)));
+            });
+        }
+    }
+
+    @Override
+    public void onForwardPass(Model model, Map<String, INDArray> activations) {
+        bindIfNew(model);
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            moments.forEach((bn, m) -> {
+                INDArray in = activations.get((String) inputOf.get(bn));
+                if (in == null) {
+                    throw new IllegalStateException("the forward pass has no activation of '" + inputOf.get(bn)
+                            + "', the input of '" + routes.get(bn).feedingLayer() + "'");
+                }
+                m.add(preprocess(preOf.get(bn), in));
+            });
+        }
+    }
+
+    @Override
+    public void iterationDone(Model model, int iteration, int epoch) {
+        if ((iteration + 1L) % every == 0) {
+            writeNow(model);
+        }
+    }
+
+    @Override
+    public void onEpochEnd(Model model) {
+        writeNow(model);
+    }
+
+    /**
+     * The projected statistics for the current weights, without writing them.
+     *
+     * @param model the bound network
+     * @return per projected BN layer that has seen at least one batch, its mean and biased variance
+     */
+    public Map<String, MeanVariance> statistics(Model model) {
+        bindIfNew(model);
+        Map<String, MeanVariance> out = new LinkedHashMap<>();
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            moments.forEach((bn, m) -> {
+                MeanVariance s = m.project(mapOf.get(bn));
+                if (s != null) {
+                    out.put(bn, s);
+                }
+            });
+        }
+        return out;
+    }
+
+    /**
+     * Writes the projected statistics of every projected BN layer that has seen a batch as its moving
+     * statistics, all or nothing ({@link MovingStatistics#writeAll}); other layers are left as they are.
+     *
+     * @param model the network this listener is attached to
+     * @return the statistics written
+     */
+    public Map<String, MeanVariance> writeNow(Model model) {
+        Map<String, MeanVariance> stats = statistics(model);
+        if (!stats.isEmpty()) {
+            MovingStatistics.writeAll(net, stats);
+        }
+        return stats;
+    }
+
+    private static INDArray preprocess(InputPreProcessor pre, INDArray in) {
+        return pre == null ? in : pre.preProcess(in, (int) in.size(0), LayerWorkspaceMgr.noWorkspaces());
+    }
+
+    private void bindIfNew(Model model) {
+        if (model == bound) {
+            return;
+        }
+        bound = model;
+        net = BnNetwork.requireBatchNorm(model);
+        routes.clear();
+        moments.clear();
+        inputOf.clear();
+        mapOf.clear();
+        preOf.clear();
+        for (BnLayerRef ref : net.bnLayers()) {
+            route(ref);
+        }
+    }
+
+    private void route(BnLayerRef ref) {
+        String mapName;
+        Layer map;
+        Object input;
+        InputPreProcessor pre;
+        if (model() instanceof MultiLayerNetwork mln) {
+            if (ref.index() == 0) {
+                fallback(ref, null, "it is the first layer");
+                return;
+            }
+            if (mln.getLayerWiseConfigurations().getInputPreProcess(ref.index()) != null) {
+                fallback(ref, null, "an input preprocessor sits before it");
+                return;
+            }
+            map = mln.getLayer(ref.index() - 1);
+            mapName = String.valueOf(ref.index() - 1);
+            input = ref.index() - 1;
+            pre = mln.getLayerWiseConfigurations().getInputPreProcess(ref.index() - 1);
+        } else {
+            ComputationGraph g = (ComputationGraph) model();
+            List<String> inputs = g.getConfiguration().getVertexInputs().get(ref.name());
+            if (inputs == null || inputs.size() != 1) {
+                fallback(ref, null, "it has " + (inputs == null ? 0 : inputs.size()) + " inputs");
+                return;
+            }
+            if (((LayerVertex) g.getVertex(ref.name())).getLayerPreProcessor() != null) {
+                fallback(ref, null, "an input preprocessor sits before it");
+                return;
+            }
+            GraphVertex v = g.getVertex(inputs.get(0));
+            if (v == null || !v.hasLayer()) {
+                fallback(ref, null, "it is fed by vertex '" + inputs.get(0) + "', not a layer");
+                return;
+            }
+            List<String> mapInputs = g.getConfiguration().getVertexInputs().get(v.getVertexName());
+            if (mapInputs == null || mapInputs.size() != 1) {
+                fallback(ref, null, "its feeding layer '" + v.getVertexName() + "' has several inputs");
+                return;
+            }
+            map = v.getLayer();
+            mapName = v.getVertexName();
+            input = mapInputs.get(0);
+            pre = ((LayerVertex) v).getLayerPreProcessor();
+        }
+        String why = unsupported(ref, map.conf().getLayer());
+        if (why != null) {
+            fallback(ref, null, "its feeding layer '" + mapName + "' " + why);
+            return;
+        }
+        routes.put(ref.name(), new Route(Path.PROJECTED, mapName, "fed directly by the linear map '" + mapName + "' ("
+                + map.conf().getLayer().getClass().getSimpleName() + ")"));
+        moments.put(ref.name(), PatchMoments.of(map.conf().getLayer(), inputDecay));
+        inputOf.put(ref.name(), input);
+        mapOf.put(ref.name(), map);
+        preOf.put(ref.name(), pre);
+    }
+
+    private String unsupported(BnLayerRef ref, org.deeplearning4j.nn.conf.layers.Layer conf) {
+        Class<?> type = conf.getClass();
+        if (type != DenseLayer.class && type != ConvolutionLayer.class && type != DepthwiseConvolution2D.class) {
+            return "is a " + type.getSimpleName() + ", not a dense, convolution or depthwise convolution layer";
+        }
+        BaseLayer base = (BaseLayer) conf;
+        if (!(base.getActivationFn() instanceof ActivationIdentity)) {
+            return "has activation " + base.getActivationFn() + ", not identity";
+        }
+        if (base.getIDropout() != null) {
+            return "applies dropout to its input";
+        }
+        if (base.getWeightNoise() != null) {
+            return "applies weight noise";
+        }
+        if (conf instanceof ConvolutionLayer c) {
+            if (c.getDilation()[0] != 1 || c.getDilation()[1] != 1) {
+                return "is dilated";
+            }
+            if (c.getConvolutionMode() == ConvolutionMode.Causal) {
+                return "is causal";
+            }
+            CNN2DFormat bnFormat = ref.format() == null ? CNN2DFormat.NCHW : ref.format();
+            if (c.getCnn2dDataFormat() != bnFormat) {
+                return "has format " + c.getCnn2dDataFormat() + ", the BN layer " + bnFormat;
+            }
+        }
+        long entries = PatchMoments.entries(conf);
+        if (entries > maxEntries) {
+            return "would need " + entries + " second-moment entries, above the limit of " + maxEntries;
+        }
+        return null;
+    }
+
+    private void fallback(BnLayerRef ref, String feeding, String why) {
+        routes.put(ref.name(), new Route(Path.MOVING_AVERAGE, feeding, why));
+    }
+
+    private Model model() {
+        return net.model();
+    }
+
+    /** Builder of {@link ProjectedStatistics}. */
+    public static final class Builder {
+        private int every = DEFAULT_EVERY;
+        private double inputDecay = DEFAULT_INPUT_DECAY;
+        private long maxEntries = DEFAULT_MAX_ENTRIES;
+
+        private Builder() {
+        }
+
+        /**
+         * @param k iterations between writes, at least 1 (default {@value ProjectedStatistics#DEFAULT_EVERY})
+         * @return this
+         */
+        public Builder every(int k) {
+            if (k < 1) {
+                throw new IllegalArgumentException("write interval must be >= 1, got " + k);
+            }
+            this.every = k;
+            return this;
+        }
+
+        /**
+         * @param d weight of the old input moments per batch, in (0, 1]; 1 weighs every batch seen equally
+         *     (default {@value ProjectedStatistics#DEFAULT_INPUT_DECAY})
+         * @return this
+         */
+        public Builder inputDecay(double d) {
+            if (!(d > 0 && d <= 1)) {
+                throw new IllegalArgumentException("input decay must be in (0, 1], got " + d);
+            }
+            this.inputDecay = d;
+            return this;
+        }
+
+        /**
+         * @param entries the largest number of second-moment entries one layer may keep, at least 1; a layer
+         *     needing more keeps its moving average (default {@value ProjectedStatistics#DEFAULT_MAX_ENTRIES})
+         * @return this
+         */
+        public Builder maxEntries(long entries) {
+            if (entries < 1) {
+                throw new IllegalArgumentException("entry limit must be >= 1, got " + entries);
+            }
+            this.maxEntries = entries;
+            return this;
+        }
+
+        /** @return the listener */
+        public ProjectedStatistics build() {
+            return new ProjectedStatistics(this);
+        }
+    }
+}

@@ -1,0 +1,310 @@
+package io.github.bndoctor.remedy;
+
+import io.github.bndoctor.dl4j.BnLayerRef;
+import io.github.bndoctor.dl4j.BnNetwork;
+import io.github.bndoctor.dl4j.MovingStatistics;
+import io.github.bndoctor.dl4j.VarianceParameterisation;
+import io.github.bndoctor.stats.MeanVariance;
+import io.github.bndoctor.testkit.NetworkKind;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+
+/**
+ * Exactness: with frozen weights (no-op updater) and input decay 1, the projected statistics written
+ * after training on a few batches are the pooled mean and biased variance of the BN layer's inputs
+ * over exactly those batches, computed here by a direct double loop over the pre-BN activations of
+ * the same batches (the network's own training-mode forward pass), over dense, convolution (strides,
+ * "same" and truncate padding with and without explicit padding), depthwise (depth multiplier 1 and
+ * 2) and 1x1 convolutions, NCHW and NHWC, both variance parameterisations and both network types.
+ *
+ * <p>Tolerance, per channel {@code o}: DL4J computes each pre-BN value {@code z} in float, the
+ * projection in double from the same float inputs and weights, so the two differ by the float
+ * rounding of {@code z = w_o . p + b_o}: at most {@code delta = gamma_(D+1) A_o} with
+ * {@code gamma_n = n u / (1 - n u)}, {@code u = 2^-24}, and {@code A_o = ||w_o||_1 max|x| + |b_o|}
+ * bounding {@code sum |w_i p_i| + |b_o|} for any summation order (Higham, Accuracy and Stability of
+ * Numerical Algorithms, 2nd ed., eq. 3.5). The mean then differs by at most {@code delta}, the
+ * variance by at most {@code 2 sigma delta + delta^2}; storing in float adds {@code u |mean|} and
+ * {@code u var} ({@code var}) or {@code 2 ln(10) u |log10 sigma| var + u var} ({@code log10stdev},
+ * the stored exponent rounded and squared back), and the double arithmetic is far below these.
+ */
+@Tag("property")
+class ProjectedStatisticsExactnessTest {
+    static final double U = Math.ulp(1.0f) / 2;
+    static final int BATCHES = 3;
+    static final int MB = 3;
+
+    enum MapKind { DENSE, CONV, DEPTHWISE, ONE_BY_ONE }
+
+    record Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
+                ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed) {
+    }
+
+    static Gen<Case> cases() {
+        return Generate.enumValues(MapKind.class).zip(Generate.enumValues(NetworkKind.class), Generate.booleans(),
+                (m, n, f) -> new Object[] {m, n, f}).zip(Generate.enumValues(VarianceParameterisation.class),
+                integers().between(0, 63), integers().between(1, 1_000_000), (a, p, bits, seed) -> {
+                    MapKind m = (MapKind) a[0];
+                    int kernel = m == MapKind.ONE_BY_ONE ? 1 : 2 + (bits & 1);
+                    int stride = 1 + ((bits >> 1) & 1);
+                    ConvolutionMode mode = ((bits >> 2) & 1) == 0 ? ConvolutionMode.Same : ConvolutionMode.Truncate;
+                    int pad = mode == ConvolutionMode.Truncate ? (bits >> 3) & 1 : 0;
+                    int channels = 2 + ((bits >> 4) & 1);
+                    int size = 5 + ((bits >> 5) & 1);
+                    int dm = m == MapKind.DEPTHWISE ? 1 + (bits & 2) / 2 : 1;
+                    return new Case(m, (NetworkKind) a[1], (Boolean) a[2], p, kernel, stride, mode, pad, channels,
+                            size, dm, seed);
+                });
+    }
+
+    @Test
+    void reproducesThePreciseStatisticsOfTheSameInputs() {
+        qt().withExamples(40).withShrinkCycles(3).forAll(cases()).checkAssert(ProjectedStatisticsExactnessTest::check);
+    }
+
+    /** The route the property covers, named: each map kind in each layout on each network type. */
+    @Test
+    void everyMapKindInBothLayoutsAndNetworkTypes() {
+        long seed = 11;
+        for (MapKind m : MapKind.values()) {
+            for (NetworkKind n : NetworkKind.values()) {
+                for (boolean nhwc : new boolean[] {false, true}) {
+                    if (m == MapKind.DENSE && nhwc) {
+                        continue;
+                    }
+                    check(new Case(m, n, nhwc, seed % 2 == 0 ? VarianceParameterisation.VAR
+                            : VarianceParameterisation.LOG10_STDEV, m == MapKind.ONE_BY_ONE ? 1 : 3, 2,
+                            ConvolutionMode.Same, 0, 3, 6, m == MapKind.DEPTHWISE ? 2 : 1, seed++));
+                }
+            }
+        }
+    }
+
+    /** The comparison is sharp enough to see one misplaced padding row: the same check with the map's padding changed fails. */
+    @Test
+    void aMisreadPaddingWouldBeCaught() {
+        Case c = new Case(MapKind.CONV, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.VAR, 3, 2,
+                ConvolutionMode.Same, 0, 2, 6, 1, 5);
+        Built b = build(c);
+        Case wrong = new Case(MapKind.CONV, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.VAR, 3, 2,
+                ConvolutionMode.Truncate, 1, 2, 6, 1, 5);
+        // same output size (3x3), other padding: statistics of the other patches must differ beyond the tolerance
+        Built w = build(wrong);
+        w.net.params().assign(b.net.params());
+        MeanVariance expected = preciseStatistics(b);
+        MeanVariance other = preciseStatistics(w);
+        double[] tol = meanTolerance(b);
+        boolean differs = false;
+        for (int o = 0; o < expected.channels(); o++) {
+            differs |= Math.abs(expected.mean()[o] - other.mean()[o]) > 10 * tol[o];
+        }
+        assertThat(differs).as("other padding gives other statistics").isTrue();
+    }
+
+    static void check(Case c) {
+        Built b = build(c);
+        ProjectedStatistics listener = ProjectedStatistics.builder().inputDecay(1).every(1_000_000).build();
+        BnNetwork net = b.net;
+        BnLayerRef ref = net.bnLayers().get(0);
+        assertThat(listener.routes(net.model()).get(ref.name()).path()).as("%s route", c)
+                .isEqualTo(ProjectedStatistics.Path.PROJECTED);
+        net.model().setListeners(listener);
+        for (DataSet ds : b.batches) {
+            net.fit(ds);
+        }
+        net.model().setListeners();
+        listener.writeNow(net.model());
+        MeanVariance written = MovingStatistics.read(net, ref);
+        MeanVariance expected = preciseStatistics(b);
+        double[] delta = meanTolerance(b);
+        for (int o = 0; o < expected.channels(); o++) {
+            double mean = expected.mean()[o];
+            double var = expected.variance()[o];
+            double storeVar = c.param() == VarianceParameterisation.VAR ? U * var
+                    : (2 * Math.log(10) * U * Math.abs(Math.log10(Math.sqrt(var))) + U) * var;
+            assertThat(written.mean()[o]).as("%s channel %d mean", c, o)
+                    .isCloseTo(mean, within(delta[o] + U * Math.abs(mean)));
+            assertThat(written.variance()[o]).as("%s channel %d variance", c, o)
+                    .isCloseTo(var, within(2 * Math.sqrt(var) * delta[o] + delta[o] * delta[o] + storeVar));
+        }
+    }
+
+    /** Pooled mean and biased variance of the BN layer's input over every position of every batch, by a double loop. */
+    static MeanVariance preciseStatistics(Built b) {
+        BnLayerRef ref = b.net.bnLayers().get(0);
+        int channels = ref.channels();
+        double[] sum = new double[channels];
+        double[] sq = new double[channels];
+        long n = 0;
+        List<double[][]> all = new ArrayList<>();
+        for (DataSet ds : b.batches) {
+            INDArray z = b.net.bnInputs(new INDArray[] {ds.getFeatures()}, true).get(ref.name()).castTo(DataType.DOUBLE);
+            if (z.rank() == 4 && b.c.nhwc()) {
+                z = z.permute(0, 3, 1, 2);
+            }
+            double[][] perChannel = new double[channels][];
+            for (int o = 0; o < channels; o++) {
+                INDArray slice = z.rank() == 2 ? z.getColumn(o) : z.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                        org.nd4j.linalg.indexing.NDArrayIndex.point(o));
+                perChannel[o] = slice.dup().data().asDouble();
+            }
+            all.add(perChannel);
+            n += perChannel[0].length;
+        }
+        for (double[][] batch : all) {
+            for (int o = 0; o < channels; o++) {
+                for (double v : batch[o]) {
+                    sum[o] += v;
+                }
+            }
+        }
+        double[] mean = new double[channels];
+        for (int o = 0; o < channels; o++) {
+            mean[o] = sum[o] / n;
+        }
+        for (double[][] batch : all) {
+            for (int o = 0; o < channels; o++) {
+                for (double v : batch[o]) {
+                    sq[o] += (v - mean[o]) * (v - mean[o]);
+                }
+            }
+        }
+        double[] var = new double[channels];
+        for (int o = 0; o < channels; o++) {
+            var[o] = sq[o] / n;
+        }
+        return new MeanVariance(mean, var);
+    }
+
+    /** {@code gamma_(D+1) (||w_o||_1 max|x| + |b_o|)} per output channel (see the class notes). */
+    static double[] meanTolerance(Built b) {
+        org.deeplearning4j.nn.api.Layer map = b.mapLayer();
+        INDArray w = map.getParam("W").castTo(DataType.DOUBLE);
+        INDArray bias = map.getParam("b").castTo(DataType.DOUBLE).reshape(-1);
+        double maxX = 0;
+        for (DataSet ds : b.batches) {
+            maxX = Math.max(maxX, ds.getFeatures().amaxNumber().doubleValue());
+        }
+        int channels = (int) bias.length();
+        double[] out = new double[channels];
+        for (int o = 0; o < channels; o++) {
+            INDArray wo;
+            long d;
+            switch (b.c.map()) {
+                case DENSE -> {
+                    wo = w.getColumn(o);
+                    d = w.size(0);
+                }
+                case DEPTHWISE -> {
+                    int dm = b.c.depthMultiplier();
+                    wo = w.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                            org.nd4j.linalg.indexing.NDArrayIndex.point(o / dm),
+                            org.nd4j.linalg.indexing.NDArrayIndex.point(o % dm));
+                    d = wo.length();
+                }
+                default -> {
+                    wo = w.get(org.nd4j.linalg.indexing.NDArrayIndex.point(o));
+                    d = wo.length();
+                }
+            }
+            double gamma = (d + 1) * U / (1 - (d + 1) * U);
+            out[o] = gamma * (wo.norm1Number().doubleValue() * maxX + Math.abs(bias.getDouble(o)));
+        }
+        return out;
+    }
+
+    record Built(Case c, BnNetwork net, List<DataSet> batches) {
+        org.deeplearning4j.nn.api.Layer mapLayer() {
+            if (net.model() instanceof MultiLayerNetwork mln) {
+                return mln.getLayer(0);
+            }
+            return ((ComputationGraph) net.model()).getLayer("map");
+        }
+    }
+
+    static Built build(Case c) {
+        boolean dense = c.map() == MapKind.DENSE;
+        CNN2DFormat format = c.nhwc() ? CNN2DFormat.NHWC : CNN2DFormat.NCHW;
+        int nOut = c.map() == MapKind.DEPTHWISE ? c.channels() * c.depthMultiplier() : c.channels() + 1;
+        Layer map = switch (c.map()) {
+            case DENSE -> new DenseLayer.Builder().nOut(nOut).activation(Activation.IDENTITY).hasBias(true).build();
+            case DEPTHWISE -> new DepthwiseConvolution2D.Builder(c.kernel(), c.kernel()).stride(c.stride(), c.stride())
+                    .padding(c.pad(), c.pad()).convolutionMode(c.mode()).depthMultiplier(c.depthMultiplier())
+                    .dataFormat(format).activation(Activation.IDENTITY).hasBias(true).build();
+            default -> new ConvolutionLayer.Builder(c.kernel(), c.kernel()).stride(c.stride(), c.stride())
+                    .padding(c.pad(), c.pad()).convolutionMode(c.mode()).nOut(nOut).dataFormat(format)
+                    .activation(Activation.IDENTITY).hasBias(true).build();
+        };
+        BatchNormalization.Builder bnb = new BatchNormalization.Builder().decay(0.9)
+                .useLogStd(c.param() == VarianceParameterisation.LOG10_STDEV);
+        if (!dense) {
+            bnb.dataFormat(format);
+        }
+        Layer bn = bnb.build();
+        Layer loss = dense ? new LossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build()
+                : new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).format(format).activation(Activation.IDENTITY)
+                .build();
+        InputType in = dense ? InputType.feedForward(c.channels())
+                : InputType.convolutional(c.size(), c.size(), c.channels(), format);
+        NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder().seed(c.seed()).dataType(DataType.FLOAT)
+                .updater(new NoOp()).weightInit(WeightInit.XAVIER).biasInit(0.3);
+        BnNetwork net;
+        if (c.net() == NetworkKind.MULTI_LAYER) {
+            MultiLayerNetwork mln = new MultiLayerNetwork(base.list().layer(map).layer(bn).layer(loss).setInputType(in).build());
+            mln.init();
+            net = BnNetwork.of(mln);
+        } else {
+            ComputationGraph g = new ComputationGraph(base.graphBuilder().addInputs("in").setInputTypes(in)
+                    .addLayer("map", map, "in").addLayer("bn", bn, "map").addLayer("loss", loss, "bn")
+                    .setOutputs("loss").build());
+            g.init();
+            net = BnNetwork.of(g);
+        }
+        // a bias away from 0 so the mean's projection is tested too
+        Nd4j.getRandom().setSeed(c.seed());
+        INDArray bias = Nd4j.rand(DataType.FLOAT, 1, nOut).subi(0.5).muli(2);
+        org.deeplearning4j.nn.api.Layer mapLayer = net.model() instanceof MultiLayerNetwork mln ? mln.getLayer(0)
+                : ((ComputationGraph) net.model()).getLayer("map");
+        mapLayer.getParam("b").assign(bias.reshape(mapLayer.getParam("b").shape()));
+        List<DataSet> batches = new ArrayList<>();
+        for (int i = 0; i < BATCHES; i++) {
+            long[] shape = dense ? new long[] {MB, c.channels()}
+                    : c.nhwc() ? new long[] {MB, c.size(), c.size(), c.channels()}
+                    : new long[] {MB, c.channels(), c.size(), c.size()};
+            INDArray x = Nd4j.randn(DataType.FLOAT, shape).muli(1.5).addi(0.7);
+            INDArray y = net.output(new INDArray[] {x}, false)[0];
+            batches.add(new DataSet(x, Nd4j.randn(DataType.FLOAT, y.shape())));
+        }
+        return new Built(c, net, batches);
+    }
+}
