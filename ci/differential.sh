@@ -12,7 +12,6 @@ cd "$(dirname "$0")/.."
 export DOCKER_HOST="${DOCKER_HOST:-unix:///var/run/docker.sock}"
 IMAGE="${BN_DOCTOR_TORCH_IMAGE:-bn-doctor/torch-reference:local}"
 export BN_DOCTOR_TORCH_IMAGE="$IMAGE"
-DOCKERD_LOG="${DOCKERD_LOG:-/var/tmp/bn-doctor-dockerd.log}"
 # One line for .ci/run to report: PASSED, FAILED or SKIPPED (with the reason).
 STATUS_FILE="${DIFFERENTIAL_STATUS_FILE:-target/differential-leg.status}"
 mkdir -p "$(dirname "$STATUS_FILE")"
@@ -27,29 +26,9 @@ skip() {
 }
 
 leg_start=$(date +%s)
-need=()
-command -v dockerd >/dev/null || need+=(docker.io)
-command -v debootstrap >/dev/null || need+=(debootstrap)
-if (( ${#need[@]} )); then
-  echo "installing ${need[*]}"
-  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"; } \
-    || skip "could not install ${need[*]} with apt-get"
-fi
-
-if ! docker info >/dev/null 2>&1; then
-  echo "starting dockerd (--bridge=none --iptables=false), log in $DOCKERD_LOG"
-  nohup dockerd --bridge=none --iptables=false --ip6tables=false >"$DOCKERD_LOG" 2>&1 &
-  for _ in $(seq 1 "${DOCKERD_WAIT_SECONDS:-60}"); do
-    docker info >/dev/null 2>&1 && break
-    sleep 1
-  done
-  docker info >/dev/null 2>&1 || { tail -n 30 "$DOCKERD_LOG" || true; skip "dockerd did not come up (see $DOCKERD_LOG)"; }
-fi
-echo "docker engine: $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')"
-
-img_start=$(date +%s)
-flock /var/tmp/bn-doctor-reference-image.lock bash ci/build-reference-image.sh || skip "could not build the reference image $IMAGE"
-echo "reference image ready in $(( $(date +%s) - img_start )) s"
+# Provision (install, start dockerd, build or reuse the image): .ci/run has usually done this in
+# the background already, so each step is a no-op here.
+bash ci/provision-docker.sh || skip "could not provision the engine or the reference image (see the lines above)"
 
 rm -rf target/surefire-reports
 mvn -B test -Pdifferential

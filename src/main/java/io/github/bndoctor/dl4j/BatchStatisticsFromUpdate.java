@@ -30,6 +30,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Read the values in {@code TrainingListener.onGradientCalculation}: the gradient is then the
  * raw pseudo-gradient (before any gradient normalisation or clipping) and the parameters still
  * hold the values before the update.
+ *
+ * <p>The decay. The update is inverted with the decay in force in the layer's configuration when
+ * read ({@link BnNetwork#decay}), not the one {@link BnLayerRef#decay()} captured when the view was
+ * built: a listener such as {@code AdaptiveDecay} changes it while training. DL4J's optimiser runs
+ * backprop, then every listener's {@code onGradientCalculation}, then the update, then every
+ * listener's {@code iterationDone}; a decay changed in {@code iterationDone} therefore first drives
+ * the next iteration's backprop, and the decay read in {@code onGradientCalculation} is the one the
+ * gradient was computed with, whatever the order of the listeners (tested on both network types).
  */
 public final class BatchStatisticsFromUpdate {
     private BatchStatisticsFromUpdate() {
@@ -41,6 +49,7 @@ public final class BatchStatisticsFromUpdate {
      * @param ref one of its BN layers
      * @return the batch mean and biased batch variance of this iteration at the layer's input
      * @throws IllegalStateException if the gradient holds no moving-statistics entry for the layer
+     * @throws IllegalArgumentException if the layer's decay in force is 1 (nothing to invert)
      */
     public static MeanVariance read(BnNetwork net, Gradient gradient, BnLayerRef ref) {
         String meanKey = ref.paramKey(BatchNormalizationParamInitializer.GLOBAL_MEAN);
@@ -53,7 +62,7 @@ public final class BatchStatisticsFromUpdate {
         }
         double[] meanParam = doubles(net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN));
         double[] varParam = doubles(net.param(ref, ref.parameterisation().paramName()));
-        return invert(ref.parameterisation(), ref.decay(), meanParam, doubles(gMean), varParam, doubles(gVar));
+        return invert(ref.parameterisation(), net.decay(ref), meanParam, doubles(gMean), varParam, doubles(gVar));
     }
 
     /**

@@ -5,6 +5,7 @@ import io.github.bndoctor.dl4j.BnLayerRef;
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.dl4j.MovingStatistics;
 import io.github.bndoctor.probe.LayerDecomposition;
+import io.github.bndoctor.stats.Ema;
 import io.github.bndoctor.stats.MeanVariance;
 import io.github.bndoctor.stats.MomentWindow;
 import org.deeplearning4j.nn.api.Model;
@@ -31,7 +32,8 @@ import java.util.function.Consumer;
  * population estimate ({@link MomentWindow}: all samples together, like the pooled precise
  * statistics of a checkpoint). In {@code iterationDone} (parameters updated) the moving statistics
  * are read and compared with that estimate: {@link LayerDecomposition} with the window as the
- * precise reference, the EMA's prior weighted by {@code d^n} as warm-up, and this iteration's batch
+ * precise reference, the EMA's prior weighted by the product of the decays in force at each of the
+ * {@code n} updates ({@code d^n} at a fixed decay) as warm-up, and this iteration's batch
  * as batch noise. The window trails the weights by about {@code window/2} iterations, the EMA by
  * {@code d/(1-d)}; the difference is the lag.
  *
@@ -42,8 +44,13 @@ import java.util.function.Consumer;
  * exceed the batch variance itself; warm-start the statistics ({@link io.github.bndoctor.remedy.WarmStart})
  * or read the first {@code 1/(1-d)} iterations as warm-up.
  *
+ * <p>The decay is read live, each iteration, in {@code onGradientCalculation}: the value in the
+ * layer's configuration then is the one that iteration's update used, also when a listener such as
+ * {@link io.github.bndoctor.remedy.AdaptiveDecay} changes it in {@code iterationDone}
+ * ({@link BatchStatisticsFromUpdate}).
+ *
  * <p>The listener changes nothing: parameters, updater state and random stream are untouched. Layers
- * with decay 1 (frozen statistics, nothing to invert) are left out of the readings.
+ * configured with decay 1 (frozen statistics, nothing to invert) are left out of the readings.
  */
 public final class BatchStatisticsFromUpdates extends BaseTrainingListener {
     /** Default window: 32 iterations (256 examples at batch 8, as many as a checkpoint's precise statistics). */
@@ -63,6 +70,8 @@ public final class BatchStatisticsFromUpdates extends BaseTrainingListener {
     private final Map<String, MomentWindow> windows = new LinkedHashMap<>();
     private final Map<String, MeanVariance> latestBatch = new LinkedHashMap<>();
     private final Map<String, Long> counts = new LinkedHashMap<>();
+    private final Map<String, Double> liveDecay = new LinkedHashMap<>();
+    private final Map<String, Double> priorWeight = new LinkedHashMap<>();
     private BnNetwork net;
     private List<BnLayerRef> layers;
     private boolean pending;
@@ -140,6 +149,8 @@ public final class BatchStatisticsFromUpdates extends BaseTrainingListener {
         init(model);
         Gradient g = model.gradient();
         for (BnLayerRef ref : layers) {
+            // the decay this backprop used: a listener changing it does so in iterationDone
+            liveDecay.put(ref.name(), net.decay(ref));
             latestBatch.put(ref.name(), BatchStatisticsFromUpdate.read(net, g, ref));
         }
         pending = true;
@@ -162,6 +173,11 @@ public final class BatchStatisticsFromUpdates extends BaseTrainingListener {
             MomentWindow w = windows.computeIfAbsent(ref.name(), k -> new MomentWindow(window, ref.channels()));
             w.add(m, b.mean(), b.variance());
             full &= w.isFull();
+            double d = liveDecay.get(ref.name());
+            // the prior's weight after this update: the product of the decays in force, iteration by
+            // iteration; before this listener saw the model, the first decay it read is assumed
+            priorWeight.merge(ref.name(), Ema.priorWeight(d, iteration), (a, ignored) -> a);
+            priorWeight.computeIfPresent(ref.name(), (k, a) -> a * d);
         }
         if (full && !layers.isEmpty() && done % readEvery == 0) {
             readyIteration = done;
@@ -178,7 +194,8 @@ public final class BatchStatisticsFromUpdates extends BaseTrainingListener {
     private LagReading read(long done) {
         List<LayerDecomposition> out = new ArrayList<>(layers.size());
         for (BnLayerRef ref : layers) {
-            out.add(LayerDecomposition.of(ref, priorFree ? Long.MAX_VALUE : done, MovingStatistics.read(net, ref),
+            out.add(LayerDecomposition.of(ref, priorFree ? Long.MAX_VALUE : done,
+                    priorFree ? 0 : priorWeight.get(ref.name()), MovingStatistics.read(net, ref),
                     windows.get(ref.name()).pooled(), latestBatch.get(ref.name())));
         }
         return new LagReading(done, out);
@@ -240,6 +257,8 @@ public final class BatchStatisticsFromUpdates extends BaseTrainingListener {
             readyIteration = 0;
             latestBatch.clear();
             counts.clear();
+            liveDecay.clear();
+            priorWeight.clear();
         }
     }
 

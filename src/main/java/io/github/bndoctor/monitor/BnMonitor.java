@@ -39,8 +39,16 @@ import java.util.function.Supplier;
  * <p>With {@link Builder#confirmLagAbove(double)} the monitor also runs the free per-iteration
  * signal ({@link BatchStatisticsFromUpdates}): when the median lag error it reads at an iteration
  * exceeds the threshold, a {@link #FREE_LAG} warning is recorded and a checkpoint runs at once to
- * confirm it with the loss probe (at most once per window), instead of waiting for the next
- * scheduled one.
+ * confirm it with the loss probe, instead of waiting for the next scheduled one. Confirmations are
+ * bounded, so that a signal that reads high all the time cannot multiply the probe's cost: a
+ * confirmation runs only (1) at least one free-signal window after the last checkpoint of any kind,
+ * and (2) while the confirmations so far number fewer than {@code ceil(b (s + 1))}, where {@code s}
+ * is the number of scheduled checkpoints reached so far ({@code floor(t/K)} at iteration {@code t})
+ * and {@code b} the budget per scheduled interval ({@link Builder#confirmationBudget(double)},
+ * default {@value #DEFAULT_CONFIRMATION_BUDGET}). Over a run of {@code S} scheduled checkpoints there
+ * are therefore at most {@code ceil(b (S + 1))} confirming checkpoints, the first of them allowed
+ * before the first scheduled checkpoint. A reading above the threshold that finds the budget spent
+ * records nothing.
  *
  * <p>With {@link Builder#lagAlarm(LagAlarm)} the monitor scores every checkpoint with a
  * {@link LagAlarm}: an early warning ({@link #LAG_WARNING}, metric suffixed with the cheap signal
@@ -67,6 +75,11 @@ public final class BnMonitor extends BaseTrainingListener {
     public static final String LAG_WARNING = "lagWarning";
     /** Metric name of a {@link LagAlarm} state alarm (value: the checkpoint's eval/precise ratio). */
     public static final String LAG_ALARM = "lagAlarm";
+    /**
+     * Default budget of confirming checkpoints per scheduled interval: one for every four scheduled
+     * checkpoints, so confirmations add at most about a quarter of the scheduled probes' cost.
+     */
+    public static final double DEFAULT_CONFIRMATION_BUDGET = 0.25;
 
     private final INDArray[] probeFeatures;
     private final INDArray[] probeLabels;
@@ -81,6 +94,8 @@ public final class BnMonitor extends BaseTrainingListener {
     private final double confirmAbove;
     private final boolean measureLagAngle;
     private final LagAlarm lagAlarm;
+    private final double confirmationBudget;
+    private long confirmations;
     private long lastCheckpoint;
     private final List<Checkpoint> checkpoints = new ArrayList<>();
     private final List<Alarm> alarms = new ArrayList<>();
@@ -101,6 +116,7 @@ public final class BnMonitor extends BaseTrainingListener {
         this.lagAlarm = b.lagAlarm;
         this.confirmAbove = Double.isNaN(b.confirmAbove) && b.lagAlarm != null ? b.lagAlarm.freeLag() : b.confirmAbove;
         this.measureLagAngle = b.measureLagAngle;
+        this.confirmationBudget = b.confirmationBudget;
         this.free = Double.isNaN(this.confirmAbove) ? null
                 : new BatchStatisticsFromUpdates(b.freeWindow, BatchStatisticsFromUpdates.DEFAULT_READ_EVERY, b.priorFree,
                         null);
@@ -147,8 +163,10 @@ public final class BnMonitor extends BaseTrainingListener {
             free.iterationDone(model, iteration, epoch);
             LagReading r = free.latest();
             if (phase != 0 && r != null && r.iteration() == done && r.medianLagError() > confirmAbove
-                    && done - lastCheckpoint >= free.window()) {
+                    && done - lastCheckpoint >= free.window()
+                    && confirmations < confirmationsAllowed(confirmationBudget, done / every)) {
                 confirm = new Alarm(done, worstLag(r), FREE_LAG, r.medianLagError(), confirmAbove, AlarmLevel.WARN);
+                confirmations++;
                 phase = 0;
             }
             probeNanos += System.nanoTime() - f0;
@@ -201,6 +219,26 @@ public final class BnMonitor extends BaseTrainingListener {
                 }
             }
         }
+    }
+
+    /**
+     * The bound on confirming checkpoints (see the class notes).
+     *
+     * @param budget confirmations per scheduled interval, at least 0
+     * @param scheduled scheduled checkpoints reached so far, at least 0
+     * @return {@code ceil(budget (scheduled + 1))}: how many confirmations may have run by then
+     */
+    public static long confirmationsAllowed(double budget, long scheduled) {
+        if (!(budget >= 0) || Double.isInfinite(budget) || scheduled < 0) {
+            throw new IllegalArgumentException("budget must be finite and >= 0 and scheduled >= 0, got " + budget
+                    + ", " + scheduled);
+        }
+        return (long) Math.ceil(budget * (scheduled + 1));
+    }
+
+    /** @return confirming checkpoints run so far (those the free signal triggered) */
+    public long confirmations() {
+        return confirmations;
     }
 
     /** The {@link LagAlarm}'s early warning and state alarm at a checkpoint, in that order (either may be absent). */
@@ -266,6 +304,7 @@ public final class BnMonitor extends BaseTrainingListener {
         private int freeWindow = BatchStatisticsFromUpdates.DEFAULT_WINDOW;
         private boolean measureLagAngle = true;
         private LagAlarm lagAlarm;
+        private double confirmationBudget = DEFAULT_CONFIRMATION_BUDGET;
 
         private Builder(INDArray[] probeFeatures, INDArray[] probeLabels) {
             this.probeFeatures = probeFeatures;
@@ -346,7 +385,8 @@ public final class BnMonitor extends BaseTrainingListener {
 
         /**
          * Runs the free per-iteration lag signal and confirms it with a checkpoint whenever its
-         * median lag error exceeds {@code medianLagError} (at most once per window).
+         * median lag error exceeds {@code medianLagError} (at most once per window and within the
+         * {@link #confirmationBudget(double) confirmation budget}).
          *
          * @param medianLagError threshold on {@link LagReading#medianLagError()}, at least 0
          * @return this
@@ -356,6 +396,24 @@ public final class BnMonitor extends BaseTrainingListener {
                 throw new IllegalArgumentException("lag threshold must be >= 0, got " + medianLagError);
             }
             this.confirmAbove = medianLagError;
+            return this;
+        }
+
+        /**
+         * Bounds the confirming checkpoints the free signal may trigger: at most
+         * {@code ceil(b (s + 1))} by the time {@code s} scheduled checkpoints have been reached.
+         *
+         * @param perScheduledInterval {@code b}, confirmations per scheduled interval, finite and at
+         *     least 0 (0: the free signal never adds a checkpoint; default
+         *     {@value BnMonitor#DEFAULT_CONFIRMATION_BUDGET})
+         * @return this
+         */
+        public Builder confirmationBudget(double perScheduledInterval) {
+            if (!(perScheduledInterval >= 0) || Double.isInfinite(perScheduledInterval)) {
+                throw new IllegalArgumentException("confirmation budget must be finite and >= 0, got "
+                        + perScheduledInterval);
+            }
+            this.confirmationBudget = perScheduledInterval;
             return this;
         }
 

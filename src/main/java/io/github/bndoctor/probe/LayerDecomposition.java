@@ -24,7 +24,7 @@ import io.github.bndoctor.stats.MomentDistance;
  *
  * @param layer the layer
  * @param iterations {@code n}, iterations since the moving statistics were initialised
- * @param priorWeight {@code d^n}
+ * @param priorWeight {@code d^n}, or the product of the decays in force where the decay changed
  * @param emaError moving vs precise
  * @param warmupError prior-weighted precise vs precise
  * @param lagError moving vs prior-weighted precise
@@ -46,7 +46,24 @@ public record LayerDecomposition(String layer, long iterations, double priorWeig
      */
     public static LayerDecomposition of(BnLayerRef ref, long iterations, MeanVariance moving, MeanVariance precise,
                                         MeanVariance batch) {
-        double w = Ema.priorWeight(ref.decay(), iterations);
+        return of(ref, iterations, Ema.priorWeight(ref.decay(), iterations), moving, precise, batch);
+    }
+
+    /**
+     * @param ref the BN layer
+     * @param iterations iterations since the moving statistics were initialised
+     * @param w the weight the prior still holds: {@code d^n} at a fixed decay, the product of the
+     *     decays in force at each update where the decay changed while training
+     * @param moving its moving statistics
+     * @param precise its precise statistics
+     * @param batch the probe batch's statistics at its input
+     * @return the decomposition
+     */
+    public static LayerDecomposition of(BnLayerRef ref, long iterations, double w, MeanVariance moving,
+                                        MeanVariance precise, MeanVariance batch) {
+        if (!(w >= 0 && w <= 1)) {
+            throw new IllegalArgumentException("prior weight must be in [0, 1], got " + w);
+        }
         double[] pm = precise.mean();
         double[] pv = precise.variance();
         double[] wm = new double[pm.length];

@@ -74,7 +74,7 @@ class BnMonitorScheduleTest {
         BnNetwork net = ProbeFixtures.net(NetworkKind.MULTI_LAYER, Layout.NCHW);
         // threshold 0: every reading crosses it; window 4 = the reading interval, so readings at 4, 8, 12
         // each come exactly one window after the previous checkpoint
-        BnMonitor m = builder().every(1000).confirmLagAbove(0).freeSignalWindow(4).build();
+        BnMonitor m = builder().every(1000).confirmLagAbove(0).freeSignalWindow(4).confirmationBudget(3).build();
         net.model().setListeners(m);
         train(net, 12);
         assertThat(BatchStatisticsFromUpdates.DEFAULT_READ_EVERY).isEqualTo(4);

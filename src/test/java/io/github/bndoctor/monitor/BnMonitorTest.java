@@ -137,7 +137,7 @@ class BnMonitorTest {
         // (BatchStatisticsFromUpdates.DEFAULT_READ_EVERY): the first at 8, then one per window at the
         // next reading (16, 24)
         BnMonitor m = BnMonitor.builder(probe, ProbeFixtures.labels(probe, 0)).every(1000).failFast(false)
-                .confirmLagAbove(0).freeSignalWindow(5).preciseData(() -> precise.iterator()).build();
+                .confirmLagAbove(0).freeSignalWindow(5).confirmationBudget(3).preciseData(() -> precise.iterator()).build();
         watched.model().setListeners(m);
         train(watched, batches);
         assertThat(BatchStatisticsFromUpdates.DEFAULT_READ_EVERY).isEqualTo(4);
