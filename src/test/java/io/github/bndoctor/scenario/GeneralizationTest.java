@@ -9,9 +9,9 @@ import io.github.bndoctor.lint.ScaleInvariance;
 import io.github.bndoctor.monitor.AlarmQuality;
 import io.github.bndoctor.monitor.BnMonitor;
 import io.github.bndoctor.probe.Checkpoint;
-import io.github.bndoctor.probe.RotationTracker;
 import io.github.bndoctor.probe.Verdict;
 import io.github.bndoctor.remedy.AdaptiveDecay;
+import io.github.bndoctor.scenario.AdaptiveDecayRegressionTest.StepRotation;
 import io.github.bndoctor.report.DiagnosisReport.RunSummary;
 import io.github.bndoctor.report.ReportAssembler;
 import java.io.IOException;
@@ -27,7 +27,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -157,40 +156,6 @@ class GeneralizationTest {
                                     && a.level() == io.github.bndoctor.monitor.AlarmLevel.FAIL));
                 }
             }
-        }
-    }
-
-    /** The one-step rotation of every BN layer's feeding weights at every iteration from {@code from} on. */
-    static final class StepRotation extends BaseTrainingListener {
-        private final int from;
-        private BnNetwork net;
-        private RotationTracker tracker;
-        final Map<String, List<Double>> steps = new LinkedHashMap<>();
-
-        StepRotation(int from) {
-            this.from = from;
-        }
-
-        @Override
-        public void iterationDone(Model model, int iteration, int epoch) {
-            int done = iteration + 1;
-            if (done < from) {
-                return;
-            }
-            if (net == null) {
-                net = BnNetwork.of(model);
-                tracker = new RotationTracker(net);
-            }
-            tracker.update(net, done).forEach((layer, deg) -> {
-                if (Double.isFinite(deg)) {
-                    steps.computeIfAbsent(layer, k -> new ArrayList<>()).add(deg);
-                }
-            });
-        }
-
-        double rms(String layer) {
-            List<Double> s = steps.getOrDefault(layer, List.of());
-            return Math.sqrt(s.stream().mapToDouble(d -> d * d).average().orElse(Double.NaN));
         }
     }
 
