@@ -4,7 +4,7 @@ import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.dl4j.MovingStatistics;
 import io.github.bndoctor.probe.PreciseStatistics;
 import io.github.bndoctor.stats.PopulationEstimator;
-import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -32,12 +32,12 @@ final class BatchNormPopulationStatistics {
     /**
      * Recomputes and writes the moving statistics of every batch-norm layer of {@code graph}.
      *
-     * @param graph graph to modify in place (pass a clone to keep the original)
-     * @param features input samples {@code [n,1,32,32]}
+     * @param graph network to modify in place (pass a clone to keep the original)
+     * @param features input samples in the network's input layout
      * @param batchSize minibatch size of the training-mode passes (the training batch size)
      * @throws IllegalArgumentException if {@code n < batchSize} or {@code batchSize < 2}
      */
-    static void recompute(ComputationGraph graph, INDArray features, int batchSize) {
+    static void recompute(Model graph, INDArray features, int batchSize) {
         long n = features.size(0);
         if (batchSize < 2 || n < batchSize) {
             throw new IllegalArgumentException("need batchSize >= 2 and at least one full batch, got batchSize="

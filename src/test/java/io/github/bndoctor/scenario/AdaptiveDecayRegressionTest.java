@@ -12,7 +12,6 @@ import io.github.bndoctor.remedy.AdaptiveDecay;
 import io.github.bndoctor.stats.Median;
 import io.github.bndoctor.probe.RotationTracker;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.junit.jupiter.api.BeforeAll;
@@ -145,7 +144,7 @@ class AdaptiveDecayRegressionTest {
     }
 
     /**
-     * The one-step rotation of each BN layer's feeding weights ({@link RotationTracker}) at every
+     * The one-step rotation of each BN layer's feeding weights (either network type) ({@link RotationTracker}) at every
      * iteration from {@code from} on: the median of hundreds of steps, where checkpoints every 50
      * iterations gave 6-7 samples whose median moved by up to 1.7x between runs.
      */
@@ -167,7 +166,7 @@ class AdaptiveDecayRegressionTest {
                 return;
             }
             if (net == null) {
-                net = BnNetwork.of((ComputationGraph) model);
+                net = BnNetwork.of(model);
                 tracker = new RotationTracker(net);
             }
             tracker.update(net, done).forEach((layer, deg) -> {
@@ -175,6 +174,15 @@ class AdaptiveDecayRegressionTest {
                     steps.computeIfAbsent(layer, k -> new TreeMap<>()).put(done, deg);
                 }
             });
+        }
+
+        /**
+         * @param layer a BN layer
+         * @return the root mean square of its recorded one-step angles, degrees (NaN if none)
+         */
+        double rms(String layer) {
+            return Math.sqrt(steps.getOrDefault(layer, Map.of()).values().stream().mapToDouble(d -> d * d).average()
+                    .orElse(Double.NaN));
         }
     }
 

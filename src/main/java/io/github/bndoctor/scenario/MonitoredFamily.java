@@ -1,0 +1,90 @@
+package io.github.bndoctor.scenario;
+
+import io.github.bndoctor.monitor.Alarm;
+import io.github.bndoctor.monitor.AlarmLevel;
+import io.github.bndoctor.monitor.AlarmPolicy;
+import io.github.bndoctor.monitor.BnMonitor;
+import io.github.bndoctor.monitor.LagAlarm;
+import io.github.bndoctor.probe.Checkpoint;
+import io.github.bndoctor.probe.Diagnoser;
+import java.util.ArrayList;
+import java.util.List;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * Trains one {@link FamilyConfig} with the monitor a user attaches from the README: the gate
+ * ({@code BnMonitor.builder(probe).preciseData(...).every(N)}, {@link AlarmPolicy#DEFAULT}, the
+ * default {@link Diagnoser}) with {@link LagAlarm#CALIBRATED}, nothing declared about warm starts.
+ * The one difference: fail-fast is off, so the whole run is recorded; the gate fails where a
+ * {@link AlarmLevel#FAIL} alarm was raised ({@link Result#gateFails()}), which is where fail-fast
+ * would have thrown.
+ */
+public final class MonitoredFamily {
+    /** Probe examples: held out, a multiple of every recipe's batch size. */
+    public static final int PROBE_SIZE = 64;
+    /** Training examples offered for precise statistics: the default diagnoser's 256. */
+    public static final int PRECISE_SAMPLES = 256;
+    private static final long PRECISE_STREAM = 0x9E3779B97F4A7C15L;
+
+    private MonitoredFamily() {
+    }
+
+    /**
+     * A finished monitored run.
+     *
+     * @param config the configuration
+     * @param checkpoints the monitor's checkpoints, scheduled and confirming
+     * @param alarms the monitor's alarms
+     * @param run the finished run
+     */
+    public record Result(FamilyConfig config, List<Checkpoint> checkpoints, List<Alarm> alarms, FamilyRun run) {
+        /** @return whether the README's gate fails the run: a {@link AlarmLevel#FAIL} alarm was raised */
+        public boolean gateFails() {
+            return alarms.stream().anyMatch(a -> a.level() == AlarmLevel.FAIL);
+        }
+
+        /**
+         * @param iteration a checkpoint's iteration
+         * @param metricPrefix an alarm metric or its prefix ({@link BnMonitor#LAG_WARNING}, {@link BnMonitor#LAG_ALARM})
+         * @return whether such an alarm was raised at that iteration
+         */
+        public boolean raised(long iteration, String metricPrefix) {
+            return alarms.stream().anyMatch(a -> a.iteration() == iteration && a.metric().startsWith(metricPrefix));
+        }
+    }
+
+    /**
+     * @param config the configuration
+     * @param listeners further training listeners (e.g. {@code AdaptiveDecay}), called after the monitor
+     * @return the result
+     */
+    public static Result run(FamilyConfig config, List<TrainingListener> listeners) {
+        FamilyRun run = FamilyRun.start(config);
+        DataSet probe = run.samples().probe(PROBE_SIZE);
+        List<INDArray[]> precise = preciseBatches(config);
+        BnMonitor monitor = BnMonitor.builder(probe.getFeatures(), probe.getLabels()).preciseData(precise::iterator)
+                .every(config.checkpointEvery()).policy(AlarmPolicy.DEFAULT).lagAlarm(LagAlarm.CALIBRATED)
+                .failFast(false).build();
+        run.model().addListeners(monitor);
+        listeners.forEach(l -> run.model().addListeners(l));
+        run.train(config.iterations());
+        run.model().setListeners();
+        return new Result(config, monitor.checkpoints(), monitor.alarms(), run);
+    }
+
+    /**
+     * @param config a configuration
+     * @return training-distribution batches of the run's batch size from a stream of their own,
+     *     enough for the default diagnoser's precise samples
+     */
+    public static List<INDArray[]> preciseBatches(FamilyConfig config) {
+        ScenarioData stream = config.family().data(config.seed() ^ PRECISE_STREAM);
+        List<INDArray[]> out = new ArrayList<>();
+        for (int i = 0; i < Math.max(1, PRECISE_SAMPLES / config.batchSize()); i++) {
+            out.add(new INDArray[] {stream.trainingBatch(config.batchSize()).getFeatures()});
+        }
+        return out;
+    }
+}
