@@ -87,7 +87,7 @@ final class BadInputTest {
     void usageErrorsAreExitCodeOne() throws IOException {
         assertInputError(CliFixtures.run("recalibrate", "--model", "m.zip"), "--data");
         assertInputError(CliFixtures.run("frobnicate"), "frobnicate");
-        assertInputError(CliFixtures.run("diagnose", "--optimizer", "rmsprop", "--iterations", "2"), "rmsprop");
+        assertInputError(CliFixtures.run("diagnose", "--optimizer", "adagrad", "--iterations", "2"), "adagrad");
     }
 
     @Test

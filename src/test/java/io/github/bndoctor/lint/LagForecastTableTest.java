@@ -71,7 +71,7 @@ class LagForecastTableTest {
         assertThat(t).hasLineCount(1).isEqualTo("lag forecast: none for the 3 BN layer(s), as no feeding weights have a"
                 + " rotational equilibrium (2 of 3: note B; 1 of 3: note C).\n");
         // one layer with an equilibrium brings the table back
-        assertThat(LagForecast.table(List.of(unknown("bn1", "note B"), eq("bn2", "d2", "note A")))).hasLineCount(6);
+        assertThat(LagForecast.table(List.of(unknown("bn1", "note B"), eq("bn2", "d2", "note A")))).hasLineCount(7);
     }
 
     private static LayerForecast only(IUpdater updater, double decay, List<Regularization> regs) {
