@@ -5,6 +5,7 @@ import io.github.bndoctor.monitor.AlarmLevel;
 import io.github.bndoctor.monitor.AlarmPolicy;
 import io.github.bndoctor.monitor.BnMonitor;
 import io.github.bndoctor.monitor.LagAlarm;
+import io.github.bndoctor.monitor.LagReading;
 import io.github.bndoctor.probe.Checkpoint;
 import io.github.bndoctor.probe.Diagnoser;
 import java.util.ArrayList;
@@ -38,8 +39,11 @@ public final class MonitoredFamily {
      * @param checkpoints the monitor's checkpoints, scheduled and confirming
      * @param alarms the monitor's alarms
      * @param run the finished run
+     * @param freeReadings the free signal's latest reading at each checkpoint's iteration (absent
+     *     while its window was filling)
      */
-    public record Result(FamilyConfig config, List<Checkpoint> checkpoints, List<Alarm> alarms, FamilyRun run) {
+    public record Result(FamilyConfig config, List<Checkpoint> checkpoints, List<Alarm> alarms, FamilyRun run,
+                         java.util.Map<Long, LagReading> freeReadings) {
         /** @return whether the README's gate fails the run: a {@link AlarmLevel#FAIL} alarm was raised */
         public boolean gateFails() {
             return alarms.stream().anyMatch(a -> a.level() == AlarmLevel.FAIL);
@@ -64,14 +68,23 @@ public final class MonitoredFamily {
         FamilyRun run = FamilyRun.start(config);
         DataSet probe = run.samples().probe(PROBE_SIZE);
         List<INDArray[]> precise = preciseBatches(config);
+        java.util.Map<Long, LagReading> readings = new java.util.LinkedHashMap<>();
+        BnMonitor[] self = new BnMonitor[1];
         BnMonitor monitor = BnMonitor.builder(probe.getFeatures(), probe.getLabels()).preciseData(precise::iterator)
                 .every(config.checkpointEvery()).policy(AlarmPolicy.DEFAULT).lagAlarm(LagAlarm.CALIBRATED)
+                .onCheckpoint(c -> {
+                    LagReading r = self[0].freeSignal() == null ? null : self[0].freeSignal().latest();
+                    if (r != null) {
+                        readings.put(c.iteration(), r);
+                    }
+                })
                 .failFast(false).build();
+        self[0] = monitor;
         run.model().addListeners(monitor);
         listeners.forEach(l -> run.model().addListeners(l));
         run.train(config.iterations());
         run.model().setListeners();
-        return new Result(config, monitor.checkpoints(), monitor.alarms(), run);
+        return new Result(config, monitor.checkpoints(), monitor.alarms(), run, readings);
     }
 
     /**

@@ -141,16 +141,24 @@ class GeneralizationTest {
     }
 
     private void writeCsv() throws IOException {
-        Path csv = Path.of("target", "generalization.csv");
+        Path csv = Path.of("target", "generalization-" + System.getProperty("generalization.set", "held-out") + ".csv");
         Files.createDirectories(csv.getParent());
         try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(csv))) {
-            w.println("run,config,iteration,evalTrain,evalPrecise,preciseTrain,predictedLag,measuredLag,verdict,warn,alarm,fail");
+            w.println("run,config,iteration,evalTrain,evalPrecise,preciseTrain,predictedLag,measuredLag,freeLag,freeLagMax,priorWeight,"
+                    + "meanAge,verdict,warn,alarm,fail");
             for (var e : new java.util.TreeMap<>(runs).entrySet()) {
                 MonitoredFamily.Result r = e.getValue();
                 for (Checkpoint c : r.checkpoints()) {
-                    w.printf(Locale.ROOT, "%s,%s,%d,%g,%g,%g,%g,%g,%s,%b,%b,%b%n", e.getKey(), r.config().name(),
+                    io.github.bndoctor.monitor.LagReading free = r.freeReadings().get(c.iteration());
+                    w.printf(Locale.ROOT, "%s,%s,%d,%g,%g,%g,%g,%g,%g,%g,%g,%g,%s,%b,%b,%b%n", e.getKey(), r.config().name(),
                             c.iteration(), c.gap().evalToTrainRatio(), c.gap().evalToPreciseRatio(),
-                            c.gap().preciseToTrainRatio(), c.medianPredictedLag(), c.medianMeasuredLag(), c.verdict(),
+                            c.gap().preciseToTrainRatio(), c.medianPredictedLag(), c.medianMeasuredLag(),
+                            free == null ? Double.NaN : free.medianLagError(),
+                            free == null ? Double.NaN : free.layers().stream()
+                                    .mapToDouble(io.github.bndoctor.probe.LayerDecomposition::lagError).max().orElse(Double.NaN),
+                            free == null ? Double.NaN : free.layers().stream()
+                                    .mapToDouble(io.github.bndoctor.probe.LayerDecomposition::priorWeight).max().orElse(Double.NaN),
+                            r.config().meanAge(), c.verdict(),
                             r.raised(c.iteration(), BnMonitor.LAG_WARNING), r.raised(c.iteration(), BnMonitor.LAG_ALARM),
                             r.alarms().stream().anyMatch(a -> a.iteration() == c.iteration()
                                     && a.level() == io.github.bndoctor.monitor.AlarmLevel.FAIL));
