@@ -114,9 +114,13 @@ final class ScenarioDiagnosis {
         return ReportAssembler.Run.of(fixName, conf, List.of(c), AlarmPolicy.DEFAULT.evaluate(c), config.bnDecay());
     }
 
-    /** @return the lag forecast of the configuration (from its network before training) */
+    /**
+     * @return the lag forecast of the configuration (from its network before training), saying where
+     *     the equilibrium lies beyond the planned iterations
+     */
     String forecast() {
-        return LagForecast.table(LagForecast.of(BnNetwork.of(MobileNetV2Like.build(config))));
+        return LagForecast.table(LagForecast.of(BnNetwork.of(MobileNetV2Like.build(config))),
+                OptionalLong.of(config.iterations()));
     }
 
     /** @return configuration lints for the trained network and planned length */

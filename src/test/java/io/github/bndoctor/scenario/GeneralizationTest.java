@@ -290,7 +290,7 @@ class GeneralizationTest {
         for (NetworkFamily f : families) {
             FamilyConfig slow = FamilyCorpus.slowEquilibrium(f, SEED);
             List<LayerForecast> fc = LagForecast.of(BnNetwork.of(f.build(slow)));
-            String table = LagForecast.table(fc);
+            String table = LagForecast.table(fc, java.util.OptionalLong.of(slow.iterations()));
             for (LayerForecast lf : fc) {
                 if (lf.regime() == LagForecast.Regime.EQUILIBRIUM && lf.equilibriumIterations() > slow.iterations()) {
                     String when = String.format(Locale.ROOT, "%.0f", lf.equilibriumIterations());
