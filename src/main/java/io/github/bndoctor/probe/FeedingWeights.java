@@ -139,7 +139,7 @@ public final class FeedingWeights {
     /**
      * Copies an array, flattened in C order, into doubles. A float or double array on the host is
      * read straight from its buffer along its strides: the listeners that call this every iteration
-     * would otherwise pay ND4J's per-op dispatch (a cast and a copy, tens of microseconds each) per
+     * would otherwise pay ND4J's per-op dispatch (a cast and a copy) per
      * layer.
      *
      * @param w an array
