@@ -116,12 +116,9 @@ public final class FeedingWeights {
         if (group.size() == 1) {
             return flattenC(layerByName(net, group.get(0)).getParam("W"), into);
         }
-        List<double[]> parts = new java.util.ArrayList<>(group.size());
         long length = 0;
         for (String name : group) {
-            double[] part = flattenC(layerByName(net, name).getParam("W"), null);
-            parts.add(part);
-            length += part.length;
+            length += layerByName(net, name).getParam("W").length();
         }
         if (length > Integer.MAX_VALUE - 8) {
             throw new IllegalStateException("the weights feeding " + bnLayer + " hold " + length
@@ -129,9 +126,10 @@ public final class FeedingWeights {
         }
         double[] out = into != null && into.length == length ? into : new double[(int) length];
         int at = 0;
-        for (double[] part : parts) {
-            System.arraycopy(part, 0, out, at, part.length);
-            at += part.length;
+        for (String name : group) {
+            INDArray w = layerByName(net, name).getParam("W");
+            copyC(w, out, at);
+            at += (int) w.length();
         }
         return out;
     }
@@ -147,36 +145,45 @@ public final class FeedingWeights {
      * @return its elements in C order ({@code into} if it was used)
      */
     static double[] flattenC(INDArray w, double[] into) {
-        DataType type = w.dataType();
         if (w.isEmpty()) {
             return new double[0]; // no buffer behind it
         }
-        if ((type != DataType.FLOAT && type != DataType.DOUBLE) || w.data().length() > Integer.MAX_VALUE) {
-            return w.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-        }
         int n = (int) w.length();
         double[] out = into != null && into.length == n ? into : new double[n];
+        copyC(w, out, 0);
+        return out;
+    }
+
+    /** Writes {@code w}'s elements in C order into {@code out} from position {@code at} (as {@link #flattenC}). */
+    private static void copyC(INDArray w, double[] out, int at) {
+        DataType type = w.dataType();
+        if (w.isEmpty()) {
+            return;
+        }
+        int n = (int) w.length();
+        if ((type != DataType.FLOAT && type != DataType.DOUBLE) || w.data().length() > Integer.MAX_VALUE) {
+            System.arraycopy(w.castTo(DataType.DOUBLE).dup('c').data().asDouble(), 0, out, at, n);
+            return;
+        }
         long[] shape = w.shape();
         long[] stride = w.stride();
-        long offset = w.offset();
         java.nio.FloatBuffer floats = type == DataType.FLOAT ? w.data().asNioFloat() : null;
         java.nio.DoubleBuffer doubles = type == DataType.DOUBLE ? w.data().asNioDouble() : null;
         long[] index = new long[shape.length];
-        long at = offset;
+        long pos = w.offset();
         for (int e = 0; e < n; e++) {
-            out[e] = floats != null ? floats.get((int) at) : doubles.get((int) at);
+            out[at + e] = floats != null ? floats.get((int) pos) : doubles.get((int) pos);
             // odometer over the C-order multi-index, moving the buffer position along the strides
             for (int d = shape.length - 1; d >= 0; d--) {
                 index[d]++;
-                at += stride[d];
+                pos += stride[d];
                 if (index[d] < shape[d]) {
                     break;
                 }
-                at -= stride[d] * shape[d];
+                pos -= stride[d] * shape[d];
                 index[d] = 0;
             }
         }
-        return out;
     }
 
     private static Layer layerByName(BnNetwork net, String name) {
