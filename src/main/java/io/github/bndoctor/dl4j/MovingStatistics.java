@@ -52,6 +52,34 @@ public final class MovingStatistics {
     }
 
     /**
+     * Moving statistics with DL4J's prior (mean 0, variance 1) taken out: an EMA {@code m_n} whose
+     * initial value {@code m_0} still holds weight {@code w} is {@code w m_0 + (1-w) a}, with
+     * {@code a} the weighted average of the batch statistics it has seen (weights summing to one), so
+     * {@code a = (m_n - w m_0)/(1-w)}: the bias correction of Kingma and Ba, "Adam: a method for
+     * stochastic optimization", ICLR 2015, section 3, for a non-zero initial value. Applied to the
+     * mean and to the variance (DL4J averages the variance itself in both parameterisations); a
+     * variance that float error leaves below 0 is set to 0.
+     *
+     * @param moving moving statistics
+     * @param priorWeight the weight {@code w} the prior still holds, in {@code [0, 1)}
+     * @return the statistics the EMA would hold had it started from its first batch
+     * @throws IllegalArgumentException if {@code priorWeight} is not in {@code [0, 1)}: at weight 1
+     *     the EMA has seen no batch
+     */
+    public static MeanVariance withoutPrior(MeanVariance moving, double priorWeight) {
+        if (!(priorWeight >= 0 && priorWeight < 1)) {
+            throw new IllegalArgumentException("prior weight must be in [0, 1), got " + priorWeight);
+        }
+        double[] m = moving.mean();
+        double[] v = moving.variance();
+        for (int c = 0; c < m.length; c++) {
+            m[c] = m[c] / (1 - priorWeight);
+            v[c] = Math.max(0, (v[c] - priorWeight) / (1 - priorWeight));
+        }
+        return new MeanVariance(m, v);
+    }
+
+    /**
      * @param net the network
      * @return moving statistics of every BN layer, by name, in forward order
      */

@@ -23,7 +23,12 @@ import java.util.Map;
  * the gap: its share of {@code ln(eval/train)} ({@link OutputGap#batchNoiseShare()}, the part exact
  * population statistics do not close) is above {@link DiagnosisThresholds#noiseShare()}; otherwise
  * the gap is the EMA's: {@link Verdict#EMA_WARMUP} if the layers' summed warm-up error is at least their summed
- * lag error, else {@link Verdict#EMA_LAG}.
+ * lag error, else {@link Verdict#EMA_LAG}. A checkpoint measured on a network
+ * ({@code diagnose}) keeps {@link Verdict#EMA_WARMUP} only if the prior alone explains the gap:
+ * with the prior taken out of every layer's moving statistics ({@link MovingStatistics#withoutPrior},
+ * what a warm-started twin would hold) the probe's inference loss is within the gap ratio of its
+ * training-mode loss; otherwise the EMA lags too and the verdict is {@link Verdict#EMA_LAG}. That
+ * costs one more inference pass over the probe, at EMA_WARMUP checkpoints only.
  */
 public final class Diagnoser {
     private final PopulationEstimator estimator;
@@ -117,7 +122,8 @@ public final class Diagnoser {
         Map<String, MeanVariance> precise = PreciseStatistics.estimate(net, trainBatches, preciseSamples, estimator);
         Map<String, BatchStatistics> batch = BatchStatisticsCapture.capture(net, probeFeatures, true);
         OutputGap gap = OutputGapProbe.measure(net, probeFeatures, probeLabels, precise, loss, trainModeBatch);
-        return checkpoint(net, iteration, priorAge, rotation, measuredLag, precise, batch, gap);
+        return checkpoint(net, List.of(new ProbeChunk(probeFeatures, probeLabels)), iteration, priorAge, rotation,
+                measuredLag, precise, batch, gap);
     }
 
     /**
@@ -126,7 +132,7 @@ public final class Diagnoser {
      * ({@link BatchStatisticsCapture#capture(BnNetwork, Iterator, boolean)}), losses are measured
      * per chunk ({@link OutputGapProbe#measure(BnNetwork, Iterable, Map, LossMeasure)}), so peak
      * memory depends on the chunk size (the training batch), not on the probe or data size. The
-     * probe is read twice.
+     * probe is read twice (three times at an EMA_WARMUP candidate).
      *
      * @param net the network
      * @param probe the probe, chunk by chunk; each chunk is as large as a training batch
@@ -152,11 +158,12 @@ public final class Diagnoser {
             }
         }, true);
         OutputGap gap = OutputGapProbe.measure(net, probe, precise, loss);
-        return checkpoint(net, iteration, priorAge, rotation, Map.of(), precise, batch, gap);
+        return checkpoint(net, probe, iteration, priorAge, rotation, Map.of(), precise, batch, gap);
     }
 
-    private Checkpoint checkpoint(BnNetwork net, long iteration, long priorAge, Map<String, Double> rotation,
-                                  Map<String, Double> measuredLag, Map<String, MeanVariance> precise, Map<String, BatchStatistics> batch, OutputGap gap) {
+    private Checkpoint checkpoint(BnNetwork net, Iterable<ProbeChunk> probe, long iteration, long priorAge,
+                                  Map<String, Double> rotation, Map<String, Double> measuredLag,
+                                  Map<String, MeanVariance> precise, Map<String, BatchStatistics> batch, OutputGap gap) {
         List<LayerCheckpoint> layers = new ArrayList<>();
         for (BnLayerRef ref : net.bnLayers()) {
             LayerDecomposition d = LayerDecomposition.of(ref, priorAge, MovingStatistics.read(net, ref),
@@ -166,7 +173,34 @@ public final class Diagnoser {
             layers.add(new LayerCheckpoint(d, rot, RotationTracker.predictedLag(rot, decay),
                     measuredLag.getOrDefault(ref.name(), Double.NaN), decay));
         }
-        return new Checkpoint(iteration, gap, layers, verdict(gap, layers, thresholds));
+        Verdict v = verdict(gap, layers, thresholds);
+        if (v == Verdict.EMA_WARMUP && !warmupExplains(net, probe, gap, layers)) {
+            v = Verdict.EMA_LAG;
+        }
+        return new Checkpoint(iteration, gap, layers, v);
+    }
+
+    /**
+     * Whether the prior alone explains the gap: the probe's inference-mode loss with every layer's
+     * prior taken out of its moving statistics ({@link MovingStatistics#withoutPrior}) is within
+     * {@link DiagnosisThresholds#gapRatio()} of the training-mode loss. What remains without the
+     * prior is what a warm-started twin of the run would hold, up to the weight the twin gives its
+     * initial statistics: if that is still degraded, the EMA lags as well and the prior only adds to
+     * it. Not decidable (and the prior kept as the cause) while some layer's prior holds all the
+     * weight: its EMA has seen no batch.
+     */
+    private boolean warmupExplains(BnNetwork net, Iterable<ProbeChunk> probe, OutputGap gap,
+                                   List<LayerCheckpoint> layers) {
+        Map<String, MeanVariance> priorFree = new java.util.LinkedHashMap<>();
+        for (LayerCheckpoint l : layers) {
+            double w = l.decomposition().priorWeight();
+            if (!(w < 1)) {
+                return true;
+            }
+            BnLayerRef ref = net.bnLayer(l.decomposition().layer());
+            priorFree.put(ref.name(), MovingStatistics.withoutPrior(MovingStatistics.read(net, ref), w));
+        }
+        return OutputGapProbe.lossWith(net, probe, priorFree, loss) <= thresholds.gapRatio() * gap.trainModeLoss();
     }
 
     /**

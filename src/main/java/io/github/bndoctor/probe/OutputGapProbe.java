@@ -89,17 +89,48 @@ public final class OutputGapProbe {
                 eval.addAndFree(w, loss, net.output(c.features(), false), c.labels(), zeros);
             }
         }
-        // precise statistics: swapped into the live network and restored bit for bit, instead of a
-        // copy of the whole network (its parameters and its own activation workspaces)
+        scoreWith(net, probe, precise, loss, preciseScore);
+        if (train.weight == 0) {
+            throw new EmptyDataException("the probe holds no examples");
+        }
+        return new OutputGap(train.mean(), eval.mean(), preciseScore.mean(), zeros.mean(), train.max, eval.max,
+                preciseScore.max);
+    }
+
+    /**
+     * The inference-mode loss over a probe with other statistics in place of the moving ones: they
+     * are swapped into the live network and restored bit for bit afterwards (no copy of the whole
+     * network, its parameters and its own activation workspaces). Chunks are weighted by their label
+     * element counts, as in {@link #measure(BnNetwork, Iterable, Map, LossMeasure)}.
+     *
+     * @param net the network
+     * @param probe the probe, chunk by chunk (one pass)
+     * @param statistics statistics per BN layer (layers not named keep their moving statistics)
+     * @param loss the loss
+     * @return the loss
+     * @throws EmptyDataException if the probe has no example
+     */
+    public static double lossWith(BnNetwork net, Iterable<ProbeChunk> probe, Map<String, MeanVariance> statistics,
+                                  LossMeasure loss) {
+        Scored s = new Scored();
+        scoreWith(net, probe, statistics, loss, s);
+        if (s.weight == 0) {
+            throw new EmptyDataException("the probe holds no examples");
+        }
+        return s.mean();
+    }
+
+    private static void scoreWith(BnNetwork net, Iterable<ProbeChunk> probe, Map<String, MeanVariance> statistics,
+                                  LossMeasure loss, Scored into) {
         Map<BnLayerRef, INDArray[]> saved = new LinkedHashMap<>();
         for (BnLayerRef ref : net.bnLayers()) {
             String var = ref.parameterisation().paramName();
             saved.put(ref, new INDArray[] {net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN).dup(), net.param(ref, var).dup()});
         }
         try {
-            MovingStatistics.writeAll(net, precise);
+            MovingStatistics.writeAll(net, statistics);
             for (ProbeChunk c : probe) {
-                preciseScore.addAndFree(weight(c), loss, net.output(c.features(), false), c.labels(), null);
+                into.addAndFree(weight(c), loss, net.output(c.features(), false), c.labels(), null);
             }
         } finally {
             saved.forEach((ref, p) -> {
@@ -107,11 +138,6 @@ public final class OutputGapProbe {
                 net.setParam(ref, ref.parameterisation().paramName(), p[1]);
             });
         }
-        if (train.weight == 0) {
-            throw new EmptyDataException("the probe holds no examples");
-        }
-        return new OutputGap(train.mean(), eval.mean(), preciseScore.mean(), zeros.mean(), train.max, eval.max,
-                preciseScore.max);
     }
 
     private static double weight(ProbeChunk c) {
