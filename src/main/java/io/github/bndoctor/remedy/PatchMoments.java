@@ -9,9 +9,11 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.convolution.Convolution;
+
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Exponentially weighted moments of the input patches of one linear map (dense layer, convolution or
@@ -27,9 +29,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <p>Moments are sums weighted by {@code d^age} (age in accumulated batches) over every patch,
  * normalised by the summed weights, so decay 1 gives the plain pooled moments of every patch seen.
- * Sums are kept in double precision; the patch matrix of each batch is formed with
- * {@link Convolution#im2col} after explicit padding (DL4J's "same" mode pads
- * {@code floor(total/2)} before and the rest after) and multiplied with one GEMM.
+ * Accumulation runs in plain Java on one bulk copy of the input: patches are gathered column by column
+ * (DL4J's "same" mode pads {@code floor(total/2)} before and the rest after) and only the upper
+ * triangle of the second moment is summed, in double precision (a product of two floats is exact in
+ * double). Projection goes through one ND4J matrix product per layer.
  */
 final class PatchMoments {
     /** What kind of map. */
@@ -44,16 +47,28 @@ final class PatchMoments {
     private final boolean nhwc;
     private final int inChannels;
     private final int depthMultiplier;
-    /** sum of weighted patches: [D] (dense, conv) or [C, kk] (depthwise) */
-    private INDArray sum;
-    /** sum of weighted outer products: [D, D] or [C, kk, kk] */
-    private INDArray outer;
+    private final int maxPositions;
+    /** patch length: n_in (dense), k_h k_w C_in (convolution), k_h k_w (depthwise, per channel) */
+    private final int d;
+    /** independent blocks: 1, or C_in for a depthwise convolution */
+    private final int groups;
+    /** weighted patch sums, [groups * d] */
+    private final double[] sum;
+    /** weighted outer-product sums, [groups * d * d], upper triangle (row <= column) only */
+    private final double[] outer;
+    /** gathered patch values of one group, column-major [d][positions] */
+    private double[] cols = new double[0];
+    /** per sample: first input row and column of its window, and the window's origin in the input */
+    private int[] rowStart = new int[0];
+    private int[] colStart = new int[0];
+    private int[] base = new int[0];
     private double weight;
     private long batches;
 
     private PatchMoments(Kind kind, double decay, int[] kernel, int[] stride, int[] padding, ConvolutionMode mode,
-                         boolean nhwc, int inChannels, int depthMultiplier) {
+                         boolean nhwc, int inChannels, int depthMultiplier, int maxPositions) {
         this.kind = kind;
+        this.maxPositions = maxPositions;
         this.decay = decay;
         this.kernel = kernel;
         this.stride = stride;
@@ -62,24 +77,34 @@ final class PatchMoments {
         this.nhwc = nhwc;
         this.inChannels = inChannels;
         this.depthMultiplier = depthMultiplier;
+        int kk = kernel == null ? 1 : kernel[0] * kernel[1];
+        this.d = switch (kind) {
+            case DENSE -> inChannels;
+            case CONVOLUTION -> kk * inChannels;
+            case DEPTHWISE -> kk;
+        };
+        this.groups = kind == Kind.DEPTHWISE ? inChannels : 1;
+        this.sum = new double[groups * d];
+        this.outer = new double[groups * d * d];
     }
 
     /**
      * @param conf a dense, convolution or depthwise convolution layer's configuration (exact classes)
      * @param decay weight of the old moments per accumulated batch, in (0, 1]
+     * @param maxPositions the most output positions (patches) one batch contributes, at least 1 (see {@link #add})
      * @return the accumulator
      */
-    static PatchMoments of(org.deeplearning4j.nn.conf.layers.Layer conf, double decay) {
+    static PatchMoments of(org.deeplearning4j.nn.conf.layers.Layer conf, double decay, int maxPositions) {
         if (conf.getClass() == DenseLayer.class) {
             return new PatchMoments(Kind.DENSE, decay, null, null, null, null, false,
-                    (int) ((DenseLayer) conf).getNIn(), 1);
+                    (int) ((DenseLayer) conf).getNIn(), 1, maxPositions);
         }
         ConvolutionLayer c = (ConvolutionLayer) conf;
         boolean depthwise = conf.getClass() == DepthwiseConvolution2D.class;
         return new PatchMoments(depthwise ? Kind.DEPTHWISE : Kind.CONVOLUTION, decay, c.getKernelSize().clone(),
                 c.getStride().clone(), c.getPadding().clone(), c.getConvolutionMode(),
                 c.getCnn2dDataFormat() == CNN2DFormat.NHWC, (int) c.getNIn(),
-                depthwise ? ((DepthwiseConvolution2D) conf).getDepthMultiplier() : 1);
+                depthwise ? ((DepthwiseConvolution2D) conf).getDepthMultiplier() : 1, maxPositions);
     }
 
     /**
@@ -108,93 +133,262 @@ final class PatchMoments {
     }
 
     /**
-     * Adds one batch of the map's input.
+     * Adds one batch of the map's input. A batch has {@code N} output positions (examples of a dense layer;
+     * examples x output rows x output columns of a convolution). If {@code N} is at most
+     * {@code maxPositions}, every position's patch is added. Otherwise {@code P = maxPositions} patches
+     * are, at positions {@code q_j = floor(N frac(a beta + j alpha))}, {@code j = 0..P-1}, positions
+     * numbered (example, row, column) in row-major order, {@code a} the number of batches accumulated
+     * before, {@code alpha = (sqrt 5 - 1) / 2}, {@code beta = sqrt 2 - 1}; each weighs {@code N / P}. The
+     * offset {@code a beta} is equidistributed, so every position is expected {@code P / N} times per
+     * batch and the weighted moments are unbiased; the golden-ratio spacing spreads the samples over the
+     * batch without aliasing to the image width.
      *
      * @param input the map's input as the layer receives it (after any preprocessor): {@code [mb, n_in]} or
      *     rank 4 in the layer's data format
      */
     void add(INDArray input) {
-        INDArray p = patches(input);
-        if (kind == Kind.DEPTHWISE) {
-            INDArray s = p.sum(1); // [C, kk]
-            INDArray o = Nd4j.matmul(p, p, true, false, false); // [C, kk, kk]
-            if (outer == null) {
-                sum = s;
-                outer = o;
-            } else {
-                sum.muli(decay).addi(s);
-                outer.muli(decay).addi(o);
-            }
-            weight = decay * weight + p.size(1);
-        } else {
-            INDArray s = p.sum(0);
-            if (outer == null) {
-                sum = s;
-                outer = Nd4j.gemm(p, p, true, false);
-            } else {
-                sum.muli(decay).addi(s);
-                Nd4j.gemm(p, p, outer, true, false, 1.0, decay);
-            }
-            weight = decay * weight + p.size(0);
+        if (kind == Kind.DENSE ? input.rank() != 2 : input.rank() != 4) {
+            throw new IllegalStateException("a " + kind.name().toLowerCase(java.util.Locale.ROOT)
+                    + " map's input of rank " + input.rank());
         }
+        Source x = Source.of(input);
+        Geometry g = kind == Kind.DENSE ? null : geometry(input.shape());
+        int n = kind == Kind.DENSE ? (int) input.size(0) : g.positions();
+        int[] sel = positions(n, maxPositions, batches);
+        int m = sel.length;
+        if (cols.length < d * m) {
+            cols = new double[d * m];
+        }
+        if (batches > 0) {
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] *= decay;
+            }
+            for (int i = 0; i < outer.length; i++) {
+                outer[i] *= decay;
+            }
+        }
+        double each = (double) n / m;
+        for (int group = 0; group < groups; group++) {
+            if (kind == Kind.DENSE) {
+                for (int k = 0; k < m; k++) {
+                    for (int t = 0; t < d; t++) {
+                        cols[t * m + k] = x.at(sel[k] * d + t);
+                    }
+                }
+            } else {
+                g.gather(x, group, sel, cols);
+            }
+            accumulate(group, m, each);
+        }
+        weight = decay * weight + n;
         batches++;
     }
 
+    /** Golden-ratio step of the sample positions within a batch. */
+    static final double ALPHA = (Math.sqrt(5) - 1) / 2;
+    /** Step of the sample offset from batch to batch. */
+    static final double BETA = Math.sqrt(2) - 1;
+
     /**
-     * The patch matrix in double: {@code [N, D]}, or {@code [C, N, k_h k_w]} for a depthwise
-     * convolution, with patch entries ordered (input channel, kernel row, kernel column) as DL4J's
-     * convolution weights {@code [n_out, n_in, k_h, k_w]}.
+     * @param n output positions of the batch
+     * @param max most positions taken
+     * @param a batches accumulated before
+     * @return the positions taken (see {@link #add}), all of {@code 0..n-1} in order if {@code n <= max}
      */
-    private INDArray patches(INDArray input) {
-        if (kind == Kind.DENSE) {
-            if (input.rank() != 2) {
-                throw new IllegalStateException("a dense layer's input of rank " + input.rank());
+    static int[] positions(int n, int max, long a) {
+        int m = Math.min(n, max);
+        int[] sel = new int[m];
+        if (m == n) {
+            for (int q = 0; q < n; q++) {
+                sel[q] = q;
             }
-            return input.castTo(DataType.DOUBLE);
+            return sel;
         }
-        if (input.rank() != 4) {
-            throw new IllegalStateException("a convolution's input of rank " + input.rank());
+        double offset = frac(a * BETA);
+        for (int j = 0; j < m; j++) {
+            sel[j] = (int) Math.floor(n * frac(offset + j * ALPHA));
         }
-        INDArray x = nhwc ? input.permute(0, 3, 1, 2) : input;
-        long h = x.size(2);
-        long w = x.size(3);
-        int[] pad = new int[4]; // top, bottom, left, right
-        if (mode == ConvolutionMode.Same) {
-            long[] in = {h, w};
-            for (int a = 0; a < 2; a++) {
-                long out = (in[a] + stride[a] - 1) / stride[a];
-                long total = Math.max(0, (out - 1) * stride[a] + kernel[a] - in[a]);
-                pad[2 * a] = (int) (total / 2);
-                pad[2 * a + 1] = (int) (total - total / 2);
+        return sel;
+    }
+
+    private static double frac(double v) {
+        return v - Math.floor(v);
+    }
+
+    /** Adds the gathered columns of one group: their sums and the upper triangle of their dot products. */
+    private void accumulate(int group, int n, double each) {
+        int base = group * d;
+        for (int t = 0; t < d; t++) {
+            int ct = t * n;
+            double s = 0;
+            for (int q = 0; q < n; q++) {
+                s += cols[ct + q];
             }
-        } else {
-            pad[0] = padding[0];
-            pad[1] = padding[0];
-            pad[2] = padding[1];
-            pad[3] = padding[1];
+            sum[base + t] += each * s;
+            int row = (base + t) * d;
+            for (int u = t; u < d; u++) {
+                outer[row + u] += each * dot(cols, ct, u * n, n);
+            }
         }
-        INDArray xd = x.dup('c'); // im2col copies values, so it runs in the input's type; cast after
-        if (pad[0] + pad[1] + pad[2] + pad[3] > 0) {
-            xd = Nd4j.pad(xd, new int[][] {{0, 0}, {0, 0}, {pad[0], pad[1]}, {pad[2], pad[3]}});
+    }
+
+    /** Dot product of {@code a[i, i + n)} and {@code a[j, j + n)} with four partial sums. */
+    private static double dot(double[] a, int i, int j, int n) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int k = 0;
+        for (; k + 3 < n; k += 4) {
+            s0 += a[i + k] * a[j + k];
+            s1 += a[i + k + 1] * a[j + k + 1];
+            s2 += a[i + k + 2] * a[j + k + 2];
+            s3 += a[i + k + 3] * a[j + k + 3];
         }
-        INDArray cols;
-        if (kernel[0] == 1 && kernel[1] == 1) {
-            INDArray strided = stride[0] == 1 && stride[1] == 1 ? xd
-                    : xd.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, stride[0], xd.size(2)),
-                    NDArrayIndex.interval(0, stride[1], xd.size(3)));
-            // [mb, C, oH, oW] -> [mb, C, 1, 1, oH, oW]
-            cols = strided.reshape(strided.size(0), strided.size(1), 1, 1, strided.size(2), strided.size(3));
-        } else {
-            cols = Convolution.im2col(xd, kernel[0], kernel[1], stride[0], stride[1], 0, 0, 1, 1, false);
+        for (; k < n; k++) {
+            s0 += a[i + k] * a[j + k];
         }
-        long mb = cols.size(0);
-        long c = cols.size(1);
-        long kk = (long) kernel[0] * kernel[1];
-        long n = mb * cols.size(4) * cols.size(5);
-        if (kind == Kind.DEPTHWISE) {
-            return cols.permute(1, 0, 4, 5, 2, 3).castTo(DataType.DOUBLE).dup('c').reshape(c, n, kk);
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /**
+     * Reads an array's values in row-major order straight from its buffer (no copy for a plain
+     * row-major float or double array), widened to double.
+     */
+    private static final class Source {
+        private final FloatBuffer floats;
+        private final DoubleBuffer doubles;
+
+        private Source(FloatBuffer floats, DoubleBuffer doubles) {
+            this.floats = floats;
+            this.doubles = doubles;
         }
-        return cols.permute(0, 4, 5, 1, 2, 3).castTo(DataType.DOUBLE).dup('c').reshape(n, c * kk);
+
+        static Source of(INDArray a) {
+            INDArray c = a;
+            if (c.dataType() != DataType.FLOAT && c.dataType() != DataType.DOUBLE) {
+                c = c.castTo(DataType.DOUBLE);
+            }
+            if (c.ordering() != 'c' || c.isView() || c.offset() != 0 || c.data().length() != c.length()) {
+                c = c.dup('c');
+            }
+            java.nio.ByteBuffer bytes = c.data().asNio().order(ByteOrder.nativeOrder());
+            return c.dataType() == DataType.FLOAT ? new Source(bytes.asFloatBuffer(), null)
+                    : new Source(null, bytes.asDoubleBuffer());
+        }
+
+        double at(int i) {
+            return floats != null ? floats.get(i) : doubles.get(i);
+        }
+    }
+
+    /** The values of {@code a} in row-major order, from one bulk copy. */
+    static double[] values(INDArray a) {
+        INDArray c = a.ordering() == 'c' && !a.isView() && a.offset() == 0 && a.data().length() == a.length() ? a
+                : a.dup('c');
+        if (c.dataType() == DataType.FLOAT) {
+            float[] f = c.data().asFloat();
+            double[] out = new double[f.length];
+            for (int i = 0; i < f.length; i++) {
+                out[i] = f[i];
+            }
+            return out;
+        }
+        return c.data().asDouble();
+    }
+
+    private Geometry geometry(long[] shape) {
+        int mb = (int) shape[0];
+        int c = (int) (nhwc ? shape[3] : shape[1]);
+        int h = (int) (nhwc ? shape[1] : shape[2]);
+        int w = (int) (nhwc ? shape[2] : shape[3]);
+        if (c != inChannels) {
+            throw new IllegalStateException("a convolution's input with " + c + " channels, expected " + inChannels);
+        }
+        int[] before = new int[2];
+        int[] out = new int[2];
+        int[] in = {h, w};
+        for (int a = 0; a < 2; a++) {
+            int total;
+            if (mode == ConvolutionMode.Same) {
+                int o = (in[a] + stride[a] - 1) / stride[a];
+                total = Math.max(0, (o - 1) * stride[a] + kernel[a] - in[a]);
+                before[a] = total / 2;
+            } else {
+                total = 2 * padding[a];
+                before[a] = padding[a];
+            }
+            out[a] = (in[a] + total - kernel[a]) / stride[a] + 1;
+        }
+        // element strides of (example, channel, row, column)
+        int[] st = nhwc ? new int[] {h * w * c, 1, w * c, c} : new int[] {c * h * w, h * w, w, 1};
+        return new Geometry(mb, h, w, out[0], out[1], before[0], before[1], st);
+    }
+
+    /** Where a convolution's patches come from in its input. */
+    private final class Geometry {
+        final int mb;
+        final int h;
+        final int w;
+        final int outH;
+        final int outW;
+        final int top;
+        final int left;
+        final int[] st;
+
+        Geometry(int mb, int h, int w, int outH, int outW, int top, int left, int[] st) {
+            this.mb = mb;
+            this.h = h;
+            this.w = w;
+            this.outH = outH;
+            this.outW = outW;
+            this.top = top;
+            this.left = left;
+            this.st = st;
+        }
+
+        int positions() {
+            return mb * outH * outW;
+        }
+
+        /**
+         * Fills {@code cols[t * m + k]}, {@code t} the patch entry ordered (input channel, kernel row, kernel
+         * column) as DL4J's convolution weights, {@code k} the sample at output position {@code sel[k]}
+         * (example, row, column), zero where the window hangs over the padding; for a depthwise convolution
+         * only channel {@code group}.
+         */
+        void gather(Source x, int group, int[] sel, double[] cols) {
+            int m = sel.length;
+            int plane = outH * outW;
+            if (rowStart.length < m) {
+                rowStart = new int[m];
+                colStart = new int[m];
+                base = new int[m];
+            }
+            for (int k = 0; k < m; k++) {
+                int q = sel[k];
+                int r = q % plane;
+                rowStart[k] = (r / outW) * stride[0] - top;
+                colStart[k] = (r % outW) * stride[1] - left;
+                base[k] = (q / plane) * st[0] + rowStart[k] * st[2] + colStart[k] * st[3];
+            }
+            int c0 = kind == Kind.DEPTHWISE ? group : 0;
+            int c1 = kind == Kind.DEPTHWISE ? group + 1 : inChannels;
+            int t = 0;
+            for (int c = c0; c < c1; c++) {
+                for (int ky = 0; ky < kernel[0]; ky++) {
+                    for (int kx = 0; kx < kernel[1]; kx++, t++) {
+                        int offset = c * st[1] + ky * st[2] + kx * st[3];
+                        int at = t * m;
+                        for (int k = 0; k < m; k++) {
+                            int iy = rowStart[k] + ky;
+                            int ix = colStart[k] + kx;
+                            cols[at + k] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x.at(base[k] + offset) : 0;
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /**
@@ -204,37 +398,52 @@ final class PatchMoments {
      * @return per output channel the mean and the biased variance, or {@code null} before the first batch
      */
     MeanVariance project(Layer map) {
-        if (outer == null) {
+        if (batches == 0) {
             return null;
         }
-        INDArray w = map.getParam("W").castTo(DataType.DOUBLE);
-        INDArray b = map.paramTable().containsKey("b") ? map.getParam("b").castTo(DataType.DOUBLE) : null;
-        INDArray mean = sum.div(weight);
-        if (kind == Kind.DEPTHWISE) {
-            return projectDepthwise(w, b, mean);
+        double[] w = values(map.getParam("W"));
+        double[] bias = map.paramTable().containsKey("b") ? values(map.getParam("b")) : null;
+        double[] cov = new double[outer.length];
+        double[] mean = new double[sum.length];
+        for (int group = 0; group < groups; group++) {
+            int base = group * d;
+            for (int t = 0; t < d; t++) {
+                mean[base + t] = sum[base + t] / weight;
+            }
+            for (int t = 0; t < d; t++) {
+                for (int u = t; u < d; u++) {
+                    double c = outer[(base + t) * d + u] / weight - mean[base + t] * mean[base + u];
+                    cov[(base + t) * d + u] = c;
+                    cov[(base + u) * d + t] = c;
+                }
+            }
         }
-        INDArray cov = outer.div(weight).subi(mean.reshape(-1, 1).mmul(mean.reshape(1, -1)));
-        // dense W is [n_in, n_out]; convolution W is [n_out, C, kh, kw]
-        INDArray wd = kind == Kind.DENSE ? w : w.reshape('c', w.size(0), -1).transpose();
-        INDArray mu = mean.reshape(1, -1).mmul(wd); // [1, n_out]
-        INDArray var = cov.mmul(wd).muli(wd).sum(0); // [n_out]
-        double[] m = mu.reshape(-1).toDoubleVector();
-        double[] v = var.toDoubleVector();
-        double[] bias = b == null ? null : b.reshape(-1).toDoubleVector();
-        for (int o = 0; o < m.length; o++) {
-            m[o] += bias == null ? 0 : bias[o];
+        if (kind == Kind.DEPTHWISE) {
+            return projectDepthwise(w, bias, mean, cov);
+        }
+        int outChannels = w.length / d;
+        // as [D, n_out]: the dense W [n_in, n_out] as it is; the convolution's W [n_out, C, kh, kw] transposed
+        INDArray wd = Nd4j.create(w, kind == Kind.DENSE ? new long[] {d, outChannels} : new long[] {outChannels, d}, 'c');
+        if (kind != Kind.DENSE) {
+            wd = wd.transpose();
+        }
+        INDArray cw = Nd4j.create(cov, new long[] {d, d}, 'c').mmul(wd); // [D, n_out]
+        double[] v = cw.muli(wd).sum(0).toDoubleVector();
+        double[] m = new double[outChannels];
+        for (int o = 0; o < outChannels; o++) {
+            double mu = 0;
+            for (int t = 0; t < d; t++) {
+                mu += mean[t] * (kind == Kind.DENSE ? w[t * outChannels + o] : w[o * d + t]);
+            }
+            m[o] = mu + (bias == null ? 0 : bias[o]);
             v[o] = Math.max(0, v[o]);
         }
         return new MeanVariance(m, v);
     }
 
-    private MeanVariance projectDepthwise(INDArray w, INDArray b, INDArray meanArr) {
+    private MeanVariance projectDepthwise(double[] wv, double[] bias, double[] mean, double[] cov) {
         // W [kh, kw, C, dm]; output channel c * dm + j
-        int kk = kernel[0] * kernel[1];
-        double[] wv = w.dup('c').reshape(-1).toDoubleVector();
-        double[] mean = meanArr.dup('c').reshape(-1).toDoubleVector(); // [C * kk]
-        double[] second = outer.dup('c').reshape(-1).toDoubleVector(); // [C * kk * kk]
-        double[] bias = b == null ? null : b.reshape(-1).toDoubleVector();
+        int kk = d;
         int outChannels = inChannels * depthMultiplier;
         double[] m = new double[outChannels];
         double[] v = new double[outChannels];
@@ -253,8 +462,7 @@ final class PatchMoments {
                 for (int s = 0; s < kk; s++) {
                     double row = 0;
                     for (int t = 0; t < kk; t++) {
-                        double cov = second[(c * kk + s) * kk + t] / weight - mean[c * kk + s] * mean[c * kk + t];
-                        row += cov * wo[t];
+                        row += cov[(c * kk + s) * kk + t] * wo[t];
                     }
                     q += wo[s] * row;
                 }

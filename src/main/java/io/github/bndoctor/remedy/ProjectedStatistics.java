@@ -73,6 +73,13 @@ public final class ProjectedStatistics extends BaseTrainingListener {
      * window of about 100 batches did worse than about 10; docs/projected-statistics.md).
      */
     public static final double DEFAULT_INPUT_DECAY = 0.9;
+    /**
+     * Default iterations per accumulated batch: the input moments take every second training batch, with
+     * the decay per accumulation {@code inputDecay^2}, so the window in iterations stays the same.
+     */
+    public static final int DEFAULT_ACCUMULATE_EVERY = 2;
+    /** Default most output positions one batch contributes per layer ({@link Builder#maxPositions(int)}). */
+    public static final int DEFAULT_MAX_POSITIONS = 256;
     /** Default largest second-moment entries per layer: 2^20 doubles (8 MiB), {@code D} up to 1,024. */
     public static final long DEFAULT_MAX_ENTRIES = 1L << 20;
 
@@ -97,6 +104,10 @@ public final class ProjectedStatistics extends BaseTrainingListener {
     private final int every;
     private final double inputDecay;
     private final long maxEntries;
+    private final int accumulateEvery;
+    private final int maxPositions;
+    /** training forward passes seen since binding */
+    private long passes;
     private Model bound;
     private BnNetwork net;
     private final Map<String, Route> routes = new LinkedHashMap<>();
@@ -111,6 +122,8 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         this.every = b.every;
         this.inputDecay = b.inputDecay;
         this.maxEntries = b.maxEntries;
+        this.accumulateEvery = b.accumulateEvery;
+        this.maxPositions = b.maxPositions;
     }
 
     /** @return a builder with the defaults */
@@ -126,6 +139,16 @@ public final class ProjectedStatistics extends BaseTrainingListener {
     /** @return the input moments' decay per batch */
     public double inputDecay() {
         return inputDecay;
+    }
+
+    /** @return training iterations per accumulated batch */
+    public int accumulateEvery() {
+        return accumulateEvery;
+    }
+
+    /** @return the most output positions one batch contributes per layer */
+    public int maxPositions() {
+        return maxPositions;
     }
 
     /** @return the largest second-moment entries per projected layer */
@@ -150,6 +173,9 @@ public final class ProjectedStatistics extends BaseTrainingListener {
     @Override
     public void onForwardPass(Model model, List<INDArray> activations) {
         bindIfNew(model);
+        if (skip()) {
+            return;
+        }
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             moments.forEach((bn, m) -> {
                 int index = (Integer) inputOf.get(bn);
@@ -161,6 +187,9 @@ public final class ProjectedStatistics extends BaseTrainingListener {
     @Override
     public void onForwardPass(Model model, Map<String, INDArray> activations) {
         bindIfNew(model);
+        if (skip()) {
+            return;
+        }
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             moments.forEach((bn, m) -> {
                 INDArray in = activations.get((String) inputOf.get(bn));
@@ -171,6 +200,11 @@ public final class ProjectedStatistics extends BaseTrainingListener {
                 m.add(preprocess(preOf.get(bn), in));
             });
         }
+    }
+
+    /** Counts this training pass; true unless it is the {@code accumulateEvery}-th since the last accumulated one. */
+    private boolean skip() {
+        return ++passes % accumulateEvery != 0;
     }
 
     @Override
@@ -229,6 +263,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
             return;
         }
         bound = model;
+        passes = 0;
         net = BnNetwork.requireBatchNorm(model);
         routes.clear();
         moments.clear();
@@ -291,7 +326,8 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         }
         routes.put(ref.name(), new Route(Path.PROJECTED, mapName, "fed directly by the linear map '" + mapName + "' ("
                 + map.conf().getLayer().getClass().getSimpleName() + ")"));
-        moments.put(ref.name(), PatchMoments.of(map.conf().getLayer(), inputDecay));
+        moments.put(ref.name(), PatchMoments.of(map.conf().getLayer(),
+                Math.pow(inputDecay, accumulateEvery), maxPositions));
         inputOf.put(ref.name(), input);
         mapOf.put(ref.name(), map);
         preOf.put(ref.name(), pre);
@@ -344,6 +380,8 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         private int every = DEFAULT_EVERY;
         private double inputDecay = DEFAULT_INPUT_DECAY;
         private long maxEntries = DEFAULT_MAX_ENTRIES;
+        private int accumulateEvery = DEFAULT_ACCUMULATE_EVERY;
+        private int maxPositions = DEFAULT_MAX_POSITIONS;
 
         private Builder() {
         }
@@ -383,6 +421,35 @@ public final class ProjectedStatistics extends BaseTrainingListener {
                 throw new IllegalArgumentException("entry limit must be >= 1, got " + entries);
             }
             this.maxEntries = entries;
+            return this;
+        }
+
+        /**
+         * @param s training iterations per accumulated batch, at least 1: the {@code s}-th, {@code 2s}-th, ...
+         *     training forward pass after binding is accumulated, with decay {@code inputDecay^s} per
+         *     accumulation (default {@value ProjectedStatistics#DEFAULT_ACCUMULATE_EVERY})
+         * @return this
+         */
+        public Builder accumulateEvery(int s) {
+            if (s < 1) {
+                throw new IllegalArgumentException("accumulation interval must be >= 1, got " + s);
+            }
+            this.accumulateEvery = s;
+            return this;
+        }
+
+        /**
+         * @param p the most output positions (patches) one batch contributes per layer, at least 1; a batch
+         *     with more contributes {@code p} of them spread over the batch, each weighing their share
+         *     (unbiased; the rule is in {@code PatchMoments#add}), a batch with at most {@code p} all of them
+         *     (default {@value ProjectedStatistics#DEFAULT_MAX_POSITIONS})
+         * @return this
+         */
+        public Builder maxPositions(int p) {
+            if (p < 1) {
+                throw new IllegalArgumentException("position limit must be >= 1, got " + p);
+            }
+            this.maxPositions = p;
             return this;
         }
 

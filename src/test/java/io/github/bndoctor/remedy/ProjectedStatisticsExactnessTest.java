@@ -43,8 +43,11 @@ import static org.quicktheories.generators.SourceDSL.integers;
 /**
  * Exactness: with frozen weights (no-op updater) and input decay 1, the projected statistics written
  * after training on a few batches are the pooled mean and biased variance of the BN layer's inputs
- * over exactly those batches, computed here by a direct double loop over the pre-BN activations of
- * the same batches (the network's own training-mode forward pass), over dense, convolution (strides,
+ * over exactly the inputs the listener's contract says it accumulates (every {@code accumulateEvery}-th
+ * batch; within a batch every output position, or the {@code maxPositions} spread positions with their
+ * weights), computed here by a direct double loop over the pre-BN activations of those batches (the
+ * network's own training-mode forward pass), with 1-3 iterations per accumulation and position limits
+ * below and above the batch's positions, over dense, convolution (strides,
  * "same" and truncate padding with and without explicit padding), depthwise (depth multiplier 1 and
  * 2) and 1x1 convolutions, NCHW and NHWC, both variance parameterisations and both network types.
  *
@@ -67,8 +70,17 @@ class ProjectedStatisticsExactnessTest {
     enum MapKind { DENSE, CONV, DEPTHWISE, ONE_BY_ONE }
 
     record Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
-                ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed) {
+                ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed, int every,
+                int maxPositions) {
+        Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
+             ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed) {
+            this(map, net, nhwc, param, kernel, stride, mode, pad, channels, size, depthMultiplier, seed,
+                    1 + (int) (seed % 3), (seed / 3) % 2 == 0 ? ALL : 2 + (int) ((seed / 6) % 30));
+        }
     }
+
+    /** A position limit no test batch reaches. */
+    static final int ALL = 1 << 20;
 
     static Gen<Case> cases() {
         return Generate.enumValues(MapKind.class).zip(Generate.enumValues(NetworkKind.class), Generate.booleans(),
@@ -133,7 +145,8 @@ class ProjectedStatisticsExactnessTest {
 
     static void check(Case c) {
         Built b = build(c);
-        ProjectedStatistics listener = ProjectedStatistics.builder().inputDecay(1).every(1_000_000).build();
+        ProjectedStatistics listener = ProjectedStatistics.builder().inputDecay(1).every(1_000_000)
+                .accumulateEvery(c.every()).maxPositions(c.maxPositions()).build();
         BnNetwork net = b.net;
         BnLayerRef ref = net.bnLayers().get(0);
         assertThat(listener.routes(net.model()).get(ref.name()).path()).as("%s route", c)
@@ -159,16 +172,25 @@ class ProjectedStatisticsExactnessTest {
         }
     }
 
-    /** Pooled mean and biased variance of the BN layer's input over every position of every batch, by a double loop. */
+    /**
+     * Weighted pooled mean and biased variance of the BN layer's input, by a double loop over the batches the
+     * listener's contract says it accumulates (every {@code every}-th) and, in each, the output positions it
+     * takes: all if there are at most {@code maxPositions}, else {@code P = maxPositions} positions
+     * {@code floor(N frac(a (sqrt 2 - 1) + j (sqrt 5 - 1) / 2))} ((example, row, column) order, {@code a} the
+     * batches accumulated before), each weighing {@code N / P}.
+     */
     static MeanVariance preciseStatistics(Built b) {
         BnLayerRef ref = b.net.bnLayers().get(0);
         int channels = ref.channels();
-        double[] sum = new double[channels];
-        double[] sq = new double[channels];
-        long n = 0;
-        List<double[][]> all = new ArrayList<>();
-        for (DataSet ds : b.batches) {
-            INDArray z = b.net.bnInputs(new INDArray[] {ds.getFeatures()}, true).get(ref.name()).castTo(DataType.DOUBLE);
+        List<double[][]> values = new ArrayList<>();
+        List<double[]> weights = new ArrayList<>();
+        int accumulated = 0;
+        for (int i = 0; i < b.batches.size(); i++) {
+            if ((i + 1) % b.c.every() != 0) {
+                continue;
+            }
+            INDArray z = b.net.bnInputs(new INDArray[] {b.batches.get(i).getFeatures()}, true).get(ref.name())
+                    .castTo(DataType.DOUBLE);
             if (z.rank() == 4 && b.c.nhwc()) {
                 z = z.permute(0, 3, 1, 2);
             }
@@ -176,32 +198,44 @@ class ProjectedStatisticsExactnessTest {
             for (int o = 0; o < channels; o++) {
                 INDArray slice = z.rank() == 2 ? z.getColumn(o) : z.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
                         org.nd4j.linalg.indexing.NDArrayIndex.point(o));
-                perChannel[o] = slice.dup().data().asDouble();
+                perChannel[o] = slice.dup('c').data().asDouble();
             }
-            all.add(perChannel);
-            n += perChannel[0].length;
-        }
-        for (double[][] batch : all) {
-            for (int o = 0; o < channels; o++) {
-                for (double v : batch[o]) {
-                    sum[o] += v;
+            int n = perChannel[0].length;
+            int taken = Math.min(n, b.c.maxPositions());
+            double[][] picked = new double[channels][taken];
+            double[] w = new double[taken];
+            for (int j = 0; j < taken; j++) {
+                double u = accumulated * (Math.sqrt(2) - 1) + j * (Math.sqrt(5) - 1) / 2;
+                int q = taken == n ? j : (int) Math.floor(n * (u - Math.floor(u)));
+                w[j] = (double) n / taken;
+                for (int o = 0; o < channels; o++) {
+                    picked[o][j] = perChannel[o][q];
                 }
             }
+            values.add(picked);
+            weights.add(w);
+            accumulated++;
         }
         double[] mean = new double[channels];
-        for (int o = 0; o < channels; o++) {
-            mean[o] = sum[o] / n;
-        }
-        for (double[][] batch : all) {
-            for (int o = 0; o < channels; o++) {
-                for (double v : batch[o]) {
-                    sq[o] += (v - mean[o]) * (v - mean[o]);
-                }
-            }
-        }
         double[] var = new double[channels];
         for (int o = 0; o < channels; o++) {
-            var[o] = sq[o] / n;
+            double sum = 0;
+            double total = 0;
+            for (int k = 0; k < values.size(); k++) {
+                for (int j = 0; j < weights.get(k).length; j++) {
+                    sum += weights.get(k)[j] * values.get(k)[o][j];
+                    total += weights.get(k)[j];
+                }
+            }
+            mean[o] = sum / total;
+            double sq = 0;
+            for (int k = 0; k < values.size(); k++) {
+                for (int j = 0; j < weights.get(k).length; j++) {
+                    double dev = values.get(k)[o][j] - mean[o];
+                    sq += weights.get(k)[j] * dev * dev;
+                }
+            }
+            var[o] = sq / total;
         }
         return new MeanVariance(mean, var);
     }
@@ -297,7 +331,7 @@ class ProjectedStatisticsExactnessTest {
                 : ((ComputationGraph) net.model()).getLayer("map");
         mapLayer.getParam("b").assign(bias.reshape(mapLayer.getParam("b").shape()));
         List<DataSet> batches = new ArrayList<>();
-        for (int i = 0; i < BATCHES; i++) {
+        for (int i = 0; i < BATCHES * c.every(); i++) {
             long[] shape = dense ? new long[] {MB, c.channels()}
                     : c.nhwc() ? new long[] {MB, c.size(), c.size(), c.channels()}
                     : new long[] {MB, c.channels(), c.size(), c.size()};
