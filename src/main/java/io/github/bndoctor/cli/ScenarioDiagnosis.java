@@ -152,8 +152,9 @@ final class ScenarioDiagnosis {
                     adaptive.budgetDegrees(), adaptive.minDecay(), adaptive.every()));
         }
         if (projected != null) {
-            m.put("projectedStatistics", String.format(java.util.Locale.ROOT, "input decay %s, written every %d iterations",
-                    projected.inputDecay(), projected.every()));
+            m.put("projectedStatistics", String.format(java.util.Locale.ROOT, "input decay %s, written every %d iterations,"
+                    + " accumulated every %d iterations, at most %d positions per layer and batch",
+                    projected.inputDecay(), projected.every(), projected.accumulateEvery(), projected.maxPositions()));
         }
         return m;
     }

@@ -41,12 +41,13 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 
 /**
- * Exactness: with frozen weights (no-op updater) and input decay 1, the projected statistics written
+ * Exactness: with frozen weights (no-op updater) and input decay 1 or 0.5, the projected statistics written
  * after training on a few batches are the pooled mean and biased variance of the BN layer's inputs
  * over exactly the inputs the listener's contract says it accumulates (every {@code accumulateEvery}-th
  * batch; within a batch every output position, or the {@code maxPositions} spread positions with their
  * weights), computed here by a direct double loop over the pre-BN activations of those batches (the
- * network's own training-mode forward pass), with 1-3 iterations per accumulation and position limits
+ * network's own training-mode forward pass), each batch weighing {@code inputDecay} to the power of
+ * its age in training iterations, with 1-3 iterations per accumulation and position limits
  * below and above the batch's positions, over dense, convolution (strides,
  * "same" and truncate padding with and without explicit padding), depthwise (depth multiplier 1 and
  * 2) and 1x1 convolutions, NCHW and NHWC, both variance parameterisations and both network types.
@@ -71,11 +72,12 @@ class ProjectedStatisticsExactnessTest {
 
     record Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
                 ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed, int every,
-                int maxPositions) {
+                int maxPositions, double decay) {
         Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
              ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed) {
             this(map, net, nhwc, param, kernel, stride, mode, pad, channels, size, depthMultiplier, seed,
-                    1 + (int) (seed % 3), (seed / 3) % 2 == 0 ? ALL : 2 + (int) ((seed / 6) % 30));
+                    1 + (int) (seed % 3), (seed / 3) % 2 == 0 ? ALL : 2 + (int) ((seed / 6) % 30),
+                    (seed / 180) % 2 == 0 ? 1 : 0.5);
         }
     }
 
@@ -145,7 +147,7 @@ class ProjectedStatisticsExactnessTest {
 
     static void check(Case c) {
         Built b = build(c);
-        ProjectedStatistics listener = ProjectedStatistics.builder().inputDecay(1).every(1_000_000)
+        ProjectedStatistics listener = ProjectedStatistics.builder().inputDecay(c.decay()).every(1_000_000)
                 .accumulateEvery(c.every()).maxPositions(c.maxPositions()).build();
         BnNetwork net = b.net;
         BnLayerRef ref = net.bnLayers().get(0);
@@ -177,7 +179,7 @@ class ProjectedStatisticsExactnessTest {
      * listener's contract says it accumulates (every {@code every}-th) and, in each, the output positions it
      * takes: all if there are at most {@code maxPositions}, else {@code P = maxPositions} positions
      * {@code floor(N frac(a (sqrt 2 - 1) + j (sqrt 5 - 1) / 2))} ((example, row, column) order, {@code a} the
-     * batches accumulated before), each weighing {@code N / P}.
+     * batches accumulated before), each weighing {@code N / P}, times {@code inputDecay^(age in iterations)}.
      */
     static MeanVariance preciseStatistics(Built b) {
         BnLayerRef ref = b.net.bnLayers().get(0);
@@ -207,7 +209,8 @@ class ProjectedStatisticsExactnessTest {
             for (int j = 0; j < taken; j++) {
                 double u = accumulated * (Math.sqrt(2) - 1) + j * (Math.sqrt(5) - 1) / 2;
                 int q = taken == n ? j : (int) Math.floor(n * (u - Math.floor(u)));
-                w[j] = (double) n / taken;
+                // a batch's weight falls by the input decay per training iteration of age
+                w[j] = Math.pow(b.c.decay(), (double) b.c.every() * (BATCHES - 1 - accumulated)) * n / taken;
                 for (int o = 0; o < channels; o++) {
                     picked[o][j] = perChannel[o][q];
                 }
