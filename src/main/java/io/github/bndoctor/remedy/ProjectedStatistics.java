@@ -39,8 +39,11 @@ import java.util.Map;
  * For any set of patches {@code E[z_o] = w_o . E[p] + b_o} and
  * {@code Var[z_o] = w_o^T E[p p^T] w_o - (w_o . E[p])^2} (the biased variance, as DL4J's batch
  * statistics). The listener keeps {@code E[p]} and {@code E[p p^T]} per layer as sums weighted by
- * {@code inputDecay^age} over the training batches (captured from the training forward pass,
- * {@code onForwardPass}), and writes the projected mean and variance as the BN layer's moving
+ * {@code inputDecay^age} (age in training iterations) over the training batches (captured from the
+ * training forward pass, {@code onForwardPass}): every {@code accumulateEvery}-th batch, with the
+ * decay {@code inputDecay^accumulateEvery} per accumulated batch so the window in iterations does not
+ * depend on it, and from each at most {@code maxPositions} output positions per layer, spread over the
+ * batch and weighted so the moments stay unbiased (all positions of a smaller batch). It writes the projected mean and variance as the BN layer's moving
  * statistics, in the layer's own parameterisation ({@code var} or {@code log10stdev}), every
  * {@code K} iterations, at the end of each epoch and on {@link #writeNow(Model)}. Averaging the
  * inputs rather than the outputs removes the lag that the rotation of {@code W} causes in a moving
@@ -52,8 +55,12 @@ import java.util.Map;
  * <p>Contract: right after a write, a projected layer's moving statistics are the pooled statistics
  * of its input window passed through the current weights; between writes DL4J's own moving-average
  * update continues from the written values (with the layer's decay, configured or adapted). With
- * frozen weights and {@code inputDecay} 1 they are the population statistics of every batch seen
- * (tested against a direct double loop). Training itself is untouched: the listener reads
+ * frozen weights and {@code inputDecay} 1 they are the population statistics of every accumulated
+ * batch's accumulated positions (tested against a direct double loop). Cost per accumulated batch and
+ * layer: one read of the input buffer, {@code m D} gathered values and {@code m D (D + 1) / 2}
+ * multiply-adds ({@code m} positions taken, {@code D} the patch length; per channel
+ * {@code m k (k + 1) / 2}, {@code k = k_h k_w}, for a depthwise convolution), in plain Java; per write,
+ * one matrix product {@code D x D} by {@code D x n_out} per layer. Training itself is untouched: the listener reads
  * activations and weights and writes only moving statistics, which training mode never uses (the
  * training-mode trajectory is bit-identical with and without it, tested).
  *
@@ -62,7 +69,8 @@ import java.util.Map;
  * convolution, or a map whose moments would exceed {@link Builder#maxEntries(long)}) keep DL4J's
  * moving average; {@link #routes()} says which layer takes which path and why. Memory per projected
  * layer: {@code D^2} doubles with {@code D = n_in} (dense) or {@code k_h k_w C_in} (convolution),
- * {@code C_in (k_h k_w)^2} for a depthwise convolution.
+ * {@code C_in (k_h k_w)^2} for a depthwise convolution, on the Java heap, plus {@code m D} doubles of
+ * gathered patches; a write briefly holds a second {@code D^2} (the covariance) in Java and native memory.
  */
 public final class ProjectedStatistics extends BaseTrainingListener {
     /** Default iterations between writes. */
