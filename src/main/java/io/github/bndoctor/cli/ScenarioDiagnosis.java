@@ -153,8 +153,9 @@ final class ScenarioDiagnosis {
         }
         if (projected != null) {
             m.put("projectedStatistics", String.format(java.util.Locale.ROOT, "input decay %s, written every %d iterations,"
-                    + " accumulated every %d iterations, at most %d positions per layer and batch",
-                    projected.inputDecay(), projected.every(), projected.accumulateEvery(), projected.maxPositions()));
+                    + " accumulated every %d iterations, %s", projected.inputDecay(), projected.every(),
+                    projected.accumulateEvery(), projected.maxPositions() == Integer.MAX_VALUE ? "every position"
+                            : "at most " + projected.maxPositions() + " positions per layer and batch"));
         }
         return m;
     }

@@ -58,6 +58,7 @@ final class PatchMoments {
     private final double[] outer;
     /** gathered patch values of one group, column-major [d][positions] */
     private double[] cols = new double[0];
+    private final double[] pair = new double[2];
     /** per sample: first input row and column of its window, and the window's origin in the input */
     private int[] rowStart = new int[0];
     private int[] colStart = new int[0];
@@ -226,10 +227,43 @@ final class PatchMoments {
             }
             sum[base + t] += each * s;
             int row = (base + t) * d;
-            for (int u = t; u < d; u++) {
+            int u = t;
+            for (; u + 1 < d; u += 2) {
+                dot2(cols, ct, u * n, n, pair);
+                outer[row + u] += each * pair[0];
+                outer[row + u + 1] += each * pair[1];
+            }
+            if (u < d) {
                 outer[row + u] += each * dot(cols, ct, u * n, n);
             }
         }
+    }
+
+    /**
+     * Dot products of {@code a[i, i + n)} with {@code a[j, j + n)} and {@code a[j + n, j + 2n)} in one pass
+     * (the first column read once), two partial sums each, into {@code out[0]} and {@code out[1]}.
+     */
+    private static void dot2(double[] a, int i, int j, int n, double[] out) {
+        double s0 = 0;
+        double s1 = 0;
+        double r0 = 0;
+        double r1 = 0;
+        int k2 = j + n;
+        int k = 0;
+        for (; k + 1 < n; k += 2) {
+            double x0 = a[i + k];
+            double x1 = a[i + k + 1];
+            s0 += x0 * a[j + k];
+            s1 += x1 * a[j + k + 1];
+            r0 += x0 * a[k2 + k];
+            r1 += x1 * a[k2 + k + 1];
+        }
+        if (k < n) {
+            s0 += a[i + k] * a[j + k];
+            r0 += a[i + k] * a[k2 + k];
+        }
+        out[0] = s0 + s1;
+        out[1] = r0 + r1;
     }
 
     /** Dot product of {@code a[i, i + n)} and {@code a[j, j + n)} with four partial sums. */

@@ -86,8 +86,13 @@ public final class ProjectedStatistics extends BaseTrainingListener {
      * the decay per accumulation {@code inputDecay^2}, so the window in iterations stays the same.
      */
     public static final int DEFAULT_ACCUMULATE_EVERY = 2;
-    /** Default most output positions one batch contributes per layer ({@link Builder#maxPositions(int)}). */
-    public static final int DEFAULT_MAX_POSITIONS = 256;
+    /**
+     * Default most output positions one batch contributes per layer ({@link Builder#maxPositions(int)}): no
+     * limit. Taking a spread subset is unbiased but adds sampling noise that the projected variances of
+     * nearly dead channels are sensitive to (docs/projected-statistics.md); a limit is for networks whose
+     * early layers have many positions and a cost budget.
+     */
+    public static final int DEFAULT_MAX_POSITIONS = Integer.MAX_VALUE;
     /** Default largest second-moment entries per layer: 2^20 doubles (8 MiB), {@code D} up to 1,024. */
     public static final long DEFAULT_MAX_ENTRIES = 1L << 20;
 
@@ -450,7 +455,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
          * @param p the most output positions (patches) one batch contributes per layer, at least 1; a batch
          *     with more contributes {@code p} of them spread over the batch, each weighing their share
          *     (unbiased; the rule is in {@code PatchMoments#add}), a batch with at most {@code p} all of them
-         *     (default {@value ProjectedStatistics#DEFAULT_MAX_POSITIONS})
+         *     (default: no limit)
          * @return this
          */
         public Builder maxPositions(int p) {

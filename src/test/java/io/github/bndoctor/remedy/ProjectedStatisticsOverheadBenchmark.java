@@ -51,9 +51,9 @@ class ProjectedStatisticsOverheadBenchmark {
         double half = 2 * sd / Math.sqrt(ROUNDS);
         int n = ROUNDS * BLOCK;
         System.out.printf(Locale.ROOT, "%nProjectedStatistics overhead (seed scenario, %d iterations each after %d warm-up,"
-                        + " every=%d, input decay %s): %.2f ms plain, %.2f ms with the listener per iteration, ratio %.4f;"
+                        + " every=%d, input decay %s, accumulated every %d, at most %d positions): %.2f ms plain, %.2f ms with the listener per iteration, ratio %.4f;"
                         + " per-round ratio %.4f +- %.4f (95%%)%n", n, InterleavedTraining.WARMUP, listener.every(),
-                listener.inputDecay(), plainTotal / 1e6 / n, projectedTotal / 1e6 / n, (double) projectedTotal / plainTotal,
+                listener.inputDecay(), listener.accumulateEvery(), listener.maxPositions(), plainTotal / 1e6 / n, projectedTotal / 1e6 / n, (double) projectedTotal / plainTotal,
                 mean, half);
         assertThat(listener.routes()).isNotEmpty();
     }
