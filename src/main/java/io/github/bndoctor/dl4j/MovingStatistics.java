@@ -33,6 +33,25 @@ public final class MovingStatistics {
     }
 
     /**
+     * Whether a BN layer's moving statistics still hold exactly the values DL4J initialises them
+     * to (mean 0, variance 1, in either parameterisation): before its first training update, the
+     * mark of an EMA whose prior is DL4J's and not warm-started or trained statistics.
+     *
+     * @param net the network
+     * @param ref one of its BN layers
+     * @return whether every channel's moving mean is 0 and moving variance 1
+     */
+    public static boolean holdsInitialValues(BnNetwork net, BnLayerRef ref) {
+        MeanVariance m = read(net, ref);
+        for (int c = 0; c < m.mean().length; c++) {
+            if (m.mean()[c] != 0 || m.variance()[c] != 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * @param net the network
      * @return moving statistics of every BN layer, by name, in forward order
      */

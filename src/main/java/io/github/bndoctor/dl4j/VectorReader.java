@@ -6,9 +6,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Reads a small parameter or gradient vector (a view into a network's flattened buffer) into
- * doubles element by element from its buffer, without running an ND4J op: a cast-and-copy costs
- * tens of microseconds per array, which adds up when a listener reads every BN layer at every
- * iteration. Float values widen to double exactly.
+ * doubles element by element from its buffer, without running an ND4J op: a cast-and-copy pays
+ * ND4J's per-op dispatch for every array, which adds up when a listener reads every BN layer at
+ * every iteration. Float values widen to double exactly.
  */
 final class VectorReader {
     private VectorReader() {

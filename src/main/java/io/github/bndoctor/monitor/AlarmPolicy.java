@@ -15,16 +15,16 @@ import java.util.List;
  * <ul>
  *   <li>{@value #EVAL_PRECISE_RATIO}: inference loss with moving statistics over inference loss
  *       with precise statistics, i.e. the part of the gap the EMA causes. Default warn 1.5, fail 5:
- *       on the seed scenario healthy optimizers stayed below ~1.3 after warm-up and the
- *       reported divergence reached 5-50 (the regression gate's "ratio of at least 5").</li>
+ *       between what healthy optimizers keep after warm-up on the seed scenario and what the
+ *       reported divergence reaches (the regression gate's "ratio of at least 5"; figures in
+ *       {@code docs/record.md}).</li>
  *   <li>{@value #EMA_LAG}: median over layers of the lag part of the EMA error (standardized
  *       mean shift plus absolute log variance ratio). Default warn 0.5 (half a standard deviation,
  *       or a variance off by 65%), no fail: an early warning.</li>
  *   <li>{@value #PREDICTED_LAG}: median over layers of rotation x d/(1-d), in degrees. Default
- *       warn 5: on a PyTorch MobileNetV2 (52 BN layers, 73 checkpoints over 4 configurations) a
- *       median above 5 degrees flagged the checkpoints whose inference/training loss ratio
- *       exceeded 2 with 100% precision and 82% recall. No fail: it fires before outputs
- *       degrade.</li>
+ *       warn 5, chosen on a PyTorch MobileNetV2's checkpoints against an inference/training loss
+ *       ratio above 2 (precision and recall in {@code docs/record.md}). No fail: it fires before
+ *       outputs degrade.</li>
  * </ul>
  * While the verdict is {@link Verdict#EMA_WARMUP} and the warm-up window has not passed
  * ({@link Checkpoint#withinWarmupWindow()}: some layer's prior still holds more than {@code e^-1},

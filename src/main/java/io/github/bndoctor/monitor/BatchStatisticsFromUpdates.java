@@ -49,6 +49,11 @@ import java.util.function.Consumer;
  * {@link io.github.bndoctor.remedy.AdaptiveDecay} changes it in {@code iterationDone}
  * ({@link BatchStatisticsFromUpdate}).
  *
+ * <p>The prior: a layer whose moving statistics, when the listener first sees the network (before
+ * that iteration's update), are not DL4J's initial mean 0 and variance 1 was warm-started or has
+ * trained before, and its EMA carries no prior; otherwise the prior's weight is tracked as above,
+ * unless the constructor says the statistics are prior-free.
+ *
  * <p>The listener changes nothing: parameters, updater state and random stream are untouched. Layers
  * configured with decay 1 (frozen statistics, nothing to invert) are left out of the readings.
  */
@@ -193,8 +198,8 @@ public final class BatchStatisticsFromUpdates extends BaseTrainingListener {
     private LagReading read(long done) {
         List<LayerDecomposition> out = new ArrayList<>(layers.size());
         for (BnLayerRef ref : layers) {
-            out.add(LayerDecomposition.of(ref, priorFree ? Long.MAX_VALUE : done,
-                    priorFree ? 0 : priorWeight.get(ref.name()), MovingStatistics.read(net, ref),
+            double w = priorWeight.get(ref.name());
+            out.add(LayerDecomposition.of(ref, w == 0 ? Long.MAX_VALUE : done, w, MovingStatistics.read(net, ref),
                     windows.get(ref.name()).pooled(), latestBatch.get(ref.name())));
         }
         return new LagReading(done, out);
@@ -258,6 +263,13 @@ public final class BatchStatisticsFromUpdates extends BaseTrainingListener {
             counts.clear();
             liveDecay.clear();
             priorWeight.clear();
+            for (BnLayerRef ref : layers) {
+                // seen before its first update (a forward pass or a gradient comes first): statistics
+                // other than DL4J's initial ones were warm-started or trained, and carry no prior
+                if (priorFree || !MovingStatistics.holdsInitialValues(net, ref)) {
+                    priorWeight.put(ref.name(), 0.0);
+                }
+            }
         }
     }
 

@@ -91,6 +91,7 @@ public final class BnMonitor extends BaseTrainingListener {
     private final Diagnoser diagnoser;
     private final boolean failFast;
     private final boolean priorFree;
+    private Boolean priorPresent;
     private final Consumer<Checkpoint> onCheckpoint;
     private final BatchStatisticsFromUpdates free;
     private final double confirmAbove;
@@ -126,6 +127,7 @@ public final class BnMonitor extends BaseTrainingListener {
 
     @Override
     public void onForwardPass(Model model, List<INDArray> activations) {
+        lookForPrior(model);
         if (free != null) {
             free.onForwardPass(model, activations);
         }
@@ -133,6 +135,7 @@ public final class BnMonitor extends BaseTrainingListener {
 
     @Override
     public void onForwardPass(Model model, Map<String, INDArray> activations) {
+        lookForPrior(model);
         if (free != null) {
             free.onForwardPass(model, activations);
         }
@@ -140,9 +143,32 @@ public final class BnMonitor extends BaseTrainingListener {
 
     @Override
     public void onGradientCalculation(Model model) {
+        lookForPrior(model);
         if (free != null) {
             free.onGradientCalculation(model);
         }
+    }
+
+    /**
+     * Once, before the first update the monitor sees: whether any BN layer still holds DL4J's initial
+     * moving statistics. If none does, they were warm-started or trained before, and the EMA carries
+     * no prior to be called warm-up.
+     */
+    private void lookForPrior(Model model) {
+        if (priorPresent == null) {
+            BnNetwork net = BnNetwork.requireBatchNorm(model);
+            priorPresent = !priorFree && net.bnLayers().stream().anyMatch(ref -> ref.decay() < 1
+                    && io.github.bndoctor.dl4j.MovingStatistics.holdsInitialValues(net, ref));
+        }
+    }
+
+    /**
+     * @return whether the moving statistics carry DL4J's mean-0/variance-1 prior: not declared
+     *     warm-started ({@link Builder#warmStarted()}) and, when the monitor first saw the network
+     *     before an update, some BN layer still held those initial values ({@code true} until then)
+     */
+    public boolean priorPresent() {
+        return priorPresent == null ? !priorFree : priorPresent;
     }
 
     /**
@@ -201,7 +227,7 @@ public final class BnMonitor extends BaseTrainingListener {
             }
         }
         Checkpoint c = diagnoser.diagnose(net, probeFeatures, probeLabels, preciseData.get(), done,
-                priorFree ? Long.MAX_VALUE : done, rot, measured);
+                priorPresent() ? done : Long.MAX_VALUE, rot, measured);
         checkpoints.add(c);
         lastCheckpoint = done;
         if (confirm != null) {
@@ -380,7 +406,9 @@ public final class BnMonitor extends BaseTrainingListener {
 
         /**
          * Declares that the moving statistics carry no mean-0/variance-1 prior (after
-         * {@link io.github.bndoctor.remedy.WarmStart}), so no error is attributed to warm-up.
+         * {@link io.github.bndoctor.remedy.WarmStart}), so no error is attributed to warm-up. Without
+         * it the monitor tells by itself when it sees the network before an update: statistics other
+         * than DL4J's initial ones in every BN layer carry no prior ({@link BnMonitor#priorPresent()}).
          *
          * @return this
          */

@@ -19,22 +19,14 @@ import io.github.bndoctor.probe.Checkpoint;
  * A threshold of {@code +Infinity} switches a signal off.
  *
  * <p>{@link #CALIBRATED}: chosen on seeds 1-3 of the three scenarios (the seed MobileNetV2, the
- * ResNet-style graph, the dense MLP, each with its diverging configuration and its fixes; 27 runs,
- * 234 checkpoints; figures in {@code fixtures/scenario-calibration.md}, "Alarm quality"), each
+ * ResNet-style graph, the dense MLP, each with its diverging configuration and its fixes), each
  * threshold by one rule fixed before the held-out seeds 4-6 were scored: the geometric midpoint of
  * the gap between the largest value at a checkpoint that does not degrade (eval/train below 2)
- * within the EMA window and the smallest value at one that does:
- * <ul>
- *   <li>predicted lag: gap 7.16 (dense MLP, Adam 1e-4, at 50) to 11.8 degrees: 9;</li>
- *   <li>measured lag angle: gap 3.14 to 9.44 degrees: 5.4;</li>
- *   <li>free lag error: no gap (0.156 on a dense fix against 0.146 on the seed scenario's collapse
- *       at 100), so the smallest value above every non-degrading checkpoint, rounded up: 0.16;</li>
- *   <li>confirmation, over the warned checkpoints, against degraded now (eval/train at least 2):
- *       gap 1.95 to 2.30 in eval/precise: 2.1.</li>
- * </ul>
- * On seeds 1-3 this scores 1.00 / 1.00 (precision / recall) in both roles; on held-out seeds 4-6
- * early warning 0.98 / 1.00 and state alarm 0.98 / 0.96 (the regression leg's
- * {@code AlarmQualityRegressionTest} prints and asserts both).
+ * within the EMA window and the smallest value at one that does (where there is no gap, the
+ * smallest value above every non-degrading checkpoint, rounded up); the confirmation the same way
+ * in eval/precise over the warned checkpoints. The values each rule read, and the scores on the
+ * tuning seeds, the held-out seeds (the regression leg's {@code AlarmQualityRegressionTest}) and
+ * held-out network families ({@code docs/generalization.md}), are in {@code docs/record.md}.
  *
  * @param freeLag warn when the free signal's median lag error exceeds this
  * @param predictedLag warn when the median predicted lag (degrees) exceeds this

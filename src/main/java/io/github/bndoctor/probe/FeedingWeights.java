@@ -17,7 +17,16 @@ import java.util.Map;
 /**
  * The weights feeding each BN layer of a network: the {@code W} parameter of the nearest layer
  * before the BN layer, walking back through parameterless single-input layers. A BN layer fed by a
- * merge or element-wise vertex, or by a layer with parameters but no {@code W}, has none.
+ * layer with parameters but no {@code W} (another BN layer) or by the network's input has none.
+ *
+ * <p>A BN layer of a graph fed by a merge ({@code MergeVertex}, {@code ElementWiseVertex}) of
+ * such layers' outputs is fed by all of them ({@link #feedingGroupOf}): their weights, read one
+ * after the other as one vector ({@link #read}), are one linear map of the merged inputs, exactly
+ * for a sum ({@code W_a p_a + W_b p_b = [W_a W_b][p_a; p_b]}) and channel block by channel block for
+ * a concatenation, and BN makes its output invariant to that map's joint scale. Inputs of the merge
+ * that lead back to no weights (the identity branch of a residual block, another BN layer) add
+ * none. Such a layer has no single {@link #feedingLayerOf feeding layer}: the lag forecast, which
+ * reads one layer's updater, does not cover it.
  *
  * <p>BN makes its output invariant to the scale of these weights, so only their direction matters:
  * {@link RotationTracker} measures its angular speed, {@link WeightSnapshotRing} its angle to
@@ -25,9 +34,11 @@ import java.util.Map;
  */
 public final class FeedingWeights {
     private final Map<String, String> feedingLayer;
+    private final Map<String, List<String>> feedingGroup;
 
-    private FeedingWeights(Map<String, String> feedingLayer) {
+    private FeedingWeights(Map<String, String> feedingLayer, Map<String, List<String>> feedingGroup) {
         this.feedingLayer = Collections.unmodifiableMap(feedingLayer);
+        this.feedingGroup = Collections.unmodifiableMap(feedingGroup);
     }
 
     /**
@@ -36,10 +47,22 @@ public final class FeedingWeights {
      */
     public static FeedingWeights of(BnNetwork net) {
         Map<String, String> map = new LinkedHashMap<>();
+        Map<String, List<String>> groups = new LinkedHashMap<>();
         for (BnLayerRef ref : net.bnLayers()) {
-            map.put(ref.name(), feeding(net, ref));
+            String single = feeding(net, ref);
+            map.put(ref.name(), single);
+            groups.put(ref.name(), single != null ? List.of(single) : merged(net, ref));
         }
-        return new FeedingWeights(map);
+        return new FeedingWeights(map, groups);
+    }
+
+    /**
+     * @param bnLayer a BN layer
+     * @return the layers whose weights feed it, in the order {@link #read} concatenates them: its
+     *     single feeding layer, the layers feeding the merge before it, or none
+     */
+    public List<String> feedingGroupOf(String bnLayer) {
+        return feedingGroup.getOrDefault(bnLayer, List.of());
     }
 
     /** @return BN layer name to the name of the layer whose weights feed it ({@code null} if none), in forward order */
@@ -86,17 +109,35 @@ public final class FeedingWeights {
      *     has no feeding weights
      */
     public double[] read(BnNetwork net, String bnLayer, double[] into) {
-        Layer layer = layerOf(net, bnLayer);
-        if (layer == null) {
+        List<String> group = feedingGroupOf(bnLayer);
+        if (group.isEmpty()) {
             return null;
         }
-        return flattenC(layer.getParam("W"), into);
+        if (group.size() == 1) {
+            return flattenC(layerByName(net, group.get(0)).getParam("W"), into);
+        }
+        long length = 0;
+        for (String name : group) {
+            length += layerByName(net, name).getParam("W").length();
+        }
+        if (length > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("the weights feeding " + bnLayer + " hold " + length
+                    + " elements, more than one array can");
+        }
+        double[] out = into != null && into.length == length ? into : new double[(int) length];
+        int at = 0;
+        for (String name : group) {
+            INDArray w = layerByName(net, name).getParam("W");
+            copyC(w, out, at);
+            at += (int) w.length();
+        }
+        return out;
     }
 
     /**
      * Copies an array, flattened in C order, into doubles. A float or double array on the host is
      * read straight from its buffer along its strides: the listeners that call this every iteration
-     * would otherwise pay ND4J's per-op dispatch (a cast and a copy, tens of microseconds each) per
+     * would otherwise pay ND4J's per-op dispatch (a cast and a copy) per
      * layer.
      *
      * @param w an array
@@ -104,36 +145,45 @@ public final class FeedingWeights {
      * @return its elements in C order ({@code into} if it was used)
      */
     static double[] flattenC(INDArray w, double[] into) {
-        DataType type = w.dataType();
         if (w.isEmpty()) {
             return new double[0]; // no buffer behind it
         }
-        if ((type != DataType.FLOAT && type != DataType.DOUBLE) || w.data().length() > Integer.MAX_VALUE) {
-            return w.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-        }
         int n = (int) w.length();
         double[] out = into != null && into.length == n ? into : new double[n];
+        copyC(w, out, 0);
+        return out;
+    }
+
+    /** Writes {@code w}'s elements in C order into {@code out} from position {@code at} (as {@link #flattenC}). */
+    private static void copyC(INDArray w, double[] out, int at) {
+        DataType type = w.dataType();
+        if (w.isEmpty()) {
+            return;
+        }
+        int n = (int) w.length();
+        if ((type != DataType.FLOAT && type != DataType.DOUBLE) || w.data().length() > Integer.MAX_VALUE) {
+            System.arraycopy(w.castTo(DataType.DOUBLE).dup('c').data().asDouble(), 0, out, at, n);
+            return;
+        }
         long[] shape = w.shape();
         long[] stride = w.stride();
-        long offset = w.offset();
         java.nio.FloatBuffer floats = type == DataType.FLOAT ? w.data().asNioFloat() : null;
         java.nio.DoubleBuffer doubles = type == DataType.DOUBLE ? w.data().asNioDouble() : null;
         long[] index = new long[shape.length];
-        long at = offset;
+        long pos = w.offset();
         for (int e = 0; e < n; e++) {
-            out[e] = floats != null ? floats.get((int) at) : doubles.get((int) at);
+            out[at + e] = floats != null ? floats.get((int) pos) : doubles.get((int) pos);
             // odometer over the C-order multi-index, moving the buffer position along the strides
             for (int d = shape.length - 1; d >= 0; d--) {
                 index[d]++;
-                at += stride[d];
+                pos += stride[d];
                 if (index[d] < shape[d]) {
                     break;
                 }
-                at -= stride[d] * shape[d];
+                pos -= stride[d] * shape[d];
                 index[d] = 0;
             }
         }
-        return out;
     }
 
     private static Layer layerByName(BnNetwork net, String name) {
@@ -142,6 +192,50 @@ public final class FeedingWeights {
         }
         MultiLayerNetwork mln = (MultiLayerNetwork) net.model();
         return mln.getLayer(Integer.parseInt(name));
+    }
+
+    /**
+     * The layers with weights behind the merge that feeds a graph's BN layer, walking back through
+     * parameterless layers and further merges (called where no single feeding layer was found: the
+     * walk then ends at a merge, the input or a layer without {@code W}, and only a merge adds any).
+     */
+    private static List<String> merged(BnNetwork net, BnLayerRef ref) {
+        if (!(net.model() instanceof ComputationGraph g)) {
+            return List.of();
+        }
+        List<String> inputs = g.getConfiguration().getVertexInputs().get(ref.name());
+        if (inputs == null || inputs.size() != 1) {
+            return List.of();
+        }
+        java.util.LinkedHashSet<String> found = new java.util.LinkedHashSet<>();
+        collect(g, inputs.get(0), found, new java.util.HashSet<>());
+        return List.copyOf(found);
+    }
+
+    private static void collect(ComputationGraph g, String vertex, java.util.Set<String> found,
+                                java.util.Set<String> seen) {
+        if (!seen.add(vertex)) {
+            return;
+        }
+        GraphVertex v = g.getVertex(vertex);
+        if (v == null || v.isInputVertex()) {
+            return;
+        }
+        if (v.hasLayer()) {
+            if (v.getLayer().paramTable().containsKey("W")) {
+                found.add(vertex);
+                return;
+            }
+            if (v.getLayer().numParams() > 0) {
+                return;
+            }
+        }
+        List<String> inputs = g.getConfiguration().getVertexInputs().get(vertex);
+        if (inputs != null) {
+            for (String in : inputs) {
+                collect(g, in, found, seen);
+            }
+        }
     }
 
     private static String feeding(BnNetwork net, BnLayerRef ref) {

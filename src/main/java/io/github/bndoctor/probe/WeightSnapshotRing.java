@@ -58,10 +58,10 @@ public final class WeightSnapshotRing {
         this.every = every;
         this.capacity = capacity;
         this.iterations = new long[capacity];
-        for (Map.Entry<String, String> e : feeding.feedingLayers().entrySet()) {
-            if (e.getValue() != null) {
-                slots.put(e.getKey(), new float[capacity][]);
-                squaredNorms.put(e.getKey(), new double[capacity]);
+        for (String bn : feeding.feedingLayers().keySet()) {
+            if (!feeding.feedingGroupOf(bn).isEmpty()) {
+                slots.put(bn, new float[capacity][]);
+                squaredNorms.put(bn, new double[capacity]);
             }
         }
     }

@@ -65,7 +65,7 @@ public final class Recommendations {
         } else if (v == Verdict.EMA_WARMUP && !verdictCheckpoint.withinWarmupWindow()) {
             advice.set(0, String.format(Locale.ROOT, "Moving statistics still carry part of their initial prior (weight"
                     + " %.3g at iteration %d), but the EMA window 1/(1-d) has passed: the prior no longer excuses the"
-                    + " gap. Warm-start them (WarmStart.apply) or recalibrate before export (PreciseBn.recalibrate);"
+                    + " gap. Warm-start them (WarmStart.apply) or recalibrate before export (the recalibrate command; PreciseBn.recalibrate in code);"
                     + " if the gap persists with warm-started statistics, the EMA lags.",
                     verdictCheckpoint.largestPriorWeight(), verdictCheckpoint.iteration()));
         }
@@ -95,11 +95,11 @@ public final class Recommendations {
         switch (v) {
             case HEALTHY -> out.add("No action needed: inference-mode loss stayed within the gap threshold of training mode.");
             case EMA_WARMUP -> out.add(String.format("Moving statistics still carry their initial prior (weight d^n = %.3g at iteration %d): "
-                    + "train longer, warm-start them (WarmStart.apply) or recalibrate before export (PreciseBn.recalibrate).",
+                    + "train longer, warm-start them (WarmStart.apply) or recalibrate before export (the recalibrate command; PreciseBn.recalibrate in code).",
                     worst.layers().isEmpty() ? Double.NaN : worst.layers().get(0).decomposition().priorWeight(),
                     worst.iteration()));
             case EMA_LAG -> {
-                out.add(String.format("Recalibrate BN statistics before export or evaluation (PreciseBn.recalibrate): at iteration %d "
+                out.add(String.format("Recalibrate BN statistics before export or evaluation (the recalibrate command; PreciseBn.recalibrate in code): at iteration %d "
                         + "precise statistics gave loss %.4g vs %.4g with the moving ones.", worst.iteration(),
                         worst.gap().preciseLoss(), worst.gap().evalModeLoss()));
                 if (rotation > 0) {

@@ -424,11 +424,6 @@ public final class HtmlReport {
         }
     }
 
-    private static Double worstRatio(RunSummary r) {
-        return r.checkpoints().stream().map(CheckpointEntry::evalToTrainRatio).filter(v -> v != null)
-                .max(Double::compare).orElse(null);
-    }
-
     private static CheckpointEntry last(RunSummary r) {
         return r.checkpoints().get(r.checkpoints().size() - 1);
     }

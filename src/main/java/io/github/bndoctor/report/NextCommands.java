@@ -124,7 +124,7 @@ public final class NextCommands {
     private static double medianRotation(CheckpointEntry c) {
         double[] v = c.layers().stream().map(LayerEntry::rotationDegPerIter).filter(x -> x != null && x > 0)
                 .mapToDouble(Double::doubleValue).toArray();
-        return v.length == 0 ? Double.NaN : Median.of(v);
+        return Median.of(v); // NaN when no layer turns
     }
 
     private static double number(Object o) {

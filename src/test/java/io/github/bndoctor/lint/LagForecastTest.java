@@ -44,7 +44,7 @@ class LagForecastTest {
     /** a few double roundings of values below 100 */
     static final double TOL = 1e-9;
 
-    private static BnNetwork mln(IUpdater updater, double decay, Consumer<DenseLayer.Builder> reg) {
+    static BnNetwork mln(IUpdater updater, double decay, Consumer<DenseLayer.Builder> reg) {
         DenseLayer.Builder dense = new DenseLayer.Builder().nOut(6).hasBias(false);
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().updater(updater).list()
                 .layer(configured(dense, reg).build())
@@ -60,7 +60,7 @@ class LagForecastTest {
         return b;
     }
 
-    private static LayerForecast only(BnNetwork net) {
+    static LayerForecast only(BnNetwork net) {
         List<LayerForecast> f = LagForecast.of(net);
         assertThat(f).hasSize(1);
         return f.get(0);

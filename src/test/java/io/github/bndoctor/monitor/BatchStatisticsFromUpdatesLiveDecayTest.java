@@ -71,10 +71,7 @@ class BatchStatisticsFromUpdatesLiveDecayTest {
                 : new TrainingListener[] {free, adaptive};
         net.model().addListeners(order);
         GaussianBatches g = new GaussianBatches(Layout.NCHW, 8, 4, 4, new double[] {0.5, -1}, new double[] {1, 2}, 3);
-        INDArray first = g.next();
-        Map<String, MeanVariance> warm = new LinkedHashMap<>();
-        BatchStatisticsCapture.capture(net, new INDArray[] {first}, true).forEach((k, v) -> warm.put(k, v.meanVariance()));
-        MovingStatistics.writeAll(net, warm);
+        // DL4J's initial statistics (mean 0, variance 1): the prior whose weight is tracked
         Set<Double> decaysSeen = new HashSet<>();
         Map<String, Double> product = new LinkedHashMap<>();
         for (int step = 0; step < STEPS; step++) {

@@ -74,4 +74,64 @@ class FeedingWeightsTest {
         assertThat(f.read(net, "bn1")).hasSize(3 * 5);
         assertThat(f.read(net, "bn0")).isNull();
     }
+
+    @Test
+    void aBnLayerAfterAMergeIsFedByEveryWeightedLayerBehindItAndNothingThroughANormalisedBranch() {
+        ComputationGraph g = new ComputationGraph(new NeuralNetConfiguration.Builder().graphBuilder().addInputs("in")
+                .addLayer("a", new DenseLayer.Builder().nOut(4).build(), "in")
+                .addLayer("b", new DenseLayer.Builder().nOut(2).build(), "in")
+                .addVertex("cat", new org.deeplearning4j.nn.conf.graph.MergeVertex(), "a", "b")
+                .addLayer("act", new ActivationLayer(Activation.TANH), "cat")
+                .addLayer("bnCat", new BatchNormalization.Builder().build(), "act")
+                .addLayer("c", new DenseLayer.Builder().nOut(6).build(), "bnCat")
+                .addVertex("sum", new org.deeplearning4j.nn.conf.graph.ElementWiseVertex(
+                        org.deeplearning4j.nn.conf.graph.ElementWiseVertex.Op.Add), "c", "bnCat")
+                .addLayer("bnSum", new BatchNormalization.Builder().build(), "sum")
+                .addVertex("sum2", new org.deeplearning4j.nn.conf.graph.ElementWiseVertex(
+                        org.deeplearning4j.nn.conf.graph.ElementWiseVertex.Op.Add), "bnSum", "bnCat")
+                .addLayer("bnId", new BatchNormalization.Builder().build(), "sum2")
+                .addLayer("out", new OutputLayer.Builder().nOut(2).build(), "bnId")
+                .setOutputs("out").setInputTypes(InputType.feedForward(3)).build());
+        g.init();
+        BnNetwork net = BnNetwork.of(g);
+        FeedingWeights f = FeedingWeights.of(net);
+        // concatenation behind an activation: both branches, in the merge's input order, no single feeding layer
+        assertThat(f.feedingGroupOf("bnCat")).containsExactly("a", "b");
+        assertThat(f.feedingLayerOf("bnCat")).isNull();
+        double[] expected = new double[3 * 4 + 3 * 2];
+        double[] wa = rowMajor(g.getLayer("a").getParam("W"));
+        double[] wb = rowMajor(g.getLayer("b").getParam("W"));
+        System.arraycopy(wa, 0, expected, 0, wa.length);
+        System.arraycopy(wb, 0, expected, wa.length, wb.length);
+        assertThat(f.read(net, "bnCat")).containsExactly(expected);
+        double[] reused = new double[expected.length];
+        assertThat(f.read(net, "bnCat", reused)).isSameAs(reused).containsExactly(expected);
+        assertThat(f.read(net, "bnCat", new double[expected.length - 1])).hasSize(expected.length);
+        // a residual sum: the weighted branch only, the normalised identity adds no weights
+        assertThat(f.feedingGroupOf("bnSum")).containsExactly("c");
+        assertThat(f.read(net, "bnSum")).containsExactly(rowMajor(g.getLayer("c").getParam("W")));
+        // a sum of two BN outputs: no weights at all
+        assertThat(f.feedingGroupOf("bnId")).isEmpty();
+        assertThat(f.read(net, "bnId")).isNull();
+        // the rotation of merged weights is tracked like a single layer's
+        WeightSnapshotRing ring = new WeightSnapshotRing(net, 1, 4);
+        ring.record(net, 1);
+        // a snapshot is kept in float: angle to itself at most ~2^-24 rad (3.4e-6 degrees), bounded by 1e-4
+        assertThat(java.util.Arrays.stream(ring.angles(net, "bnCat", 1)).boxed().toList()).isNotEmpty()
+                .allSatisfy(a -> assertThat(a).isBetween(0.0, 1e-4));
+        assertThat(java.util.Arrays.stream(ring.angles(net, "bnId", 1)).boxed().toList()).allSatisfy(a -> assertThat(a).isNaN());
+    }
+
+    /** A dense layer's [nIn, nOut] weights in C (row-major) order, by a direct double loop. */
+    private static double[] rowMajor(org.nd4j.linalg.api.ndarray.INDArray w) {
+        int rows = (int) w.size(0);
+        int cols = (int) w.size(1);
+        double[] out = new double[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                out[i * cols + j] = w.getDouble(i, j);
+            }
+        }
+        return out;
+    }
 }

@@ -138,6 +138,7 @@ class GeneralizationTest {
         System.out.printf(Locale.ROOT, "generalization leg: %d runs on %s trained in %.1f s%n", jobs.size(), families,
                 (System.nanoTime() - t0) / 1e9);
         writeCsv();
+        writeLayerCsv();
     }
 
     private void writeCsv() throws IOException {
@@ -150,7 +151,7 @@ class GeneralizationTest {
                 MonitoredFamily.Result r = e.getValue();
                 for (Checkpoint c : r.checkpoints()) {
                     io.github.bndoctor.monitor.LagReading free = r.freeReadings().get(c.iteration());
-                    w.printf(Locale.ROOT, "%s,%s,%d,%g,%g,%g,%g,%g,%g,%g,%g,%g,%s,%b,%b,%b%n", e.getKey(), r.config().name(),
+                    w.printf(Locale.ROOT, "%s,%s,%d,%g,%g,%g,%g,%g,%g,%g,%g,%d,%s,%b,%b,%b%n", e.getKey(), r.config().name(),
                             c.iteration(), c.gap().evalToTrainRatio(), c.gap().evalToPreciseRatio(),
                             c.gap().preciseToTrainRatio(), c.medianPredictedLag(), c.medianMeasuredLag(),
                             free == null ? Double.NaN : free.medianLagError(),
@@ -162,6 +163,29 @@ class GeneralizationTest {
                             r.raised(c.iteration(), BnMonitor.LAG_WARNING), r.raised(c.iteration(), BnMonitor.LAG_ALARM),
                             r.alarms().stream().anyMatch(a -> a.iteration() == c.iteration()
                                     && a.level() == io.github.bndoctor.monitor.AlarmLevel.FAIL));
+                }
+            }
+        }
+    }
+
+    private void writeLayerCsv() throws IOException {
+        Path csv = Path.of("target", "generalization-layers-" + System.getProperty("generalization.set", "held-out") + ".csv");
+        try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(csv))) {
+            w.println("run,iteration,layer,decay,priorWeight,emaError,warmupError,lagError,batchNoise,rotation,predictedLag,"
+                    + "measuredLag,freeLagError,freeBatchNoise");
+            for (var e : new java.util.TreeMap<>(runs).entrySet()) {
+                MonitoredFamily.Result r = e.getValue();
+                for (Checkpoint c : r.checkpoints()) {
+                    io.github.bndoctor.monitor.LagReading free = r.freeReadings().get(c.iteration());
+                    for (var l : c.layers()) {
+                        var d = l.decomposition();
+                        var f = free == null ? null : free.layers().stream().filter(x -> x.layer().equals(d.layer()))
+                                .findFirst().orElse(null);
+                        w.printf(Locale.ROOT, "%s,%d,%s,%g,%g,%g,%g,%g,%g,%g,%g,%g,%g,%g%n", e.getKey(), c.iteration(),
+                                d.layer(), l.decay(), d.priorWeight(), d.emaError(), d.warmupError(), d.lagError(),
+                                d.batchNoise(), l.rotationDegPerIter(), l.predictedLag(), l.measuredLag(),
+                                f == null ? Double.NaN : f.lagError(), f == null ? Double.NaN : f.batchNoise());
+                    }
                 }
             }
         }
