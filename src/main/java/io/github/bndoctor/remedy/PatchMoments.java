@@ -59,6 +59,7 @@ final class PatchMoments {
     /** gathered patch values of one group, column-major [d][positions] */
     private double[] cols = new double[0];
     private final double[] pair = new double[2];
+    private final double[] quad = new double[4];
     /** per sample: first input row and column of its window, and the window's origin in the input */
     private int[] rowStart = new int[0];
     private int[] colStart = new int[0];
@@ -169,8 +170,11 @@ final class PatchMoments {
             }
         }
         double each = (double) n / m;
+        boolean lagged = kind == Kind.DEPTHWISE && m == n && stride[0] == 1 && stride[1] == 1;
         for (int group = 0; group < groups; group++) {
-            if (kind == Kind.DENSE) {
+            if (lagged) {
+                g.lagSums(x, group);
+            } else if (kind == Kind.DENSE) {
                 for (int k = 0; k < m; k++) {
                     for (int t = 0; t < d; t++) {
                         cols[t * m + k] = x.at(sel[k] * d + t);
@@ -179,7 +183,9 @@ final class PatchMoments {
             } else {
                 g.gather(x, group, sel, cols);
             }
-            accumulate(group, m, each);
+            if (!lagged) {
+                accumulate(group, m, each);
+            }
         }
         weight = decay * weight + n;
         batches++;
@@ -216,7 +222,10 @@ final class PatchMoments {
         return v - Math.floor(v);
     }
 
-    /** Adds the gathered columns of one group: their sums and the upper triangle of their dot products. */
+    /**
+     * Adds the gathered columns of one group: their sums and the upper triangle of their dot products, in
+     * blocks of two rows by two columns (four dot products from four column reads per position).
+     */
     private void accumulate(int group, int n, double each) {
         int base = group * d;
         for (int t = 0; t < d; t++) {
@@ -226,17 +235,58 @@ final class PatchMoments {
                 s += cols[ct + q];
             }
             sum[base + t] += each * s;
+        }
+        double[] block = quad;
+        for (int t = 0; t < d; t += 2) {
             int row = (base + t) * d;
-            int u = t;
-            for (; u + 1 < d; u += 2) {
-                dot2(cols, ct, u * n, n, pair);
-                outer[row + u] += each * pair[0];
-                outer[row + u + 1] += each * pair[1];
+            if (t + 1 == d) {
+                outer[row + t] += each * dot(cols, t * n, t * n, n);
+                break;
             }
-            if (u < d) {
-                outer[row + u] += each * dot(cols, ct, u * n, n);
+            for (int u = t; u < d; u += 2) {
+                if (u + 1 == d) {
+                    dot2(cols, u * n, t * n, n, pair);
+                    outer[row + u] += each * pair[0];
+                    outer[row + d + u] += each * pair[1];
+                    break;
+                }
+                dot4(cols, t * n, u * n, n, block);
+                outer[row + u] += each * block[0];
+                outer[row + u + 1] += each * block[1];
+                if (u > t) {
+                    outer[row + d + u] += each * block[2];
+                }
+                outer[row + d + u + 1] += each * block[3];
             }
         }
+    }
+
+    /**
+     * The dot products of rows {@code t, t + 1} with rows {@code u, u + 1} of a column-major block
+     * ({@code a[i + r n, i + (r + 1) n)} is row {@code t + r}, likewise from {@code j}), into
+     * {@code out = {t.u, t.(u+1), (t+1).u, (t+1).(u+1)}}.
+     */
+    private static void dot4(double[] a, int i, int j, int n, double[] out) {
+        double s00 = 0;
+        double s01 = 0;
+        double s10 = 0;
+        double s11 = 0;
+        int i1 = i + n;
+        int j1 = j + n;
+        for (int k = 0; k < n; k++) {
+            double x0 = a[i + k];
+            double x1 = a[i1 + k];
+            double y0 = a[j + k];
+            double y1 = a[j1 + k];
+            s00 += x0 * y0;
+            s01 += x0 * y1;
+            s10 += x1 * y0;
+            s11 += x1 * y1;
+        }
+        out[0] = s00;
+        out[1] = s01;
+        out[2] = s10;
+        out[3] = s11;
     }
 
     /**
@@ -386,6 +436,106 @@ final class PatchMoments {
         }
 
         /**
+         * Adds the moments of channel {@code group}'s patches at every output position of a stride-1 depthwise
+         * map, weight 1 each, without gathering the patches. At stride 1 the window entry {@code s = (s_y, s_x)}
+         * of the patch at output position {@code q} is the input at {@code r = q + s - (top, left)}, so
+         * {@code sum_q p_s p_t} is the sum of the lag products {@code x[r] x[r + t - s]} (zero where either
+         * leaves the input) over the rectangle of {@code r} that the output positions map to, and
+         * {@code sum_q p_s} the sum of {@code x[r]} over it. The lag products of the
+         * {@code L = ((2 k_h - 1)(2 k_w - 1) + 1) / 2} lags of one half plane (the other half by symmetry) are
+         * summed over the batch once per input pixel and every rectangle is read from their 2D prefix sums:
+         * about {@code L} multiply-adds per input pixel instead of {@code k_h k_w (k_h k_w + 1) / 2} per output
+         * position. Exact in double as the gathered sums (a product of two floats is exact in double; only the
+         * summation order differs).
+         */
+        void lagSums(Source x, int group) {
+            int kh = kernel[0];
+            int kw = kernel[1];
+            int spanW = 2 * kw - 1;
+            int lags = ((2 * kh - 1) * spanW + 1) / 2;
+            int stridePlane = w + 1;
+            int tableSize = (h + 1) * stridePlane;
+            if (lagTables.length < lags + 1 || lagTables[0].length < tableSize) {
+                lagTables = new double[lags + 1][tableSize];
+            }
+            if (plane.length < h * w) {
+                plane = new double[h * w];
+            }
+            for (int l = 0; l <= lags; l++) {
+                java.util.Arrays.fill(lagTables[l], 0, tableSize, 0);
+            }
+            // table l < lags: lag number l of the half plane (dy > 0, or dy == 0 and dx >= 0), at [(y + 1) (w + 1) + x + 1];
+            // table lags: the plain sums
+            for (int b = 0; b < mb; b++) {
+                int origin = b * st[0] + group * st[1];
+                for (int y = 0; y < h; y++) {
+                    for (int xx = 0; xx < w; xx++) {
+                        plane[y * w + xx] = x.at(origin + y * st[2] + xx * st[3]);
+                    }
+                }
+                double[] ones = lagTables[lags];
+                for (int y = 0; y < h; y++) {
+                    int row = (y + 1) * stridePlane + 1;
+                    for (int xx = 0; xx < w; xx++) {
+                        ones[row + xx] += plane[y * w + xx];
+                    }
+                }
+                for (int l = 0; l < lags; l++) {
+                    int dy = (l + kw - 1) / spanW;
+                    int dx = (l + kw - 1) % spanW - (kw - 1);
+                    double[] table = lagTables[l];
+                    int x0 = Math.max(0, -dx);
+                    int x1 = Math.min(w, w - dx);
+                    for (int y = 0; y + dy < h; y++) {
+                        int row = (y + 1) * stridePlane + 1;
+                        int a = y * w;
+                        int c = (y + dy) * w + dx;
+                        for (int xx = x0; xx < x1; xx++) {
+                            table[row + xx] += plane[a + xx] * plane[c + xx];
+                        }
+                    }
+                }
+            }
+            for (int l = 0; l <= lags; l++) {
+                double[] table = lagTables[l];
+                for (int y = 1; y <= h; y++) {
+                    int row = y * stridePlane;
+                    double run = 0;
+                    for (int xx = 1; xx <= w; xx++) {
+                        run += table[row + xx];
+                        table[row + xx] = run + table[row - stridePlane + xx];
+                    }
+                }
+            }
+            int base = group * d;
+            for (int t = 0; t < d; t++) {
+                int ty = t / kw;
+                int tx = t % kw;
+                sum[base + t] += rect(lagTables[lags], ty, tx);
+                int row = (base + t) * d;
+                for (int u = t; u < d; u++) {
+                    int dy = u / kw - ty;
+                    int dx = u % kw - tx;
+                    // u >= t, so dy > 0 or (dy == 0 and dx >= 0): lag (dy, dx) of the half plane over the rectangle of t
+                    outer[row + u] += rect(lagTables[dy * spanW + dx], ty, tx);
+                }
+            }
+        }
+
+        /** Sum of a prefix-summed table over the input positions {@code q + (sy - top, sx - left)} of the output positions q. */
+        private double rect(double[] table, int sy, int sx) {
+            int y0 = Math.max(0, sy - top);
+            int y1 = Math.min(h, sy - top + outH);
+            int x0 = Math.max(0, sx - left);
+            int x1 = Math.min(w, sx - left + outW);
+            if (y0 >= y1 || x0 >= x1) {
+                return 0;
+            }
+            int sw = w + 1;
+            return table[y1 * sw + x1] - table[y0 * sw + x1] - table[y1 * sw + x0] + table[y0 * sw + x0];
+        }
+
+        /**
          * Fills {@code cols[t * m + k]}, {@code t} the patch entry ordered (input channel, kernel row, kernel
          * column) as DL4J's convolution weights, {@code k} the sample at output position {@code sel[k]}
          * (example, row, column), zero where the window hangs over the padding; for a depthwise convolution
@@ -424,6 +574,12 @@ final class PatchMoments {
             }
         }
     }
+
+    /** Per lag, the sums over the batch of the lag products, then their 2D prefix sums: [lag][(h + 1) (w + 1)]. */
+    private double[][] lagTables = new double[0][];
+    /** One example's channel plane, row-major [h][w]. */
+    private double[] plane = new double[0];
+
 
     /**
      * The output statistics for the map's current weights.

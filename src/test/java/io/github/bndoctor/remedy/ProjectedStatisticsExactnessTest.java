@@ -124,6 +124,27 @@ class ProjectedStatisticsExactnessTest {
         }
     }
 
+    /**
+     * Stride-1 depthwise maps with every position taken are summed from lag products (no gathered patches):
+     * both kernel sizes, "same" (asymmetric for the even kernel) and truncate padding with and without
+     * explicit padding, both layouts, against the same double loop.
+     */
+    @Test
+    void strideOneDepthwiseFromLagSums() {
+        long seed = 101;
+        for (int kernel : new int[] {2, 3}) {
+            for (int pad = -1; pad <= 1; pad++) {
+                for (boolean nhwc : new boolean[] {false, true}) {
+                    ConvolutionMode mode = pad < 0 ? ConvolutionMode.Same : ConvolutionMode.Truncate;
+                    check(new Case(MapKind.DEPTHWISE, seed % 2 == 0 ? NetworkKind.GRAPH : NetworkKind.MULTI_LAYER, nhwc,
+                            VarianceParameterisation.VAR, kernel, 1, mode, Math.max(pad, 0), 3, 5 + (int) (seed % 2),
+                            1 + (int) (seed / 2 % 2), seed, 1 + (int) (seed % 3), ALL, seed % 3 == 0 ? 0.5 : 1));
+                    seed++;
+                }
+            }
+        }
+    }
+
     /** The comparison is sharp enough to see one misplaced padding row: the same check with the map's padding changed fails. */
     @Test
     void aMisreadPaddingWouldBeCaught() {
