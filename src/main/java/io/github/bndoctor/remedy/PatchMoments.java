@@ -612,6 +612,9 @@ final class PatchMoments {
             return projectDepthwise(w, bias, mean, cov);
         }
         int outChannels = w.length / d;
+        if ((long) d * d * outChannels <= JAVA_PROJECTION_LIMIT) {
+            return projectInJava(w, bias, mean, cov, outChannels);
+        }
         // as [D, n_out]: the dense W [n_in, n_out] as it is; the convolution's W [n_out, C, kh, kw] transposed
         INDArray wd = Nd4j.create(w, kind == Kind.DENSE ? new long[] {d, outChannels} : new long[] {outChannels, d}, 'c');
         if (kind != Kind.DENSE) {
@@ -627,6 +630,38 @@ final class PatchMoments {
             }
             m[o] = mu + (bias == null ? 0 : bias[o]);
             v[o] = Math.max(0, v[o]);
+        }
+        return new MeanVariance(m, v);
+    }
+
+    /**
+     * Largest {@code D^2 n_out} projected in plain Java; above it one ND4J matrix product (whose fixed cost of
+     * a few native calls outweighs the arithmetic of a small map).
+     */
+    static final long JAVA_PROJECTION_LIMIT = 1L << 21;
+
+    /** {@code w_o^T Cov w_o} and {@code w_o . mean + b_o} per output channel, by direct loops over the full covariance. */
+    private MeanVariance projectInJava(double[] w, double[] bias, double[] mean, double[] cov, int outChannels) {
+        double[] m = new double[outChannels];
+        double[] v = new double[outChannels];
+        double[] wo = new double[d];
+        for (int o = 0; o < outChannels; o++) {
+            for (int t = 0; t < d; t++) {
+                wo[t] = kind == Kind.DENSE ? w[t * outChannels + o] : w[o * d + t];
+            }
+            double mu = 0;
+            double q = 0;
+            for (int t = 0; t < d; t++) {
+                mu += mean[t] * wo[t];
+                double row = 0;
+                int at = t * d;
+                for (int u = 0; u < d; u++) {
+                    row += cov[at + u] * wo[u];
+                }
+                q += wo[t] * row;
+            }
+            m[o] = mu + (bias == null ? 0 : bias[o]);
+            v[o] = Math.max(0, q);
         }
         return new MeanVariance(m, v);
     }

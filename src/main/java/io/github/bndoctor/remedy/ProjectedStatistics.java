@@ -59,7 +59,9 @@ import java.util.Map;
  * batch's accumulated positions (tested against a direct double loop). Cost per accumulated batch and
  * layer: one read of the input buffer, {@code m D} gathered values and {@code m D (D + 1) / 2}
  * multiply-adds ({@code m} positions taken, {@code D} the patch length; per channel
- * {@code m k (k + 1) / 2}, {@code k = k_h k_w}, for a depthwise convolution), in plain Java; per write,
+ * {@code m k (k + 1) / 2}, {@code k = k_h k_w}, for a depthwise convolution; a stride-1 depthwise
+ * convolution taking every position sums lag products instead, about {@code ((2 k_h - 1)(2 k_w - 1) + 1) / 2}
+ * per input pixel and channel, and gathers nothing), in plain Java; per write,
  * one matrix product {@code D x D} by {@code D x n_out} per layer. Training itself is untouched: the listener reads
  * activations and weights and writes only moving statistics, which training mode never uses (the
  * training-mode trajectory is bit-identical with and without it, tested).

@@ -145,6 +145,17 @@ class ProjectedStatisticsExactnessTest {
         }
     }
 
+    /** A map above {@code PatchMoments.JAVA_PROJECTION_LIMIT} ({@code D^2 n_out}) projects through ND4J: the same check. */
+    @Test
+    void aLargeMapProjectsThroughOneMatrixProduct() {
+        int channels = 130;
+        assertThat((long) channels * channels * (channels + 1)).isGreaterThan(PatchMoments.JAVA_PROJECTION_LIMIT);
+        check(new Case(MapKind.DENSE, NetworkKind.GRAPH, false, VarianceParameterisation.VAR, 1, 1, ConvolutionMode.Same,
+                0, channels, 5, 1, 7));
+        check(new Case(MapKind.DENSE, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.LOG10_STDEV, 1, 1,
+                ConvolutionMode.Same, 0, channels - 1, 5, 1, 8));
+    }
+
     /** The comparison is sharp enough to see one misplaced padding row: the same check with the map's padding changed fails. */
     @Test
     void aMisreadPaddingWouldBeCaught() {
