@@ -32,7 +32,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * Accumulation runs in plain Java on one bulk copy of the input: patches are gathered column by column
  * (DL4J's "same" mode pads {@code floor(total/2)} before and the rest after) and only the upper
  * triangle of the second moment is summed, in double precision (a product of two floats is exact in
- * double). Projection goes through one ND4J matrix product per layer.
+ * double); a stride-1 depthwise map taking every position is summed from lag products instead. Projection
+ * runs in plain Java for small maps ({@code D^2 n_out} up to {@link #JAVA_PROJECTION_LIMIT}), else through
+ * one ND4J matrix product.
  */
 final class PatchMoments {
     /** What kind of map. */
