@@ -152,8 +152,10 @@ final class ScenarioDiagnosis {
                     adaptive.budgetDegrees(), adaptive.minDecay(), adaptive.every()));
         }
         if (projected != null) {
-            m.put("projectedStatistics", String.format(java.util.Locale.ROOT, "input decay %s, written every %d iterations",
-                    projected.inputDecay(), projected.every()));
+            m.put("projectedStatistics", String.format(java.util.Locale.ROOT, "input decay %s, written every %d iterations,"
+                    + " accumulated every %d iterations, %s", projected.inputDecay(), projected.every(),
+                    projected.accumulateEvery(), projected.maxPositions() == Integer.MAX_VALUE ? "every position"
+                            : "at most " + projected.maxPositions() + " positions per layer and batch"));
         }
         return m;
     }

@@ -9,9 +9,11 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.convolution.Convolution;
+
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Exponentially weighted moments of the input patches of one linear map (dense layer, convolution or
@@ -27,9 +29,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <p>Moments are sums weighted by {@code d^age} (age in accumulated batches) over every patch,
  * normalised by the summed weights, so decay 1 gives the plain pooled moments of every patch seen.
- * Sums are kept in double precision; the patch matrix of each batch is formed with
- * {@link Convolution#im2col} after explicit padding (DL4J's "same" mode pads
- * {@code floor(total/2)} before and the rest after) and multiplied with one GEMM.
+ * Accumulation runs in plain Java on one bulk copy of the input: patches are gathered column by column
+ * (DL4J's "same" mode pads {@code floor(total/2)} before and the rest after) and only the upper
+ * triangle of the second moment is summed, in double precision (a product of two floats is exact in
+ * double); a stride-1 depthwise map taking every position is summed from lag products instead. Projection
+ * runs in plain Java for small maps ({@code D^2 n_out} up to {@link #JAVA_PROJECTION_LIMIT}), else through
+ * one ND4J matrix product.
  */
 final class PatchMoments {
     /** What kind of map. */
@@ -44,16 +49,30 @@ final class PatchMoments {
     private final boolean nhwc;
     private final int inChannels;
     private final int depthMultiplier;
-    /** sum of weighted patches: [D] (dense, conv) or [C, kk] (depthwise) */
-    private INDArray sum;
-    /** sum of weighted outer products: [D, D] or [C, kk, kk] */
-    private INDArray outer;
+    private final int maxPositions;
+    /** patch length: n_in (dense), k_h k_w C_in (convolution), k_h k_w (depthwise, per channel) */
+    private final int d;
+    /** independent blocks: 1, or C_in for a depthwise convolution */
+    private final int groups;
+    /** weighted patch sums, [groups * d] */
+    private final double[] sum;
+    /** weighted outer-product sums, [groups * d * d], upper triangle (row <= column) only */
+    private final double[] outer;
+    /** gathered patch values of one group, column-major [d][positions] */
+    private double[] cols = new double[0];
+    private final double[] pair = new double[2];
+    private final double[] quad = new double[4];
+    /** per sample: first input row and column of its window, and the window's origin in the input */
+    private int[] rowStart = new int[0];
+    private int[] colStart = new int[0];
+    private int[] base = new int[0];
     private double weight;
     private long batches;
 
     private PatchMoments(Kind kind, double decay, int[] kernel, int[] stride, int[] padding, ConvolutionMode mode,
-                         boolean nhwc, int inChannels, int depthMultiplier) {
+                         boolean nhwc, int inChannels, int depthMultiplier, int maxPositions) {
         this.kind = kind;
+        this.maxPositions = maxPositions;
         this.decay = decay;
         this.kernel = kernel;
         this.stride = stride;
@@ -62,24 +81,34 @@ final class PatchMoments {
         this.nhwc = nhwc;
         this.inChannels = inChannels;
         this.depthMultiplier = depthMultiplier;
+        int kk = kernel == null ? 1 : kernel[0] * kernel[1];
+        this.d = switch (kind) {
+            case DENSE -> inChannels;
+            case CONVOLUTION -> kk * inChannels;
+            case DEPTHWISE -> kk;
+        };
+        this.groups = kind == Kind.DEPTHWISE ? inChannels : 1;
+        this.sum = new double[groups * d];
+        this.outer = new double[groups * d * d];
     }
 
     /**
      * @param conf a dense, convolution or depthwise convolution layer's configuration (exact classes)
      * @param decay weight of the old moments per accumulated batch, in (0, 1]
+     * @param maxPositions the most output positions (patches) one batch contributes, at least 1 (see {@link #add})
      * @return the accumulator
      */
-    static PatchMoments of(org.deeplearning4j.nn.conf.layers.Layer conf, double decay) {
+    static PatchMoments of(org.deeplearning4j.nn.conf.layers.Layer conf, double decay, int maxPositions) {
         if (conf.getClass() == DenseLayer.class) {
             return new PatchMoments(Kind.DENSE, decay, null, null, null, null, false,
-                    (int) ((DenseLayer) conf).getNIn(), 1);
+                    (int) ((DenseLayer) conf).getNIn(), 1, maxPositions);
         }
         ConvolutionLayer c = (ConvolutionLayer) conf;
         boolean depthwise = conf.getClass() == DepthwiseConvolution2D.class;
         return new PatchMoments(depthwise ? Kind.DEPTHWISE : Kind.CONVOLUTION, decay, c.getKernelSize().clone(),
                 c.getStride().clone(), c.getPadding().clone(), c.getConvolutionMode(),
                 c.getCnn2dDataFormat() == CNN2DFormat.NHWC, (int) c.getNIn(),
-                depthwise ? ((DepthwiseConvolution2D) conf).getDepthMultiplier() : 1);
+                depthwise ? ((DepthwiseConvolution2D) conf).getDepthMultiplier() : 1, maxPositions);
     }
 
     /**
@@ -108,94 +137,451 @@ final class PatchMoments {
     }
 
     /**
-     * Adds one batch of the map's input.
+     * Adds one batch of the map's input. A batch has {@code N} output positions (examples of a dense layer;
+     * examples x output rows x output columns of a convolution). If {@code N} is at most
+     * {@code maxPositions}, every position's patch is added. Otherwise {@code P = maxPositions} patches
+     * are, at positions {@code q_j = floor(N frac(a beta + j alpha))}, {@code j = 0..P-1}, positions
+     * numbered (example, row, column) in row-major order, {@code a} the number of batches accumulated
+     * before, {@code alpha = (sqrt 5 - 1) / 2}, {@code beta = sqrt 2 - 1}; each weighs {@code N / P}. The
+     * offset {@code a beta} is equidistributed, so every position is expected {@code P / N} times per
+     * batch and the weighted moments are unbiased; the golden-ratio spacing spreads the samples over the
+     * batch without aliasing to the image width.
      *
      * @param input the map's input as the layer receives it (after any preprocessor): {@code [mb, n_in]} or
      *     rank 4 in the layer's data format
      */
     void add(INDArray input) {
-        INDArray p = patches(input);
-        if (kind == Kind.DEPTHWISE) {
-            INDArray s = p.sum(1); // [C, kk]
-            INDArray o = Nd4j.matmul(p, p, true, false, false); // [C, kk, kk]
-            if (outer == null) {
-                sum = s;
-                outer = o;
-            } else {
-                sum.muli(decay).addi(s);
-                outer.muli(decay).addi(o);
-            }
-            weight = decay * weight + p.size(1);
-        } else {
-            INDArray s = p.sum(0);
-            if (outer == null) {
-                sum = s;
-                outer = Nd4j.gemm(p, p, true, false);
-            } else {
-                sum.muli(decay).addi(s);
-                Nd4j.gemm(p, p, outer, true, false, 1.0, decay);
-            }
-            weight = decay * weight + p.size(0);
+        if (kind == Kind.DENSE ? input.rank() != 2 : input.rank() != 4) {
+            throw new IllegalStateException("a " + kind.name().toLowerCase(java.util.Locale.ROOT)
+                    + " map's input of rank " + input.rank());
         }
+        Source x = Source.of(input);
+        Geometry g = kind == Kind.DENSE ? null : geometry(input.shape());
+        int n = kind == Kind.DENSE ? (int) input.size(0) : g.positions();
+        int[] sel = positions(n, maxPositions, batches);
+        int m = sel.length;
+        if (cols.length < d * m) {
+            cols = new double[d * m];
+        }
+        if (batches > 0) {
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] *= decay;
+            }
+            for (int i = 0; i < outer.length; i++) {
+                outer[i] *= decay;
+            }
+        }
+        double each = (double) n / m;
+        boolean lagged = kind == Kind.DEPTHWISE && m == n && stride[0] == 1 && stride[1] == 1;
+        for (int group = 0; group < groups; group++) {
+            if (lagged) {
+                g.lagSums(x, group);
+            } else if (kind == Kind.DENSE) {
+                for (int k = 0; k < m; k++) {
+                    for (int t = 0; t < d; t++) {
+                        cols[t * m + k] = x.at(sel[k] * d + t);
+                    }
+                }
+            } else {
+                g.gather(x, group, sel, cols);
+            }
+            if (!lagged) {
+                accumulate(group, m, each);
+            }
+        }
+        weight = decay * weight + n;
         batches++;
     }
 
+    /** Golden-ratio step of the sample positions within a batch. */
+    static final double ALPHA = (Math.sqrt(5) - 1) / 2;
+    /** Step of the sample offset from batch to batch. */
+    static final double BETA = Math.sqrt(2) - 1;
+
     /**
-     * The patch matrix in double: {@code [N, D]}, or {@code [C, N, k_h k_w]} for a depthwise
-     * convolution, with patch entries ordered (input channel, kernel row, kernel column) as DL4J's
-     * convolution weights {@code [n_out, n_in, k_h, k_w]}.
+     * @param n output positions of the batch
+     * @param max most positions taken
+     * @param a batches accumulated before
+     * @return the positions taken (see {@link #add}), all of {@code 0..n-1} in order if {@code n <= max}
      */
-    private INDArray patches(INDArray input) {
-        if (kind == Kind.DENSE) {
-            if (input.rank() != 2) {
-                throw new IllegalStateException("a dense layer's input of rank " + input.rank());
+    static int[] positions(int n, int max, long a) {
+        int m = Math.min(n, max);
+        int[] sel = new int[m];
+        if (m == n) {
+            for (int q = 0; q < n; q++) {
+                sel[q] = q;
             }
-            return input.castTo(DataType.DOUBLE);
+            return sel;
         }
-        if (input.rank() != 4) {
-            throw new IllegalStateException("a convolution's input of rank " + input.rank());
+        double offset = frac(a * BETA);
+        for (int j = 0; j < m; j++) {
+            sel[j] = (int) Math.floor(n * frac(offset + j * ALPHA));
         }
-        INDArray x = nhwc ? input.permute(0, 3, 1, 2) : input;
-        long h = x.size(2);
-        long w = x.size(3);
-        int[] pad = new int[4]; // top, bottom, left, right
-        if (mode == ConvolutionMode.Same) {
-            long[] in = {h, w};
-            for (int a = 0; a < 2; a++) {
-                long out = (in[a] + stride[a] - 1) / stride[a];
-                long total = Math.max(0, (out - 1) * stride[a] + kernel[a] - in[a]);
-                pad[2 * a] = (int) (total / 2);
-                pad[2 * a + 1] = (int) (total - total / 2);
-            }
-        } else {
-            pad[0] = padding[0];
-            pad[1] = padding[0];
-            pad[2] = padding[1];
-            pad[3] = padding[1];
-        }
-        INDArray xd = x.dup('c'); // im2col copies values, so it runs in the input's type; cast after
-        if (pad[0] + pad[1] + pad[2] + pad[3] > 0) {
-            xd = Nd4j.pad(xd, new int[][] {{0, 0}, {0, 0}, {pad[0], pad[1]}, {pad[2], pad[3]}});
-        }
-        INDArray cols;
-        if (kernel[0] == 1 && kernel[1] == 1) {
-            INDArray strided = stride[0] == 1 && stride[1] == 1 ? xd
-                    : xd.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, stride[0], xd.size(2)),
-                    NDArrayIndex.interval(0, stride[1], xd.size(3)));
-            // [mb, C, oH, oW] -> [mb, C, 1, 1, oH, oW]
-            cols = strided.reshape(strided.size(0), strided.size(1), 1, 1, strided.size(2), strided.size(3));
-        } else {
-            cols = Convolution.im2col(xd, kernel[0], kernel[1], stride[0], stride[1], 0, 0, 1, 1, false);
-        }
-        long mb = cols.size(0);
-        long c = cols.size(1);
-        long kk = (long) kernel[0] * kernel[1];
-        long n = mb * cols.size(4) * cols.size(5);
-        if (kind == Kind.DEPTHWISE) {
-            return cols.permute(1, 0, 4, 5, 2, 3).castTo(DataType.DOUBLE).dup('c').reshape(c, n, kk);
-        }
-        return cols.permute(0, 4, 5, 1, 2, 3).castTo(DataType.DOUBLE).dup('c').reshape(n, c * kk);
+        return sel;
     }
+
+    private static double frac(double v) {
+        return v - Math.floor(v);
+    }
+
+    /**
+     * Adds the gathered columns of one group: their sums and the upper triangle of their dot products, in
+     * blocks of two rows by two columns (four dot products from four column reads per position).
+     */
+    private void accumulate(int group, int n, double each) {
+        int base = group * d;
+        for (int t = 0; t < d; t++) {
+            int ct = t * n;
+            double s = 0;
+            for (int q = 0; q < n; q++) {
+                s += cols[ct + q];
+            }
+            sum[base + t] += each * s;
+        }
+        double[] block = quad;
+        for (int t = 0; t < d; t += 2) {
+            int row = (base + t) * d;
+            if (t + 1 == d) {
+                outer[row + t] += each * dot(cols, t * n, t * n, n);
+                break;
+            }
+            for (int u = t; u < d; u += 2) {
+                if (u + 1 == d) {
+                    dot2(cols, u * n, t * n, n, pair);
+                    outer[row + u] += each * pair[0];
+                    outer[row + d + u] += each * pair[1];
+                    break;
+                }
+                dot4(cols, t * n, u * n, n, block);
+                outer[row + u] += each * block[0];
+                outer[row + u + 1] += each * block[1];
+                if (u > t) {
+                    outer[row + d + u] += each * block[2];
+                }
+                outer[row + d + u + 1] += each * block[3];
+            }
+        }
+    }
+
+    /**
+     * The dot products of rows {@code t, t + 1} with rows {@code u, u + 1} of a column-major block
+     * ({@code a[i + r n, i + (r + 1) n)} is row {@code t + r}, likewise from {@code j}), into
+     * {@code out = {t.u, t.(u+1), (t+1).u, (t+1).(u+1)}}.
+     */
+    private static void dot4(double[] a, int i, int j, int n, double[] out) {
+        double s00 = 0;
+        double s01 = 0;
+        double s10 = 0;
+        double s11 = 0;
+        int i1 = i + n;
+        int j1 = j + n;
+        for (int k = 0; k < n; k++) {
+            double x0 = a[i + k];
+            double x1 = a[i1 + k];
+            double y0 = a[j + k];
+            double y1 = a[j1 + k];
+            s00 += x0 * y0;
+            s01 += x0 * y1;
+            s10 += x1 * y0;
+            s11 += x1 * y1;
+        }
+        out[0] = s00;
+        out[1] = s01;
+        out[2] = s10;
+        out[3] = s11;
+    }
+
+    /**
+     * Dot products of {@code a[i, i + n)} with {@code a[j, j + n)} and {@code a[j + n, j + 2n)} in one pass
+     * (the first column read once), two partial sums each, into {@code out[0]} and {@code out[1]}.
+     */
+    private static void dot2(double[] a, int i, int j, int n, double[] out) {
+        double s0 = 0;
+        double s1 = 0;
+        double r0 = 0;
+        double r1 = 0;
+        int k2 = j + n;
+        int k = 0;
+        for (; k + 1 < n; k += 2) {
+            double x0 = a[i + k];
+            double x1 = a[i + k + 1];
+            s0 += x0 * a[j + k];
+            s1 += x1 * a[j + k + 1];
+            r0 += x0 * a[k2 + k];
+            r1 += x1 * a[k2 + k + 1];
+        }
+        if (k < n) {
+            s0 += a[i + k] * a[j + k];
+            r0 += a[i + k] * a[k2 + k];
+        }
+        out[0] = s0 + s1;
+        out[1] = r0 + r1;
+    }
+
+    /** Dot product of {@code a[i, i + n)} and {@code a[j, j + n)} with four partial sums. */
+    private static double dot(double[] a, int i, int j, int n) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int k = 0;
+        for (; k + 3 < n; k += 4) {
+            s0 += a[i + k] * a[j + k];
+            s1 += a[i + k + 1] * a[j + k + 1];
+            s2 += a[i + k + 2] * a[j + k + 2];
+            s3 += a[i + k + 3] * a[j + k + 3];
+        }
+        for (; k < n; k++) {
+            s0 += a[i + k] * a[j + k];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /**
+     * Reads an array's values in row-major order straight from its buffer (no copy for a plain
+     * row-major float or double array), widened to double.
+     */
+    private static final class Source {
+        private final FloatBuffer floats;
+        private final DoubleBuffer doubles;
+
+        private Source(FloatBuffer floats, DoubleBuffer doubles) {
+            this.floats = floats;
+            this.doubles = doubles;
+        }
+
+        static Source of(INDArray a) {
+            INDArray c = a;
+            if (c.dataType() != DataType.FLOAT && c.dataType() != DataType.DOUBLE) {
+                c = c.castTo(DataType.DOUBLE);
+            }
+            if (c.ordering() != 'c' || c.isView() || c.offset() != 0 || c.data().length() != c.length()) {
+                c = c.dup('c');
+            }
+            java.nio.ByteBuffer bytes = c.data().asNio().order(ByteOrder.nativeOrder());
+            return c.dataType() == DataType.FLOAT ? new Source(bytes.asFloatBuffer(), null)
+                    : new Source(null, bytes.asDoubleBuffer());
+        }
+
+        double at(int i) {
+            return floats != null ? floats.get(i) : doubles.get(i);
+        }
+    }
+
+    /** The values of {@code a} in row-major order, from one bulk copy. */
+    static double[] values(INDArray a) {
+        INDArray c = a.ordering() == 'c' && !a.isView() && a.offset() == 0 && a.data().length() == a.length() ? a
+                : a.dup('c');
+        if (c.dataType() == DataType.FLOAT) {
+            float[] f = c.data().asFloat();
+            double[] out = new double[f.length];
+            for (int i = 0; i < f.length; i++) {
+                out[i] = f[i];
+            }
+            return out;
+        }
+        return c.data().asDouble();
+    }
+
+    private Geometry geometry(long[] shape) {
+        int mb = (int) shape[0];
+        int c = (int) (nhwc ? shape[3] : shape[1]);
+        int h = (int) (nhwc ? shape[1] : shape[2]);
+        int w = (int) (nhwc ? shape[2] : shape[3]);
+        if (c != inChannels) {
+            throw new IllegalStateException("a convolution's input with " + c + " channels, expected " + inChannels);
+        }
+        int[] before = new int[2];
+        int[] out = new int[2];
+        int[] in = {h, w};
+        for (int a = 0; a < 2; a++) {
+            int total;
+            if (mode == ConvolutionMode.Same) {
+                int o = (in[a] + stride[a] - 1) / stride[a];
+                total = Math.max(0, (o - 1) * stride[a] + kernel[a] - in[a]);
+                before[a] = total / 2;
+            } else {
+                total = 2 * padding[a];
+                before[a] = padding[a];
+            }
+            out[a] = (in[a] + total - kernel[a]) / stride[a] + 1;
+        }
+        // element strides of (example, channel, row, column)
+        int[] st = nhwc ? new int[] {h * w * c, 1, w * c, c} : new int[] {c * h * w, h * w, w, 1};
+        return new Geometry(mb, h, w, out[0], out[1], before[0], before[1], st);
+    }
+
+    /** Where a convolution's patches come from in its input. */
+    private final class Geometry {
+        final int mb;
+        final int h;
+        final int w;
+        final int outH;
+        final int outW;
+        final int top;
+        final int left;
+        final int[] st;
+
+        Geometry(int mb, int h, int w, int outH, int outW, int top, int left, int[] st) {
+            this.mb = mb;
+            this.h = h;
+            this.w = w;
+            this.outH = outH;
+            this.outW = outW;
+            this.top = top;
+            this.left = left;
+            this.st = st;
+        }
+
+        int positions() {
+            return mb * outH * outW;
+        }
+
+        /**
+         * Adds the moments of channel {@code group}'s patches at every output position of a stride-1 depthwise
+         * map, weight 1 each, without gathering the patches. At stride 1 the window entry {@code s = (s_y, s_x)}
+         * of the patch at output position {@code q} is the input at {@code r = q + s - (top, left)}, so
+         * {@code sum_q p_s p_t} is the sum of the lag products {@code x[r] x[r + t - s]} (zero where either
+         * leaves the input) over the rectangle of {@code r} that the output positions map to, and
+         * {@code sum_q p_s} the sum of {@code x[r]} over it. The lag products of the
+         * {@code L = ((2 k_h - 1)(2 k_w - 1) + 1) / 2} lags of one half plane (the other half by symmetry) are
+         * summed over the batch once per input pixel and every rectangle is read from their 2D prefix sums:
+         * about {@code L} multiply-adds per input pixel instead of {@code k_h k_w (k_h k_w + 1) / 2} per output
+         * position. Exact in double as the gathered sums (a product of two floats is exact in double; only the
+         * summation order differs).
+         */
+        void lagSums(Source x, int group) {
+            int kh = kernel[0];
+            int kw = kernel[1];
+            int spanW = 2 * kw - 1;
+            int lags = ((2 * kh - 1) * spanW + 1) / 2;
+            int stridePlane = w + 1;
+            int tableSize = (h + 1) * stridePlane;
+            if (lagTables.length < lags + 1 || lagTables[0].length < tableSize) {
+                lagTables = new double[lags + 1][tableSize];
+            }
+            if (plane.length < h * w) {
+                plane = new double[h * w];
+            }
+            for (int l = 0; l <= lags; l++) {
+                java.util.Arrays.fill(lagTables[l], 0, tableSize, 0);
+            }
+            // table l < lags: lag number l of the half plane (dy > 0, or dy == 0 and dx >= 0), at [(y + 1) (w + 1) + x + 1];
+            // table lags: the plain sums
+            for (int b = 0; b < mb; b++) {
+                int origin = b * st[0] + group * st[1];
+                for (int y = 0; y < h; y++) {
+                    for (int xx = 0; xx < w; xx++) {
+                        plane[y * w + xx] = x.at(origin + y * st[2] + xx * st[3]);
+                    }
+                }
+                double[] ones = lagTables[lags];
+                for (int y = 0; y < h; y++) {
+                    int row = (y + 1) * stridePlane + 1;
+                    for (int xx = 0; xx < w; xx++) {
+                        ones[row + xx] += plane[y * w + xx];
+                    }
+                }
+                for (int l = 0; l < lags; l++) {
+                    int dy = (l + kw - 1) / spanW;
+                    int dx = (l + kw - 1) % spanW - (kw - 1);
+                    double[] table = lagTables[l];
+                    int x0 = Math.max(0, -dx);
+                    int x1 = Math.min(w, w - dx);
+                    for (int y = 0; y + dy < h; y++) {
+                        int row = (y + 1) * stridePlane + 1;
+                        int a = y * w;
+                        int c = (y + dy) * w + dx;
+                        for (int xx = x0; xx < x1; xx++) {
+                            table[row + xx] += plane[a + xx] * plane[c + xx];
+                        }
+                    }
+                }
+            }
+            for (int l = 0; l <= lags; l++) {
+                double[] table = lagTables[l];
+                for (int y = 1; y <= h; y++) {
+                    int row = y * stridePlane;
+                    double run = 0;
+                    for (int xx = 1; xx <= w; xx++) {
+                        run += table[row + xx];
+                        table[row + xx] = run + table[row - stridePlane + xx];
+                    }
+                }
+            }
+            int base = group * d;
+            for (int t = 0; t < d; t++) {
+                int ty = t / kw;
+                int tx = t % kw;
+                sum[base + t] += rect(lagTables[lags], ty, tx);
+                int row = (base + t) * d;
+                for (int u = t; u < d; u++) {
+                    int dy = u / kw - ty;
+                    int dx = u % kw - tx;
+                    // u >= t, so dy > 0 or (dy == 0 and dx >= 0): lag (dy, dx) of the half plane over the rectangle of t
+                    outer[row + u] += rect(lagTables[dy * spanW + dx], ty, tx);
+                }
+            }
+        }
+
+        /** Sum of a prefix-summed table over the input positions {@code q + (sy - top, sx - left)} of the output positions q. */
+        private double rect(double[] table, int sy, int sx) {
+            int y0 = Math.max(0, sy - top);
+            int y1 = Math.min(h, sy - top + outH);
+            int x0 = Math.max(0, sx - left);
+            int x1 = Math.min(w, sx - left + outW);
+            if (y0 >= y1 || x0 >= x1) {
+                return 0;
+            }
+            int sw = w + 1;
+            return table[y1 * sw + x1] - table[y0 * sw + x1] - table[y1 * sw + x0] + table[y0 * sw + x0];
+        }
+
+        /**
+         * Fills {@code cols[t * m + k]}, {@code t} the patch entry ordered (input channel, kernel row, kernel
+         * column) as DL4J's convolution weights, {@code k} the sample at output position {@code sel[k]}
+         * (example, row, column), zero where the window hangs over the padding; for a depthwise convolution
+         * only channel {@code group}.
+         */
+        void gather(Source x, int group, int[] sel, double[] cols) {
+            int m = sel.length;
+            int plane = outH * outW;
+            if (rowStart.length < m) {
+                rowStart = new int[m];
+                colStart = new int[m];
+                base = new int[m];
+            }
+            for (int k = 0; k < m; k++) {
+                int q = sel[k];
+                int r = q % plane;
+                rowStart[k] = (r / outW) * stride[0] - top;
+                colStart[k] = (r % outW) * stride[1] - left;
+                base[k] = (q / plane) * st[0] + rowStart[k] * st[2] + colStart[k] * st[3];
+            }
+            int c0 = kind == Kind.DEPTHWISE ? group : 0;
+            int c1 = kind == Kind.DEPTHWISE ? group + 1 : inChannels;
+            int t = 0;
+            for (int c = c0; c < c1; c++) {
+                for (int ky = 0; ky < kernel[0]; ky++) {
+                    for (int kx = 0; kx < kernel[1]; kx++, t++) {
+                        int offset = c * st[1] + ky * st[2] + kx * st[3];
+                        int at = t * m;
+                        for (int k = 0; k < m; k++) {
+                            int iy = rowStart[k] + ky;
+                            int ix = colStart[k] + kx;
+                            cols[at + k] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x.at(base[k] + offset) : 0;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Per lag, the sums over the batch of the lag products, then their 2D prefix sums: [lag][(h + 1) (w + 1)]. */
+    private double[][] lagTables = new double[0][];
+    /** One example's channel plane, row-major [h][w]. */
+    private double[] plane = new double[0];
+
 
     /**
      * The output statistics for the map's current weights.
@@ -204,37 +590,87 @@ final class PatchMoments {
      * @return per output channel the mean and the biased variance, or {@code null} before the first batch
      */
     MeanVariance project(Layer map) {
-        if (outer == null) {
+        if (batches == 0) {
             return null;
         }
-        INDArray w = map.getParam("W").castTo(DataType.DOUBLE);
-        INDArray b = map.paramTable().containsKey("b") ? map.getParam("b").castTo(DataType.DOUBLE) : null;
-        INDArray mean = sum.div(weight);
-        if (kind == Kind.DEPTHWISE) {
-            return projectDepthwise(w, b, mean);
+        double[] w = values(map.getParam("W"));
+        double[] bias = map.paramTable().containsKey("b") ? values(map.getParam("b")) : null;
+        double[] cov = new double[outer.length];
+        double[] mean = new double[sum.length];
+        for (int group = 0; group < groups; group++) {
+            int base = group * d;
+            for (int t = 0; t < d; t++) {
+                mean[base + t] = sum[base + t] / weight;
+            }
+            for (int t = 0; t < d; t++) {
+                for (int u = t; u < d; u++) {
+                    double c = outer[(base + t) * d + u] / weight - mean[base + t] * mean[base + u];
+                    cov[(base + t) * d + u] = c;
+                    cov[(base + u) * d + t] = c;
+                }
+            }
         }
-        INDArray cov = outer.div(weight).subi(mean.reshape(-1, 1).mmul(mean.reshape(1, -1)));
-        // dense W is [n_in, n_out]; convolution W is [n_out, C, kh, kw]
-        INDArray wd = kind == Kind.DENSE ? w : w.reshape('c', w.size(0), -1).transpose();
-        INDArray mu = mean.reshape(1, -1).mmul(wd); // [1, n_out]
-        INDArray var = cov.mmul(wd).muli(wd).sum(0); // [n_out]
-        double[] m = mu.reshape(-1).toDoubleVector();
-        double[] v = var.toDoubleVector();
-        double[] bias = b == null ? null : b.reshape(-1).toDoubleVector();
-        for (int o = 0; o < m.length; o++) {
-            m[o] += bias == null ? 0 : bias[o];
+        if (kind == Kind.DEPTHWISE) {
+            return projectDepthwise(w, bias, mean, cov);
+        }
+        int outChannels = w.length / d;
+        if ((long) d * d * outChannels <= JAVA_PROJECTION_LIMIT) {
+            return projectInJava(w, bias, mean, cov, outChannels);
+        }
+        // as [D, n_out]: the dense W [n_in, n_out] as it is; the convolution's W [n_out, C, kh, kw] transposed
+        INDArray wd = Nd4j.create(w, kind == Kind.DENSE ? new long[] {d, outChannels} : new long[] {outChannels, d}, 'c');
+        if (kind != Kind.DENSE) {
+            wd = wd.transpose();
+        }
+        INDArray cw = Nd4j.create(cov, new long[] {d, d}, 'c').mmul(wd); // [D, n_out]
+        double[] v = cw.muli(wd).sum(0).toDoubleVector();
+        double[] m = new double[outChannels];
+        for (int o = 0; o < outChannels; o++) {
+            double mu = 0;
+            for (int t = 0; t < d; t++) {
+                mu += mean[t] * (kind == Kind.DENSE ? w[t * outChannels + o] : w[o * d + t]);
+            }
+            m[o] = mu + (bias == null ? 0 : bias[o]);
             v[o] = Math.max(0, v[o]);
         }
         return new MeanVariance(m, v);
     }
 
-    private MeanVariance projectDepthwise(INDArray w, INDArray b, INDArray meanArr) {
+    /**
+     * Largest {@code D^2 n_out} projected in plain Java; above it one ND4J matrix product (whose fixed cost of
+     * a few native calls outweighs the arithmetic of a small map).
+     */
+    static final long JAVA_PROJECTION_LIMIT = 1L << 21;
+
+    /** {@code w_o^T Cov w_o} and {@code w_o . mean + b_o} per output channel, by direct loops over the full covariance. */
+    private MeanVariance projectInJava(double[] w, double[] bias, double[] mean, double[] cov, int outChannels) {
+        double[] m = new double[outChannels];
+        double[] v = new double[outChannels];
+        double[] wo = new double[d];
+        for (int o = 0; o < outChannels; o++) {
+            for (int t = 0; t < d; t++) {
+                wo[t] = kind == Kind.DENSE ? w[t * outChannels + o] : w[o * d + t];
+            }
+            double mu = 0;
+            double q = 0;
+            for (int t = 0; t < d; t++) {
+                mu += mean[t] * wo[t];
+                double row = 0;
+                int at = t * d;
+                for (int u = 0; u < d; u++) {
+                    row += cov[at + u] * wo[u];
+                }
+                q += wo[t] * row;
+            }
+            m[o] = mu + (bias == null ? 0 : bias[o]);
+            v[o] = Math.max(0, q);
+        }
+        return new MeanVariance(m, v);
+    }
+
+    private MeanVariance projectDepthwise(double[] wv, double[] bias, double[] mean, double[] cov) {
         // W [kh, kw, C, dm]; output channel c * dm + j
-        int kk = kernel[0] * kernel[1];
-        double[] wv = w.dup('c').reshape(-1).toDoubleVector();
-        double[] mean = meanArr.dup('c').reshape(-1).toDoubleVector(); // [C * kk]
-        double[] second = outer.dup('c').reshape(-1).toDoubleVector(); // [C * kk * kk]
-        double[] bias = b == null ? null : b.reshape(-1).toDoubleVector();
+        int kk = d;
         int outChannels = inChannels * depthMultiplier;
         double[] m = new double[outChannels];
         double[] v = new double[outChannels];
@@ -253,8 +689,7 @@ final class PatchMoments {
                 for (int s = 0; s < kk; s++) {
                     double row = 0;
                     for (int t = 0; t < kk; t++) {
-                        double cov = second[(c * kk + s) * kk + t] / weight - mean[c * kk + s] * mean[c * kk + t];
-                        row += cov * wo[t];
+                        row += cov[(c * kk + s) * kk + t] * wo[t];
                     }
                     q += wo[s] * row;
                 }

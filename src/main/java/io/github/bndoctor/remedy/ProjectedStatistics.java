@@ -39,8 +39,11 @@ import java.util.Map;
  * For any set of patches {@code E[z_o] = w_o . E[p] + b_o} and
  * {@code Var[z_o] = w_o^T E[p p^T] w_o - (w_o . E[p])^2} (the biased variance, as DL4J's batch
  * statistics). The listener keeps {@code E[p]} and {@code E[p p^T]} per layer as sums weighted by
- * {@code inputDecay^age} over the training batches (captured from the training forward pass,
- * {@code onForwardPass}), and writes the projected mean and variance as the BN layer's moving
+ * {@code inputDecay^age} (age in training iterations) over the training batches (captured from the
+ * training forward pass, {@code onForwardPass}): every {@code accumulateEvery}-th batch, with the
+ * decay {@code inputDecay^accumulateEvery} per accumulated batch so the window in iterations does not
+ * depend on it, and from each at most {@code maxPositions} output positions per layer, spread over the
+ * batch and weighted so the moments stay unbiased (all positions of a smaller batch). It writes the projected mean and variance as the BN layer's moving
  * statistics, in the layer's own parameterisation ({@code var} or {@code log10stdev}), every
  * {@code K} iterations, at the end of each epoch and on {@link #writeNow(Model)}. Averaging the
  * inputs rather than the outputs removes the lag that the rotation of {@code W} causes in a moving
@@ -52,8 +55,14 @@ import java.util.Map;
  * <p>Contract: right after a write, a projected layer's moving statistics are the pooled statistics
  * of its input window passed through the current weights; between writes DL4J's own moving-average
  * update continues from the written values (with the layer's decay, configured or adapted). With
- * frozen weights and {@code inputDecay} 1 they are the population statistics of every batch seen
- * (tested against a direct double loop). Training itself is untouched: the listener reads
+ * frozen weights and {@code inputDecay} 1 they are the population statistics of every accumulated
+ * batch's accumulated positions (tested against a direct double loop). Cost per accumulated batch and
+ * layer: one read of the input buffer, {@code m D} gathered values and {@code m D (D + 1) / 2}
+ * multiply-adds ({@code m} positions taken, {@code D} the patch length; per channel
+ * {@code m k (k + 1) / 2}, {@code k = k_h k_w}, for a depthwise convolution; a stride-1 depthwise
+ * convolution taking every position sums lag products instead, about {@code ((2 k_h - 1)(2 k_w - 1) + 1) / 2}
+ * per input pixel and channel, and gathers nothing), in plain Java; per write,
+ * one matrix product {@code D x D} by {@code D x n_out} per layer. Training itself is untouched: the listener reads
  * activations and weights and writes only moving statistics, which training mode never uses (the
  * training-mode trajectory is bit-identical with and without it, tested).
  *
@@ -62,7 +71,8 @@ import java.util.Map;
  * convolution, or a map whose moments would exceed {@link Builder#maxEntries(long)}) keep DL4J's
  * moving average; {@link #routes()} says which layer takes which path and why. Memory per projected
  * layer: {@code D^2} doubles with {@code D = n_in} (dense) or {@code k_h k_w C_in} (convolution),
- * {@code C_in (k_h k_w)^2} for a depthwise convolution.
+ * {@code C_in (k_h k_w)^2} for a depthwise convolution, on the Java heap, plus {@code m D} doubles of
+ * gathered patches; a write briefly holds a second {@code D^2} (the covariance) in Java and native memory.
  */
 public final class ProjectedStatistics extends BaseTrainingListener {
     /** Default iterations between writes. */
@@ -73,6 +83,18 @@ public final class ProjectedStatistics extends BaseTrainingListener {
      * window of about 100 batches did worse than about 10; docs/projected-statistics.md).
      */
     public static final double DEFAULT_INPUT_DECAY = 0.9;
+    /**
+     * Default iterations per accumulated batch: the input moments take every second training batch, with
+     * the decay per accumulation {@code inputDecay^2}, so the window in iterations stays the same.
+     */
+    public static final int DEFAULT_ACCUMULATE_EVERY = 2;
+    /**
+     * Default most output positions one batch contributes per layer ({@link Builder#maxPositions(int)}): no
+     * limit. Taking a spread subset is unbiased but adds sampling noise that the projected variances of
+     * nearly dead channels are sensitive to (docs/projected-statistics.md); a limit is for networks whose
+     * early layers have many positions and a cost budget.
+     */
+    public static final int DEFAULT_MAX_POSITIONS = Integer.MAX_VALUE;
     /** Default largest second-moment entries per layer: 2^20 doubles (8 MiB), {@code D} up to 1,024. */
     public static final long DEFAULT_MAX_ENTRIES = 1L << 20;
 
@@ -97,6 +119,10 @@ public final class ProjectedStatistics extends BaseTrainingListener {
     private final int every;
     private final double inputDecay;
     private final long maxEntries;
+    private final int accumulateEvery;
+    private final int maxPositions;
+    /** training forward passes seen since binding */
+    private long passes;
     private Model bound;
     private BnNetwork net;
     private final Map<String, Route> routes = new LinkedHashMap<>();
@@ -111,6 +137,8 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         this.every = b.every;
         this.inputDecay = b.inputDecay;
         this.maxEntries = b.maxEntries;
+        this.accumulateEvery = b.accumulateEvery;
+        this.maxPositions = b.maxPositions;
     }
 
     /** @return a builder with the defaults */
@@ -126,6 +154,16 @@ public final class ProjectedStatistics extends BaseTrainingListener {
     /** @return the input moments' decay per batch */
     public double inputDecay() {
         return inputDecay;
+    }
+
+    /** @return training iterations per accumulated batch */
+    public int accumulateEvery() {
+        return accumulateEvery;
+    }
+
+    /** @return the most output positions one batch contributes per layer */
+    public int maxPositions() {
+        return maxPositions;
     }
 
     /** @return the largest second-moment entries per projected layer */
@@ -150,6 +188,9 @@ public final class ProjectedStatistics extends BaseTrainingListener {
     @Override
     public void onForwardPass(Model model, List<INDArray> activations) {
         bindIfNew(model);
+        if (skip()) {
+            return;
+        }
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             moments.forEach((bn, m) -> {
                 int index = (Integer) inputOf.get(bn);
@@ -161,6 +202,9 @@ public final class ProjectedStatistics extends BaseTrainingListener {
     @Override
     public void onForwardPass(Model model, Map<String, INDArray> activations) {
         bindIfNew(model);
+        if (skip()) {
+            return;
+        }
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             moments.forEach((bn, m) -> {
                 INDArray in = activations.get((String) inputOf.get(bn));
@@ -171,6 +215,11 @@ public final class ProjectedStatistics extends BaseTrainingListener {
                 m.add(preprocess(preOf.get(bn), in));
             });
         }
+    }
+
+    /** Counts this training pass; true unless it is the {@code accumulateEvery}-th since the last accumulated one. */
+    private boolean skip() {
+        return ++passes % accumulateEvery != 0;
     }
 
     @Override
@@ -229,6 +278,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
             return;
         }
         bound = model;
+        passes = 0;
         net = BnNetwork.requireBatchNorm(model);
         routes.clear();
         moments.clear();
@@ -291,7 +341,8 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         }
         routes.put(ref.name(), new Route(Path.PROJECTED, mapName, "fed directly by the linear map '" + mapName + "' ("
                 + map.conf().getLayer().getClass().getSimpleName() + ")"));
-        moments.put(ref.name(), PatchMoments.of(map.conf().getLayer(), inputDecay));
+        moments.put(ref.name(), PatchMoments.of(map.conf().getLayer(),
+                Math.pow(inputDecay, accumulateEvery), maxPositions));
         inputOf.put(ref.name(), input);
         mapOf.put(ref.name(), map);
         preOf.put(ref.name(), pre);
@@ -344,6 +395,8 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         private int every = DEFAULT_EVERY;
         private double inputDecay = DEFAULT_INPUT_DECAY;
         private long maxEntries = DEFAULT_MAX_ENTRIES;
+        private int accumulateEvery = DEFAULT_ACCUMULATE_EVERY;
+        private int maxPositions = DEFAULT_MAX_POSITIONS;
 
         private Builder() {
         }
@@ -383,6 +436,35 @@ public final class ProjectedStatistics extends BaseTrainingListener {
                 throw new IllegalArgumentException("entry limit must be >= 1, got " + entries);
             }
             this.maxEntries = entries;
+            return this;
+        }
+
+        /**
+         * @param s training iterations per accumulated batch, at least 1: the {@code s}-th, {@code 2s}-th, ...
+         *     training forward pass after binding is accumulated, with decay {@code inputDecay^s} per
+         *     accumulation (default {@value ProjectedStatistics#DEFAULT_ACCUMULATE_EVERY})
+         * @return this
+         */
+        public Builder accumulateEvery(int s) {
+            if (s < 1) {
+                throw new IllegalArgumentException("accumulation interval must be >= 1, got " + s);
+            }
+            this.accumulateEvery = s;
+            return this;
+        }
+
+        /**
+         * @param p the most output positions (patches) one batch contributes per layer, at least 1; a batch
+         *     with more contributes {@code p} of them spread over the batch, each weighing their share
+         *     (unbiased; the rule is in {@code PatchMoments#add}), a batch with at most {@code p} all of them
+         *     (default: no limit)
+         * @return this
+         */
+        public Builder maxPositions(int p) {
+            if (p < 1) {
+                throw new IllegalArgumentException("position limit must be >= 1, got " + p);
+            }
+            this.maxPositions = p;
             return this;
         }
 

@@ -41,10 +41,14 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 
 /**
- * Exactness: with frozen weights (no-op updater) and input decay 1, the projected statistics written
+ * Exactness: with frozen weights (no-op updater) and input decay 1 or 0.5, the projected statistics written
  * after training on a few batches are the pooled mean and biased variance of the BN layer's inputs
- * over exactly those batches, computed here by a direct double loop over the pre-BN activations of
- * the same batches (the network's own training-mode forward pass), over dense, convolution (strides,
+ * over exactly the inputs the listener's contract says it accumulates (every {@code accumulateEvery}-th
+ * batch; within a batch every output position, or the {@code maxPositions} spread positions with their
+ * weights), computed here by a direct double loop over the pre-BN activations of those batches (the
+ * network's own training-mode forward pass), each batch weighing {@code inputDecay} to the power of
+ * its age in training iterations, with 1-3 iterations per accumulation and position limits
+ * below and above the batch's positions, over dense, convolution (strides,
  * "same" and truncate padding with and without explicit padding), depthwise (depth multiplier 1 and
  * 2) and 1x1 convolutions, NCHW and NHWC, both variance parameterisations and both network types.
  *
@@ -67,8 +71,18 @@ class ProjectedStatisticsExactnessTest {
     enum MapKind { DENSE, CONV, DEPTHWISE, ONE_BY_ONE }
 
     record Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
-                ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed) {
+                ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed, int every,
+                int maxPositions, double decay) {
+        Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
+             ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed) {
+            this(map, net, nhwc, param, kernel, stride, mode, pad, channels, size, depthMultiplier, seed,
+                    1 + (int) (seed % 3), (seed / 3) % 2 == 0 ? ALL : 2 + (int) ((seed / 6) % 30),
+                    (seed / 180) % 2 == 0 ? 1 : 0.5);
+        }
     }
+
+    /** A position limit no test batch reaches. */
+    static final int ALL = 1 << 20;
 
     static Gen<Case> cases() {
         return Generate.enumValues(MapKind.class).zip(Generate.enumValues(NetworkKind.class), Generate.booleans(),
@@ -110,6 +124,38 @@ class ProjectedStatisticsExactnessTest {
         }
     }
 
+    /**
+     * Stride-1 depthwise maps with every position taken are summed from lag products (no gathered patches):
+     * both kernel sizes, "same" (asymmetric for the even kernel) and truncate padding with and without
+     * explicit padding, both layouts, against the same double loop.
+     */
+    @Test
+    void strideOneDepthwiseFromLagSums() {
+        long seed = 101;
+        for (int kernel : new int[] {2, 3}) {
+            for (int pad = -1; pad <= 1; pad++) {
+                for (boolean nhwc : new boolean[] {false, true}) {
+                    ConvolutionMode mode = pad < 0 ? ConvolutionMode.Same : ConvolutionMode.Truncate;
+                    check(new Case(MapKind.DEPTHWISE, seed % 2 == 0 ? NetworkKind.GRAPH : NetworkKind.MULTI_LAYER, nhwc,
+                            VarianceParameterisation.VAR, kernel, 1, mode, Math.max(pad, 0), 3, 5 + (int) (seed % 2),
+                            1 + (int) (seed / 2 % 2), seed, 1 + (int) (seed % 3), ALL, seed % 3 == 0 ? 0.5 : 1));
+                    seed++;
+                }
+            }
+        }
+    }
+
+    /** A map above {@code PatchMoments.JAVA_PROJECTION_LIMIT} ({@code D^2 n_out}) projects through ND4J: the same check. */
+    @Test
+    void aLargeMapProjectsThroughOneMatrixProduct() {
+        int channels = 130;
+        assertThat((long) channels * channels * (channels + 1)).isGreaterThan(PatchMoments.JAVA_PROJECTION_LIMIT);
+        check(new Case(MapKind.DENSE, NetworkKind.GRAPH, false, VarianceParameterisation.VAR, 1, 1, ConvolutionMode.Same,
+                0, channels, 5, 1, 7));
+        check(new Case(MapKind.DENSE, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.LOG10_STDEV, 1, 1,
+                ConvolutionMode.Same, 0, channels - 1, 5, 1, 8));
+    }
+
     /** The comparison is sharp enough to see one misplaced padding row: the same check with the map's padding changed fails. */
     @Test
     void aMisreadPaddingWouldBeCaught() {
@@ -133,7 +179,8 @@ class ProjectedStatisticsExactnessTest {
 
     static void check(Case c) {
         Built b = build(c);
-        ProjectedStatistics listener = ProjectedStatistics.builder().inputDecay(1).every(1_000_000).build();
+        ProjectedStatistics listener = ProjectedStatistics.builder().inputDecay(c.decay()).every(1_000_000)
+                .accumulateEvery(c.every()).maxPositions(c.maxPositions()).build();
         BnNetwork net = b.net;
         BnLayerRef ref = net.bnLayers().get(0);
         assertThat(listener.routes(net.model()).get(ref.name()).path()).as("%s route", c)
@@ -159,16 +206,25 @@ class ProjectedStatisticsExactnessTest {
         }
     }
 
-    /** Pooled mean and biased variance of the BN layer's input over every position of every batch, by a double loop. */
+    /**
+     * Weighted pooled mean and biased variance of the BN layer's input, by a double loop over the batches the
+     * listener's contract says it accumulates (every {@code every}-th) and, in each, the output positions it
+     * takes: all if there are at most {@code maxPositions}, else {@code P = maxPositions} positions
+     * {@code floor(N frac(a (sqrt 2 - 1) + j (sqrt 5 - 1) / 2))} ((example, row, column) order, {@code a} the
+     * batches accumulated before), each weighing {@code N / P}, times {@code inputDecay^(age in iterations)}.
+     */
     static MeanVariance preciseStatistics(Built b) {
         BnLayerRef ref = b.net.bnLayers().get(0);
         int channels = ref.channels();
-        double[] sum = new double[channels];
-        double[] sq = new double[channels];
-        long n = 0;
-        List<double[][]> all = new ArrayList<>();
-        for (DataSet ds : b.batches) {
-            INDArray z = b.net.bnInputs(new INDArray[] {ds.getFeatures()}, true).get(ref.name()).castTo(DataType.DOUBLE);
+        List<double[][]> values = new ArrayList<>();
+        List<double[]> weights = new ArrayList<>();
+        int accumulated = 0;
+        for (int i = 0; i < b.batches.size(); i++) {
+            if ((i + 1) % b.c.every() != 0) {
+                continue;
+            }
+            INDArray z = b.net.bnInputs(new INDArray[] {b.batches.get(i).getFeatures()}, true).get(ref.name())
+                    .castTo(DataType.DOUBLE);
             if (z.rank() == 4 && b.c.nhwc()) {
                 z = z.permute(0, 3, 1, 2);
             }
@@ -176,32 +232,45 @@ class ProjectedStatisticsExactnessTest {
             for (int o = 0; o < channels; o++) {
                 INDArray slice = z.rank() == 2 ? z.getColumn(o) : z.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
                         org.nd4j.linalg.indexing.NDArrayIndex.point(o));
-                perChannel[o] = slice.dup().data().asDouble();
+                perChannel[o] = slice.dup('c').data().asDouble();
             }
-            all.add(perChannel);
-            n += perChannel[0].length;
-        }
-        for (double[][] batch : all) {
-            for (int o = 0; o < channels; o++) {
-                for (double v : batch[o]) {
-                    sum[o] += v;
+            int n = perChannel[0].length;
+            int taken = Math.min(n, b.c.maxPositions());
+            double[][] picked = new double[channels][taken];
+            double[] w = new double[taken];
+            for (int j = 0; j < taken; j++) {
+                double u = accumulated * (Math.sqrt(2) - 1) + j * (Math.sqrt(5) - 1) / 2;
+                int q = taken == n ? j : (int) Math.floor(n * (u - Math.floor(u)));
+                // a batch's weight falls by the input decay per training iteration of age
+                w[j] = Math.pow(b.c.decay(), (double) b.c.every() * (BATCHES - 1 - accumulated)) * n / taken;
+                for (int o = 0; o < channels; o++) {
+                    picked[o][j] = perChannel[o][q];
                 }
             }
+            values.add(picked);
+            weights.add(w);
+            accumulated++;
         }
         double[] mean = new double[channels];
-        for (int o = 0; o < channels; o++) {
-            mean[o] = sum[o] / n;
-        }
-        for (double[][] batch : all) {
-            for (int o = 0; o < channels; o++) {
-                for (double v : batch[o]) {
-                    sq[o] += (v - mean[o]) * (v - mean[o]);
-                }
-            }
-        }
         double[] var = new double[channels];
         for (int o = 0; o < channels; o++) {
-            var[o] = sq[o] / n;
+            double sum = 0;
+            double total = 0;
+            for (int k = 0; k < values.size(); k++) {
+                for (int j = 0; j < weights.get(k).length; j++) {
+                    sum += weights.get(k)[j] * values.get(k)[o][j];
+                    total += weights.get(k)[j];
+                }
+            }
+            mean[o] = sum / total;
+            double sq = 0;
+            for (int k = 0; k < values.size(); k++) {
+                for (int j = 0; j < weights.get(k).length; j++) {
+                    double dev = values.get(k)[o][j] - mean[o];
+                    sq += weights.get(k)[j] * dev * dev;
+                }
+            }
+            var[o] = sq / total;
         }
         return new MeanVariance(mean, var);
     }
@@ -297,7 +366,7 @@ class ProjectedStatisticsExactnessTest {
                 : ((ComputationGraph) net.model()).getLayer("map");
         mapLayer.getParam("b").assign(bias.reshape(mapLayer.getParam("b").shape()));
         List<DataSet> batches = new ArrayList<>();
-        for (int i = 0; i < BATCHES; i++) {
+        for (int i = 0; i < BATCHES * c.every(); i++) {
             long[] shape = dense ? new long[] {MB, c.channels()}
                     : c.nhwc() ? new long[] {MB, c.size(), c.size(), c.channels()}
                     : new long[] {MB, c.channels(), c.size(), c.size()};

@@ -194,7 +194,14 @@ class ProjectedStatisticsTest {
                 .isEqualTo(Double.MIN_VALUE);
         assertThatThrownBy(() -> ProjectedStatistics.builder().maxEntries(0)).isInstanceOf(IllegalArgumentException.class);
         assertThat(ProjectedStatistics.builder().maxEntries(1).build().maxEntries()).isEqualTo(1);
+        assertThatThrownBy(() -> ProjectedStatistics.builder().accumulateEvery(0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(ProjectedStatistics.builder().accumulateEvery(1).build().accumulateEvery()).isEqualTo(1);
+        assertThatThrownBy(() -> ProjectedStatistics.builder().maxPositions(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(ProjectedStatistics.builder().maxPositions(1).build().maxPositions()).isEqualTo(1);
         ProjectedStatistics defaults = ProjectedStatistics.builder().build();
+        assertThat(defaults.accumulateEvery()).isEqualTo(ProjectedStatistics.DEFAULT_ACCUMULATE_EVERY);
+        assertThat(defaults.maxPositions()).isEqualTo(ProjectedStatistics.DEFAULT_MAX_POSITIONS);
         assertThat(defaults.every()).isEqualTo(ProjectedStatistics.DEFAULT_EVERY);
         assertThat(defaults.inputDecay()).isEqualTo(ProjectedStatistics.DEFAULT_INPUT_DECAY);
         assertThat(defaults.maxEntries()).isEqualTo(ProjectedStatistics.DEFAULT_MAX_ENTRIES);

@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
 
 /**
  * Calibration driver for {@link ProjectedStatistics} (not a test; run with {@code java} on the test
- * classpath). Usage: {@code ProjectedStatisticsCalibration KIND:PRESET,SEED,INPUT_DECAY,EVERY[,adaptive]...}
+ * classpath). Usage: {@code ProjectedStatisticsCalibration KIND:PRESET,SEED,INPUT_DECAY,EVERY[,adaptive|none[,ACCUMULATE_EVERY,MAX_POSITIONS]]...}
  * with {@code PRESET} {@code collapse} (the seed scenario's {@link ScenarioConfig#seedCollapse()}) or
  * {@code diverging} ({@link ScenarioKind#diverging()}); trains with the listener attached before the
  * monitor (so each checkpoint sees a fresh write) and prints eval/train and eval/precise at every
@@ -40,7 +40,11 @@ final class ProjectedStatisticsCalibration {
         List<TrainingListener> before = new ArrayList<>();
         List<TrainingListener> after = new ArrayList<>();
         if (!p[2].equals("none")) {
-            before.add(ProjectedStatistics.builder().inputDecay(Double.parseDouble(p[2])).every(every).build());
+            ProjectedStatistics.Builder b = ProjectedStatistics.builder().inputDecay(Double.parseDouble(p[2])).every(every);
+            if (p.length > 6) {
+                b.accumulateEvery(Integer.parseInt(p[5])).maxPositions(Integer.parseInt(p[6]));
+            }
+            before.add(b.build());
         }
         if (p.length > 4 && p[4].equals("adaptive")) {
             after.add(AdaptiveDecay.builder().build());
