@@ -1,0 +1,163 @@
+package io.github.bndoctor.dl4j;
+
+import io.github.bndoctor.stats.ChannelMoments;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+
+/**
+ * Per-channel mean and biased variance of one activation array, read straight from its buffer and
+ * accumulated in double precision, without allocating an array: the sums are shifted by each
+ * channel's first value ({@code K}), {@code mean = K + S1/n}, {@code var = (S2 - S1^2/n)/n} with
+ * {@code S1 = sum(x - K)}, {@code S2 = sum((x - K)^2)} (Chan, Golub and LeVeque, "Algorithms for
+ * Computing the Sample Variance", The American Statistician 37(3), 1983, sec. 3: the shifted
+ * data algorithm; with K a sample of the channel, the cancellation costs no more digits than the
+ * ratio of the mean's distance from K to the standard deviation, far below double's 16 for
+ * float or double activations).
+ *
+ * <p>A float or double array in C order with default strides is read in place, so the array may live
+ * in a DL4J workspace and be read during the forward pass; any other array is copied once, outside
+ * every workspace, and that copy is freed at once.
+ */
+final class ActivationMoments {
+    /** Floats read per bulk copy at most (a scratch array reused across channels), unless one row is longer. */
+    private static final int BLOCK = 1 << 16;
+
+    private ActivationMoments() {
+    }
+
+    /**
+     * @param x an activation in {@code layout} ({@code [outer, channels, inner]} in C order)
+     * @param layout its layout
+     * @return its per-channel moments (non-finite values make the mean or variance non-finite)
+     */
+    static ChannelMoments of(INDArray x, Layout layout) {
+        boolean inPlace = (x.dataType() == DataType.FLOAT || x.dataType() == DataType.DOUBLE) && x.ordering() == 'c'
+                && Shape.hasDefaultStridesForShape(x);
+        if (inPlace) {
+            return read(x, layout);
+        }
+        INDArray copy;
+        try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            copy = x.castTo(DataType.DOUBLE).dup('c');
+        }
+        try {
+            return read(copy, layout);
+        } finally {
+            copy.close();
+        }
+    }
+
+    private static ChannelMoments read(INDArray x, Layout layout) {
+        int channels = (int) x.size(layout.channelAxis());
+        long inner = 1;
+        for (int a = layout.channelAxis() + 1; a < x.rank(); a++) {
+            inner *= x.size(a);
+        }
+        long outer = x.length() / (channels * inner);
+        long row = channels * inner;
+        Sums s = new Sums(channels);
+        if (x.dataType() == DataType.FLOAT) {
+            FloatBuffer buf = x.data().asNioFloat();
+            long base = buf.position() + x.offset();
+            long rows = Math.max(1, BLOCK / row);
+            float[] scratch = new float[(int) (rows * row)];
+            for (long o = 0; o < outer; o += rows) {
+                int n = (int) Math.min(rows, outer - o);
+                buf.get((int) (base + o * row), scratch, 0, (int) (n * row));
+                for (int r = 0; r < n; r++) {
+                    for (int c = 0; c < channels; c++) {
+                        s.add(c, scratch, (int) ((r * (long) channels + c) * inner), (int) inner, o == 0 && r == 0);
+                    }
+                }
+            }
+        } else {
+            DoubleBuffer buf = x.data().asNioDouble();
+            long base = buf.position() + x.offset();
+            long rows = Math.max(1, BLOCK / row);
+            double[] scratch = new double[(int) (rows * row)];
+            for (long o = 0; o < outer; o += rows) {
+                int n = (int) Math.min(rows, outer - o);
+                buf.get((int) (base + o * row), scratch, 0, (int) (n * row));
+                for (int r = 0; r < n; r++) {
+                    for (int c = 0; c < channels; c++) {
+                        s.add(c, scratch, (int) ((r * (long) channels + c) * inner), (int) inner, o == 0 && r == 0);
+                    }
+                }
+            }
+        }
+        return s.moments(outer * inner);
+    }
+
+    /** Shifted sums per channel. */
+    private static final class Sums {
+        private final double[] shift;
+        private final double[] s1;
+        private final double[] s2;
+
+        Sums(int channels) {
+            shift = new double[channels];
+            s1 = new double[channels];
+            s2 = new double[channels];
+        }
+
+        void add(int c, float[] v, int from, int len, boolean first) {
+            if (first) {
+                shift[c] = v[from];
+            }
+            double k = shift[c];
+            double a0 = 0;
+            double a1 = 0;
+            double b0 = 0;
+            double b1 = 0;
+            int j = from;
+            int end = from + len;
+            for (; j + 1 < end; j += 2) {
+                double d0 = v[j] - k;
+                double d1 = v[j + 1] - k;
+                a0 += d0;
+                a1 += d1;
+                b0 += d0 * d0;
+                b1 += d1 * d1;
+            }
+            if (j < end) {
+                double d = v[j] - k;
+                a0 += d;
+                b0 += d * d;
+            }
+            s1[c] += a0 + a1;
+            s2[c] += b0 + b1;
+        }
+
+        void add(int c, double[] v, int from, int len, boolean first) {
+            if (first) {
+                shift[c] = v[from];
+            }
+            double k = shift[c];
+            double a = 0;
+            double b = 0;
+            for (int j = from; j < from + len; j++) {
+                double d = v[j] - k;
+                a += d;
+                b += d * d;
+            }
+            s1[c] += a;
+            s2[c] += b;
+        }
+
+        ChannelMoments moments(long count) {
+            double[] mean = new double[shift.length];
+            double[] var = new double[shift.length];
+            for (int c = 0; c < mean.length; c++) {
+                double d = s1[c] / count;
+                mean[c] = shift[c] + d;
+                var[c] = Math.max(0, s2[c] / count - d * d);
+            }
+            return ChannelMoments.ofBatch(mean, var, count);
+        }
+    }
+}
