@@ -37,7 +37,7 @@ final class ActivationMoments {
      */
     static ChannelMoments of(INDArray x, Layout layout) {
         boolean inPlace = (x.dataType() == DataType.FLOAT || x.dataType() == DataType.DOUBLE) && x.ordering() == 'c'
-                && Shape.hasDefaultStridesForShape(x);
+                && Shape.hasDefaultStridesForShape(x) && x.data().offset() == x.offset();
         if (inPlace) {
             return read(x, layout);
         }
@@ -63,7 +63,7 @@ final class ActivationMoments {
         Sums s = new Sums(channels);
         if (x.dataType() == DataType.FLOAT) {
             FloatBuffer buf = x.data().asNioFloat();
-            long base = buf.position() + x.offset();
+            long base = buf.position(); // the view's offset (asNio* start there)
             long rows = Math.max(1, BLOCK / row);
             float[] scratch = new float[(int) (rows * row)];
             for (long o = 0; o < outer; o += rows) {
@@ -77,7 +77,7 @@ final class ActivationMoments {
             }
         } else {
             DoubleBuffer buf = x.data().asNioDouble();
-            long base = buf.position() + x.offset();
+            long base = buf.position(); // the view's offset (asNio* start there)
             long rows = Math.max(1, BLOCK / row);
             double[] scratch = new double[(int) (rows * row)];
             for (long o = 0; o < outer; o += rows) {
