@@ -61,32 +61,31 @@ final class ActivationMoments {
         long outer = x.length() / (channels * inner);
         long row = channels * inner;
         Sums s = new Sums(channels);
+        long rows = Math.max(1, BLOCK / row);
+        double[] scratch = new double[(int) (rows * row)];
+        java.util.function.BiConsumer<Integer, Integer> load;
+        long base; // the view's offset: asNio* buffers start there
         if (x.dataType() == DataType.FLOAT) {
             FloatBuffer buf = x.data().asNioFloat();
-            long base = buf.position(); // the view's offset (asNio* start there)
-            long rows = Math.max(1, BLOCK / row);
-            float[] scratch = new float[(int) (rows * row)];
-            for (long o = 0; o < outer; o += rows) {
-                int n = (int) Math.min(rows, outer - o);
-                buf.get((int) (base + o * row), scratch, 0, (int) (n * row));
-                for (int r = 0; r < n; r++) {
-                    for (int c = 0; c < channels; c++) {
-                        s.add(c, scratch, (int) ((r * (long) channels + c) * inner), (int) inner, o == 0 && r == 0);
-                    }
+            base = buf.position();
+            float[] floats = new float[scratch.length];
+            load = (at, len) -> {
+                buf.get(at, floats, 0, len);
+                for (int i = 0; i < len; i++) {
+                    scratch[i] = floats[i];
                 }
-            }
+            };
         } else {
             DoubleBuffer buf = x.data().asNioDouble();
-            long base = buf.position(); // the view's offset (asNio* start there)
-            long rows = Math.max(1, BLOCK / row);
-            double[] scratch = new double[(int) (rows * row)];
-            for (long o = 0; o < outer; o += rows) {
-                int n = (int) Math.min(rows, outer - o);
-                buf.get((int) (base + o * row), scratch, 0, (int) (n * row));
-                for (int r = 0; r < n; r++) {
-                    for (int c = 0; c < channels; c++) {
-                        s.add(c, scratch, (int) ((r * (long) channels + c) * inner), (int) inner, o == 0 && r == 0);
-                    }
+            base = buf.position();
+            load = (at, len) -> buf.get(at, scratch, 0, len);
+        }
+        for (long o = 0; o < outer; o += rows) {
+            int n = (int) Math.min(rows, outer - o);
+            load.accept((int) (base + o * row), (int) (n * row));
+            for (int r = 0; r < n; r++) {
+                for (int c = 0; c < channels; c++) {
+                    s.add(c, scratch, (int) ((r * (long) channels + c) * inner), (int) inner, o == 0 && r == 0);
                 }
             }
         }
@@ -105,7 +104,7 @@ final class ActivationMoments {
             s2 = new double[channels];
         }
 
-        void add(int c, float[] v, int from, int len, boolean first) {
+        void add(int c, double[] v, int from, int len, boolean first) {
             if (first) {
                 shift[c] = v[from];
             }
@@ -116,7 +115,7 @@ final class ActivationMoments {
             double b1 = 0;
             int j = from;
             int end = from + len;
-            for (; j + 1 < end; j += 2) {
+            for (; j + 1 < end; j += 2) { // two chains of additions, so the adds overlap
                 double d0 = v[j] - k;
                 double d1 = v[j + 1] - k;
                 a0 += d0;
@@ -131,22 +130,6 @@ final class ActivationMoments {
             }
             s1[c] += a0 + a1;
             s2[c] += b0 + b1;
-        }
-
-        void add(int c, double[] v, int from, int len, boolean first) {
-            if (first) {
-                shift[c] = v[from];
-            }
-            double k = shift[c];
-            double a = 0;
-            double b = 0;
-            for (int j = from; j < from + len; j++) {
-                double d = v[j] - k;
-                a += d;
-                b += d * d;
-            }
-            s1[c] += a;
-            s2[c] += b;
         }
 
         ChannelMoments moments(long count) {
