@@ -24,8 +24,10 @@ import java.nio.FloatBuffer;
  * every workspace, and that copy is freed at once.
  */
 final class ActivationMoments {
-    /** Floats read per bulk copy at most (a scratch array reused across channels), unless one row is longer. */
-    private static final int BLOCK = 1 << 16;
+    /** Values read per bulk copy into a per-thread scratch array, so reading allocates nothing per call. */
+    private static final int BLOCK = 1 << 13;
+    private static final ThreadLocal<double[]> DOUBLES = ThreadLocal.withInitial(() -> new double[BLOCK]);
+    private static final ThreadLocal<float[]> FLOATS = ThreadLocal.withInitial(() -> new float[BLOCK]);
 
     private ActivationMoments() {
     }
@@ -61,14 +63,13 @@ final class ActivationMoments {
         long outer = x.length() / (channels * inner);
         long row = channels * inner;
         Sums s = new Sums(channels);
-        long rows = Math.max(1, BLOCK / row);
-        double[] scratch = new double[(int) (rows * row)];
+        double[] scratch = DOUBLES.get();
         java.util.function.BiConsumer<Integer, Integer> load;
         long base; // the view's offset: asNio* buffers start there
         if (x.dataType() == DataType.FLOAT) {
             FloatBuffer buf = x.data().asNioFloat();
             base = buf.position();
-            float[] floats = new float[scratch.length];
+            float[] floats = FLOATS.get();
             load = (at, len) -> {
                 buf.get(at, floats, 0, len);
                 for (int i = 0; i < len; i++) {
@@ -80,13 +81,16 @@ final class ActivationMoments {
             base = buf.position();
             load = (at, len) -> buf.get(at, scratch, 0, len);
         }
-        for (long o = 0; o < outer; o += rows) {
-            int n = (int) Math.min(rows, outer - o);
-            load.accept((int) (base + o * row), (int) (n * row));
-            for (int r = 0; r < n; r++) {
-                for (int c = 0; c < channels; c++) {
-                    s.add(c, scratch, (int) ((r * (long) channels + c) * inner), (int) inner, o == 0 && r == 0);
-                }
+        long total = outer * row;
+        for (long at = 0; at < total; at += BLOCK) {
+            int len = (int) Math.min(BLOCK, total - at);
+            load.accept((int) (base + at), len);
+            for (int p = 0; p < len; ) {
+                long i = at + p;
+                long j = i % inner; // position within the channel's run of inner values
+                int seg = (int) Math.min(len - p, inner - j);
+                s.add((int) ((i / inner) % channels), scratch, p, seg, i < row && j == 0);
+                p += seg;
             }
         }
         return s.moments(outer * inner);

@@ -86,6 +86,15 @@ final class ActivationMomentsTest {
     }
 
     @Test
+    void arraysLongerThanOneBlockSplitMidChannel() {
+        // 22,755 and 21,000 values: the 8,192-value blocks end inside a channel's run and inside a row
+        check(data(DataType.FLOAT, 3, 5, 37, 41), Layout.NCHW);
+        check(data(DataType.FLOAT, 3000, 7), Layout.DENSE);
+        check(data(DataType.DOUBLE, 2, 3, 41, 43).get(NDArrayIndex.interval(1, 2), NDArrayIndex.all(), NDArrayIndex.all(),
+                NDArrayIndex.all()), Layout.NCHW);
+    }
+
+    @Test
     void copiedWhenNotReadableInPlace() {
         check(data(DataType.FLOAT, 4, 7, 5, 3).permute(0, 3, 2, 1), Layout.NCHW);
         check(data(DataType.HALF, 1, 3, 5, 4, 2), Layout.NCHW); // half: 0.0625 apart at 100
