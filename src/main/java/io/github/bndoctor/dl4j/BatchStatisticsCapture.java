@@ -1,7 +1,6 @@
 package io.github.bndoctor.dl4j;
 
 import io.github.bndoctor.stats.ChannelMoments;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Arrays;
@@ -10,7 +9,9 @@ import java.util.Map;
 
 /**
  * Captures the per-channel batch statistics of the input of every BN layer of a network from one
- * forward pass. Statistics are computed in double precision from the float activations.
+ * forward pass, read while the pass runs ({@link BnNetwork#forEachBnInput}), so memory follows the
+ * network's own inference path. Statistics are accumulated in double precision from the activations
+ * ({@link ActivationMoments}).
  *
  * <p>In training mode each BN layer normalises with its batch statistics, so downstream layers see
  * what they see during {@code fit}; this is the mode precise-BN recalibration uses. Dropout is
@@ -36,9 +37,9 @@ public final class BatchStatisticsCapture {
         if (features.length != net.numInputs()) {
             throw new ShapeMismatchException("network takes " + net.numInputs() + " input arrays, got " + features.length);
         }
-        Map<String, INDArray> inputs;
+        Map<String, BatchStatistics> seen = new java.util.HashMap<>();
         try (DropoutSuspension ignored = DropoutSuspension.of(net)) {
-            inputs = net.bnInputs(features, train);
+            net.forEachBnInput(features, train, (ref, input) -> seen.put(ref.name(), of(ref, input)));
         } catch (RuntimeException e) {
             if (e instanceof io.github.bndoctor.BnDoctorException) {
                 throw e;
@@ -48,35 +49,10 @@ public final class BatchStatisticsCapture {
                     + ": " + e.getMessage(), e);
         }
         Map<String, BatchStatistics> out = new LinkedHashMap<>();
-        try {
-            for (BnLayerRef ref : net.bnLayers()) {
-                out.put(ref.name(), of(ref, inputs.get(ref.name())));
-            }
-        } finally {
-            release(inputs.values(), features);
+        for (BnLayerRef ref : net.bnLayers()) {
+            out.put(ref.name(), seen.get(ref.name()));
         }
         return out;
-    }
-
-    /**
-     * Frees the detached activations of a forward pass at once instead of at the next garbage
-     * collection, so memory follows one batch however many batches are captured; the caller's
-     * features, views and workspace arrays are left alone.
-     */
-    private static void release(java.util.Collection<INDArray> activations, INDArray[] features) {
-        java.util.Set<Object> keep = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (INDArray f : features) {
-            keep.add(f);
-            keep.add(f.data());
-            keep.add(f.data().originalDataBuffer());
-        }
-        for (INDArray a : activations) {
-            if (a != null && !keep.contains(a) && !keep.contains(a.data()) && !keep.contains(a.data().originalDataBuffer())
-                    && a.closeable()) {
-                keep.add(a);
-                a.close();
-            }
-        }
     }
 
     /**
@@ -127,25 +103,15 @@ public final class BatchStatisticsCapture {
                     + " channels on axis " + layout.channelAxis() + " (" + layout + "), input shape "
                     + Arrays.toString(input.shape()));
         }
-        INDArray x = input.castTo(DataType.DOUBLE);
-        int[] axes = layout.reductionAxes();
-        double[] mean;
-        double[] var;
-        try {
-            mean = x.mean(axes).toDoubleVector();
-            var = x.var(false, axes).toDoubleVector();
-        } finally {
-            if (x != input && x.closeable()) {
-                x.close(); // the double copy is twice the activation: free it now, not at the next GC
-            }
-        }
-        long count = input.length() / channels;
+        ChannelMoments moments = ActivationMoments.of(input, layout);
+        double[] mean = moments.mean();
+        double[] var = moments.biasedVariance();
         for (int c = 0; c < mean.length; c++) {
             if (!Double.isFinite(mean[c]) || !Double.isFinite(var[c])) {
                 throw new NonFiniteStatisticsException("NaN or infinite activations at the input of BN layer '"
                         + ref.name() + "', channel " + c);
             }
         }
-        return new BatchStatistics(ref, layout, ChannelMoments.ofBatch(mean, var, count));
+        return new BatchStatistics(ref, layout, moments);
     }
 }

@@ -21,6 +21,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * One view over a {@link MultiLayerNetwork} or a {@link ComputationGraph}: its BN layers, their
@@ -159,6 +160,94 @@ public abstract sealed class BnNetwork permits BnNetwork.Mln, BnNetwork.Graph {
      */
     public abstract Map<String, INDArray> bnInputs(INDArray[] features, boolean train);
 
+    /**
+     * Runs one forward pass through the network's own output path and hands every BN layer's input
+     * (after any input preprocessor) to {@code observer} while that input is live. DL4J keeps each
+     * activation of that path in a workspace only until its consumers have run, so memory follows
+     * the largest few activations, not all of them, and nothing is left for the garbage collector.
+     * The array passed is valid only during the call: read it, do not keep it. Each BN layer is
+     * observed once, in forward order; one that the output path does not reach (a branch that
+     * feeds no output) is observed afterwards from a detached forward pass. The network is changed
+     * for the pass only (an observing preprocessor in front of each BN layer) and restored
+     * afterwards, also on failure: parameters are not changed. Not thread-safe.
+     *
+     * @param features the network inputs (one per network input)
+     * @param train whether to run in training mode (BN with batch statistics)
+     * @param observer receives each BN layer and its input
+     */
+    public void forEachBnInput(INDArray[] features, boolean train, BiConsumer<BnLayerRef, INDArray> observer) {
+        Set<String> seen = new HashSet<>();
+        INDArray[] out = observedOutput(features, train, (ref, input) -> {
+            if (seen.add(ref.name())) {
+                observer.accept(ref, input);
+            }
+        });
+        for (INDArray o : out) {
+            if (o != null && o.closeable()) {
+                o.close();
+            }
+        }
+        if (seen.size() < bnLayers.size()) {
+            Map<String, INDArray> rest = bnInputs(features, train);
+            for (BnLayerRef ref : bnLayers) {
+                if (!seen.contains(ref.name())) {
+                    observer.accept(ref, rest.get(ref.name()));
+                }
+            }
+        }
+    }
+
+    /**
+     * @param features network inputs
+     * @param train training mode
+     * @param observer called with each BN layer's input during the pass
+     * @return the network outputs (detached)
+     */
+    abstract INDArray[] observedOutput(INDArray[] features, boolean train, BiConsumer<BnLayerRef, INDArray> observer);
+
+    /** An input preprocessor that passes the BN input on unchanged after showing it to an observer. */
+    private static final class Observing implements InputPreProcessor {
+        private static final long serialVersionUID = 1L;
+        private final InputPreProcessor inner;
+        private final transient BnLayerRef ref;
+        private final transient BiConsumer<BnLayerRef, INDArray> observer;
+
+        Observing(InputPreProcessor inner, BnLayerRef ref, BiConsumer<BnLayerRef, INDArray> observer) {
+            this.inner = inner;
+            this.ref = ref;
+            this.observer = observer;
+        }
+
+        @Override
+        public INDArray preProcess(INDArray input, int miniBatchSize, LayerWorkspaceMgr workspaceMgr) {
+            INDArray x = inner == null ? input : inner.preProcess(input, miniBatchSize, workspaceMgr);
+            observer.accept(ref, x);
+            return x;
+        }
+
+        @Override
+        public INDArray backprop(INDArray output, int miniBatchSize, LayerWorkspaceMgr workspaceMgr) {
+            return inner == null ? output : inner.backprop(output, miniBatchSize, workspaceMgr);
+        }
+
+        @Override
+        public InputPreProcessor clone() {
+            return this;
+        }
+
+        @Override
+        public org.deeplearning4j.nn.conf.inputs.InputType getOutputType(org.deeplearning4j.nn.conf.inputs.InputType in) {
+            return inner == null ? in : inner.getOutputType(in);
+        }
+
+        @Override
+        public org.nd4j.common.primitives.Pair<INDArray, org.deeplearning4j.nn.api.MaskState> feedForwardMaskArray(
+                INDArray mask, org.deeplearning4j.nn.api.MaskState state, int minibatchSize) {
+            return inner == null ? new org.nd4j.common.primitives.Pair<>(mask, state)
+                    : inner.feedForwardMaskArray(mask, state, minibatchSize);
+        }
+    }
+
     /** @return the number of network inputs */
     public abstract int numInputs();
 
@@ -278,6 +367,24 @@ public abstract sealed class BnNetwork permits BnNetwork.Mln, BnNetwork.Graph {
         }
 
         @Override
+        INDArray[] observedOutput(INDArray[] features, boolean train, BiConsumer<BnLayerRef, INDArray> observer) {
+            INDArray x = single(features);
+            org.deeplearning4j.nn.conf.MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
+            Map<Integer, InputPreProcessor> saved = conf.getInputPreProcessors() == null ? null
+                    : new java.util.HashMap<>(conf.getInputPreProcessors());
+            Map<Integer, InputPreProcessor> observing = saved == null ? new java.util.HashMap<>() : new java.util.HashMap<>(saved);
+            for (BnLayerRef ref : bnLayers()) {
+                observing.put(ref.index(), new Observing(observing.get(ref.index()), ref, observer));
+            }
+            conf.setInputPreProcessors(observing);
+            try {
+                return new INDArray[] {net.output(x, train)};
+            } finally {
+                conf.setInputPreProcessors(saved);
+            }
+        }
+
+        @Override
         public int numInputs() {
             return 1;
         }
@@ -383,6 +490,24 @@ public abstract sealed class BnNetwork permits BnNetwork.Mln, BnNetwork.Graph {
                 out.put(ref.name(), preprocess(vertex.getLayerPreProcessor(), acts.get(inputs.get(0))));
             }
             return out;
+        }
+
+        @Override
+        INDArray[] observedOutput(INDArray[] features, boolean train, BiConsumer<BnLayerRef, INDArray> observer) {
+            GraphVertex[] vertices = graph.getVertices();
+            Map<Integer, GraphVertex> saved = new LinkedHashMap<>();
+            try {
+                for (BnLayerRef ref : bnLayers()) {
+                    LayerVertex v = (LayerVertex) vertices[ref.index()];
+                    saved.put(ref.index(), v);
+                    vertices[ref.index()] = new LayerVertex(graph, v.getVertexName(), v.getVertexIndex(),
+                            v.getInputVertices(), v.getOutputVertices(), v.getLayer(),
+                            new Observing(v.getLayerPreProcessor(), ref, observer), v.isOutputVertex(), v.getDataType());
+                }
+                return graph.output(train, features);
+            } finally {
+                saved.forEach((index, v) -> vertices[index] = v);
+            }
         }
 
         @Override

@@ -5,7 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Child-JVM entry point of the memory benchmark: runs one command line like {@code Main.main} and
+ * Child-JVM entry point of the memory tests: runs one command line like {@code Main.main} (the same
+ * native settings first) and
  * then writes the process's peak resident set size ({@code VmHWM} of {@code /proc/self/status},
  * heap and ND4J's off-heap memory together) to the file named by the system property
  * {@code bndoctor.peakFile}.
@@ -19,6 +20,7 @@ public final class PeakMemoryMain {
      * @throws IOException if the peak cannot be written
      */
     public static void main(String[] args) throws IOException {
+        io.github.bndoctor.backend.NativeSpeedSettings.applyDefaults();
         System.setProperty("java.awt.headless", "true");
         int code = Main.commandLine().execute(args);
         String hwm = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmHWM:"))

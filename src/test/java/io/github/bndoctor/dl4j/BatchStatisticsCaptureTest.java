@@ -14,6 +14,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -160,5 +161,35 @@ class BatchStatisticsCaptureTest {
         assertThatThrownBy(() -> BatchStatisticsCapture.capture(net, new INDArray[] {nan, nan}, true))
                 .isInstanceOf(ShapeMismatchException.class).hasMessageContaining("2");
         assertThat(net).hasParametersIdenticalTo(before);
+    }
+
+    @ParameterizedTest
+    @EnumSource(NetworkKind.class)
+    void aFailedPassLeavesTheNetworkAsItWasAndTheNextPassAgrees(NetworkKind kind) {
+        BnNetwork net = net(kind, Layout.NCHW);
+        String json = net.model() instanceof org.deeplearning4j.nn.multilayer.MultiLayerNetwork m
+                ? m.getLayerWiseConfigurations().toJson()
+                : ((org.deeplearning4j.nn.graph.ComputationGraph) net.model()).getConfiguration().toJson();
+        Object[] vertices = net.model() instanceof org.deeplearning4j.nn.graph.ComputationGraph g
+                ? g.getVertices().clone() : new Object[0];
+        INDArray x = features(Layout.NCHW, 3);
+        Map<String, BatchStatistics> first = BatchStatisticsCapture.capture(net, new INDArray[] {x}, true);
+        INDArray nan = x.dup();
+        nan.putScalar(new long[] {0, 0, 0, 0}, Float.NaN);
+        assertThatThrownBy(() -> BatchStatisticsCapture.capture(net, new INDArray[] {nan}, true))
+                .isInstanceOf(NonFiniteStatisticsException.class);
+        String after = net.model() instanceof org.deeplearning4j.nn.multilayer.MultiLayerNetwork m
+                ? m.getLayerWiseConfigurations().toJson()
+                : ((org.deeplearning4j.nn.graph.ComputationGraph) net.model()).getConfiguration().toJson();
+        assertThat(after).as("configuration (input preprocessors) restored").isEqualTo(json);
+        if (net.model() instanceof org.deeplearning4j.nn.graph.ComputationGraph g) {
+            assertThat((Object[]) g.getVertices()).as("the graph's own vertices restored").containsExactly(vertices);
+        }
+        Map<String, BatchStatistics> again = BatchStatisticsCapture.capture(net, new INDArray[] {x}, true);
+        for (String layer : first.keySet()) {
+            assertThat(again.get(layer).moments().mean()).containsExactly(first.get(layer).moments().mean());
+            assertThat(again.get(layer).moments().biasedVariance())
+                    .containsExactly(first.get(layer).moments().biasedVariance());
+        }
     }
 }
