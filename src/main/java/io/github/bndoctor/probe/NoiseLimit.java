@@ -69,14 +69,14 @@ public record NoiseLimit(String layer, double batchSpread, double floorAtShortes
      *
      * @param run a run's checkpoints
      * @param probePerTrainingBatch examples in the probe batch per example in a training batch
-     *     ({@code k}, at least 1; 1 when the probe is one training batch, or unknown, which can only
-     *     understate the spread)
+     *     ({@code k}, positive and finite; below 1 when the probe is smaller than a training batch;
+     *     1 when the probe is one training batch, or unknown)
      * @return its noise-limited layers in forward order, empty unless some checkpoint's eval/precise
      *     exceeded {@value #EVAL_PRECISE_BOUND}
      */
     public static List<NoiseLimit> of(List<Checkpoint> run, double probePerTrainingBatch) {
-        if (!(probePerTrainingBatch >= 1) || Double.isInfinite(probePerTrainingBatch)) {
-            throw new IllegalArgumentException("probe/training batch ratio must be finite and >= 1, got "
+        if (!(probePerTrainingBatch > 0) || Double.isInfinite(probePerTrainingBatch)) {
+            throw new IllegalArgumentException("probe/training batch ratio must be finite and > 0, got "
                     + probePerTrainingBatch);
         }
         boolean needed = run.stream().anyMatch(c -> c.gap().evalToPreciseRatio() > EVAL_PRECISE_BOUND);
