@@ -21,7 +21,11 @@ import java.util.Map;
  * half a standard deviation; {@code AlarmPolicy}'s lag warning level) is noise-limited: with few
  * samples per channel per batch (a dense BN layer at batch 8 has 8) every decay leaves it either
  * that noisy or lagging. The spread is read from each checkpoint's probe batch
- * ({@link LayerDecomposition#batchNoise()}), median over the run's checkpoints. The remedy is not a
+ * ({@link LayerDecomposition#batchNoise()}), median over the run's checkpoints, and scaled to the
+ * training batch by {@code sqrt(probe examples / training batch examples)} where that ratio is known
+ * ({@link #of(List, double)}; {@code BnMonitor.probePerTrainingBatch()}, carried to the report by its
+ * run). The square-root law holds for the mean shift; for the log variance ratio it is its large-sample
+ * form and understates the spread of very small batches. The remedy is not a
  * decay: recalibrate before export (precise statistics at the final weights), or statistics that
  * follow the weights.
  *
