@@ -78,7 +78,7 @@ final class ScenarioDiagnosis {
         result = MonitoredScenario.run(config, probeEvery, c -> progress.checkpoint(name, c, config.iterations()),
                 projected == null ? List.of() : List.of(projected), adaptive == null ? List.of() : List.of(adaptive));
         return ReportAssembler.Run.of(name, configMap(config, probeEvery), result.checkpoints(), result.alarms(),
-                config.bnDecay());
+                config.bnDecay()).withProbePerTrainingBatch(result.probePerTrainingBatch());
     }
 
     /**
@@ -111,7 +111,8 @@ final class ScenarioDiagnosis {
         Map<String, Object> conf = new LinkedHashMap<>(configMap(config, 0));
         conf.put("name", fixName);
         conf.put("remedy", "PreciseBn.recalibrate on " + RECALIBRATION_SAMPLES + " examples after training");
-        return ReportAssembler.Run.of(fixName, conf, List.of(c), AlarmPolicy.DEFAULT.evaluate(c), config.bnDecay());
+        return ReportAssembler.Run.of(fixName, conf, List.of(c), AlarmPolicy.DEFAULT.evaluate(c), config.bnDecay())
+                .withProbePerTrainingBatch(result.probePerTrainingBatch());
     }
 
     /**

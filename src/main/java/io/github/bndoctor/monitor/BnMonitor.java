@@ -105,6 +105,7 @@ public final class BnMonitor extends BaseTrainingListener {
     private RotationTracker rotation;
     private WeightSnapshotRing ring;
     private long probeNanos;
+    private long trainingBatch;
 
     private BnMonitor(Builder b) {
         this.probeFeatures = b.probeFeatures;
@@ -182,6 +183,7 @@ public final class BnMonitor extends BaseTrainingListener {
 
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
+        trainingBatch = Math.max(trainingBatch, model.batchSize());
         long done = iteration + 1L;
         long phase = done % every;
         boolean snapshot = measureLagAngle && done % WeightSnapshotRing.DEFAULT_EVERY == 0;
@@ -319,6 +321,19 @@ public final class BnMonitor extends BaseTrainingListener {
     /** @return the sampling interval */
     public int every() {
         return every;
+    }
+
+    /**
+     * Probe examples per training example of a batch: the probe's batch statistics spread
+     * {@code 1/sqrt(k)} times as widely as a training batch's ({@link io.github.bndoctor.probe.NoiseLimit}
+     * scales them back).
+     *
+     * @return {@code k}, the probe's examples over the largest training batch seen so far (the
+     *     largest: a smaller last batch must not overstate the training batches' spread), or 1
+     *     before the first iteration
+     */
+    public double probePerTrainingBatch() {
+        return trainingBatch == 0 ? 1 : (double) probeFeatures[0].size(0) / trainingBatch;
     }
 
     /** Builder of {@link BnMonitor}. */

@@ -21,7 +21,11 @@ import java.util.Map;
  * half a standard deviation; {@code AlarmPolicy}'s lag warning level) is noise-limited: with few
  * samples per channel per batch (a dense BN layer at batch 8 has 8) every decay leaves it either
  * that noisy or lagging. The spread is read from each checkpoint's probe batch
- * ({@link LayerDecomposition#batchNoise()}), median over the run's checkpoints. The remedy is not a
+ * ({@link LayerDecomposition#batchNoise()}), median over the run's checkpoints, and scaled to the
+ * training batch by {@code sqrt(probe examples / training batch examples)} where that ratio is known
+ * ({@link #of(List, double)}; {@code BnMonitor.probePerTrainingBatch()}, carried to the report by its
+ * run). The square-root law holds for the mean shift; for the log variance ratio it is its large-sample
+ * form and understates the spread of very small batches. The remedy is not a
  * decay: recalibrate before export (precise statistics at the final weights), or statistics that
  * follow the weights.
  *
@@ -69,14 +73,14 @@ public record NoiseLimit(String layer, double batchSpread, double floorAtShortes
      *
      * @param run a run's checkpoints
      * @param probePerTrainingBatch examples in the probe batch per example in a training batch
-     *     ({@code k}, at least 1; 1 when the probe is one training batch, or unknown, which can only
-     *     understate the spread)
+     *     ({@code k}, positive and finite; below 1 when the probe is smaller than a training batch;
+     *     1 when the probe is one training batch, or unknown)
      * @return its noise-limited layers in forward order, empty unless some checkpoint's eval/precise
      *     exceeded {@value #EVAL_PRECISE_BOUND}
      */
     public static List<NoiseLimit> of(List<Checkpoint> run, double probePerTrainingBatch) {
-        if (!(probePerTrainingBatch >= 1) || Double.isInfinite(probePerTrainingBatch)) {
-            throw new IllegalArgumentException("probe/training batch ratio must be finite and >= 1, got "
+        if (!(probePerTrainingBatch > 0) || Double.isInfinite(probePerTrainingBatch)) {
+            throw new IllegalArgumentException("probe/training batch ratio must be finite and > 0, got "
                     + probePerTrainingBatch);
         }
         boolean needed = run.stream().anyMatch(c -> c.gap().evalToPreciseRatio() > EVAL_PRECISE_BOUND);

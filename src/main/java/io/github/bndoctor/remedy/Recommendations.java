@@ -52,6 +52,22 @@ public final class Recommendations {
      * @return recommendations, most effective first after the history line
      */
     public static List<String> from(List<Checkpoint> run, Checkpoint verdictCheckpoint, double currentDecay) {
+        return from(run, verdictCheckpoint, currentDecay, 1);
+    }
+
+    /**
+     * {@link #from(List, Checkpoint, double)} with the probe's size known: noise-limited layers are
+     * judged at the training batch's spread ({@link NoiseLimit#of(List, double)}).
+     *
+     * @param run the run's checkpoints, in order, at least one
+     * @param verdictCheckpoint the checkpoint whose verdict is the run's (the report's worst after warm-up)
+     * @param currentDecay the BN decay in use (median over layers)
+     * @param probePerTrainingBatch probe examples per training batch example
+     *     ({@code BnMonitor.probePerTrainingBatch()}; 1 if unknown)
+     * @return recommendations, most effective first after the history line
+     */
+    public static List<String> from(List<Checkpoint> run, Checkpoint verdictCheckpoint, double currentDecay,
+                                    double probePerTrainingBatch) {
         GapHistory h = GapHistory.of(run);
         List<String> out = new ArrayList<>();
         out.add("Over the run: " + h.describe());
@@ -74,7 +90,7 @@ public final class Recommendations {
                     + " past the warm-up window from iteration %d on; the gate fails.", GapHistory.DEGRADED_RATIO,
                     h.degraded(), h.checkpoints(), h.firstPersistent().iteration()));
         }
-        for (NoiseLimit n : NoiseLimit.of(run)) {
+        for (NoiseLimit n : NoiseLimit.of(run, probePerTrainingBatch)) {
             advice.add(n.describe());
         }
         out.addAll(advice);

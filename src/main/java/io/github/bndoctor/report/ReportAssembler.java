@@ -34,9 +34,34 @@ public final class ReportAssembler {
      * @param shownGaps the losses to report per checkpoint, same order (usually each checkpoint's own gap)
      * @param alarms its alarms
      * @param decay median BN decay, for the recommendations
+     * @param probePerTrainingBatch probe examples per training batch example, for the noise-limit
+     *     criterion ({@link BnMonitor#probePerTrainingBatch()}; 1 if unknown)
      */
     public record Run(String name, Map<String, Object> config, List<Checkpoint> checkpoints, List<OutputGap> shownGaps,
-                      List<Alarm> alarms, double decay) {
+                      List<Alarm> alarms, double decay, double probePerTrainingBatch) {
+        /**
+         * A run whose probe size relative to the training batch is unknown (taken as 1).
+         *
+         * @param name name
+         * @param config settings
+         * @param checkpoints checkpoints
+         * @param shownGaps losses to report per checkpoint
+         * @param alarms alarms
+         * @param decay median decay
+         */
+        public Run(String name, Map<String, Object> config, List<Checkpoint> checkpoints, List<OutputGap> shownGaps,
+                   List<Alarm> alarms, double decay) {
+            this(name, config, checkpoints, shownGaps, alarms, decay, 1);
+        }
+
+        /**
+         * @param k probe examples per training batch example
+         * @return this run with the probe's size relative to the training batch known
+         */
+        public Run withProbePerTrainingBatch(double k) {
+            return new Run(name, config, checkpoints, shownGaps, alarms, decay, k);
+        }
+
         /**
          * A run that reports each checkpoint's own losses.
          *
@@ -69,7 +94,8 @@ public final class ReportAssembler {
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("name", name);
             config.put("checkpointEvery", monitor.every());
-            return of(name, config, cs, monitor.alarms(), GapMessage.medianDecay(cs.get(cs.size() - 1)));
+            return of(name, config, cs, monitor.alarms(), GapMessage.medianDecay(cs.get(cs.size() - 1)))
+                    .withProbePerTrainingBatch(monitor.probePerTrainingBatch());
         }
 
         /** @return the checkpoint whose verdict is the run's ({@link RunVerdict#verdictCheckpoint}) */
@@ -108,7 +134,8 @@ public final class ReportAssembler {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("name", run.name());
         config.putAll(run.config());
-        return new Run(run.name(), config, run.checkpoints(), run.shownGaps(), run.alarms(), run.decay());
+        return new Run(run.name(), config, run.checkpoints(), run.shownGaps(), run.alarms(), run.decay(),
+                run.probePerTrainingBatch());
     }
 
     /**
@@ -123,7 +150,7 @@ public final class ReportAssembler {
         }
         return new RunSummary(run.name(), worst.verdict().name(), RunVerdict.gateName(run.gateFails()), run.config(),
                 entries, run.alarms().stream().map(ReportAssembler::alarm).toList(),
-                Recommendations.from(run.checkpoints(), worst, run.decay()));
+                Recommendations.from(run.checkpoints(), worst, run.decay(), run.probePerTrainingBatch()));
     }
 
     /**

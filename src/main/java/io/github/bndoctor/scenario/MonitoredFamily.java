@@ -41,9 +41,10 @@ public final class MonitoredFamily {
      * @param run the finished run
      * @param freeReadings the free signal's latest reading at each checkpoint's iteration (absent
      *     while its window was filling)
+     * @param probePerTrainingBatch the monitor's {@link BnMonitor#probePerTrainingBatch()}
      */
     public record Result(FamilyConfig config, List<Checkpoint> checkpoints, List<Alarm> alarms, FamilyRun run,
-                         java.util.Map<Long, LagReading> freeReadings) {
+                         java.util.Map<Long, LagReading> freeReadings, double probePerTrainingBatch) {
         /** @return whether the README's gate fails the run: a {@link AlarmLevel#FAIL} alarm was raised */
         public boolean gateFails() {
             return alarms.stream().anyMatch(a -> a.level() == AlarmLevel.FAIL);
@@ -84,7 +85,8 @@ public final class MonitoredFamily {
         listeners.forEach(l -> run.model().addListeners(l));
         run.train(config.iterations());
         run.model().setListeners();
-        return new Result(config, monitor.checkpoints(), monitor.alarms(), run, readings);
+        return new Result(config, monitor.checkpoints(), monitor.alarms(), run, readings,
+                monitor.probePerTrainingBatch());
     }
 
     /**

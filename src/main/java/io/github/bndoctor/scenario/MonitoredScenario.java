@@ -46,9 +46,10 @@ public final class MonitoredScenario {
      * @param trainNanos wall time of training including probes
      * @param probeNanos wall time spent in probes
      * @param run the finished run (its graph can be recalibrated or saved)
+     * @param probePerTrainingBatch the monitor's {@link BnMonitor#probePerTrainingBatch()}
      */
     public record Result(ScenarioConfig config, List<Checkpoint> checkpoints, List<Alarm> alarms, long trainNanos,
-                         long probeNanos, ScenarioRun run) {
+                         long probeNanos, ScenarioRun run, double probePerTrainingBatch) {
         /**
          * @param warmup iterations to skip
          * @return the largest eval/train loss ratio at or after {@code warmup}
@@ -109,7 +110,8 @@ public final class MonitoredScenario {
         run.train(config.iterations());
         long elapsed = System.nanoTime() - t0;
         run.graph().setListeners();
-        return new Result(config, monitor.checkpoints(), monitor.alarms(), elapsed, monitor.probeNanos(), run);
+        return new Result(config, monitor.checkpoints(), monitor.alarms(), elapsed, monitor.probeNanos(), run,
+                monitor.probePerTrainingBatch());
     }
 
     /**

@@ -96,7 +96,8 @@ public final class BnDoctorExtension implements ParameterResolver, TestExecution
             Map<String, Object> config = new LinkedHashMap<>(r.config());
             config.put("test", context.getUniqueId());
             config.put("outcome", context.getExecutionException().map(BnDoctorExtension::outcome).orElse("passed"));
-            runs.add(new ReportAssembler.Run(name, config, r.checkpoints(), r.shownGaps(), r.alarms(), r.decay()));
+            runs.add(new ReportAssembler.Run(name, config, r.checkpoints(), r.shownGaps(), r.alarms(), r.decay(),
+                    r.probePerTrainingBatch()));
         }
         if (runs.isEmpty()) {
             return;

@@ -63,7 +63,12 @@ class NoiseLimitTest {
         assertThat(NoiseLimit.of(List.of(cp(100, 3, probeSpread * 1.000001, 0.02)), 8)).extracting(NoiseLimit::layer)
                 .containsExactly("dense");
         assertThat(NoiseLimit.of(List.of(cp(100, 3, probeSpread * 0.999999, 0.02)), 8)).isEmpty();
-        assertThatThrownBy(() -> NoiseLimit.of(List.of(), 0.5)).isInstanceOf(IllegalArgumentException.class);
+        // a probe half a training batch overstates the spread by sqrt(2): scaled down, just below the bound
+        assertThat(NoiseLimit.of(List.of(cp(100, 3, at * Math.sqrt(2) * 0.999999, 0.02)), 0.5)).isEmpty();
+        assertThat(NoiseLimit.of(List.of(cp(100, 3, at * Math.sqrt(2) * 1.000001, 0.02)), 0.5)).hasSize(1);
+        for (double bad : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
+            assertThatThrownBy(() -> NoiseLimit.of(List.of(), bad)).isInstanceOf(IllegalArgumentException.class);
+        }
     }
 
     @Test

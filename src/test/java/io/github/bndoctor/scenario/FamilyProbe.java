@@ -5,12 +5,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.ArrayList;
+import io.github.bndoctor.remedy.AdaptiveDecay;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Manual calibration, off unless {@code -Dfamily.probe=FAMILY,...} is given: one monitored run per
- * family (recipe, {@code -Dfamily.seed}, {@code -Dfamily.warm}), its checkpoints printed.
+ * family (recipe, {@code -Dfamily.seed}, {@code -Dfamily.warm}), its checkpoints printed. With
+ * {@code -Dfamily.adaptive=BUDGET:FLOOR:EVERY,...} one run per family and setting, each with an
+ * {@link AdaptiveDecay} of that budget (degrees), floor decay and interval, and its worst eval/train
+ * and eval/precise from iteration 100 printed.
  */
 class FamilyProbe {
     @Test
@@ -19,21 +24,36 @@ class FamilyProbe {
         long seed = Long.getLong("family.seed", 1);
         boolean warm = Boolean.getBoolean("family.warm");
         List<Callable<String>> jobs = new ArrayList<>();
+        String[] settings = System.getProperty("family.adaptive", "").isEmpty() ? new String[] {""}
+                : System.getProperty("family.adaptive").split(",");
         for (String f : System.getProperty("family.probe").split(",")) {
-            FamilyConfig c = NetworkFamily.valueOf(f).recipe(seed).toBuilder().warmStart(warm).build();
-            jobs.add(() -> {
-                long t0 = System.nanoTime();
-                MonitoredFamily.Result r = MonitoredFamily.run(c, List.of());
-                StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%s: %.1f s gate %s%n", c.name(),
-                        (System.nanoTime() - t0) / 1e9, r.gateFails() ? "FAIL" : "PASS"));
-                for (Checkpoint cp : r.checkpoints()) {
-                    b.append(String.format(Locale.ROOT, "  %5d e/t %7.2f e/p %7.2f p/t %5.2f pred %6.1f meas %6.1f %s%n",
-                            cp.iteration(), cp.gap().evalToTrainRatio(), cp.gap().evalToPreciseRatio(),
-                            cp.gap().preciseToTrainRatio(), cp.medianPredictedLag(), cp.medianMeasuredLag(), cp.verdict()));
-                }
-                System.out.print(b);
-                return b.toString();
-            });
+            for (String setting : settings) {
+                FamilyConfig c = NetworkFamily.valueOf(f).recipe(seed).toBuilder().warmStart(warm).build();
+                jobs.add(() -> {
+                    long t0 = System.nanoTime();
+                    List<TrainingListener> extra = List.of();
+                    if (!setting.isEmpty()) {
+                        String[] p = setting.split(":");
+                        extra = List.of(AdaptiveDecay.builder().budgetDegrees(Double.parseDouble(p[0]))
+                                .minDecay(Double.parseDouble(p[1])).every(Integer.parseInt(p[2])).build());
+                    }
+                    MonitoredFamily.Result r = MonitoredFamily.run(c, extra);
+                    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%s adaptive [%s]: %.1f s gate %s"
+                            + " worst from 100 e/t %.3f e/p %.3f%n", c.name(), setting,
+                            (System.nanoTime() - t0) / 1e9, r.gateFails() ? "FAIL" : "PASS",
+                            r.checkpoints().stream().filter(x -> x.iteration() >= 100)
+                                    .mapToDouble(x -> x.gap().evalToTrainRatio()).max().orElse(Double.NaN),
+                            r.checkpoints().stream().filter(x -> x.iteration() >= 100)
+                                    .mapToDouble(x -> x.gap().evalToPreciseRatio()).max().orElse(Double.NaN)));
+                    for (Checkpoint cp : r.checkpoints()) {
+                        b.append(String.format(Locale.ROOT, "  %5d e/t %7.2f e/p %7.2f p/t %5.2f pred %6.1f meas %6.1f %s%n",
+                                cp.iteration(), cp.gap().evalToTrainRatio(), cp.gap().evalToPreciseRatio(),
+                                cp.gap().preciseToTrainRatio(), cp.medianPredictedLag(), cp.medianMeasuredLag(), cp.verdict()));
+                    }
+                    System.out.print(b);
+                    return b.toString();
+                });
+            }
         }
         ParallelRuns.all(jobs, 2, 1);
     }

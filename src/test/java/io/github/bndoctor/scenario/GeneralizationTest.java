@@ -198,7 +198,7 @@ class GeneralizationTest {
 
     private static RunSummary summary(String name, MonitoredFamily.Result r) {
         return ReportAssembler.summary(ReportAssembler.Run.of(name, Map.of(), r.checkpoints(), r.alarms(),
-                r.config().decay()));
+                r.config().decay()).withProbePerTrainingBatch(r.probePerTrainingBatch()));
     }
 
     private static long degradedCount(MonitoredFamily.Result r) {
