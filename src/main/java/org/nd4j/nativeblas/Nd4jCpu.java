@@ -11,7 +11,7 @@ package org.nd4j.nativeblas;
  * the lookup with the real binding's value, so the helpers run exactly when the loaded natives
  * were built with oneDNN and the environment allows it; with the plain natives it answers false.
  * It does nothing unless DL4J's helper switch is also on; see
- * {@code io.github.bndoctor.backend.OneDnnHelpers}.
+ * {@link io.github.bndoctor.backend.NativeSpeedSettings}.
  */
 public final class Nd4jCpu {
     private Nd4jCpu() {
