@@ -53,10 +53,11 @@ import java.util.function.Supplier;
  * records nothing.
  *
  * <p>With {@link Builder#lagAlarm(LagAlarm)} the monitor scores every checkpoint with a
- * {@link LagAlarm}: an early warning ({@link #LAG_WARNING}, metric suffixed with the cheap signal
- * that fired) when the free signal's latest median lag error, the predicted or the measured lag
- * angle exceeds its threshold, and a state alarm ({@link #LAG_ALARM}, value eval/precise) when the
- * probe confirms it. Both are {@link AlarmLevel#WARN}: the {@code FAIL} gate stays with the
+ * {@link LagAlarm}: an early warning ({@link #LAG_WARNING}, metric suffixed with the signal that
+ * fired) when the free signal's latest median lag error, the predicted or the measured lag angle
+ * exceeds its threshold and the output supports it, or the probe's eval/precise alone is high
+ * ({@link LagAlarm#warning}), and a state alarm ({@link #LAG_ALARM}, value eval/precise) when the
+ * probe confirms a cheap signal. Both are {@link AlarmLevel#WARN}: the {@code FAIL} gate stays with the
  * {@link AlarmPolicy}. The free signal then also triggers confirming checkpoints above the rule's
  * free-lag threshold, unless {@link Builder#confirmLagAbove(double)} set another.
  *
@@ -279,18 +280,18 @@ public final class BnMonitor extends BaseTrainingListener {
     private List<Alarm> lagAlarms(Checkpoint c) {
         LagReading r = free.latest();
         double freeLag = r == null ? Double.NaN : r.medianLagError();
-        LagAlarm.Firing fired = lagAlarm.firing(freeLag, c);
-        if (fired == null) {
-            return List.of();
-        }
+        LagAlarm.Firing warned = lagAlarm.warning(freeLag, c);
         String layer = r == null ? "*" : worstLag(r);
-        Alarm warning = new Alarm(c.iteration(), layer, LAG_WARNING + "." + fired.signal(), fired.value(),
-                fired.threshold(), AlarmLevel.WARN);
-        if (!lagAlarm.confirms(c)) {
-            return List.of(warning);
+        List<Alarm> out = new ArrayList<>(2);
+        if (warned != null) {
+            out.add(new Alarm(c.iteration(), layer, LAG_WARNING + "." + warned.signal(), warned.value(),
+                    warned.threshold(), AlarmLevel.WARN));
         }
-        return List.of(warning, new Alarm(c.iteration(), layer, LAG_ALARM, c.gap().evalToPreciseRatio(),
-                lagAlarm.evalPreciseRatio(), AlarmLevel.WARN));
+        if (lagAlarm.alarms(freeLag, c)) {
+            out.add(new Alarm(c.iteration(), layer, LAG_ALARM, c.gap().evalToPreciseRatio(), lagAlarm.evalPreciseRatio(),
+                    AlarmLevel.WARN));
+        }
+        return out;
     }
 
     private static String worstLag(LagReading r) {

@@ -75,7 +75,8 @@ class LagAlarmTest {
 
     @Test
     void calibratedThresholdsAreTheDocumentedOnes() {
-        assertThat(LagAlarm.CALIBRATED).isEqualTo(new LagAlarm(0.16, 9, 5.4, 2.1));
+        assertThat(LagAlarm.CALIBRATED).isEqualTo(new LagAlarm(0.16, 9, 5.4, 2.1, 1.3, 2.0));
+        assertThat(new LagAlarm(0.16, 9, 5.4, 2.1)).isEqualTo(new LagAlarm(0.16, 9, 5.4, 2.1, 0, Double.POSITIVE_INFINITY));
     }
 
     @Test
@@ -85,5 +86,63 @@ class LagAlarmTest {
         assertThatThrownBy(() -> new LagAlarm(1, 1, -1, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new LagAlarm(1, 1, 1, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThat(new LagAlarm(0, 0, 0, Double.MIN_VALUE).freeLag()).isZero();
+        assertThatThrownBy(() -> new LagAlarm(1, 1, 1, 1, -1e-9, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new LagAlarm(1, 1, 1, 1, 1, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new LagAlarm(1, 1, 1, 1, Double.NaN, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(new LagAlarm(0, 0, 0, 1, 0, Double.MIN_VALUE).supportRatio()).isZero();
+    }
+
+    /** Support 1.3, alone 2: the calibrated shape with the synthetic cheap thresholds of {@link #P}. */
+    private static final LagAlarm S = new LagAlarm(0.2, 7, 11, 2, 1.3, 2);
+
+    /** A checkpoint at {@code iteration} whose three layers hold decay {@code d}; eval/precise {@code ep}. */
+    private static Checkpoint at(long iteration, double d, double ep) {
+        List<LayerCheckpoint> layers = List.of(layerAt(d), layerAt(d), layerAt(d));
+        return new Checkpoint(iteration, new OutputGap(1, ep, 1), layers, Verdict.EMA_LAG);
+    }
+
+    private static LayerCheckpoint layerAt(double d) {
+        return new LayerCheckpoint(new LayerDecomposition("l", 10, 0.5, 0.9, 0.01, 0.8, 0.02, 0.03, 0.04), 0.1, 0, 0, d);
+    }
+
+    @Test
+    void whileTheWindowFillsACheapSignalWarnsOnItsOwn() {
+        // d = 0.99: mean age d/(1-d) = 99 (to float error), half of it 49.5: iterations 49 and 50 straddle it
+        assertThat(LagAlarm.windowFilling(at(49, 0.99, 1))).isTrue();
+        assertThat(LagAlarm.windowFilling(at(50, 0.99, 1))).isFalse();
+        assertThat(S.warns(1, at(49, 0.99, 1))).isTrue();
+        assertThat(S.warns(1, at(50, 0.99, 1))).isFalse();
+        // frozen statistics have no window: never filling
+        assertThat(LagAlarm.windowFilling(at(0, 1, 1))).isFalse();
+        // the median layer's age decides: two layers at 0.9 (age 9) outvote one at 0.999
+        Checkpoint mixed = new Checkpoint(10, new OutputGap(1, 1, 1), List.of(layerAt(0.9), layerAt(0.999),
+                layerAt(0.9)), Verdict.EMA_LAG);
+        assertThat(LagAlarm.windowFilling(mixed)).isFalse();
+    }
+
+    @Test
+    void afterHalfAWindowACheapSignalNeedsTheProbesSupport() {
+        // support 1.3 inclusive: at, one ulp below
+        assertThat(S.warns(1, at(500, 0.99, 1.3))).isTrue();
+        assertThat(S.warns(1, at(500, 0.99, Math.nextDown(1.3)))).isFalse();
+        // without a cheap signal the support ratio alone does not warn
+        assertThat(S.warns(0, at(500, 0.99, 1.9))).isFalse();
+        assertThat(S.warning(1, at(500, 0.99, 1.3)).signal()).isEqualTo("freeLag");
+    }
+
+    @Test
+    void evalOverPreciseAtTheAloneRatioWarnsWithoutACheapSignal() {
+        assertThat(S.warns(0, at(500, 0.99, 2))).isTrue();
+        assertThat(S.warns(0, at(500, 0.99, Math.nextDown(2.0)))).isFalse();
+        assertThat(S.warning(0, at(500, 0.99, 2))).isEqualTo(new LagAlarm.Firing("evalPrecise", 2, 2));
+        // the cheap-only rule never reads the probe for its warning
+        assertThat(P.warns(0, at(500, 0.99, 1e9))).isFalse();
+    }
+
+    @Test
+    void theStateAlarmStillNeedsACheapSignal() {
+        // eval/precise 2 without a cheap signal: an early warning, no state alarm
+        assertThat(S.alarms(0, at(500, 0.99, 2))).isFalse();
+        assertThat(S.alarms(1, at(500, 0.99, 2))).isTrue();
     }
 }
