@@ -80,6 +80,38 @@ public final class MovingStatistics {
     }
 
     /**
+     * What a warm-started twin of the run would hold: the same batches averaged, with the weight
+     * {@code w} the prior still holds given to the warm start {@code s_0} instead of DL4J's prior
+     * {@code m_0} (mean 0, variance 1): {@code m_n + w (s_0 - m_0)}. Training is the same in both runs
+     * (the moving statistics do not enter the training-mode forward pass), so the twin is exact when
+     * {@code s_0} is what {@link io.github.bndoctor.remedy.WarmStart} would have written. A variance that
+     * float error leaves below 0 is set to 0.
+     *
+     * @param moving moving statistics, started from DL4J's prior
+     * @param priorWeight the weight {@code w} the prior still holds, in {@code [0, 1]}
+     * @param warmStart the statistics a warm start would have written, same channel count
+     * @return the twin's moving statistics
+     * @throws IllegalArgumentException if {@code priorWeight} is not in {@code [0, 1]} or the channel counts differ
+     */
+    public static MeanVariance withWarmStart(MeanVariance moving, double priorWeight, MeanVariance warmStart) {
+        if (!(priorWeight >= 0 && priorWeight <= 1)) {
+            throw new IllegalArgumentException("prior weight must be in [0, 1], got " + priorWeight);
+        }
+        double[] m = moving.mean().clone();
+        double[] v = moving.variance().clone();
+        double[] m0 = warmStart.mean();
+        double[] v0 = warmStart.variance();
+        if (m0.length != m.length) {
+            throw new IllegalArgumentException("warm start has " + m0.length + " channels, moving statistics " + m.length);
+        }
+        for (int c = 0; c < m.length; c++) {
+            m[c] = m[c] + priorWeight * m0[c];
+            v[c] = Math.max(0, v[c] + priorWeight * (v0[c] - 1));
+        }
+        return new MeanVariance(m, v);
+    }
+
+    /**
      * @param net the network
      * @return moving statistics of every BN layer, by name, in forward order
      */

@@ -93,6 +93,8 @@ public final class BnMonitor extends BaseTrainingListener {
     private final boolean failFast;
     private final boolean priorFree;
     private Boolean priorPresent;
+    /** Precise statistics at the first iteration seen, while the prior is present: the warm-started twin's start. */
+    private Map<String, io.github.bndoctor.stats.MeanVariance> warmStart;
     private final Consumer<Checkpoint> onCheckpoint;
     private final BatchStatisticsFromUpdates free;
     private final double confirmAbove;
@@ -185,6 +187,14 @@ public final class BnMonitor extends BaseTrainingListener {
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
         trainingBatch = Math.max(trainingBatch, model.batchSize());
+        if (warmStart == null) {
+            long w0 = System.nanoTime();
+            // what a warm start would have written, measured once, so that warm-up is named only where
+            // the warm-started twin of the run stays within the gap (Diagnoser)
+            warmStart = priorPresent() ? diagnoser.preciseStatistics(BnNetwork.requireBatchNorm(model), preciseData.get())
+                    : Map.of();
+            probeNanos += System.nanoTime() - w0;
+        }
         long done = iteration + 1L;
         long phase = done % every;
         boolean snapshot = measureLagAngle && done % WeightSnapshotRing.DEFAULT_EVERY == 0;
@@ -230,7 +240,7 @@ public final class BnMonitor extends BaseTrainingListener {
             }
         }
         Checkpoint c = diagnoser.diagnose(net, probeFeatures, probeLabels, preciseData.get(), done,
-                priorPresent() ? done : Long.MAX_VALUE, rot, measured);
+                priorPresent() ? done : Long.MAX_VALUE, rot, measured, priorPresent() ? warmStart : Map.of());
         checkpoints.add(c);
         lastCheckpoint = done;
         if (confirm != null) {

@@ -25,10 +25,13 @@ import java.util.Map;
  * the gap is the EMA's: {@link Verdict#EMA_WARMUP} if the layers' summed warm-up error is at least their summed
  * lag error, else {@link Verdict#EMA_LAG}. A checkpoint measured on a network
  * ({@code diagnose}) keeps {@link Verdict#EMA_WARMUP} only if the prior alone explains the gap:
- * with the prior taken out of every layer's moving statistics ({@link MovingStatistics#withoutPrior},
- * what a warm-started twin would hold) the probe's inference loss is within the gap ratio of its
- * training-mode loss; otherwise the EMA lags too and the verdict is {@link Verdict#EMA_LAG}. That
- * costs one more inference pass over the probe, at EMA_WARMUP checkpoints only.
+ * with the statistics a warm-started twin of the run would hold the probe's inference loss is within
+ * the gap ratio of its training-mode loss; otherwise the EMA lags too (or the warm start itself goes
+ * stale) and the verdict is {@link Verdict#EMA_LAG}. The twin is exact when the statistics a warm
+ * start would have written are given ({@link MovingStatistics#withWarmStart}; the monitor measures
+ * them on the first iteration it sees); without them, the prior is taken out of every layer's moving
+ * statistics ({@link MovingStatistics#withoutPrior}, the twin up to the weight it gives its warm
+ * start). That costs one more inference pass over the probe, at EMA_WARMUP checkpoints only.
  */
 public final class Diagnoser {
     private final PopulationEstimator estimator;
@@ -119,11 +122,46 @@ public final class Diagnoser {
     public Checkpoint diagnose(BnNetwork net, INDArray[] probeFeatures, INDArray[] probeLabels,
                                Iterator<INDArray[]> trainBatches, long iteration, long priorAge,
                                Map<String, Double> rotation, Map<String, Double> measuredLag) {
+        return diagnose(net, probeFeatures, probeLabels, trainBatches, iteration, priorAge, rotation, measuredLag,
+                Map.of());
+    }
+
+    /**
+     * As {@link #diagnose(BnNetwork, INDArray[], INDArray[], Iterator, long, long, Map, Map)}, with the
+     * statistics a warm start would have written before training, so that warm-up is named only where
+     * the warm-started twin of the run stays within the gap ratio (class documentation).
+     *
+     * @param net the network
+     * @param probeFeatures probe inputs (held-out data is best)
+     * @param probeLabels probe labels
+     * @param trainBatches training inputs for the precise statistics
+     * @param iteration the network's iteration count, recorded in the checkpoint
+     * @param priorAge iterations since the moving statistics last held DL4J's prior
+     * @param rotation rotation per BN layer in degrees per iteration (may be empty)
+     * @param measuredLag measured lag angle per BN layer in degrees (may be empty)
+     * @param warmStart precise statistics at the start of training per BN layer ({@link #preciseStatistics};
+     *     empty: take the prior out instead)
+     * @return the checkpoint
+     */
+    public Checkpoint diagnose(BnNetwork net, INDArray[] probeFeatures, INDArray[] probeLabels,
+                               Iterator<INDArray[]> trainBatches, long iteration, long priorAge,
+                               Map<String, Double> rotation, Map<String, Double> measuredLag,
+                               Map<String, MeanVariance> warmStart) {
         Map<String, MeanVariance> precise = PreciseStatistics.estimate(net, trainBatches, preciseSamples, estimator);
         Map<String, BatchStatistics> batch = BatchStatisticsCapture.capture(net, probeFeatures, true);
         OutputGap gap = OutputGapProbe.measure(net, probeFeatures, probeLabels, precise, loss, trainModeBatch);
         return checkpoint(net, List.of(new ProbeChunk(probeFeatures, probeLabels)), iteration, priorAge, rotation,
-                measuredLag, precise, batch, gap);
+                measuredLag, precise, batch, gap, warmStart);
+    }
+
+    /**
+     * @param net the network
+     * @param trainBatches training inputs
+     * @return precise statistics per BN layer at the current weights, with this diagnoser's estimator and
+     *     sample count: what {@link io.github.bndoctor.remedy.WarmStart} writes before training
+     */
+    public Map<String, MeanVariance> preciseStatistics(BnNetwork net, Iterator<INDArray[]> trainBatches) {
+        return PreciseStatistics.estimate(net, trainBatches, preciseSamples, estimator);
     }
 
     /**
@@ -158,12 +196,13 @@ public final class Diagnoser {
             }
         }, true);
         OutputGap gap = OutputGapProbe.measure(net, probe, precise, loss);
-        return checkpoint(net, probe, iteration, priorAge, rotation, Map.of(), precise, batch, gap);
+        return checkpoint(net, probe, iteration, priorAge, rotation, Map.of(), precise, batch, gap, Map.of());
     }
 
     private Checkpoint checkpoint(BnNetwork net, Iterable<ProbeChunk> probe, long iteration, long priorAge,
                                   Map<String, Double> rotation, Map<String, Double> measuredLag,
-                                  Map<String, MeanVariance> precise, Map<String, BatchStatistics> batch, OutputGap gap) {
+                                  Map<String, MeanVariance> precise, Map<String, BatchStatistics> batch, OutputGap gap,
+                                  Map<String, MeanVariance> warmStart) {
         List<LayerCheckpoint> layers = new ArrayList<>();
         for (BnLayerRef ref : net.bnLayers()) {
             LayerDecomposition d = LayerDecomposition.of(ref, priorAge, MovingStatistics.read(net, ref),
@@ -174,33 +213,38 @@ public final class Diagnoser {
                     measuredLag.getOrDefault(ref.name(), Double.NaN), decay));
         }
         Verdict v = verdict(gap, layers, thresholds);
-        if (v == Verdict.EMA_WARMUP && !warmupExplains(net, probe, gap, layers)) {
+        if (v == Verdict.EMA_WARMUP && !warmupExplains(net, probe, gap, layers, warmStart)) {
             v = Verdict.EMA_LAG;
         }
         return new Checkpoint(iteration, gap, layers, v);
     }
 
     /**
-     * Whether the prior alone explains the gap: the probe's inference-mode loss with every layer's
-     * prior taken out of its moving statistics ({@link MovingStatistics#withoutPrior}) is within
-     * {@link DiagnosisThresholds#gapRatio()} of the training-mode loss. What remains without the
-     * prior is what a warm-started twin of the run would hold, up to the weight the twin gives its
-     * initial statistics: if that is still degraded, the EMA lags as well and the prior only adds to
-     * it. Not decidable (and the prior kept as the cause) while some layer's prior holds all the
-     * weight: its EMA has seen no batch.
+     * Whether the prior alone explains the gap: the probe's inference-mode loss with the statistics a
+     * warm-started twin of the run would hold is within {@link DiagnosisThresholds#gapRatio()} of the
+     * training-mode loss. With the warm start's statistics for a layer, the twin is exact
+     * ({@link MovingStatistics#withWarmStart}); without, the prior is taken out of its moving statistics
+     * ({@link MovingStatistics#withoutPrior}), the twin up to the weight it gives its warm start. If the
+     * twin is still degraded, the EMA lags as well (or the warm start goes stale) and the prior only adds
+     * to it. Not decidable (and the prior kept as the cause) while some layer's prior holds all the weight
+     * and no warm start is known: its EMA has seen no batch.
      */
     private boolean warmupExplains(BnNetwork net, Iterable<ProbeChunk> probe, OutputGap gap,
-                                   List<LayerCheckpoint> layers) {
-        Map<String, MeanVariance> priorFree = new java.util.LinkedHashMap<>();
+                                   List<LayerCheckpoint> layers, Map<String, MeanVariance> warmStart) {
+        Map<String, MeanVariance> twin = new java.util.LinkedHashMap<>();
         for (LayerCheckpoint l : layers) {
             double w = l.decomposition().priorWeight();
-            if (!(w < 1)) {
+            BnLayerRef ref = net.bnLayer(l.decomposition().layer());
+            MeanVariance start = warmStart.get(ref.name());
+            if (start != null && w >= 0 && w <= 1) {
+                twin.put(ref.name(), MovingStatistics.withWarmStart(MovingStatistics.read(net, ref), w, start));
+            } else if (w < 1) {
+                twin.put(ref.name(), MovingStatistics.withoutPrior(MovingStatistics.read(net, ref), w));
+            } else {
                 return true;
             }
-            BnLayerRef ref = net.bnLayer(l.decomposition().layer());
-            priorFree.put(ref.name(), MovingStatistics.withoutPrior(MovingStatistics.read(net, ref), w));
         }
-        return OutputGapProbe.lossWith(net, probe, priorFree, loss) <= thresholds.gapRatio() * gap.trainModeLoss();
+        return OutputGapProbe.lossWith(net, probe, twin, loss) <= thresholds.gapRatio() * gap.trainModeLoss();
     }
 
     /**

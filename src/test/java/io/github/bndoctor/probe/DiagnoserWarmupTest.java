@@ -166,4 +166,49 @@ class DiagnoserWarmupTest {
         assertThat(d.diagnose(net, x, y, preciseData.iterator(), AGE, AGE, Map.of()).verdict()).isEqualTo(Verdict.EMA_LAG);
         assertThat(net.params()).isEqualTo(params);
     }
+
+    /** {@code w s0 + (1 - w) a} per layer: the warm-started twin's statistics, written out directly. */
+    private Map<String, MeanVariance> twin(Map<String, MeanVariance> s0, Map<String, MeanVariance> a) {
+        Map<String, MeanVariance> out = new LinkedHashMap<>();
+        a.forEach((name, s) -> {
+            double[] m = s.mean();
+            double[] v = s.variance();
+            for (int c = 0; c < m.length; c++) {
+                m[c] = w * s0.get(name).mean()[c] + (1 - w) * m[c];
+                v[c] = w * s0.get(name).variance()[c] + (1 - w) * v[c];
+            }
+            out.put(name, new MeanVariance(m, v));
+        });
+        return out;
+    }
+
+    private Checkpoint diagnoseWithWarmStart(Map<String, MeanVariance> moving, Map<String, MeanVariance> warmStart) {
+        Map<String, MeanVariance> before = MovingStatistics.readAll(net);
+        MovingStatistics.writeAll(net, moving);
+        try {
+            Diagnoser d = new Diagnoser(PopulationEstimator.POOLED, MonitoredFamily.PRECISE_SAMPLES, LossMeasure.MSE,
+                    DiagnosisThresholds.DEFAULT);
+            return d.diagnose(net, x, y, preciseData.iterator(), AGE, AGE, Map.of(), Map.of(), warmStart);
+        } finally {
+            MovingStatistics.writeAll(net, before);
+        }
+    }
+
+    @Test
+    void withTheWarmStartKnownWarmupIsNamedOnlyWhereTheTwinStaysWithinTheGap() {
+        DiagnosisThresholds t = DiagnosisThresholds.DEFAULT;
+        Map<String, MeanVariance> moving = withPrior(precise);
+        // a warm start that matches the batches: the twin holds the precise statistics
+        Checkpoint fresh = diagnoseWithWarmStart(moving, precise);
+        assertThat(Diagnoser.verdict(fresh.gap(), fresh.layers(), t)).isEqualTo(Verdict.EMA_WARMUP);
+        assertThat(directLoss(twin(precise, precise)) / fresh.gap().trainModeLoss()).isLessThanOrEqualTo(t.gapRatio());
+        assertThat(fresh.verdict()).isEqualTo(Verdict.EMA_WARMUP);
+        // a stale warm start (means 2 sd off) still holding weight w = 0.86: the twin is degraded, so the
+        // prior is not the whole story, although without the prior the batches alone are precise
+        Checkpoint stale = diagnoseWithWarmStart(moving, shifted(precise));
+        assertThat(directLoss(twin(shifted(precise), precise)) / stale.gap().trainModeLoss()).isGreaterThan(t.gapRatio());
+        assertThat(stale.verdict()).isEqualTo(Verdict.EMA_LAG);
+        // without the warm start the prior is taken out instead: warm-up, as before
+        assertThat(diagnoseWith(moving, AGE, t).verdict()).isEqualTo(Verdict.EMA_WARMUP);
+    }
 }
