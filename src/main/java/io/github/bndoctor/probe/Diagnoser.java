@@ -227,7 +227,8 @@ public final class Diagnoser {
      * ({@link MovingStatistics#withoutPrior}), the twin up to the weight it gives its warm start. If the
      * twin is still degraded, the EMA lags as well (or the warm start goes stale) and the prior only adds
      * to it. Not decidable (and the prior kept as the cause) while some layer's prior holds all the weight
-     * and no warm start is known: its EMA has seen no batch.
+     * and no warm start is known: its EMA has seen no batch. With the warm start known, weight 1 makes the
+     * twin hold the warm start itself.
      */
     private boolean warmupExplains(BnNetwork net, Iterable<ProbeChunk> probe, OutputGap gap,
                                    List<LayerCheckpoint> layers, Map<String, MeanVariance> warmStart) {
@@ -236,7 +237,7 @@ public final class Diagnoser {
             double w = l.decomposition().priorWeight();
             BnLayerRef ref = net.bnLayer(l.decomposition().layer());
             MeanVariance start = warmStart.get(ref.name());
-            if (start != null && w >= 0 && w <= 1) {
+            if (start != null) {
                 twin.put(ref.name(), MovingStatistics.withWarmStart(MovingStatistics.read(net, ref), w, start));
             } else if (w < 1) {
                 twin.put(ref.name(), MovingStatistics.withoutPrior(MovingStatistics.read(net, ref), w));

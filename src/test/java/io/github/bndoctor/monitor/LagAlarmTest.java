@@ -118,6 +118,16 @@ class LagAlarmTest {
         Checkpoint mixed = new Checkpoint(10, new OutputGap(1, 1, 1), List.of(layerAt(0.9), layerAt(0.999),
                 layerAt(0.9)), Verdict.EMA_LAG);
         assertThat(LagAlarm.windowFilling(mixed)).isFalse();
+        // decay 0 has mean age 0 and counts: two such layers put the median at 0
+        Checkpoint zero = new Checkpoint(10, new OutputGap(1, 1, 1), List.of(layerAt(0), layerAt(0.99), layerAt(0)),
+                Verdict.EMA_LAG);
+        assertThat(LagAlarm.windowFilling(zero)).isFalse();
+        // ages 1 (d 0.5) and 3 (d 0.75), both exact in binary: median 2, half of it 1; strictly below
+        Checkpoint two = new Checkpoint(1, new OutputGap(1, 1, 1), List.of(layerAt(0.5), layerAt(0.75)), Verdict.EMA_LAG);
+        assertThat(LagAlarm.windowFilling(two)).isFalse();
+        assertThat(LagAlarm.windowFilling(new Checkpoint(0, two.gap(), two.layers(), Verdict.EMA_LAG))).isTrue();
+        // no layer with a window at all (every decay 1): never filling
+        assertThat(LagAlarm.windowFilling(new Checkpoint(0, two.gap(), List.of(layerAt(1)), Verdict.EMA_LAG))).isFalse();
     }
 
     @Test

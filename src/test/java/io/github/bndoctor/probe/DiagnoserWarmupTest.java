@@ -211,4 +211,27 @@ class DiagnoserWarmupTest {
         // without the warm start the prior is taken out instead: warm-up, as before
         assertThat(diagnoseWith(moving, AGE, t).verdict()).isEqualTo(Verdict.EMA_WARMUP);
     }
+
+    @Test
+    void anEmaThatHasSeenNoBatchIsJudgedOnTheWarmStartWhenItIsKnown() {
+        // age 0: the prior holds all the weight and the twin holds the warm start itself
+        Map<String, MeanVariance> prior = new LinkedHashMap<>();
+        precise.forEach((name, s) -> prior.put(name, new MeanVariance(new double[s.channels()],
+                java.util.Arrays.stream(new double[s.channels()]).map(v -> 1).toArray())));
+        Map<String, MeanVariance> before = MovingStatistics.readAll(net);
+        MovingStatistics.writeAll(net, prior);
+        try {
+            Diagnoser d = new Diagnoser(PopulationEstimator.POOLED, MonitoredFamily.PRECISE_SAMPLES, LossMeasure.MSE,
+                    DiagnosisThresholds.DEFAULT);
+            Checkpoint stale = d.diagnose(net, x, y, preciseData.iterator(), 0, 0, Map.of(), Map.of(), shifted(precise));
+            assertThat(stale.largestPriorWeight()).isEqualTo(1);
+            assertThat(directLoss(shifted(precise)) / stale.gap().trainModeLoss())
+                    .isGreaterThan(DiagnosisThresholds.DEFAULT.gapRatio());
+            assertThat(stale.verdict()).isEqualTo(Verdict.EMA_LAG);
+            assertThat(d.diagnose(net, x, y, preciseData.iterator(), 0, 0, Map.of(), Map.of(), precise).verdict())
+                    .isEqualTo(Verdict.EMA_WARMUP);
+        } finally {
+            MovingStatistics.writeAll(net, before);
+        }
+    }
 }
