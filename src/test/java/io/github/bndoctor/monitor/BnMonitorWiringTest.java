@@ -70,6 +70,33 @@ class BnMonitorWiringTest {
     }
 
     @Test
+    void aWarmStartedRunReadsThePreciseDataOnlyAtCheckpoints() {
+        int[] resets = {0};
+        List<DataSet> ds = new ArrayList<>();
+        for (INDArray[] b : ProbeFixtures.batches(Layout.DENSE, 2, 9)) {
+            ds.add(new DataSet(b[0], ProbeFixtures.labels(b[0], 0)));
+        }
+        ListDataSetIterator<DataSet> it = new ListDataSetIterator<>(ds, 1) {
+            @Override
+            public void reset() {
+                resets[0]++;
+                super.reset();
+            }
+        };
+        INDArray probe = ProbeFixtures.batches(Layout.DENSE, 1, 10).get(0)[0];
+        BnNetwork net = ProbeFixtures.net(NetworkKind.GRAPH, Layout.DENSE);
+        BnMonitor m = BnMonitor.builder(probe, ProbeFixtures.labels(probe, 0)).every(EVERY).preciseData(it)
+                .warmStarted().build();
+        net.model().setListeners(m);
+        for (INDArray[] b : ProbeFixtures.batches(Layout.DENSE, ITERATIONS, 8)) {
+            net.fit(new DataSet(b[0], ProbeFixtures.labels(b[0], 0)));
+        }
+        // no prior, no twin to build: one reset per checkpoint only
+        assertThat(m.checkpoints()).hasSize(2);
+        assertThat(resets[0]).isEqualTo(2);
+    }
+
+    @Test
     void thePolicyCallbackAndIteratorResetAreWired() {
         List<Long> seen = new ArrayList<>();
         // every checkpoint warns: a negative predicted-lag threshold is crossed by any known rotation
