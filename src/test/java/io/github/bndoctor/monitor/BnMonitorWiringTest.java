@@ -69,20 +69,25 @@ class BnMonitorWiringTest {
         }
     }
 
-    @Test
-    void aWarmStartedRunReadsThePreciseDataOnlyAtCheckpoints() {
-        int[] resets = {0};
+    /** Two precise batches of 9 examples in an iterator that counts its resets in {@code resets[0]}. */
+    private static ListDataSetIterator<DataSet> countingResets(int[] resets) {
         List<DataSet> ds = new ArrayList<>();
         for (INDArray[] b : ProbeFixtures.batches(Layout.DENSE, 2, 9)) {
             ds.add(new DataSet(b[0], ProbeFixtures.labels(b[0], 0)));
         }
-        ListDataSetIterator<DataSet> it = new ListDataSetIterator<>(ds, 1) {
+        return new ListDataSetIterator<>(ds, 1) {
             @Override
             public void reset() {
                 resets[0]++;
                 super.reset();
             }
         };
+    }
+
+    @Test
+    void aWarmStartedRunReadsThePreciseDataOnlyAtCheckpoints() {
+        int[] resets = {0};
+        ListDataSetIterator<DataSet> it = countingResets(resets);
         INDArray probe = ProbeFixtures.batches(Layout.DENSE, 1, 10).get(0)[0];
         BnNetwork net = ProbeFixtures.net(NetworkKind.GRAPH, Layout.DENSE);
         BnMonitor m = BnMonitor.builder(probe, ProbeFixtures.labels(probe, 0)).every(EVERY).preciseData(it)
@@ -103,17 +108,7 @@ class BnMonitorWiringTest {
         AlarmPolicy warnAll = new AlarmPolicy(Threshold.warnOnly(Double.POSITIVE_INFINITY),
                 Threshold.warnOnly(-1), Threshold.warnOnly(Double.POSITIVE_INFINITY));
         int[] resets = {0};
-        List<DataSet> ds = new ArrayList<>();
-        for (INDArray[] b : ProbeFixtures.batches(Layout.DENSE, 2, 9)) {
-            ds.add(new DataSet(b[0], ProbeFixtures.labels(b[0], 0)));
-        }
-        ListDataSetIterator<DataSet> it = new ListDataSetIterator<>(ds, 1) {
-            @Override
-            public void reset() {
-                resets[0]++;
-                super.reset();
-            }
-        };
+        ListDataSetIterator<DataSet> it = countingResets(resets);
         INDArray probe = ProbeFixtures.batches(Layout.DENSE, 1, 10).get(0)[0];
         BnNetwork net = ProbeFixtures.net(NetworkKind.GRAPH, Layout.DENSE);
         BnMonitor m = BnMonitor.builder(probe, ProbeFixtures.labels(probe, 0)).every(EVERY).policy(warnAll)
