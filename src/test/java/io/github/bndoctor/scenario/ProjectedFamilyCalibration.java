@@ -1,0 +1,135 @@
+package io.github.bndoctor.scenario;
+
+import io.github.bndoctor.probe.Checkpoint;
+import io.github.bndoctor.probe.LayerCheckpoint;
+import io.github.bndoctor.remedy.ProjectedStatistics;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/**
+ * Calibration driver for {@link ProjectedStatistics} on the network families and the ResNet-style
+ * scenario (not a test; run with {@code java} on the test classpath). Usage:
+ * {@code ProjectedFamilyCalibration TARGET,SEED,MODE[,verbose]...} with {@code TARGET} a
+ * {@link NetworkFamily} (its recipe) or {@code POSE_RESNET} ({@link ScenarioKind#diverging()}), and
+ * {@code MODE} {@code proj} (the listener at its defaults, before the monitor),
+ * {@code proj:INPUT_DECAY:ACCUMULATE_EVERY} or {@code fixed:DECAY} (every BN layer at that decay, no
+ * listener). Prints eval/train and eval/precise at every checkpoint (every 100 iterations), the worst
+ * of each from iteration 100, the routes, and a hash of the trained parameters without the moving
+ * statistics (equal hashes: the same training trajectory).
+ */
+final class ProjectedFamilyCalibration {
+    static final int PROBE_EVERY = 100;
+    static final long WARMUP = 100;
+
+    private ProjectedFamilyCalibration() {
+    }
+
+    public static void main(String[] args) {
+        List<Callable<String>> jobs = new ArrayList<>();
+        for (String a : args) {
+            jobs.add(() -> {
+                String s = run(a);
+                System.out.println(s);
+                return s;
+            });
+        }
+        ParallelRuns.all(jobs, Integer.getInteger("parallel", 2), 1);
+    }
+
+    /** One measured run. */
+    record Outcome(List<Checkpoint> checkpoints, Model model, Map<String, ProjectedStatistics.Route> routes) {
+        double worstPrecise() {
+            return checkpoints.stream().filter(c -> c.iteration() >= WARMUP)
+                    .mapToDouble(c -> c.gap().evalModeLoss() / c.gap().preciseLoss()).max().orElse(Double.NaN);
+        }
+
+        double worstTrain() {
+            return checkpoints.stream().filter(c -> c.iteration() >= WARMUP)
+                    .mapToDouble(c -> c.gap().evalToTrainRatio()).max().orElse(Double.NaN);
+        }
+    }
+
+    static Outcome measure(String target, long seed, String mode) {
+        List<TrainingListener> before = new ArrayList<>();
+        Double decay = null;
+        ProjectedStatistics ps = null;
+        String[] m = mode.split(":");
+        if (m[0].equals("proj")) {
+            ProjectedStatistics.Builder b = ProjectedStatistics.builder();
+            if (m.length > 1) {
+                b.inputDecay(Double.parseDouble(m[1])).accumulateEvery(Integer.parseInt(m[2]));
+            }
+            ps = b.build();
+            before.add(ps);
+        } else if (m[0].equals("fixed")) {
+            decay = Double.parseDouble(m[1]);
+        } else {
+            throw new IllegalArgumentException("mode " + mode);
+        }
+        if (target.equals("POSE_RESNET")) {
+            ScenarioConfig c = ScenarioKind.POSE_RESNET.diverging().withSeed(seed);
+            if (decay != null) {
+                c = c.toBuilder().bnDecay(decay).build();
+            }
+            MonitoredScenario.Result r = MonitoredScenario.run(c, PROBE_EVERY, x -> { }, before, List.of());
+            return new Outcome(r.checkpoints(), r.run().graph(), ps == null ? Map.of() : ps.routes());
+        }
+        FamilyConfig c = NetworkFamily.valueOf(target).recipe(seed).toBuilder().checkpointEvery(PROBE_EVERY).build();
+        if (decay != null) {
+            c = c.toBuilder().decay(decay).build();
+        }
+        MonitoredFamily.Result r = MonitoredFamily.run(c, before, List.of());
+        return new Outcome(r.checkpoints(), r.run().model(), ps == null ? Map.of() : ps.routes());
+    }
+
+    static String run(String spec) {
+        String[] p = spec.split(",");
+        long t0 = System.nanoTime();
+        Outcome o = measure(p[0], Long.parseLong(p[1]), p[2]);
+        boolean verbose = p.length > 3;
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%s (%.0f s) params %08x: iteration eval/train eval/precise:",
+                spec, (System.nanoTime() - t0) / 1e9, trainedHash(o.model())));
+        for (Checkpoint c : o.checkpoints()) {
+            out.append(String.format(Locale.ROOT, " %d %.3f %.3f;", c.iteration(), c.gap().evalToTrainRatio(),
+                    c.gap().evalModeLoss() / c.gap().preciseLoss()));
+            if (verbose) {
+                for (LayerCheckpoint l : c.layers()) {
+                    out.append(String.format(Locale.ROOT, "%n    %s shift %.3f logvar %.3f", l.name(),
+                            l.decomposition().meanShift(), l.decomposition().logVarianceRatio()));
+                }
+                out.append('\n');
+            }
+        }
+        out.append(String.format(Locale.ROOT, "%n  WORST %s eval/train %.3f eval/precise %.3f", spec, o.worstTrain(),
+                o.worstPrecise()));
+        o.routes().forEach((k, v) -> out.append(String.format(Locale.ROOT, "%n  route %s %s %s", k, v.path(), v.reason())));
+        return out.toString();
+    }
+
+    /**
+     * @param model a trained network
+     * @return a hash of every parameter but the BN moving statistics
+     */
+    static int trainedHash(Model model) {
+        Map<String, INDArray> table = new TreeMap<>(model.paramTable());
+        int h = 1;
+        for (Map.Entry<String, INDArray> e : table.entrySet()) {
+            String k = e.getKey();
+            if (k.endsWith("_mean") || k.endsWith("_var") || k.endsWith("_log10stdev")) {
+                continue;
+            }
+            h = 31 * h + k.hashCode();
+            h = 31 * h + Arrays.hashCode(e.getValue().dup().data().asFloat());
+        }
+        return h;
+    }
+}
