@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
  * {@code ProjectedFamilyCalibration TARGET,SEED,MODE[,verbose]...} with {@code TARGET} a
  * {@link NetworkFamily} (its recipe) or {@code POSE_RESNET} ({@link ScenarioKind#diverging()}), and
  * {@code MODE} {@code proj} (the listener at its defaults, before the monitor),
- * {@code proj:INPUT_DECAY:ACCUMULATE_EVERY} or {@code fixed:DECAY} (every BN layer at that decay, no
+ * {@code proj:INPUT_DECAY:ACCUMULATE_EVERY[:MIN_SAMPLES]} or {@code fixed:DECAY} (every BN layer at that decay, no
  * listener). Prints eval/train and eval/precise at every checkpoint (every 100 iterations), the worst
  * of each from iteration 100, the routes, and a hash of the trained parameters without the moving
  * statistics (equal hashes: the same training trajectory).
@@ -67,6 +67,9 @@ final class ProjectedFamilyCalibration {
             ProjectedStatistics.Builder b = ProjectedStatistics.builder();
             if (m.length > 1) {
                 b.inputDecay(Double.parseDouble(m[1])).accumulateEvery(Integer.parseInt(m[2]));
+            }
+            if (m.length > 3) {
+                b.minSamples(Integer.parseInt(m[3]));
             }
             ps = b.build();
             before.add(ps);
