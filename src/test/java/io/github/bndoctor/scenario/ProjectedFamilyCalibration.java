@@ -5,24 +5,23 @@ import io.github.bndoctor.probe.LayerCheckpoint;
 import io.github.bndoctor.remedy.ProjectedStatistics;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /**
  * Calibration driver for {@link ProjectedStatistics} on the network families and the ResNet-style
  * scenario (not a test; run with {@code java} on the test classpath). Usage:
- * {@code ProjectedFamilyCalibration TARGET,SEED,MODE[,verbose]...} with {@code TARGET} a
+ * {@code ProjectedFamilyCalibration TARGET,SEED,MODE[,v][,warm]...} with {@code TARGET} a
  * {@link NetworkFamily} (its recipe) or {@code POSE_RESNET} ({@link ScenarioKind#diverging()}), and
  * {@code MODE} {@code proj} (the listener at its defaults, before the monitor),
  * {@code proj:INPUT_DECAY:ACCUMULATE_EVERY[:MIN_SAMPLES]} or {@code fixed:DECAY} (every BN layer at that decay, no
- * listener). Prints eval/train and eval/precise at every checkpoint (every 100 iterations), the worst
+ * listener); {@code v} prints each BN layer's standardised mean shift and log variance ratio against the
+ * precise statistics at each checkpoint, {@code warm} warm-starts a family's moving statistics. Prints eval/train and eval/precise at every checkpoint (every 100 iterations), the worst
  * of each from iteration 100, the routes, and a hash of the trained parameters without the moving
  * statistics (equal hashes: the same training trajectory).
  */
@@ -58,7 +57,7 @@ final class ProjectedFamilyCalibration {
         }
     }
 
-    static Outcome measure(String target, long seed, String mode) {
+    static Outcome measure(String target, long seed, String mode, boolean warm) {
         List<TrainingListener> before = new ArrayList<>();
         Double decay = null;
         ProjectedStatistics ps = null;
@@ -86,7 +85,8 @@ final class ProjectedFamilyCalibration {
             MonitoredScenario.Result r = MonitoredScenario.run(c, PROBE_EVERY, x -> { }, before, List.of());
             return new Outcome(r.checkpoints(), r.run().graph(), ps == null ? Map.of() : ps.routes());
         }
-        FamilyConfig c = NetworkFamily.valueOf(target).recipe(seed).toBuilder().checkpointEvery(PROBE_EVERY).build();
+        FamilyConfig c = NetworkFamily.valueOf(target).recipe(seed).toBuilder().checkpointEvery(PROBE_EVERY).warmStart(warm)
+                .build();
         if (decay != null) {
             c = c.toBuilder().decay(decay).build();
         }
@@ -97,10 +97,11 @@ final class ProjectedFamilyCalibration {
     static String run(String spec) {
         String[] p = spec.split(",");
         long t0 = System.nanoTime();
-        Outcome o = measure(p[0], Long.parseLong(p[1]), p[2]);
-        boolean verbose = p.length > 3;
+        List<String> flags = Arrays.asList(p).subList(3, p.length);
+        Outcome o = measure(p[0], Long.parseLong(p[1]), p[2], flags.contains("warm"));
+        boolean verbose = flags.contains("v");
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%s (%.0f s) params %08x: iteration eval/train eval/precise:",
-                spec, (System.nanoTime() - t0) / 1e9, trainedHash(o.model())));
+                spec, (System.nanoTime() - t0) / 1e9, ProjectedStatisticsFamilyRegressionTest.trainedHash(o.model())));
         for (Checkpoint c : o.checkpoints()) {
             out.append(String.format(Locale.ROOT, " %d %.3f %.3f;", c.iteration(), c.gap().evalToTrainRatio(),
                     c.gap().evalModeLoss() / c.gap().preciseLoss()));
@@ -116,23 +117,5 @@ final class ProjectedFamilyCalibration {
                 o.worstPrecise()));
         o.routes().forEach((k, v) -> out.append(String.format(Locale.ROOT, "%n  route %s %s %s", k, v.path(), v.reason())));
         return out.toString();
-    }
-
-    /**
-     * @param model a trained network
-     * @return a hash of every parameter but the BN moving statistics
-     */
-    static int trainedHash(Model model) {
-        Map<String, INDArray> table = new TreeMap<>(model.paramTable());
-        int h = 1;
-        for (Map.Entry<String, INDArray> e : table.entrySet()) {
-            String k = e.getKey();
-            if (k.endsWith("_mean") || k.endsWith("_var") || k.endsWith("_log10stdev")) {
-                continue;
-            }
-            h = 31 * h + k.hashCode();
-            h = 31 * h + Arrays.hashCode(e.getValue().dup().data().asFloat());
-        }
-        return h;
     }
 }
