@@ -2,6 +2,7 @@ package io.github.bndoctor.scenario;
 
 import io.github.bndoctor.probe.Checkpoint;
 import io.github.bndoctor.probe.LayerCheckpoint;
+import io.github.bndoctor.remedy.AdaptiveDecay;
 import io.github.bndoctor.remedy.ProjectedStatistics;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.TrainingListener;
@@ -19,11 +20,14 @@ import java.util.concurrent.Callable;
  * {@code ProjectedFamilyCalibration TARGET,SEED,MODE[,v][,warm]...} with {@code TARGET} a
  * {@link NetworkFamily} (its recipe) or {@code POSE_RESNET} ({@link ScenarioKind#diverging()}), and
  * {@code MODE} {@code proj} (the listener at its defaults, before the monitor),
- * {@code proj:INPUT_DECAY:ACCUMULATE_EVERY[:MIN_SAMPLES]} or {@code fixed:DECAY} (every BN layer at that decay, no
- * listener); {@code v} prints each BN layer's standardised mean shift and log variance ratio against the
- * precise statistics at each checkpoint, {@code warm} warm-starts a family's moving statistics. Prints eval/train and eval/precise at every checkpoint (every 100 iterations), the worst
- * of each from iteration 100, the routes, and a hash of the trained parameters without the moving
- * statistics (equal hashes: the same training trajectory).
+ * {@code proj:INPUT_DECAY:ACCUMULATE_EVERY[:MIN_SAMPLES]}, {@code fixed:DECAY} (every BN layer at that
+ * decay, no listener) or {@code none} (the configured decay, no listener), each optionally followed by
+ * {@code +adaptive} ({@link AdaptiveDecay} at its defaults, after the monitor); {@code v} prints each BN
+ * layer's standardised mean shift and log variance ratio against the precise statistics at each
+ * checkpoint, {@code warm} warm-starts a family's moving statistics. Prints eval/train and eval/precise
+ * at every checkpoint (every 100 iterations), the worst of each from iteration 100, the routes, and a
+ * hash of the trained parameters without the moving statistics (equal hashes: the same training
+ * trajectory).
  */
 final class ProjectedFamilyCalibration {
     static final int PROBE_EVERY = 100;
@@ -59,6 +63,11 @@ final class ProjectedFamilyCalibration {
 
     static Outcome measure(String target, long seed, String mode, boolean warm) {
         List<TrainingListener> before = new ArrayList<>();
+        List<TrainingListener> after = new ArrayList<>();
+        if (mode.endsWith("+adaptive")) {
+            after.add(AdaptiveDecay.builder().build());
+            mode = mode.substring(0, mode.length() - "+adaptive".length());
+        }
         Double decay = null;
         ProjectedStatistics ps = null;
         String[] m = mode.split(":");
@@ -72,6 +81,8 @@ final class ProjectedFamilyCalibration {
             }
             ps = b.build();
             before.add(ps);
+        } else if (m[0].equals("none")) {
+            decay = null;
         } else if (m[0].equals("fixed")) {
             decay = Double.parseDouble(m[1]);
         } else {
@@ -82,7 +93,7 @@ final class ProjectedFamilyCalibration {
             if (decay != null) {
                 c = c.toBuilder().bnDecay(decay).build();
             }
-            MonitoredScenario.Result r = MonitoredScenario.run(c, PROBE_EVERY, x -> { }, before, List.of());
+            MonitoredScenario.Result r = MonitoredScenario.run(c, PROBE_EVERY, x -> { }, before, after);
             return new Outcome(r.checkpoints(), r.run().graph(), ps == null ? Map.of() : ps.routes());
         }
         FamilyConfig c = NetworkFamily.valueOf(target).recipe(seed).toBuilder().checkpointEvery(PROBE_EVERY).warmStart(warm)
@@ -90,7 +101,7 @@ final class ProjectedFamilyCalibration {
         if (decay != null) {
             c = c.toBuilder().decay(decay).build();
         }
-        MonitoredFamily.Result r = MonitoredFamily.run(c, before, List.of());
+        MonitoredFamily.Result r = MonitoredFamily.run(c, before, after);
         return new Outcome(r.checkpoints(), r.run().model(), ps == null ? Map.of() : ps.routes());
     }
 
