@@ -47,8 +47,8 @@ import java.util.Map;
  * bring few patches (a dense layer at a small batch) gets a longer window: the decay per accumulated batch
  * is raised to keep at least {@code minSamples} patches in the window's effective sample size (Kish's
  * {@code (sum w)^2 / sum w^2}; the rule is in {@code PatchMoments}), so its projected statistics carry no
- * more sampling noise than precise statistics over that many samples. It writes the projected mean and variance as the BN layer's moving
- * statistics, in the layer's own parameterisation ({@code var} or {@code log10stdev}), every
+ * more sampling noise than precise statistics over that many samples. It writes the projected mean and
+ * variance as the BN layer's moving statistics, in the layer's own parameterisation ({@code var} or {@code log10stdev}), every
  * {@code K} iterations, at the end of each epoch and on {@link #writeNow(Model)}. Averaging the
  * inputs rather than the outputs removes the lag that the rotation of {@code W} causes in a moving
  * average of batch statistics; what is left is the drift of the inputs themselves, which move only
