@@ -154,9 +154,10 @@ final class ScenarioDiagnosis {
         }
         if (projected != null) {
             m.put("projectedStatistics", String.format(java.util.Locale.ROOT, "input decay %s, written every %d iterations,"
-                    + " accumulated every %d iterations, %s", projected.inputDecay(), projected.every(),
+                    + " accumulated every %d iterations, %s, sample floor %d", projected.inputDecay(), projected.every(),
                     projected.accumulateEvery(), projected.maxPositions() == Integer.MAX_VALUE ? "every position"
-                            : "at most " + projected.maxPositions() + " positions per layer and batch"));
+                            : "at most " + projected.maxPositions() + " positions per layer and batch",
+                    projected.minSamples()));
         }
         return m;
     }

@@ -29,6 +29,11 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Moments are sums weighted by {@code d^age} (age in accumulated batches) over every patch,
  * normalised by the summed weights, so decay 1 gives the plain pooled moments of every patch seen.
+ * With a sample floor {@code S} the decay applied when a batch of {@code m} taken patches arrives is
+ * {@code max(d, (S - m) / (S + m))}: an exponential window of per-batch weight {@code a} over batches of
+ * {@code m} patches holds {@code m (1 + a) / (1 - a)} patches in Kish's effective sample size
+ * ({@code (sum w)^2 / sum w^2}; Kish, Survey Sampling, 1965, section 11.7), so the floor keeps at least
+ * {@code S} there when a batch has few patches (a dense layer at a small batch).
  * Accumulation runs in plain Java on one bulk copy of the input: patches are gathered column by column
  * (DL4J's "same" mode pads {@code floor(total/2)} before and the rest after) and only the upper
  * triangle of the second moment is summed, in double precision (a product of two floats is exact in
@@ -42,6 +47,7 @@ final class PatchMoments {
 
     private final Kind kind;
     private final double decay;
+    private final double minSamples;
     private final int[] kernel;
     private final int[] stride;
     private final int[] padding;
@@ -69,9 +75,10 @@ final class PatchMoments {
     private double weight;
     private long batches;
 
-    private PatchMoments(Kind kind, double decay, int[] kernel, int[] stride, int[] padding, ConvolutionMode mode,
-                         boolean nhwc, int inChannels, int depthMultiplier, int maxPositions) {
+    private PatchMoments(Kind kind, double decay, double minSamples, int[] kernel, int[] stride, int[] padding,
+                         ConvolutionMode mode, boolean nhwc, int inChannels, int depthMultiplier, int maxPositions) {
         this.kind = kind;
+        this.minSamples = minSamples;
         this.maxPositions = maxPositions;
         this.decay = decay;
         this.kernel = kernel;
@@ -95,17 +102,19 @@ final class PatchMoments {
     /**
      * @param conf a dense, convolution or depthwise convolution layer's configuration (exact classes)
      * @param decay weight of the old moments per accumulated batch, in (0, 1]
+     * @param minSamples the sample floor {@code S} &gt;= 0 (see the class notes; 0: none)
      * @param maxPositions the most output positions (patches) one batch contributes, at least 1 (see {@link #add})
      * @return the accumulator
      */
-    static PatchMoments of(org.deeplearning4j.nn.conf.layers.Layer conf, double decay, int maxPositions) {
+    static PatchMoments of(org.deeplearning4j.nn.conf.layers.Layer conf, double decay, int minSamples,
+                           int maxPositions) {
         if (conf.getClass() == DenseLayer.class) {
-            return new PatchMoments(Kind.DENSE, decay, null, null, null, null, false,
+            return new PatchMoments(Kind.DENSE, decay, minSamples, null, null, null, null, false,
                     (int) ((DenseLayer) conf).getNIn(), 1, maxPositions);
         }
         ConvolutionLayer c = (ConvolutionLayer) conf;
         boolean depthwise = conf.getClass() == DepthwiseConvolution2D.class;
-        return new PatchMoments(depthwise ? Kind.DEPTHWISE : Kind.CONVOLUTION, decay, c.getKernelSize().clone(),
+        return new PatchMoments(depthwise ? Kind.DEPTHWISE : Kind.CONVOLUTION, decay, minSamples, c.getKernelSize().clone(),
                 c.getStride().clone(), c.getPadding().clone(), c.getConvolutionMode(),
                 c.getCnn2dDataFormat() == CNN2DFormat.NHWC, (int) c.getNIn(),
                 depthwise ? ((DepthwiseConvolution2D) conf).getDepthMultiplier() : 1, maxPositions);
@@ -163,12 +172,13 @@ final class PatchMoments {
         if (cols.length < d * m) {
             cols = new double[d * m];
         }
+        double a = Math.max(decay, (minSamples - m) / (minSamples + m));
         if (batches > 0) {
             for (int i = 0; i < sum.length; i++) {
-                sum[i] *= decay;
+                sum[i] *= a;
             }
             for (int i = 0; i < outer.length; i++) {
-                outer[i] *= decay;
+                outer[i] *= a;
             }
         }
         double each = (double) n / m;
@@ -189,7 +199,7 @@ final class PatchMoments {
                 accumulate(group, m, each);
             }
         }
-        weight = decay * weight + n;
+        weight = a * weight + n;
         batches++;
     }
 

@@ -43,8 +43,12 @@ import java.util.Map;
  * training forward pass, {@code onForwardPass}): every {@code accumulateEvery}-th batch, with the
  * decay {@code inputDecay^accumulateEvery} per accumulated batch so the window in iterations does not
  * depend on it, and from each at most {@code maxPositions} output positions per layer, spread over the
- * batch and weighted so the moments stay unbiased (all positions of a smaller batch). It writes the projected mean and variance as the BN layer's moving
- * statistics, in the layer's own parameterisation ({@code var} or {@code log10stdev}), every
+ * batch and weighted so the moments stay unbiased (all positions of a smaller batch). A layer whose batches
+ * bring few patches (a dense layer at a small batch) gets a longer window: the decay per accumulated batch
+ * is raised to keep at least {@code minSamples} patches in the window's effective sample size (Kish's
+ * {@code (sum w)^2 / sum w^2}; the rule is in {@code PatchMoments}), so its projected statistics carry no
+ * more sampling noise than precise statistics over that many samples. It writes the projected mean and
+ * variance as the BN layer's moving statistics, in the layer's own parameterisation ({@code var} or {@code log10stdev}), every
  * {@code K} iterations, at the end of each epoch and on {@link #writeNow(Model)}. Averaging the
  * inputs rather than the outputs removes the lag that the rotation of {@code W} causes in a moving
  * average of batch statistics; what is left is the drift of the inputs themselves, which move only
@@ -95,6 +99,14 @@ public final class ProjectedStatistics extends BaseTrainingListener {
      * early layers have many positions and a cost budget.
      */
     public static final int DEFAULT_MAX_POSITIONS = Integer.MAX_VALUE;
+    /**
+     * Default sample floor of the input window ({@link Builder#minSamples(int)}): 256 patches, the samples
+     * of the precise statistics the project's diagnoser recomputes by default; the standardised sampling
+     * error of a channel's mean is then about {@code 1/sqrt(256)} and of its log variance about
+     * {@code sqrt(2/256)} (Gaussian inputs). Convolutions at the defaults bring more patches per batch than
+     * the default window needs, so the floor lengthens only the windows of maps with few patches per batch.
+     */
+    public static final int DEFAULT_MIN_SAMPLES = 256;
     /** Default largest second-moment entries per layer: 2^20 doubles (8 MiB), {@code D} up to 1,024. */
     public static final long DEFAULT_MAX_ENTRIES = 1L << 20;
 
@@ -121,6 +133,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
     private final long maxEntries;
     private final int accumulateEvery;
     private final int maxPositions;
+    private final int minSamples;
     /** training forward passes seen since binding */
     private long passes;
     private Model bound;
@@ -139,6 +152,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         this.maxEntries = b.maxEntries;
         this.accumulateEvery = b.accumulateEvery;
         this.maxPositions = b.maxPositions;
+        this.minSamples = b.minSamples;
     }
 
     /** @return a builder with the defaults */
@@ -164,6 +178,11 @@ public final class ProjectedStatistics extends BaseTrainingListener {
     /** @return the most output positions one batch contributes per layer */
     public int maxPositions() {
         return maxPositions;
+    }
+
+    /** @return the sample floor of the input window (0: none) */
+    public int minSamples() {
+        return minSamples;
     }
 
     /** @return the largest second-moment entries per projected layer */
@@ -342,7 +361,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         routes.put(ref.name(), new Route(Path.PROJECTED, mapName, "fed directly by the linear map '" + mapName + "' ("
                 + map.conf().getLayer().getClass().getSimpleName() + ")"));
         moments.put(ref.name(), PatchMoments.of(map.conf().getLayer(),
-                Math.pow(inputDecay, accumulateEvery), maxPositions));
+                Math.pow(inputDecay, accumulateEvery), minSamples, maxPositions));
         inputOf.put(ref.name(), input);
         mapOf.put(ref.name(), map);
         preOf.put(ref.name(), pre);
@@ -397,8 +416,24 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         private long maxEntries = DEFAULT_MAX_ENTRIES;
         private int accumulateEvery = DEFAULT_ACCUMULATE_EVERY;
         private int maxPositions = DEFAULT_MAX_POSITIONS;
+        private int minSamples = DEFAULT_MIN_SAMPLES;
 
         private Builder() {
+        }
+
+        /**
+         * @param s the sample floor, at least 0: when a batch brings {@code m} patches to a layer, the decay per
+         *     accumulated batch is {@code max(inputDecay^accumulateEvery, (s - m) / (s + m))}, which keeps the
+         *     window's effective sample size at least {@code s}; 0 keeps {@code inputDecay} for every layer
+         *     (default {@value ProjectedStatistics#DEFAULT_MIN_SAMPLES})
+         * @return this
+         */
+        public Builder minSamples(int s) {
+            if (s < 0) {
+                throw new IllegalArgumentException("sample floor must be >= 0, got " + s);
+            }
+            this.minSamples = s;
+            return this;
         }
 
         /**

@@ -66,6 +66,17 @@ public final class MonitoredFamily {
      * @return the result
      */
     public static Result run(FamilyConfig config, List<TrainingListener> listeners) {
+        return run(config, List.of(), listeners);
+    }
+
+    /**
+     * @param config the configuration
+     * @param before training listeners called before the monitor (e.g. {@code ProjectedStatistics}, whose
+     *     write at an iteration the monitor's checkpoint at that iteration then sees)
+     * @param listeners further training listeners (e.g. {@code AdaptiveDecay}), called after the monitor
+     * @return the result
+     */
+    public static Result run(FamilyConfig config, List<TrainingListener> before, List<TrainingListener> listeners) {
         FamilyRun run = FamilyRun.start(config);
         DataSet probe = run.samples().probe(PROBE_SIZE);
         List<INDArray[]> precise = preciseBatches(config);
@@ -81,6 +92,7 @@ public final class MonitoredFamily {
                 })
                 .failFast(false).build();
         self[0] = monitor;
+        before.forEach(l -> run.model().addListeners(l));
         run.model().addListeners(monitor);
         listeners.forEach(l -> run.model().addListeners(l));
         run.train(config.iterations());

@@ -46,8 +46,10 @@ import static org.quicktheories.generators.SourceDSL.integers;
  * over exactly the inputs the listener's contract says it accumulates (every {@code accumulateEvery}-th
  * batch; within a batch every output position, or the {@code maxPositions} spread positions with their
  * weights), computed here by a direct double loop over the pre-BN activations of those batches (the
- * network's own training-mode forward pass), each batch weighing {@code inputDecay} to the power of
- * its age in training iterations, with 1-3 iterations per accumulation and position limits
+ * network's own training-mode forward pass), each accumulated batch weighing {@code a} to the power of
+ * its age in accumulated batches, {@code a = max(inputDecay^accumulateEvery, (S - m) / (S + m))} with
+ * {@code m} the positions taken per batch and {@code S} the sample floor (none, or 64: above the batch's
+ * positions of a dense map, below some convolutions'), with 1-3 iterations per accumulation and position limits
  * below and above the batch's positions, over dense, convolution (strides,
  * "same" and truncate padding with and without explicit padding), depthwise (depth multiplier 1 and
  * 2) and 1x1 convolutions, NCHW and NHWC, both variance parameterisations and both network types.
@@ -72,14 +74,17 @@ class ProjectedStatisticsExactnessTest {
 
     record Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
                 ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed, int every,
-                int maxPositions, double decay) {
+                int maxPositions, double decay, int minSamples) {
         Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
              ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed) {
             this(map, net, nhwc, param, kernel, stride, mode, pad, channels, size, depthMultiplier, seed,
                     1 + (int) (seed % 3), (seed / 3) % 2 == 0 ? ALL : 2 + (int) ((seed / 6) % 30),
-                    (seed / 180) % 2 == 0 ? 1 : 0.5);
+                    (seed / 180) % 2 == 0 ? 1 : 0.5, (seed / 360) % 2 == 0 ? 0 : FLOOR);
         }
     }
+
+    /** The sample floor of the cases that have one: more than a dense map's batch, fewer than a large convolution's. */
+    static final int FLOOR = 64;
 
     /** A position limit no test batch reaches. */
     static final int ALL = 1 << 20;
@@ -138,7 +143,8 @@ class ProjectedStatisticsExactnessTest {
                     ConvolutionMode mode = pad < 0 ? ConvolutionMode.Same : ConvolutionMode.Truncate;
                     check(new Case(MapKind.DEPTHWISE, seed % 2 == 0 ? NetworkKind.GRAPH : NetworkKind.MULTI_LAYER, nhwc,
                             VarianceParameterisation.VAR, kernel, 1, mode, Math.max(pad, 0), 3, 5 + (int) (seed % 2),
-                            1 + (int) (seed / 2 % 2), seed, 1 + (int) (seed % 3), ALL, seed % 3 == 0 ? 0.5 : 1));
+                            1 + (int) (seed / 2 % 2), seed, 1 + (int) (seed % 3), ALL, seed % 3 == 0 ? 0.5 : 1,
+                            seed % 4 < 2 ? 0 : FLOOR));
                     seed++;
                 }
             }
@@ -180,7 +186,7 @@ class ProjectedStatisticsExactnessTest {
     static void check(Case c) {
         Built b = build(c);
         ProjectedStatistics listener = ProjectedStatistics.builder().inputDecay(c.decay()).every(1_000_000)
-                .accumulateEvery(c.every()).maxPositions(c.maxPositions()).build();
+                .accumulateEvery(c.every()).maxPositions(c.maxPositions()).minSamples(c.minSamples()).build();
         BnNetwork net = b.net;
         BnLayerRef ref = net.bnLayers().get(0);
         assertThat(listener.routes(net.model()).get(ref.name()).path()).as("%s route", c)
@@ -241,8 +247,11 @@ class ProjectedStatisticsExactnessTest {
             for (int j = 0; j < taken; j++) {
                 double u = accumulated * (Math.sqrt(2) - 1) + j * (Math.sqrt(5) - 1) / 2;
                 int q = taken == n ? j : (int) Math.floor(n * (u - Math.floor(u)));
-                // a batch's weight falls by the input decay per training iteration of age
-                w[j] = Math.pow(b.c.decay(), (double) b.c.every() * (BATCHES - 1 - accumulated)) * n / taken;
+                // a batch's weight falls by the input decay per training iteration of age, or by the floor's
+                // decay per accumulated batch where that is larger
+                double perBatch = Math.max(Math.pow(b.c.decay(), b.c.every()),
+                        (b.c.minSamples() - (double) taken) / (b.c.minSamples() + taken));
+                w[j] = Math.pow(perBatch, BATCHES - 1 - accumulated) * n / taken;
                 for (int o = 0; o < channels; o++) {
                     picked[o][j] = perChannel[o][q];
                 }

@@ -199,7 +199,10 @@ class ProjectedStatisticsTest {
         assertThat(ProjectedStatistics.builder().accumulateEvery(1).build().accumulateEvery()).isEqualTo(1);
         assertThatThrownBy(() -> ProjectedStatistics.builder().maxPositions(0)).isInstanceOf(IllegalArgumentException.class);
         assertThat(ProjectedStatistics.builder().maxPositions(1).build().maxPositions()).isEqualTo(1);
+        assertThatThrownBy(() -> ProjectedStatistics.builder().minSamples(-1)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(ProjectedStatistics.builder().minSamples(0).build().minSamples()).isZero();
         ProjectedStatistics defaults = ProjectedStatistics.builder().build();
+        assertThat(defaults.minSamples()).isEqualTo(ProjectedStatistics.DEFAULT_MIN_SAMPLES);
         assertThat(defaults.accumulateEvery()).isEqualTo(ProjectedStatistics.DEFAULT_ACCUMULATE_EVERY);
         assertThat(defaults.maxPositions()).isEqualTo(ProjectedStatistics.DEFAULT_MAX_POSITIONS);
         assertThat(defaults.every()).isEqualTo(ProjectedStatistics.DEFAULT_EVERY);
