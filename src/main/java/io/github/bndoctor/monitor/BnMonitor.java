@@ -3,6 +3,7 @@ package io.github.bndoctor.monitor;
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.probe.Checkpoint;
 import io.github.bndoctor.probe.Diagnoser;
+import io.github.bndoctor.stats.MeanVariance;
 import io.github.bndoctor.probe.LayerDecomposition;
 import io.github.bndoctor.probe.PreciseStatistics;
 import io.github.bndoctor.probe.RotationTracker;
@@ -93,8 +94,11 @@ public final class BnMonitor extends BaseTrainingListener {
     private final boolean failFast;
     private final boolean priorFree;
     private Boolean priorPresent;
-    /** Precise statistics at the first iteration seen, while the prior is present: the warm-started twin's start. */
-    private Map<String, io.github.bndoctor.stats.MeanVariance> warmStart;
+    /**
+     * Precise statistics at the first iteration seen when the prior is present (the warm-started twin's
+     * start), empty when it is not; {@code null} before the first iteration.
+     */
+    private Map<String, MeanVariance> warmStart;
     private final Consumer<Checkpoint> onCheckpoint;
     private final BatchStatisticsFromUpdates free;
     private final double confirmAbove;
@@ -240,7 +244,7 @@ public final class BnMonitor extends BaseTrainingListener {
             }
         }
         Checkpoint c = diagnoser.diagnose(net, probeFeatures, probeLabels, preciseData.get(), done,
-                priorPresent() ? done : Long.MAX_VALUE, rot, measured, priorPresent() ? warmStart : Map.of());
+                priorPresent() ? done : Long.MAX_VALUE, rot, measured, warmStart);
         checkpoints.add(c);
         lastCheckpoint = done;
         if (confirm != null) {
