@@ -229,7 +229,7 @@ public final class BnMonitor extends BaseTrainingListener {
             }
         }
         Checkpoint c = diagnoser.diagnose(net, probeFeatures, probeLabels, preciseData.get(), done,
-                priorPresent() ? done : Long.MAX_VALUE, rot, measured);
+                priorPresent() ? done : Long.MAX_VALUE, rot, measured, (int) trainingBatch);
         checkpoints.add(c);
         lastCheckpoint = done;
         if (confirm != null) {

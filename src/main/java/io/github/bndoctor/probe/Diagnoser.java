@@ -119,11 +119,41 @@ public final class Diagnoser {
     public Checkpoint diagnose(BnNetwork net, INDArray[] probeFeatures, INDArray[] probeLabels,
                                Iterator<INDArray[]> trainBatches, long iteration, long priorAge,
                                Map<String, Double> rotation, Map<String, Double> measuredLag) {
+        return diagnose(net, probeFeatures, probeLabels, trainBatches, iteration, priorAge, rotation, measuredLag, 0);
+    }
+
+    /**
+     * As {@link #diagnose(BnNetwork, INDArray[], INDArray[], Iterator, long, long, Map, Map)}, with
+     * the training batch's size known: each layer whose decay in force is at most
+     * {@link NoiseCost#NEAR_FLOOR_DECAY} also gets the output cost of its EMA's sampling noise
+     * ({@link LayerCheckpoint#noiseCost()}, {@link NoiseCost}, draws seeded by the iteration), which
+     * the noise-limit judgement reads ({@link NoiseLimit}).
+     *
+     * @param net the network
+     * @param probeFeatures probe inputs (held-out data is best)
+     * @param probeLabels probe labels
+     * @param trainBatches training inputs for the precise statistics
+     * @param iteration the network's iteration count, recorded in the checkpoint
+     * @param priorAge iterations since the moving statistics last held DL4J's prior
+     * @param rotation rotation per BN layer in degrees per iteration (may be empty)
+     * @param measuredLag measured lag angle per BN layer in degrees (may be empty)
+     * @param trainingBatch examples per training batch (0: unknown, no noise cost measured)
+     * @return the checkpoint
+     */
+    public Checkpoint diagnose(BnNetwork net, INDArray[] probeFeatures, INDArray[] probeLabels,
+                               Iterator<INDArray[]> trainBatches, long iteration, long priorAge,
+                               Map<String, Double> rotation, Map<String, Double> measuredLag, int trainingBatch) {
         Map<String, MeanVariance> precise = PreciseStatistics.estimate(net, trainBatches, preciseSamples, estimator);
         Map<String, BatchStatistics> batch = BatchStatisticsCapture.capture(net, probeFeatures, true);
         OutputGap gap = OutputGapProbe.measure(net, probeFeatures, probeLabels, precise, loss, trainModeBatch);
+        Map<String, Double> decays = new java.util.LinkedHashMap<>();
+        for (BnLayerRef ref : net.bnLayers()) {
+            decays.put(ref.name(), net.decay(ref));
+        }
+        Map<String, Double> noise = NoiseCost.of(net, probeFeatures, probeLabels, precise, decays, trainingBatch, loss,
+                iteration);
         return checkpoint(net, List.of(new ProbeChunk(probeFeatures, probeLabels)), iteration, priorAge, rotation,
-                measuredLag, precise, batch, gap);
+                measuredLag, precise, batch, gap, noise);
     }
 
     /**
@@ -158,12 +188,13 @@ public final class Diagnoser {
             }
         }, true);
         OutputGap gap = OutputGapProbe.measure(net, probe, precise, loss);
-        return checkpoint(net, probe, iteration, priorAge, rotation, Map.of(), precise, batch, gap);
+        return checkpoint(net, probe, iteration, priorAge, rotation, Map.of(), precise, batch, gap, Map.of());
     }
 
     private Checkpoint checkpoint(BnNetwork net, Iterable<ProbeChunk> probe, long iteration, long priorAge,
                                   Map<String, Double> rotation, Map<String, Double> measuredLag,
-                                  Map<String, MeanVariance> precise, Map<String, BatchStatistics> batch, OutputGap gap) {
+                                  Map<String, MeanVariance> precise, Map<String, BatchStatistics> batch, OutputGap gap,
+                                  Map<String, Double> noiseCost) {
         List<LayerCheckpoint> layers = new ArrayList<>();
         for (BnLayerRef ref : net.bnLayers()) {
             LayerDecomposition d = LayerDecomposition.of(ref, priorAge, MovingStatistics.read(net, ref),
@@ -171,7 +202,8 @@ public final class Diagnoser {
             double rot = rotation.getOrDefault(ref.name(), Double.NaN);
             double decay = net.decay(ref);
             layers.add(new LayerCheckpoint(d, rot, RotationTracker.predictedLag(rot, decay),
-                    measuredLag.getOrDefault(ref.name(), Double.NaN), decay));
+                    measuredLag.getOrDefault(ref.name(), Double.NaN), decay,
+                    noiseCost.getOrDefault(ref.name(), Double.NaN)));
         }
         Verdict v = verdict(gap, layers, thresholds);
         if (v == Verdict.EMA_WARMUP && !warmupExplains(net, probe, gap, layers)) {

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * family (recipe, {@code -Dfamily.seed}, {@code -Dfamily.warm}), its checkpoints printed. With
  * {@code -Dfamily.adaptive=BUDGET:FLOOR:EVERY,...} one run per family and setting, each with an
  * {@link AdaptiveDecay} of that budget (degrees), floor decay and interval, and its worst eval/train
- * and eval/precise from iteration 100 printed.
+ * and eval/precise from iteration 100 printed. {@code -Dfamily.layers=true} adds each BN layer's row per
+ * checkpoint (decay in force, EMA, lag and batch errors, rotation, noise cost) and the noise-limit verdict.
  */
 class FamilyProbe {
     @Test
@@ -49,6 +50,18 @@ class FamilyProbe {
                         b.append(String.format(Locale.ROOT, "  %5d e/t %7.2f e/p %7.2f p/t %5.2f pred %6.1f meas %6.1f %s%n",
                                 cp.iteration(), cp.gap().evalToTrainRatio(), cp.gap().evalToPreciseRatio(),
                                 cp.gap().preciseToTrainRatio(), cp.medianPredictedLag(), cp.medianMeasuredLag(), cp.verdict()));
+                        if (Boolean.getBoolean("family.layers")) {
+                            for (io.github.bndoctor.probe.LayerCheckpoint l : cp.layers()) {
+                                b.append(String.format(Locale.ROOT, "        %-12s d %.3f ema %.3f lag %.3f batch %.3f"
+                                        + " rot %.3f noiseCost %.3f%n", l.name(), l.decay(), l.decomposition().emaError(),
+                                        l.decomposition().lagError(), l.decomposition().batchNoise(),
+                                        l.rotationDegPerIter(), l.noiseCost()));
+                            }
+                        }
+                    }
+                    for (io.github.bndoctor.probe.NoiseLimit n : io.github.bndoctor.probe.NoiseLimit.of(r.checkpoints(),
+                            r.probePerTrainingBatch())) {
+                        b.append("  ").append(n.describe()).append(System.lineSeparator());
                     }
                     System.out.print(b);
                     return b.toString();
