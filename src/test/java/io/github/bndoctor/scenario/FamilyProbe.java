@@ -38,6 +38,11 @@ class FamilyProbe {
                         extra = List.of(AdaptiveDecay.builder().budgetDegrees(Double.parseDouble(p[0]))
                                 .minDecay(Double.parseDouble(p[1])).every(Integer.parseInt(p[2])).build());
                     }
+                    StringBuilder joint = new StringBuilder();
+                    if (Boolean.getBoolean("family.layers")) {
+                        extra = new ArrayList<>(extra);
+                        extra.add(jointNoise(c, joint));
+                    }
                     MonitoredFamily.Result r = MonitoredFamily.run(c, extra);
                     StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%s adaptive [%s]: %.1f s gate %s"
                             + " worst from 100 e/t %.3f e/p %.3f%n", c.name(), setting,
@@ -63,11 +68,55 @@ class FamilyProbe {
                             r.probePerTrainingBatch())) {
                         b.append("  ").append(n.describe()).append(System.lineSeparator());
                     }
+                    b.append(joint);
                     System.out.print(b);
                     return b.toString();
                 });
             }
         }
         ParallelRuns.all(jobs, 2, 1);
+    }
+
+    /**
+     * At each checkpoint: every layer near the floor drawn at once ({@link NoiseCost#together}: mean,
+     * min, max of the draws' eval/precise), and per layer the real moving statistics' cost alone
+     * (that layer's moving statistics, every other layer precise: eval/precise).
+     */
+    private static TrainingListener jointNoise(FamilyConfig c, StringBuilder into) {
+        org.nd4j.linalg.dataset.DataSet probe = c.family().data(c.seed()).probe(MonitoredFamily.PROBE_SIZE);
+        List<org.nd4j.linalg.api.ndarray.INDArray[]> precise = MonitoredFamily.preciseBatches(c);
+        return new org.deeplearning4j.optimize.api.BaseTrainingListener() {
+            @Override
+            public void iterationDone(org.deeplearning4j.nn.api.Model model, int iteration, int epoch) {
+                long done = iteration + 1L;
+                if (done % c.checkpointEvery() != 0) {
+                    return;
+                }
+                var net = io.github.bndoctor.dl4j.BnNetwork.of(model);
+                var p = io.github.bndoctor.probe.PreciseStatistics.estimate(net, precise.iterator(),
+                        MonitoredFamily.PRECISE_SAMPLES, io.github.bndoctor.stats.PopulationEstimator.POOLED);
+                java.util.Map<String, Double> decays = new java.util.LinkedHashMap<>();
+                net.bnLayers().forEach(ref -> decays.put(ref.name(), net.decay(ref)));
+                var x = new org.nd4j.linalg.api.ndarray.INDArray[] {probe.getFeatures()};
+                var y = new org.nd4j.linalg.api.ndarray.INDArray[] {probe.getLabels()};
+                double[] d = io.github.bndoctor.probe.NoiseCost.together(net, x, y, p, decays, c.batchSize(),
+                        io.github.bndoctor.probe.LossMeasure.MSE, done);
+                var chunk = List.of(new io.github.bndoctor.probe.ProbeChunk(x, y));
+                double pl = io.github.bndoctor.probe.OutputGapProbe.lossWith(net, chunk, p,
+                        io.github.bndoctor.probe.LossMeasure.MSE);
+                StringBuilder real = new StringBuilder();
+                for (var ref : net.bnLayers()) {
+                    java.util.Map<String, io.github.bndoctor.stats.MeanVariance> one = new java.util.LinkedHashMap<>(p);
+                    one.put(ref.name(), io.github.bndoctor.dl4j.MovingStatistics.read(net, ref));
+                    real.append(String.format(Locale.ROOT, " %s %.2f", ref.name(),
+                            io.github.bndoctor.probe.OutputGapProbe.lossWith(net, chunk, one,
+                                    io.github.bndoctor.probe.LossMeasure.MSE) / pl));
+                }
+                into.append(String.format(Locale.ROOT, "  joint %5d noise e/p mean %.2f min %.2f max %.2f; real moving alone:%s%n",
+                        done, java.util.Arrays.stream(d).average().orElse(Double.NaN),
+                        java.util.Arrays.stream(d).min().orElse(Double.NaN),
+                        java.util.Arrays.stream(d).max().orElse(Double.NaN), real));
+            }
+        };
     }
 }
