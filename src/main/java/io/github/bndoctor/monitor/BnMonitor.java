@@ -37,7 +37,12 @@ import java.util.function.Supplier;
  * each checkpoint, so the rotation reported is the per-step angular change, and every
  * {@value WeightSnapshotRing#DEFAULT_EVERY} iterations into a {@link WeightSnapshotRing} reaching
  * back the EMA's mean age {@code d/(1-d)}, so each checkpoint also carries the measured lag angle
- * next to the single-step prediction {@code rotation x d/(1-d)}.
+ * next to the single-step prediction {@code rotation x d/(1-d)}. At a checkpoint, each BN layer whose
+ * decay in force is near the shortest window (at most {@link io.github.bndoctor.probe.NoiseCost#NEAR_FLOOR_DECAY},
+ * as {@code AdaptiveDecay} sets it where the weights turn fast) also gets the output cost of its EMA's
+ * sampling noise at the largest training batch seen ({@link io.github.bndoctor.probe.NoiseCost}: one
+ * training-mode pass over the probe and {@value io.github.bndoctor.probe.NoiseCost#DRAWS} inference
+ * passes per such layer; none where no layer is that low).
  *
  * <p>With {@link Builder#confirmLagAbove(double)} the monitor also runs the free per-iteration
  * signal ({@link BatchStatisticsFromUpdates}): when the median lag error it reads at an iteration
@@ -103,6 +108,7 @@ public final class BnMonitor extends BaseTrainingListener {
     private final BatchStatisticsFromUpdates free;
     private final double confirmAbove;
     private final boolean measureLagAngle;
+    private final boolean measureNoiseCost;
     private final LagAlarm lagAlarm;
     private final double confirmationBudget;
     private long confirmations;
@@ -127,6 +133,7 @@ public final class BnMonitor extends BaseTrainingListener {
         this.lagAlarm = b.lagAlarm;
         this.confirmAbove = Double.isNaN(b.confirmAbove) && b.lagAlarm != null ? b.lagAlarm.freeLag() : b.confirmAbove;
         this.measureLagAngle = b.measureLagAngle;
+        this.measureNoiseCost = b.measureNoiseCost;
         this.confirmationBudget = b.confirmationBudget;
         this.free = Double.isNaN(this.confirmAbove) ? null
                 : new BatchStatisticsFromUpdates(b.freeWindow, BatchStatisticsFromUpdates.DEFAULT_READ_EVERY, b.priorFree,
@@ -244,7 +251,8 @@ public final class BnMonitor extends BaseTrainingListener {
             }
         }
         Checkpoint c = diagnoser.diagnose(net, probeFeatures, probeLabels, preciseData.get(), done,
-                priorPresent() ? done : Long.MAX_VALUE, rot, measured, warmStart);
+                priorPresent() ? done : Long.MAX_VALUE, rot, measured, warmStart,
+                measureNoiseCost ? (int) trainingBatch : 0);
         checkpoints.add(c);
         lastCheckpoint = done;
         if (confirm != null) {
@@ -365,6 +373,7 @@ public final class BnMonitor extends BaseTrainingListener {
         private double confirmAbove = Double.NaN;
         private int freeWindow = BatchStatisticsFromUpdates.DEFAULT_WINDOW;
         private boolean measureLagAngle = true;
+        private boolean measureNoiseCost = true;
         private LagAlarm lagAlarm;
         private double confirmationBudget = DEFAULT_CONFIRMATION_BUDGET;
 
@@ -503,6 +512,19 @@ public final class BnMonitor extends BaseTrainingListener {
          */
         public Builder measureLagAngle(boolean m) {
             this.measureLagAngle = m;
+            return this;
+        }
+
+        /**
+         * @param m whether to measure, at checkpoints, the output cost of the sampling noise of layers
+         *     whose decay is near the shortest window ({@link io.github.bndoctor.probe.NoiseCost}; default
+         *     on): {@value io.github.bndoctor.probe.NoiseCost#DRAWS} inference passes over the probe per such
+         *     layer. Off, noise-limited layers are judged by the distance criterion alone
+         *     ({@link io.github.bndoctor.probe.NoiseLimit})
+         * @return this
+         */
+        public Builder measureNoiseCost(boolean m) {
+            this.measureNoiseCost = m;
             return this;
         }
 

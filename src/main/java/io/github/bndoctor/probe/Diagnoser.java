@@ -123,13 +123,17 @@ public final class Diagnoser {
                                Iterator<INDArray[]> trainBatches, long iteration, long priorAge,
                                Map<String, Double> rotation, Map<String, Double> measuredLag) {
         return diagnose(net, probeFeatures, probeLabels, trainBatches, iteration, priorAge, rotation, measuredLag,
-                Map.of());
+                Map.of(), 0);
     }
 
     /**
-     * As {@link #diagnose(BnNetwork, INDArray[], INDArray[], Iterator, long, long, Map, Map)}, with the
-     * statistics a warm start would have written before training, so that warm-up is named only where
-     * the warm-started twin of the run stays within the gap ratio (class documentation).
+     * As {@link #diagnose(BnNetwork, INDArray[], INDArray[], Iterator, long, long, Map, Map)}, with what
+     * a monitor knows of the run: the statistics a warm start would have written before training, so
+     * that warm-up is named only where the warm-started twin of the run stays within the gap ratio
+     * (class documentation); and the training batch's size, so that each layer whose decay in force is
+     * at most {@link NoiseCost#NEAR_FLOOR_DECAY} also gets the output cost of its EMA's sampling noise
+     * ({@link LayerCheckpoint#noiseCost()}, {@link NoiseCost}, draws seeded by the iteration), which
+     * the noise-limit judgement reads ({@link NoiseLimit}).
      *
      * @param net the network
      * @param probeFeatures probe inputs (held-out data is best)
@@ -141,17 +145,24 @@ public final class Diagnoser {
      * @param measuredLag measured lag angle per BN layer in degrees (may be empty)
      * @param warmStart precise statistics at the start of training per BN layer ({@link #preciseStatistics};
      *     empty: take the prior out instead)
+     * @param trainingBatch examples per training batch (0: unknown, no noise cost measured)
      * @return the checkpoint
      */
     public Checkpoint diagnose(BnNetwork net, INDArray[] probeFeatures, INDArray[] probeLabels,
                                Iterator<INDArray[]> trainBatches, long iteration, long priorAge,
                                Map<String, Double> rotation, Map<String, Double> measuredLag,
-                               Map<String, MeanVariance> warmStart) {
+                               Map<String, MeanVariance> warmStart, int trainingBatch) {
         Map<String, MeanVariance> precise = PreciseStatistics.estimate(net, trainBatches, preciseSamples, estimator);
         Map<String, BatchStatistics> batch = BatchStatisticsCapture.capture(net, probeFeatures, true);
         OutputGap gap = OutputGapProbe.measure(net, probeFeatures, probeLabels, precise, loss, trainModeBatch);
+        Map<String, Double> decays = new java.util.LinkedHashMap<>();
+        for (BnLayerRef ref : net.bnLayers()) {
+            decays.put(ref.name(), net.decay(ref));
+        }
+        Map<String, Double> noise = NoiseCost.of(net, probeFeatures, probeLabels, precise, decays, trainingBatch, loss,
+                iteration);
         return checkpoint(net, List.of(new ProbeChunk(probeFeatures, probeLabels)), iteration, priorAge, rotation,
-                measuredLag, precise, batch, gap, warmStart);
+                measuredLag, precise, batch, gap, warmStart, noise);
     }
 
     /**
@@ -196,13 +207,13 @@ public final class Diagnoser {
             }
         }, true);
         OutputGap gap = OutputGapProbe.measure(net, probe, precise, loss);
-        return checkpoint(net, probe, iteration, priorAge, rotation, Map.of(), precise, batch, gap, Map.of());
+        return checkpoint(net, probe, iteration, priorAge, rotation, Map.of(), precise, batch, gap, Map.of(), Map.of());
     }
 
     private Checkpoint checkpoint(BnNetwork net, Iterable<ProbeChunk> probe, long iteration, long priorAge,
                                   Map<String, Double> rotation, Map<String, Double> measuredLag,
                                   Map<String, MeanVariance> precise, Map<String, BatchStatistics> batch, OutputGap gap,
-                                  Map<String, MeanVariance> warmStart) {
+                                  Map<String, MeanVariance> warmStart, Map<String, Double> noiseCost) {
         List<LayerCheckpoint> layers = new ArrayList<>();
         for (BnLayerRef ref : net.bnLayers()) {
             LayerDecomposition d = LayerDecomposition.of(ref, priorAge, MovingStatistics.read(net, ref),
@@ -210,7 +221,8 @@ public final class Diagnoser {
             double rot = rotation.getOrDefault(ref.name(), Double.NaN);
             double decay = net.decay(ref);
             layers.add(new LayerCheckpoint(d, rot, RotationTracker.predictedLag(rot, decay),
-                    measuredLag.getOrDefault(ref.name(), Double.NaN), decay));
+                    measuredLag.getOrDefault(ref.name(), Double.NaN), decay,
+                    noiseCost.getOrDefault(ref.name(), Double.NaN)));
         }
         Verdict v = verdict(gap, layers, thresholds);
         if (v == Verdict.EMA_WARMUP && !warmupExplains(net, probe, gap, layers, warmStart)) {

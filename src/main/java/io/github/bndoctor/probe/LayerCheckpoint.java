@@ -11,9 +11,26 @@ package io.github.bndoctor.probe;
  *     ({@link WeightSnapshotRing#lagAngleDegrees}), degrees ({@code NaN} while the history is shorter)
  * @param decay the decay in force at the checkpoint (an {@code AdaptiveDecay} listener may have
  *     changed the configured one; {@code NaN} if unknown)
+ * @param noiseCost expected eval/precise from the EMA's sampling noise alone at the decay in force and
+ *     the training batch's size ({@link NoiseCost}; {@code NaN} where not measured: a decay above
+ *     {@link NoiseCost#NEAR_FLOOR_DECAY}, or no training batch size known)
  */
 public record LayerCheckpoint(LayerDecomposition decomposition, double rotationDegPerIter, double predictedLag,
-                              double measuredLag, double decay) {
+                              double measuredLag, double decay, double noiseCost) {
+    /**
+     * A checkpoint without the noise cost.
+     *
+     * @param decomposition EMA error, warm-up, lag and batch noise
+     * @param rotationDegPerIter angular speed of the feeding weights
+     * @param predictedLag {@code rotation x d/(1-d)}
+     * @param measuredLag measured lag angle
+     * @param decay the decay in force
+     */
+    public LayerCheckpoint(LayerDecomposition decomposition, double rotationDegPerIter, double predictedLag,
+                           double measuredLag, double decay) {
+        this(decomposition, rotationDegPerIter, predictedLag, measuredLag, decay, Double.NaN);
+    }
+
     /**
      * A checkpoint without a measured lag angle or the decay in force.
      *
@@ -22,7 +39,7 @@ public record LayerCheckpoint(LayerDecomposition decomposition, double rotationD
      * @param predictedLag {@code rotation x d/(1-d)}
      */
     public LayerCheckpoint(LayerDecomposition decomposition, double rotationDegPerIter, double predictedLag) {
-        this(decomposition, rotationDegPerIter, predictedLag, Double.NaN, Double.NaN);
+        this(decomposition, rotationDegPerIter, predictedLag, Double.NaN, Double.NaN, Double.NaN);
     }
 
     /** @return the layer's name */

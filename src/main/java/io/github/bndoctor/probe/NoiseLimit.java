@@ -29,21 +29,41 @@ import java.util.Map;
  * decay: recalibrate before export (precise statistics at the final weights), or statistics that
  * follow the weights.
  *
+ * <p>Where the output was measured, it decides: a layer whose decay in force sat near the shortest
+ * window ({@link NoiseCost#NEAR_FLOOR_DECAY}; an {@code AdaptiveDecay} listener holds it there where
+ * the feeding weights turn so fast that every longer window lags) carries at those checkpoints the
+ * expected eval/precise that its EMA's sampling noise alone costs at that decay and the training
+ * batch's size ({@link LayerCheckpoint#noiseCost()}, {@link NoiseCost}). It is noise-limited when
+ * the median of that cost over those checkpoints exceeds {@value #OUTPUT_COST_BOUND}: no decay at or
+ * above the one lag demands meets the bound at this batch size, whatever the distance says (a small
+ * distance can cost much in a layer the output is sensitive to, and a large one little). The distance
+ * criterion above judges only the layers never measured so.
+ *
  * <p>Reported only over a run whose inference needed a remedy: some checkpoint's eval/precise
  * above {@value #EVAL_PRECISE_BOUND}.
  *
  * @param layer the BN layer
  * @param batchSpread median over the run's checkpoints of its batch statistics' distance from the
- *     precise statistics
+ *     precise statistics (scaled to the training batch)
  * @param floorAtShortestWindow {@code sqrt((1-d)/(1+d))} of it at {@code d =} {@value #SHORTEST_DECAY}
+ * @param outputCost median over the checkpoints where it was measured of the expected eval/precise
+ *     from the EMA's sampling noise alone ({@code NaN} if never measured: judged by the distance)
+ * @param decay median decay in force at those checkpoints ({@code NaN} if never measured)
+ * @param measured checkpoints at which the output cost was measured
  */
-public record NoiseLimit(String layer, double batchSpread, double floorAtShortestWindow) {
+public record NoiseLimit(String layer, double batchSpread, double floorAtShortestWindow, double outputCost,
+                         double decay, int measured) {
     /** The shortest useful window's decay: a mean age of one iteration. */
     public static final double SHORTEST_DECAY = 0.5;
     /** The EMA error (distance) a layer must be able to get below: half a standard deviation. */
     public static final double DISTANCE_BOUND = 0.5;
     /** eval/precise above which a run needed a remedy (the verdict's gap ratio). */
     public static final double EVAL_PRECISE_BOUND = 1.5;
+    /**
+     * Expected eval/precise from sampling noise alone above which no decay helps: the bound adaptive
+     * decay is held to (eval/train 1.5, the verdict's gap ratio), which a lag-free EMA must meet.
+     */
+    public static final double OUTPUT_COST_BOUND = 1.5;
 
     /**
      * @param batchSpread the batch statistics' distance from the precise statistics, at least 0
@@ -89,32 +109,57 @@ public record NoiseLimit(String layer, double batchSpread, double floorAtShortes
             return out;
         }
         Map<String, List<Double>> spreads = new LinkedHashMap<>();
+        Map<String, List<Double>> costs = new LinkedHashMap<>();
+        Map<String, List<Double>> decays = new LinkedHashMap<>();
         for (Checkpoint c : run) {
             for (LayerCheckpoint l : c.layers()) {
                 double b = l.decomposition().batchNoise();
                 if (Double.isFinite(b)) {
                     spreads.computeIfAbsent(l.name(), k -> new ArrayList<>()).add(b);
                 }
+                if (Double.isFinite(l.noiseCost())) {
+                    costs.computeIfAbsent(l.name(), k -> new ArrayList<>()).add(l.noiseCost());
+                    decays.computeIfAbsent(l.name(), k -> new ArrayList<>()).add(l.decay());
+                }
             }
         }
         for (Map.Entry<String, List<Double>> e : spreads.entrySet()) {
-            double spread = Math.sqrt(probePerTrainingBatch)
-                    * Median.of(e.getValue().stream().mapToDouble(Double::doubleValue).toArray());
+            double spread = Math.sqrt(probePerTrainingBatch) * median(e.getValue());
             double floor = floor(spread, SHORTEST_DECAY);
-            if (floor > DISTANCE_BOUND) {
-                out.add(new NoiseLimit(e.getKey(), spread, floor));
+            List<Double> cost = costs.get(e.getKey());
+            if (cost != null) {
+                double m = median(cost);
+                if (m > OUTPUT_COST_BOUND) {
+                    out.add(new NoiseLimit(e.getKey(), spread, floor, m, median(decays.get(e.getKey())), cost.size()));
+                }
+            } else if (floor > DISTANCE_BOUND) {
+                out.add(new NoiseLimit(e.getKey(), spread, floor, Double.NaN, Double.NaN, 0));
             }
         }
         return out;
     }
 
+    private static double median(List<Double> xs) {
+        return Median.of(xs.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
     /** @return one sentence naming the layer, why, and the remedy that works */
     public String describe() {
+        String remedy = " Recalibrate before export (the recalibrate command, PreciseBn.recalibrate), or keep statistics"
+                + " that follow the weights (ProjectedStatistics, for a layer fed directly by a dense layer or a"
+                + " convolution with identity activation).";
+        if (measured > 0) {
+            return String.format(java.util.Locale.ROOT, "Layer '%s' is noise-limited: its decay sat at %.3g (mean age"
+                    + " %.2g iterations) where the weights feeding it turn too fast for a longer window, and there the"
+                    + " moving average's sampling noise alone, at the training batch's size, costs eval/precise ~%.3g"
+                    + " (median over %d checkpoints, each the mean of %d seeded draws of the EMA) > %.1f: no decay >="
+                    + " %.3g meets the bound at this batch size.", layer, decay, decay / (1 - decay), outputCost,
+                    measured, NoiseCost.DRAWS, OUTPUT_COST_BOUND, decay) + remedy;
+        }
         return String.format(java.util.Locale.ROOT, "Layer '%s' is noise-limited: too few samples per channel per batch;"
                 + " its batch statistics spread %.3g (standardized mean shift + |log variance ratio|, median over"
                 + " checkpoints) around the precise ones, so even the shortest useful window (decay %.1f) leaves an"
-                + " EMA error of ~%.3g > %.1f: no decay meets the bound. Recalibrate before export (the recalibrate"
-                + " command, PreciseBn.recalibrate), or keep statistics that follow the weights.", layer, batchSpread,
-                SHORTEST_DECAY, floorAtShortestWindow, DISTANCE_BOUND);
+                + " EMA error of ~%.3g > %.1f: no decay meets the bound.", layer, batchSpread,
+                SHORTEST_DECAY, floorAtShortestWindow, DISTANCE_BOUND) + remedy;
     }
 }

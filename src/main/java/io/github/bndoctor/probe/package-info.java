@@ -19,6 +19,9 @@
  *       {@link io.github.bndoctor.probe.FeedingWeights};</li>
  *   <li>{@link io.github.bndoctor.probe.WeightSnapshotRing} - snapshots of those weights every few
  *       iterations: the measured lag angle, to the weights of the EMA's mean age d/(1-d);</li>
+ *   <li>{@link io.github.bndoctor.probe.NoiseCost} - what a short EMA window's sampling noise alone
+ *       costs the output (expected eval/precise at the decay in force and the training batch's size),
+ *       which {@link io.github.bndoctor.probe.NoiseLimit} reads to name noise-limited layers;</li>
  *   <li>{@link io.github.bndoctor.probe.Verdict} and {@link io.github.bndoctor.probe.Diagnoser} -
  *       which of warm-up, lag or batch noise drives the gap.</li>
  * </ul>

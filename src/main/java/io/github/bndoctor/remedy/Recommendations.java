@@ -57,7 +57,9 @@ public final class Recommendations {
 
     /**
      * {@link #from(List, Checkpoint, double)} with the probe's size known: noise-limited layers are
-     * judged at the training batch's spread ({@link NoiseLimit#of(List, double)}).
+     * judged by the output cost of their EMA's sampling noise where the monitor measured it
+     * ({@link io.github.bndoctor.probe.LayerCheckpoint#noiseCost()}), else at the training batch's
+     * spread ({@link NoiseLimit#of(List, double)}).
      *
      * @param run the run's checkpoints, in order, at least one
      * @param verdictCheckpoint the checkpoint whose verdict is the run's (the report's worst after warm-up)

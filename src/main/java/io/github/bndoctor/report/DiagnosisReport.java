@@ -80,12 +80,32 @@ public record DiagnosisReport(int schemaVersion, String verdict, String gate, St
      * @param emaError moving vs precise statistics
      * @param warmupError part of the EMA error explained by the initial prior
      * @param decay the BN decay in force at the checkpoint (adapted by {@code AdaptiveDecay} if attached), or null
+     * @param noiseCost expected eval/precise from the EMA's sampling noise alone at the decay in force and the
+     *     training batch's size ({@code LayerCheckpoint.noiseCost}), or null where not measured
      */
     @JsonPropertyOrder({"name", "emaLag", "batchNoise", "rotationDegPerIter", "predictedLag", "measuredLag",
-            "emaError", "warmupError", "decay"})
+            "emaError", "warmupError", "decay", "noiseCost"})
     public record LayerEntry(String name, Double emaLag, Double batchNoise, Double rotationDegPerIter,
                              Double predictedLag, Double measuredLag, Double emaError, Double warmupError,
-                             Double decay) {
+                             Double decay, Double noiseCost) {
+        /**
+         * A layer without a noise cost.
+         *
+         * @param name layer name
+         * @param emaLag lag part of the EMA error
+         * @param batchNoise probe batch statistics vs precise
+         * @param rotationDegPerIter angular speed of the feeding weights, or null
+         * @param predictedLag predicted lag, or null
+         * @param measuredLag measured lag angle, or null
+         * @param emaError moving vs precise statistics
+         * @param warmupError part explained by the prior
+         * @param decay the decay in force, or null
+         */
+        public LayerEntry(String name, Double emaLag, Double batchNoise, Double rotationDegPerIter,
+                          Double predictedLag, Double measuredLag, Double emaError, Double warmupError, Double decay) {
+            this(name, emaLag, batchNoise, rotationDegPerIter, predictedLag, measuredLag, emaError, warmupError, decay,
+                    null);
+        }
     }
 
     /**

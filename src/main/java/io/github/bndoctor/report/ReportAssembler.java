@@ -165,7 +165,7 @@ public final class ReportAssembler {
             LayerDecomposition d = l.decomposition();
             layers.add(new LayerEntry(l.name(), finite(d.lagError()), finite(d.batchNoise()),
                     finite(l.rotationDegPerIter()), finite(l.predictedLag()), finite(l.measuredLag()),
-                    finite(d.emaError()), finite(d.warmupError()), finite(l.decay())));
+                    finite(d.emaError()), finite(d.warmupError()), finite(l.decay()), finite(l.noiseCost())));
         }
         return new CheckpointEntry(c.iteration(), finite(shown.trainModeLoss()), finite(shown.evalModeLoss()),
                 finite(shown.preciseLoss()), finite(shown.zerosLoss()), finite(c.gap().evalToTrainRatio()),

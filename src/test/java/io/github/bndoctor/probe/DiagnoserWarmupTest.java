@@ -188,7 +188,7 @@ class DiagnoserWarmupTest {
         try {
             Diagnoser d = new Diagnoser(PopulationEstimator.POOLED, MonitoredFamily.PRECISE_SAMPLES, LossMeasure.MSE,
                     DiagnosisThresholds.DEFAULT);
-            return d.diagnose(net, x, y, preciseData.iterator(), AGE, AGE, Map.of(), Map.of(), warmStart);
+            return d.diagnose(net, x, y, preciseData.iterator(), AGE, AGE, Map.of(), Map.of(), warmStart, 0);
         } finally {
             MovingStatistics.writeAll(net, before);
         }
@@ -223,12 +223,12 @@ class DiagnoserWarmupTest {
         try {
             Diagnoser d = new Diagnoser(PopulationEstimator.POOLED, MonitoredFamily.PRECISE_SAMPLES, LossMeasure.MSE,
                     DiagnosisThresholds.DEFAULT);
-            Checkpoint stale = d.diagnose(net, x, y, preciseData.iterator(), 0, 0, Map.of(), Map.of(), shifted(precise));
+            Checkpoint stale = d.diagnose(net, x, y, preciseData.iterator(), 0, 0, Map.of(), Map.of(), shifted(precise), 0);
             assertThat(stale.largestPriorWeight()).isEqualTo(1);
             assertThat(directLoss(shifted(precise)) / stale.gap().trainModeLoss())
                     .isGreaterThan(DiagnosisThresholds.DEFAULT.gapRatio());
             assertThat(stale.verdict()).isEqualTo(Verdict.EMA_LAG);
-            assertThat(d.diagnose(net, x, y, preciseData.iterator(), 0, 0, Map.of(), Map.of(), precise).verdict())
+            assertThat(d.diagnose(net, x, y, preciseData.iterator(), 0, 0, Map.of(), Map.of(), precise, 0).verdict())
                     .isEqualTo(Verdict.EMA_WARMUP);
         } finally {
             MovingStatistics.writeAll(net, before);

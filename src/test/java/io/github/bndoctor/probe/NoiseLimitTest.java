@@ -71,6 +71,34 @@ class NoiseLimitTest {
         }
     }
 
+    /** A checkpoint whose dense layer sat at decay 0.5 with the given output cost; its spread is far above the distance bound. */
+    static Checkpoint measured(long it, double evalToPrecise, double denseCost) {
+        return new Checkpoint(it, new OutputGap(1, evalToPrecise, 1), List.of(
+                new LayerCheckpoint(new LayerDecomposition("conv", it, 0, 0.1, 0, 0.1, 0.02, 0, 0), 0.1, 1, Double.NaN,
+                        0.5, 1.0),
+                new LayerCheckpoint(new LayerDecomposition("dense", it, 0, 0.1, 0, 0.1, 5, 0, 0), 0.1, 1, Double.NaN,
+                        0.5, denseCost)), Verdict.EMA_LAG);
+    }
+
+    @Test
+    void whereTheOutputCostWasMeasuredItDecidesAtTheBound() {
+        double b = NoiseLimit.OUTPUT_COST_BOUND;
+        // at the bound: not named, though the spread 5 is far above the distance criterion's 0.87
+        assertThat(NoiseLimit.of(List.of(measured(100, 3, b)))).isEmpty();
+        assertThat(NoiseLimit.of(List.of(measured(100, 3, Math.nextDown(b))))).isEmpty();
+        List<NoiseLimit> above = NoiseLimit.of(List.of(measured(100, 3, Math.nextUp(b))));
+        assertThat(above).extracting(NoiseLimit::layer).containsExactly("dense");
+        assertThat(above.get(0).decay()).isEqualTo(0.5);
+        assertThat(above.get(0).measured()).isEqualTo(1);
+        // the median over the measured checkpoints (1.2, 1.6, 2.0 -> 1.6): one cheap checkpoint does not hide it
+        List<NoiseLimit> med = NoiseLimit.of(List.of(measured(100, 3, 1.2), measured(200, 3, 2.0), measured(300, 3, 1.6)));
+        assertThat(med).singleElement().extracting(NoiseLimit::outputCost).isEqualTo(1.6);
+        // (1.2, 1.4, 3.0 -> 1.4): one costly checkpoint does not make it
+        assertThat(NoiseLimit.of(List.of(measured(100, 3, 1.2), measured(200, 3, 3.0), measured(300, 3, 1.4)))).isEmpty();
+        assertThat(med.get(0).describe()).contains("Layer 'dense'", "decay sat at 0.5", "~1.6", "no decay >= 0.5",
+                "batch size", "recalibrate", "ProjectedStatistics");
+    }
+
     @Test
     void theRecommendationsNameTheLayerWhyAndTheRemedy() {
         List<Checkpoint> run = List.of(cp(100, 4, 1.2, 0.02), cp(200, 6, 1.0, 0.03));

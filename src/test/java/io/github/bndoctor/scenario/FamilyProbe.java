@@ -15,7 +15,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * family (recipe, {@code -Dfamily.seed}, {@code -Dfamily.warm}), its checkpoints printed. With
  * {@code -Dfamily.adaptive=BUDGET:FLOOR:EVERY,...} one run per family and setting, each with an
  * {@link AdaptiveDecay} of that budget (degrees), floor decay and interval, and its worst eval/train
- * and eval/precise from iteration 100 printed.
+ * and eval/precise from iteration 100 printed. {@code -Dfamily.layers=true} adds each BN layer's row per
+ * checkpoint (decay in force, EMA, lag and batch errors, rotation, noise cost) and the noise-limit verdict.
  */
 class FamilyProbe {
     @Test
@@ -37,6 +38,11 @@ class FamilyProbe {
                         extra = List.of(AdaptiveDecay.builder().budgetDegrees(Double.parseDouble(p[0]))
                                 .minDecay(Double.parseDouble(p[1])).every(Integer.parseInt(p[2])).build());
                     }
+                    StringBuilder joint = new StringBuilder();
+                    if (Boolean.getBoolean("family.layers")) {
+                        extra = new ArrayList<>(extra);
+                        extra.add(jointNoise(c, joint));
+                    }
                     MonitoredFamily.Result r = MonitoredFamily.run(c, extra);
                     StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%s adaptive [%s]: %.1f s gate %s"
                             + " worst from 100 e/t %.3f e/p %.3f%n", c.name(), setting,
@@ -49,12 +55,68 @@ class FamilyProbe {
                         b.append(String.format(Locale.ROOT, "  %5d e/t %7.2f e/p %7.2f p/t %5.2f pred %6.1f meas %6.1f %s%n",
                                 cp.iteration(), cp.gap().evalToTrainRatio(), cp.gap().evalToPreciseRatio(),
                                 cp.gap().preciseToTrainRatio(), cp.medianPredictedLag(), cp.medianMeasuredLag(), cp.verdict()));
+                        if (Boolean.getBoolean("family.layers")) {
+                            for (io.github.bndoctor.probe.LayerCheckpoint l : cp.layers()) {
+                                b.append(String.format(Locale.ROOT, "        %-12s d %.3f ema %.3f lag %.3f batch %.3f"
+                                        + " rot %.3f noiseCost %.3f%n", l.name(), l.decay(), l.decomposition().emaError(),
+                                        l.decomposition().lagError(), l.decomposition().batchNoise(),
+                                        l.rotationDegPerIter(), l.noiseCost()));
+                            }
+                        }
                     }
+                    for (io.github.bndoctor.probe.NoiseLimit n : io.github.bndoctor.probe.NoiseLimit.of(r.checkpoints(),
+                            r.probePerTrainingBatch())) {
+                        b.append("  ").append(n.describe()).append(System.lineSeparator());
+                    }
+                    b.append(joint);
                     System.out.print(b);
                     return b.toString();
                 });
             }
         }
         ParallelRuns.all(jobs, 2, 1);
+    }
+
+    /**
+     * At each checkpoint: every layer near the floor drawn at once ({@link NoiseCost#together}: mean,
+     * min, max of the draws' eval/precise), and per layer the real moving statistics' cost alone
+     * (that layer's moving statistics, every other layer precise: eval/precise).
+     */
+    private static TrainingListener jointNoise(FamilyConfig c, StringBuilder into) {
+        org.nd4j.linalg.dataset.DataSet probe = c.family().data(c.seed()).probe(MonitoredFamily.PROBE_SIZE);
+        List<org.nd4j.linalg.api.ndarray.INDArray[]> precise = MonitoredFamily.preciseBatches(c);
+        return new org.deeplearning4j.optimize.api.BaseTrainingListener() {
+            @Override
+            public void iterationDone(org.deeplearning4j.nn.api.Model model, int iteration, int epoch) {
+                long done = iteration + 1L;
+                if (done % c.checkpointEvery() != 0) {
+                    return;
+                }
+                var net = io.github.bndoctor.dl4j.BnNetwork.of(model);
+                var p = io.github.bndoctor.probe.PreciseStatistics.estimate(net, precise.iterator(),
+                        MonitoredFamily.PRECISE_SAMPLES, io.github.bndoctor.stats.PopulationEstimator.POOLED);
+                java.util.Map<String, Double> decays = new java.util.LinkedHashMap<>();
+                net.bnLayers().forEach(ref -> decays.put(ref.name(), net.decay(ref)));
+                var x = new org.nd4j.linalg.api.ndarray.INDArray[] {probe.getFeatures()};
+                var y = new org.nd4j.linalg.api.ndarray.INDArray[] {probe.getLabels()};
+                double[] d = io.github.bndoctor.probe.NoiseCost.together(net, x, y, p, decays, c.batchSize(),
+                        io.github.bndoctor.probe.LossMeasure.MSE, done);
+                var chunk = List.of(new io.github.bndoctor.probe.ProbeChunk(x, y));
+                double pl = io.github.bndoctor.probe.OutputGapProbe.lossWith(net, chunk, p,
+                        io.github.bndoctor.probe.LossMeasure.MSE);
+                StringBuilder real = new StringBuilder();
+                for (var ref : net.bnLayers()) {
+                    java.util.Map<String, io.github.bndoctor.stats.MeanVariance> one = new java.util.LinkedHashMap<>(p);
+                    one.put(ref.name(), io.github.bndoctor.dl4j.MovingStatistics.read(net, ref));
+                    real.append(String.format(Locale.ROOT, " %s %.2f", ref.name(),
+                            io.github.bndoctor.probe.OutputGapProbe.lossWith(net, chunk, one,
+                                    io.github.bndoctor.probe.LossMeasure.MSE) / pl));
+                }
+                into.append(String.format(Locale.ROOT, "  joint %5d noise e/p mean %.2f min %.2f max %.2f; real moving alone:%s%n",
+                        done, java.util.Arrays.stream(d).average().orElse(Double.NaN),
+                        java.util.Arrays.stream(d).min().orElse(Double.NaN),
+                        java.util.Arrays.stream(d).max().orElse(Double.NaN), real));
+            }
+        };
     }
 }

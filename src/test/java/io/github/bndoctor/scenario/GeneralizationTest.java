@@ -172,7 +172,7 @@ class GeneralizationTest {
         Path csv = Path.of("target", "generalization-layers-" + System.getProperty("generalization.set", "held-out") + ".csv");
         try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(csv))) {
             w.println("run,iteration,layer,decay,priorWeight,emaError,warmupError,lagError,batchNoise,rotation,predictedLag,"
-                    + "measuredLag,freeLagError,freeBatchNoise");
+                    + "measuredLag,freeLagError,freeBatchNoise,noiseCost");
             for (var e : new java.util.TreeMap<>(runs).entrySet()) {
                 MonitoredFamily.Result r = e.getValue();
                 for (Checkpoint c : r.checkpoints()) {
@@ -181,10 +181,11 @@ class GeneralizationTest {
                         var d = l.decomposition();
                         var f = free == null ? null : free.layers().stream().filter(x -> x.layer().equals(d.layer()))
                                 .findFirst().orElse(null);
-                        w.printf(Locale.ROOT, "%s,%d,%s,%g,%g,%g,%g,%g,%g,%g,%g,%g,%g,%g%n", e.getKey(), c.iteration(),
+                        w.printf(Locale.ROOT, "%s,%d,%s,%g,%g,%g,%g,%g,%g,%g,%g,%g,%g,%g,%g%n", e.getKey(), c.iteration(),
                                 d.layer(), l.decay(), d.priorWeight(), d.emaError(), d.warmupError(), d.lagError(),
                                 d.batchNoise(), l.rotationDegPerIter(), l.predictedLag(), l.measuredLag(),
-                                f == null ? Double.NaN : f.lagError(), f == null ? Double.NaN : f.batchNoise());
+                                f == null ? Double.NaN : f.lagError(), f == null ? Double.NaN : f.batchNoise(),
+                                l.noiseCost());
                     }
                 }
             }

@@ -1,0 +1,278 @@
+package io.github.bndoctor.probe;
+
+import io.github.bndoctor.dl4j.BatchStatistics;
+import io.github.bndoctor.dl4j.BatchStatisticsCapture;
+import io.github.bndoctor.dl4j.BnNetwork;
+import io.github.bndoctor.stats.MeanVariance;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * What a BN layer's moving average costs the network's output from sampling noise alone, at the
+ * decay in force and the training batch's size: the expected eval/precise of the probe with that
+ * layer's statistics replaced by draws of a lag-free EMA of training-sized batch statistics, every
+ * other layer holding its precise statistics.
+ *
+ * <p>An EMA of decay {@code d} is {@code sum_k (1-d) d^k s_k} over the batch statistics {@code s_k}
+ * of the last batches. Were the weights frozen (no lag), the {@code s_k} would be independent draws
+ * of a training batch's statistics at the current weights. The probe is cut into {@code J} chunks of
+ * the training batch's size; each chunk's statistics at the layer's input, with every BN layer in
+ * training mode (as in {@code fit}), are such draws, and the EMA is drawn by picking each {@code s_k}
+ * among the chunks of one half of the probe (even or odd chunks) uniformly at random (a bootstrap of the batch statistics; Efron and Tibshirani, "An
+ * Introduction to the Bootstrap", 1993, ch. 6), one pick per term for all channels together, the
+ * weights truncated where {@code d^k} falls below {@value #TAIL} and renormalised. The mean and the
+ * biased variance are averaged in that form, as DL4J averages them, so the draw is a convex
+ * combination of real batch statistics: its variance is positive, its spread is
+ * {@code sqrt((1-d)/(1+d))} times the batch statistics' (as {@link NoiseLimit#floor}), and it keeps
+ * their bias (a biased variance of {@code m} samples is {@code (m-1)/m} of the population's on
+ * average), which no decay removes either. The inference loss over the probe with each draw
+ * ({@link OutputGapProbe#lossWith}: statistics swapped in and restored bit for bit) is measured on the
+ * other half (cross-fitting: statistics drawn from the examples they are scored on would fit them
+ * better than a training batch's do, and understate the cost), the two halves' losses averaged, then
+ * averaged over {@value #DRAWS} seeded draws and divided by the precise statistics' loss over the
+ * same halves. The probe must hold at least {@value #MIN_CHUNKS_PER_HALF} training batches per half.
+ *
+ * <p>Cost: one training-mode pass over the probe for the chunks' statistics, then {@value #DRAWS}
+ * inference passes over the probe per judged layer; judged are only the layers whose decay in force
+ * is at most {@value #NEAR_FLOOR_DECAY} (near the shortest useful window, where lag is least and this
+ * noise most). Parameters, updater state and the random stream of the network are untouched (dropout
+ * is suspended in the passes; the draws use their own seeded generator).
+ */
+public final class NoiseCost {
+    /**
+     * Decays at most this are judged: a mean age {@code d/(1-d)} of at most two iterations, at or next
+     * to the shortest useful window ({@link NoiseLimit#SHORTEST_DECAY}, mean age one).
+     */
+    public static final double NEAR_FLOOR_DECAY = 2.0 / 3;
+    /**
+     * Draws of the EMA per layer: the mean of 8 losses, each within a factor of a few of the others,
+     * is known to about a third of their spread, enough to tell 1.5 from 1.
+     */
+    public static final int DRAWS = 8;
+    /**
+     * Training-sized chunks each half of the probe must hold: two, the fewest whose statistics differ
+     * from draw to draw.
+     */
+    public static final int MIN_CHUNKS_PER_HALF = 2;
+        /** EMA terms whose weight {@code d^k} is below this are dropped (the rest renormalised). */
+    public static final double TAIL = 1e-6;
+
+    private NoiseCost() {
+    }
+
+    /**
+     * @param decay the EMA's decay {@code d} in [0, 1)
+     * @return the EMA's weights {@code (1-d) d^k} for {@code k = 0, 1, ...} while {@code d^k >=} {@value #TAIL},
+     *     renormalised to sum 1
+     */
+    static double[] weights(double decay) {
+        if (!(decay >= 0 && decay < 1)) {
+            throw new IllegalArgumentException("decay must be in [0, 1), got " + decay);
+        }
+        List<Double> w = new ArrayList<>();
+        double dk = 1;
+        double sum = 0;
+        while (dk >= TAIL) {
+            w.add(dk);
+            sum += dk;
+            dk *= decay;
+        }
+        double[] out = new double[w.size()];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = w.get(k) / sum;
+        }
+        return out;
+    }
+
+    /**
+     * One draw of a lag-free EMA of batch statistics: {@code sum_k w_k s_{j_k}}, each {@code j_k}
+     * uniform among the batches.
+     *
+     * @param batches batch statistics (mean, biased variance) of one layer, at least one
+     * @param weights the EMA's weights ({@link #weights(double)})
+     * @param rng the draw's generator
+     * @return the drawn statistics
+     */
+    static MeanVariance draw(List<MeanVariance> batches, double[] weights, SplittableRandom rng) {
+        int[] picks = new int[weights.length];
+        for (int k = 0; k < picks.length; k++) {
+            picks[k] = rng.nextInt(batches.size());
+        }
+        return draw(batches, weights, picks);
+    }
+
+    /**
+     * @param batches batch statistics of one layer
+     * @param weights the EMA's weights
+     * @param picks the batch of each term, at least as many as weights
+     * @return {@code sum_k w_k s_{picks[k]}}
+     */
+    static MeanVariance draw(List<MeanVariance> batches, double[] weights, int[] picks) {
+        int channels = batches.get(0).mean().length;
+        double[] m = new double[channels];
+        double[] v = new double[channels];
+        for (int k = 0; k < weights.length; k++) {
+            MeanVariance s = batches.get(picks[k]);
+            for (int c = 0; c < channels; c++) {
+                m[c] += weights[k] * s.mean()[c];
+                v[c] += weights[k] * s.variance()[c];
+            }
+        }
+        return new MeanVariance(m, v);
+    }
+
+    /**
+     * @param net the network
+     * @param features probe inputs
+     * @param labels probe labels
+     * @param precise precise statistics of every BN layer
+     * @param decays decay in force per BN layer; only layers at most {@value #NEAR_FLOOR_DECAY} are judged
+     * @param trainingBatch examples per training batch; the probe must hold at least
+     *     {@code 2 x} {@value #MIN_CHUNKS_PER_HALF} of them
+     * @param loss the loss
+     * @param seed seed of the draws
+     * @return expected eval/precise from the EMA's sampling noise alone, per judged layer (each drawn
+     *     alone, the others at their precise statistics) in forward order; empty if no layer is
+     *     judged, the probe holds too few training batches, or the precise loss is not positive
+     */
+    public static Map<String, Double> of(BnNetwork net, INDArray[] features, INDArray[] labels,
+                                         Map<String, MeanVariance> precise, Map<String, Double> decays,
+                                         int trainingBatch, LossMeasure loss, long seed) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        Sample s = sample(net, features, labels, precise, decays, trainingBatch, loss);
+        if (s == null) {
+            return out;
+        }
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (String layer : s.judged.keySet()) {
+            double sum = 0;
+            for (double r : s.draws(net, List.of(layer), rng)) {
+                sum += r;
+            }
+            out.put(layer, sum / DRAWS);
+        }
+        return out;
+    }
+
+    /**
+     * Every judged layer drawn at once, each from its own batches' statistics (the same batch index
+     * for all layers at each EMA term: the layers' batch statistics come from the same training
+     * batches): what the noise of all the short windows together costs the output.
+     *
+     * @param net the network
+     * @param features probe inputs
+     * @param labels probe labels
+     * @param precise precise statistics of every BN layer
+     * @param decays decay in force per BN layer; only layers at most {@value #NEAR_FLOOR_DECAY} are judged
+     * @param trainingBatch examples per training batch; the probe must hold at least
+     *     {@code 2 x} {@value #MIN_CHUNKS_PER_HALF} of them
+     * @param loss the loss
+     * @param seed seed of the draws
+     * @return eval/precise of each of the {@value #DRAWS} draws; empty as for
+     *     {@link #of(BnNetwork, INDArray[], INDArray[], Map, Map, int, LossMeasure, long)}
+     */
+    public static double[] together(BnNetwork net, INDArray[] features, INDArray[] labels,
+                                    Map<String, MeanVariance> precise, Map<String, Double> decays,
+                                    int trainingBatch, LossMeasure loss, long seed) {
+        Sample s = sample(net, features, labels, precise, decays, trainingBatch, loss);
+        return s == null ? new double[0] : s.draws(net, List.copyOf(s.judged.keySet()), new SplittableRandom(seed));
+    }
+
+    private static Sample sample(BnNetwork net, INDArray[] features, INDArray[] labels, Map<String, MeanVariance> precise,
+                                 Map<String, Double> decays, int trainingBatch, LossMeasure loss) {
+        Map<String, Double> judged = new LinkedHashMap<>();
+        decays.forEach((layer, d) -> {
+            if (d <= NEAR_FLOOR_DECAY) {
+                judged.put(layer, d);
+            }
+        });
+        long n = features[0].size(0);
+        int half = trainingBatch <= 0 ? 0 : (int) (n / trainingBatch / 2);
+        if (judged.isEmpty() || half < MIN_CHUNKS_PER_HALF) {
+            return null;
+        }
+        // chunks 0, 2, 4, ... form half 0, chunks 1, 3, 5, ... half 1
+        List<Map<String, List<MeanVariance>>> batches = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
+        for (int j = 0; j < 2 * half; j++) {
+            INDArray[] x = slice(features, j, trainingBatch);
+            Map<String, BatchStatistics> st = BatchStatisticsCapture.capture(net, x, true);
+            for (String layer : judged.keySet()) {
+                batches.get(j % 2).computeIfAbsent(layer, k -> new ArrayList<>()).add(st.get(layer).meanVariance());
+            }
+        }
+        List<List<ProbeChunk>> halves = new ArrayList<>();
+        for (int h = 0; h < 2; h++) {
+            halves.add(List.of(new ProbeChunk(rowsOf(features, h, half, trainingBatch),
+                    rowsOf(labels, h, half, trainingBatch))));
+        }
+        double preciseLoss = (OutputGapProbe.lossWith(net, halves.get(0), precise, loss)
+                + OutputGapProbe.lossWith(net, halves.get(1), precise, loss)) / 2;
+        return preciseLoss > 0 ? new Sample(judged, batches, precise, halves, loss, preciseLoss, half) : null;
+    }
+
+    private static INDArray[] slice(INDArray[] arrays, int chunk, int size) {
+        INDArray[] x = new INDArray[arrays.length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = arrays[i].get(NDArrayIndex.interval((long) chunk * size, (long) (chunk + 1) * size));
+        }
+        return x;
+    }
+
+    /** The rows of the chunks {@code h, h + 2, h + 4, ...} ({@code half} of them), concatenated. */
+    private static INDArray[] rowsOf(INDArray[] arrays, int h, int half, int size) {
+        INDArray[] out = new INDArray[arrays.length];
+        for (int i = 0; i < out.length; i++) {
+            INDArray[] parts = new INDArray[half];
+            for (int k = 0; k < half; k++) {
+                parts[k] = slice(arrays, 2 * k + h, size)[i];
+            }
+            out[i] = Nd4j.concat(0, parts);
+        }
+        return out;
+    }
+
+    /**
+     * The judged layers' batch statistics per half of the probe, and what the draws are measured
+     * against: the mean over the halves of the precise statistics' loss.
+     */
+    private record Sample(Map<String, Double> judged, List<Map<String, List<MeanVariance>>> batches,
+                          Map<String, MeanVariance> precise, List<List<ProbeChunk>> halves, LossMeasure loss,
+                          double preciseLoss, int chunksPerHalf) {
+        /**
+         * @return eval/precise of each of {@value #DRAWS} draws, the given layers drawn at once: per
+         *     draw one EMA from each half's batches, its loss measured on the other half, the two
+         *     losses averaged
+         */
+        double[] draws(BnNetwork net, List<String> layers, SplittableRandom rng) {
+            int terms = 0;
+            for (String layer : layers) {
+                terms = Math.max(terms, weights(judged.get(layer)).length);
+            }
+            double[] out = new double[DRAWS];
+            for (int r = 0; r < DRAWS; r++) {
+                double sum = 0;
+                for (int h = 0; h < 2; h++) {
+                    // one batch index per EMA term, shared by the layers drawn together
+                    int[] picks = new int[terms];
+                    for (int k = 0; k < terms; k++) {
+                        picks[k] = rng.nextInt(chunksPerHalf);
+                    }
+                    Map<String, MeanVariance> with = new LinkedHashMap<>(precise);
+                    for (String layer : layers) {
+                        with.put(layer, draw(batches.get(h).get(layer), weights(judged.get(layer)), picks));
+                    }
+                    sum += OutputGapProbe.lossWith(net, halves.get(1 - h), with, loss);
+                }
+                out[r] = sum / 2 / preciseLoss;
+            }
+            return out;
+        }
+    }
+}
