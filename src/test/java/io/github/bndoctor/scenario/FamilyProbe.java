@@ -83,7 +83,7 @@ class FamilyProbe {
      * (that layer's moving statistics, every other layer precise: eval/precise).
      */
     private static TrainingListener jointNoise(FamilyConfig c, StringBuilder into) {
-        org.nd4j.linalg.dataset.DataSet probe = c.family().data(c.seed()).probe(MonitoredFamily.PROBE_SIZE);
+        org.nd4j.linalg.dataset.DataSet probe = c.family().data(c.seed()).probe(MonitoredFamily.probeSize(c));
         List<org.nd4j.linalg.api.ndarray.INDArray[]> precise = MonitoredFamily.preciseBatches(c);
         return new org.deeplearning4j.optimize.api.BaseTrainingListener() {
             @Override
