@@ -50,13 +50,26 @@ public record LagAtFloor(String layer, double decay, double rotationDegPerIter, 
      *     checkpoint's eval/precise exceeded {@value NoiseLimit#EVAL_PRECISE_BOUND}
      */
     public static List<LagAtFloor> of(List<Checkpoint> run, double budgetDeg) {
+        List<LagAtFloor> out = layers(run, budgetDeg);
+        if (run.stream().noneMatch(c -> c.gap().evalToPreciseRatio() > NoiseLimit.EVAL_PRECISE_BOUND)) {
+            out.clear();
+        }
+        return out;
+    }
+
+    /**
+     * The judgement per layer, whether or not the run needed a remedy.
+     *
+     * @param run a run's checkpoints
+     * @param budgetDeg the angle budget, degrees, finite and above 0
+     * @return the layers that sat near the shortest window at at least half of the run's checkpoints with
+     *     a median rotation there above the budget per iteration, in forward order
+     */
+    public static List<LagAtFloor> layers(List<Checkpoint> run, double budgetDeg) {
         if (!(budgetDeg > 0) || Double.isInfinite(budgetDeg)) {
             throw new IllegalArgumentException("angle budget must be finite and > 0, got " + budgetDeg);
         }
         List<LagAtFloor> out = new ArrayList<>();
-        if (run.stream().noneMatch(c -> c.gap().evalToPreciseRatio() > NoiseLimit.EVAL_PRECISE_BOUND)) {
-            return out;
-        }
         Map<String, Integer> seen = new LinkedHashMap<>();
         Map<String, List<Double>> rotations = new LinkedHashMap<>();
         Map<String, List<Double>> decays = new LinkedHashMap<>();

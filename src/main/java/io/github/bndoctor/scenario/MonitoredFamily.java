@@ -83,8 +83,20 @@ public final class MonitoredFamily {
      * @return the result
      */
     public static Result run(FamilyConfig config, List<TrainingListener> before, List<TrainingListener> listeners) {
+        return run(config, probeSize(config), before, listeners);
+    }
+
+    /**
+     * @param config the configuration
+     * @param probeExamples the monitor's probe examples, at least 1 (the leg's is {@link #probeSize})
+     * @param before training listeners called before the monitor
+     * @param listeners further training listeners, called after the monitor
+     * @return the result
+     */
+    public static Result run(FamilyConfig config, int probeExamples, List<TrainingListener> before,
+                             List<TrainingListener> listeners) {
         FamilyRun run = FamilyRun.start(config);
-        DataSet probe = run.samples().probe(probeSize(config));
+        DataSet probe = run.samples().probe(probeExamples);
         List<INDArray[]> precise = preciseBatches(config);
         java.util.Map<Long, LagReading> readings = new java.util.LinkedHashMap<>();
         BnMonitor[] self = new BnMonitor[1];
