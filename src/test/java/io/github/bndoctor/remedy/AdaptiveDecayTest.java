@@ -160,6 +160,81 @@ class AdaptiveDecayTest {
         assertThatThrownBy(() -> listener.restoreConfigured(plain.model())).isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test
+    void theFlushingDecayAtBelowAndAboveTheTarget() {
+        // an EMA of mean age 9 (steady at 0.9) asked for mean age 1 (0.5): 1/(9+1) = 0.1, held at the floor 0.3
+        assertThat(AdaptiveDecay.flushingDecay(0.5, 9.0, 0.3)).isEqualTo(0.3);
+        // floor 0.05: 0.1 itself, and the update leaves mean age 0.1 x (9 + 1) = 1, the target's
+        assertThat(AdaptiveDecay.flushingDecay(0.5, 9.0, 0.05)).isCloseTo(0.1, within(1e-15));
+        // at the target's age: the target (1/(1+1) = 0.5); younger than it: the target, not above
+        assertThat(AdaptiveDecay.flushingDecay(0.5, 1.0, 0.05)).isCloseTo(0.5, within(1e-15));
+        assertThat(AdaptiveDecay.flushingDecay(0.5, 0.2, 0.05)).isEqualTo(0.5);
+        // frozen layers and unknown ages keep the target
+        assertThat(AdaptiveDecay.flushingDecay(1.0, 9.0, 0.05)).isEqualTo(1.0);
+        assertThat(AdaptiveDecay.flushingDecay(0.9, null, 0.05)).isEqualTo(0.9);
+        // a target already below the floor is not raised
+        assertThat(AdaptiveDecay.flushingDecay(0.2, 9.0, 0.5)).isEqualTo(0.2);
+    }
+
+    /**
+     * With the EMA's age tracked, on real training: each decay set is {@code min(t, A_t/(a+1))}, not
+     * below the floor, where {@code t} is what a twin listener without tracking sets on an identical
+     * network (training is bit-identical, so the angles are) and {@code a} is the EMA's mean age
+     * recomputed here from the EMA's own weights, {@code w <- [1-d, d w]} per update and
+     * {@code a = sum k w_k} (a loop over the weight vector, not the listener's recursion
+     * {@code d (a + 1)}), starting from the configured decay's geometric weights.
+     */
+    @ParameterizedTest
+    @EnumSource(NetworkKind.class)
+    void trackingTheAgeSetsTheDecayThatBringsTheEmaToTheTargetAge(NetworkKind kind) {
+        BnNetwork twin = net(kind);
+        BnNetwork tracked = net(kind);
+        AdaptiveDecay target = AdaptiveDecay.builder().snapshotEvery(1).budgetDegrees(2).minDecay(0.5)
+                .followUpstream(false).trackAge(false).build();
+        AdaptiveDecay flushing = AdaptiveDecay.builder().snapshotEvery(1).budgetDegrees(2).minDecay(0.5)
+                .followUpstream(false).trackAge(true).build();
+        twin.model().addListeners(target);
+        tracked.model().addListeners(flushing);
+        for (INDArray[] x : ProbeFixtures.batches(Layout.DENSE, STEPS, 5L)) {
+            DataSet b = new DataSet(x[0], ProbeFixtures.labels(x[0], 5L));
+            twin.fit(b);
+            tracked.fit(b);
+        }
+        assertThat(flushing.history()).hasSameSizeAs(target.history()).hasSize(STEPS);
+        int flushed = 0;
+        for (BnLayerRef ref : tracked.bnLayers()) {
+            // the configured 0.99's weights (1-d) d^k, truncated where d^k < 1e-13 (mass left < 1e-13)
+            double[] w = new double[3000];
+            for (int k = 0; k < w.length; k++) {
+                w[k] = 0.01 * Math.pow(0.99, k);
+            }
+            double inForce = 0.99;
+            for (int i = 0; i < STEPS; i++) {
+                // the iteration's backprop averaged one batch in at the decay in force
+                double[] next = new double[w.length];
+                next[0] = 1 - inForce;
+                for (int k = 1; k < w.length; k++) {
+                    next[k] = inForce * w[k - 1];
+                }
+                w = next;
+                double age = 0;
+                for (int k = 0; k < w.length; k++) {
+                    age += k * w[k];
+                }
+                double t = target.history().get(i).decays().get(ref.name());
+                double expected = Math.max(Math.min(0.5, t), Math.min(t, t / (1 - t) / (age + 1)));
+                double set = flushing.history().get(i).decays().get(ref.name());
+                // two routes to the same age in doubles: agree to ~1e-12 relative
+                assertThat(set).as("%s at %d", ref.name(), i + 1).isCloseTo(expected, within(1e-9));
+                if (set < t - 1e-9) {
+                    flushed++;
+                }
+                inForce = set;
+            }
+        }
+        assertThat(flushed).as("the tracked listener set a decay below the target somewhere").isPositive();
+    }
+
     private static BnNetwork net(NetworkKind kind) {
         return TinyBnNetworks.twoBlocks(kind, Layout.DENSE, 2, 4, 1, 0.99, VarianceParameterisation.LOG10_STDEV,
                 new Adam(1e-2), 5);

@@ -16,7 +16,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * {@code -Dfamily.adaptive=BUDGET:FLOOR:EVERY,...} one run per family and setting, each with an
  * {@link AdaptiveDecay} of that budget (degrees), floor decay and interval, and its worst eval/train
  * and eval/precise from iteration 100 printed. {@code -Dfamily.layers=true} adds each BN layer's row per
- * checkpoint (decay in force, EMA, lag and batch errors, rotation, noise cost) and the noise-limit verdict.
+ * checkpoint (decay in force, EMA, lag and batch errors, rotation, noise cost) and the noise-limit verdict;
+ * {@code -Dfamily.trackAge=true} tracks the EMA's age ({@link AdaptiveDecay.Builder#trackAge}). Layers that
+ * lag even at the shortest window are printed whether or not the run needed a remedy.
  */
 class FamilyProbe {
     @Test
@@ -36,7 +38,8 @@ class FamilyProbe {
                     if (!setting.isEmpty()) {
                         String[] p = setting.split(":");
                         extra = List.of(AdaptiveDecay.builder().budgetDegrees(Double.parseDouble(p[0]))
-                                .minDecay(Double.parseDouble(p[1])).every(Integer.parseInt(p[2])).build());
+                                .minDecay(Double.parseDouble(p[1])).every(Integer.parseInt(p[2]))
+                                .trackAge(Boolean.getBoolean("family.trackAge")).build());
                     }
                     StringBuilder joint = new StringBuilder();
                     if (Boolean.getBoolean("family.layers")) {
@@ -68,6 +71,12 @@ class FamilyProbe {
                             r.probePerTrainingBatch())) {
                         b.append("  ").append(n.describe()).append(System.lineSeparator());
                     }
+                    for (io.github.bndoctor.probe.LagAtFloor l : io.github.bndoctor.probe.LagAtFloor.layers(r.checkpoints(),
+                            AdaptiveDecay.DEFAULT_BUDGET_DEG)) {
+                        b.append("  [judged whether or not needed] ").append(l.describe()).append(System.lineSeparator());
+                    }
+                    io.github.bndoctor.probe.NoiseLimit.unmeasured(r.checkpoints(), r.probePerTrainingBatch())
+                            .ifPresent(u -> b.append("  ").append(u).append(System.lineSeparator()));
                     b.append(joint);
                     System.out.print(b);
                     return b.toString();
