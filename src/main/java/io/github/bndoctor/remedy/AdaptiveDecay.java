@@ -69,10 +69,7 @@ public final class AdaptiveDecay extends BaseTrainingListener {
     private final double budgetDeg;
     private final double minDecay;
     private final boolean followUpstream;
-    private final boolean trackAge;
     private final int historyCapacity;
-    /** Each layer's EMA's mean age now, iterations, under the decays actually applied. */
-    private final Map<String, Double> emaAge = new LinkedHashMap<>();
     private final ArrayDeque<Adaptation> history = new ArrayDeque<>();
     private Model bound;
     private BnNetwork net;
@@ -102,7 +99,6 @@ public final class AdaptiveDecay extends BaseTrainingListener {
         this.budgetDeg = b.budgetDeg;
         this.minDecay = b.minDecay;
         this.followUpstream = b.followUpstream;
-        this.trackAge = b.trackAge;
         this.historyCapacity = b.historyCapacity;
     }
 
@@ -118,10 +114,6 @@ public final class AdaptiveDecay extends BaseTrainingListener {
             bind(model);
         }
         ring.record(net, done);
-        // the backprop just done averaged one batch statistic in at the decay in force: age' = d (age + 1)
-        for (BnLayerRef ref : net.bnLayers()) {
-            emaAge.computeIfPresent(ref.name(), (k, a) -> net.decay(ref) * (a + 1));
-        }
         if (done % every != 0) {
             return;
         }
@@ -132,13 +124,6 @@ public final class AdaptiveDecay extends BaseTrainingListener {
                     configured.get(ref.name())));
         }
         Map<String, Double> set = followUpstream ? limitByUpstream(own, upstream, configured, minDecay) : own;
-        if (trackAge) {
-            Map<String, Double> flushed = new LinkedHashMap<>();
-            for (Map.Entry<String, Double> e : set.entrySet()) {
-                flushed.put(e.getKey(), flushingDecay(e.getValue(), emaAge.get(e.getKey()), minDecay));
-            }
-            set = flushed;
-        }
         for (BnLayerRef ref : net.bnLayers()) {
             net.setDecay(ref, set.get(ref.name()));
         }
@@ -152,12 +137,8 @@ public final class AdaptiveDecay extends BaseTrainingListener {
         bound = model;
         net = BnNetwork.requireBatchNorm(model);
         configured.clear();
-        emaAge.clear();
         for (BnLayerRef ref : net.bnLayers()) {
             configured.put(ref.name(), ref.decay());
-            // before the first adaptation the EMA has run at its configured decay: its steady mean age
-            // (a frozen layer's never changes and is never read)
-            emaAge.put(ref.name(), ref.decay() < 1 ? ref.decay() / (1 - ref.decay()) : 0.0);
         }
         int capacity = 1;
         for (double d : configured.values()) {
@@ -253,32 +234,6 @@ public final class AdaptiveDecay extends BaseTrainingListener {
     }
 
     /**
-     * The decay that brings the EMA's mean age to the target's after one more update. An EMA of mean
-     * age {@code a} updated at decay {@code d} has mean age {@code d (a + 1)} (the new batch statistic
-     * at age 0 with weight {@code 1-d}, the rest one iteration older); in steady state at decay
-     * {@code t} that is {@code t/(1-t)}. Where the weights have just started turning faster, the
-     * steady-state decay {@code t} would leave the older, longer window's content in the average for
-     * several iterations; {@code A_t/(a + 1)} with {@code A_t = t/(1-t)} flushes it at once, as far as
-     * the floor allows. Where the EMA is already younger than the target the target decay applies: it
-     * lengthens the window by mixing new batches in, where a higher decay would only age the few
-     * batches it holds (as noisy, and older).
-     *
-     * @param target the decay chosen for the steady state ({@link #decayFor}, {@link #limitByUpstream})
-     * @param emaAge the EMA's mean age now, iterations, at least 0 ({@code null}: unknown, the target applies)
-     * @param minDecay the floor {@code d_min}
-     * @param configuredDecay the configured decay, the ceiling
-     * @return {@code min(t, (t/(1-t)) / (a + 1))}, not below {@code min(d_min, t)}; the target itself for a
-     *     frozen layer (target 1) or an unknown age
-     */
-    public static double flushingDecay(double target, Double emaAge, double minDecay) {
-        if (target >= 1 || emaAge == null) {
-            return target;
-        }
-        double d = target / (1 - target) / (emaAge + 1);
-        return Math.max(Math.min(minDecay, target), Math.min(target, d));
-    }
-
-    /**
      * Puts every BN layer's configured decay back (before saving the model, if the adapted decays
      * should not be saved with it).
      *
@@ -330,7 +285,6 @@ public final class AdaptiveDecay extends BaseTrainingListener {
         private double budgetDeg = DEFAULT_BUDGET_DEG;
         private double minDecay = DEFAULT_MIN_DECAY;
         private boolean followUpstream = true;
-        private boolean trackAge;
         private int historyCapacity = DEFAULT_HISTORY;
 
         private Builder() {
@@ -356,17 +310,6 @@ public final class AdaptiveDecay extends BaseTrainingListener {
          */
         public Builder followUpstream(boolean follow) {
             this.followUpstream = follow;
-            return this;
-        }
-
-        /**
-         * @param track whether the decay set brings the EMA's mean age, tracked under the decays
-         *     applied, to the target's after one update ({@link AdaptiveDecay#flushingDecay}) rather than
-         *     setting the target decay itself
-         * @return this
-         */
-        public Builder trackAge(boolean track) {
-            this.trackAge = track;
             return this;
         }
 

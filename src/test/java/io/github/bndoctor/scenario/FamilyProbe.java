@@ -16,9 +16,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * {@code -Dfamily.adaptive=BUDGET:FLOOR:EVERY,...} one run per family and setting, each with an
  * {@link AdaptiveDecay} of that budget (degrees), floor decay and interval, and its worst eval/train
  * and eval/precise from iteration 100 printed. {@code -Dfamily.layers=true} adds each BN layer's row per
- * checkpoint (decay in force, EMA, lag and batch errors, rotation, noise cost) and the noise-limit verdict;
- * {@code -Dfamily.trackAge=true} tracks the EMA's age ({@link AdaptiveDecay.Builder#trackAge}). Layers that
- * lag even at the shortest window are printed whether or not the run needed a remedy.
+ * checkpoint (decay in force, EMA, lag and batch errors, rotation, noise cost) and the noise-limit verdict.
+ * Layers that lag even at the shortest window are printed whether or not the run needed a remedy.
  */
 class FamilyProbe {
     @Test
@@ -38,8 +37,7 @@ class FamilyProbe {
                     if (!setting.isEmpty()) {
                         String[] p = setting.split(":");
                         extra = List.of(AdaptiveDecay.builder().budgetDegrees(Double.parseDouble(p[0]))
-                                .minDecay(Double.parseDouble(p[1])).every(Integer.parseInt(p[2]))
-                                .trackAge(Boolean.getBoolean("family.trackAge")).build());
+                                .minDecay(Double.parseDouble(p[1])).every(Integer.parseInt(p[2])).build());
                     }
                     StringBuilder joint = new StringBuilder();
                     if (Boolean.getBoolean("family.layers")) {
