@@ -108,22 +108,36 @@ class FamilyProbe {
                 var y = new org.nd4j.linalg.api.ndarray.INDArray[] {probe.getLabels()};
                 double[] d = io.github.bndoctor.probe.NoiseCost.together(net, x, y, p, decays, c.batchSize(),
                         io.github.bndoctor.probe.LossMeasure.MSE, done);
-                var chunk = List.of(new io.github.bndoctor.probe.ProbeChunk(x, y));
-                double pl = io.github.bndoctor.probe.OutputGapProbe.lossWith(net, chunk, p,
-                        io.github.bndoctor.probe.LossMeasure.MSE);
                 StringBuilder real = new StringBuilder();
-                for (var ref : net.bnLayers()) {
-                    java.util.Map<String, io.github.bndoctor.stats.MeanVariance> one = new java.util.LinkedHashMap<>(p);
-                    one.put(ref.name(), io.github.bndoctor.dl4j.MovingStatistics.read(net, ref));
-                    real.append(String.format(Locale.ROOT, " %s %.2f", ref.name(),
-                            io.github.bndoctor.probe.OutputGapProbe.lossWith(net, chunk, one,
-                                    io.github.bndoctor.probe.LossMeasure.MSE) / pl));
-                }
+                realMovingAlone(net, probe, p).forEach((layer, r) -> real.append(String.format(Locale.ROOT, " %s %.2f",
+                        layer, r)));
                 into.append(String.format(Locale.ROOT, "  joint %5d noise e/p mean %.2f min %.2f max %.2f; real moving alone:%s%n",
                         done, java.util.Arrays.stream(d).average().orElse(Double.NaN),
                         java.util.Arrays.stream(d).min().orElse(Double.NaN),
                         java.util.Arrays.stream(d).max().orElse(Double.NaN), real));
             }
         };
+    }
+
+    /**
+     * Per BN layer, the probe's eval/precise with that layer's real moving statistics and every other
+     * layer's precise ones.
+     */
+    static java.util.Map<String, Double> realMovingAlone(io.github.bndoctor.dl4j.BnNetwork net,
+                                                        org.nd4j.linalg.dataset.DataSet probe,
+                                                        java.util.Map<String, io.github.bndoctor.stats.MeanVariance> precise) {
+        var chunk = List.of(new io.github.bndoctor.probe.ProbeChunk(
+                new org.nd4j.linalg.api.ndarray.INDArray[] {probe.getFeatures()},
+                new org.nd4j.linalg.api.ndarray.INDArray[] {probe.getLabels()}));
+        double pl = io.github.bndoctor.probe.OutputGapProbe.lossWith(net, chunk, precise,
+                io.github.bndoctor.probe.LossMeasure.MSE);
+        java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
+        for (var ref : net.bnLayers()) {
+            java.util.Map<String, io.github.bndoctor.stats.MeanVariance> one = new java.util.LinkedHashMap<>(precise);
+            one.put(ref.name(), io.github.bndoctor.dl4j.MovingStatistics.read(net, ref));
+            out.put(ref.name(), io.github.bndoctor.probe.OutputGapProbe.lossWith(net, chunk, one,
+                    io.github.bndoctor.probe.LossMeasure.MSE) / pl);
+        }
+        return out;
     }
 }

@@ -49,7 +49,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       and recall at least {@link #TARGET} over all held-out runs, printed per family;</li>
  *   <li>adaptive decay: where the fixed decay's warm run exceeds {@link #FIXED_BAD} after
  *       {@link #WARMUP}, eval/train at most {@link #ADAPTIVE_RATIO} at every checkpoint from
- *       {@link #WARMUP}, or the verdict names the noise-limited layer and the remedy; training
+ *       {@link #WARMUP}, or the recommendations name the layer no decay helps, noise-limited
+ *       ({@code NoiseLimit}) or lagging even at the shortest window ({@code LagAtFloor}), and the
+ *       remedy; training
  *       bit-identical with and without it;</li>
  *   <li>the lag forecast within {@link #FORECAST_FACTOR} of the root mean square one-step rotation of
  *       the run's second half on every layer where it claims equilibrium within the first half (and

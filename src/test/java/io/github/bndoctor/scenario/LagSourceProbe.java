@@ -2,15 +2,10 @@ package io.github.bndoctor.scenario;
 
 import io.github.bndoctor.dl4j.BnLayerRef;
 import io.github.bndoctor.dl4j.BnNetwork;
-import io.github.bndoctor.dl4j.MovingStatistics;
 import io.github.bndoctor.probe.Checkpoint;
 import io.github.bndoctor.probe.FeedingWeights;
-import io.github.bndoctor.probe.LossMeasure;
-import io.github.bndoctor.probe.OutputGapProbe;
 import io.github.bndoctor.probe.PreciseStatistics;
-import io.github.bndoctor.probe.ProbeChunk;
 import io.github.bndoctor.remedy.AdaptiveDecay;
-import io.github.bndoctor.stats.MeanVariance;
 import io.github.bndoctor.stats.PopulationEstimator;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
@@ -102,15 +97,11 @@ class LagSourceProbe {
                 }
                 var p = PreciseStatistics.estimate(net, precise.iterator(), MonitoredFamily.PRECISE_SAMPLES,
                         PopulationEstimator.POOLED);
-                var chunk = List.of(new ProbeChunk(new INDArray[] {probe.getFeatures()},
-                        new INDArray[] {probe.getLabels()}));
-                double pl = OutputGapProbe.lossWith(net, chunk, p, LossMeasure.MSE);
+                Map<String, Double> real = FamilyProbe.realMovingAlone(net, probe, p);
                 for (BnLayerRef ref : net.bnLayers()) {
                     double d = net.decay(ref);
                     int age = (int) Math.max(1, Math.round(d / (1 - d)));
-                    Map<String, MeanVariance> one = new LinkedHashMap<>(p);
-                    one.put(ref.name(), MovingStatistics.read(net, ref));
-                    double alone = OutputGapProbe.lossWith(net, chunk, one, LossMeasure.MSE) / pl;
+                    double alone = real.get(ref.name());
                     double whole = angle(feed.get(ref.name()), age);
                     double channel = channelAngle(net, fw, ref.name(), feed.get(ref.name()), age);
                     double up = 0;
