@@ -139,6 +139,58 @@ public record NoiseLimit(String layer, double batchSpread, double floorAtShortes
         return out;
     }
 
+    /**
+     * Where the monitor could not measure a layer's noise cost because its probe was too small: the
+     * layers whose decay in force sat near the shortest window ({@link NoiseCost#NEAR_FLOOR_DECAY}) at
+     * some checkpoint, never with a measured cost, while the probe held fewer than
+     * {@code 2 x} {@link NoiseCost#MIN_CHUNKS_PER_HALF} training batches (the cross-fitting needs that
+     * many in each half). Such a layer is judged only by the distance criterion, which says nothing of
+     * the output; the run's report says so instead of skipping it in silence.
+     *
+     * @param run a run's checkpoints
+     * @param probePerTrainingBatch examples in the probe batch per example in a training batch, positive and finite
+     * @return one sentence naming those layers, the probe's size in training batches and the size needed;
+     *     empty if there are none or the probe was large enough
+     */
+    public static java.util.Optional<String> unmeasured(List<Checkpoint> run, double probePerTrainingBatch) {
+        if (!(probePerTrainingBatch > 0) || Double.isInfinite(probePerTrainingBatch)) {
+            throw new IllegalArgumentException("probe/training batch ratio must be finite and > 0, got "
+                    + probePerTrainingBatch);
+        }
+        int needed = 2 * NoiseCost.MIN_CHUNKS_PER_HALF;
+        // the probe holds floor(k) whole training batches; 1e-9 absorbs rounding in the ratio
+        long held = (long) Math.floor(probePerTrainingBatch + 1e-9);
+        if (held >= needed) {
+            return java.util.Optional.empty();
+        }
+        java.util.Set<String> near = new java.util.LinkedHashSet<>();
+        java.util.Set<String> measured = new java.util.HashSet<>();
+        for (Checkpoint c : run) {
+            for (LayerCheckpoint l : c.layers()) {
+                if (l.decay() <= NoiseCost.NEAR_FLOOR_DECAY) {
+                    near.add(l.name());
+                }
+                if (Double.isFinite(l.noiseCost())) {
+                    measured.add(l.name());
+                }
+            }
+        }
+        near.removeAll(measured);
+        if (near.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(String.format(java.util.Locale.ROOT, "The output cost of the sampling noise of"
+                + " %s was not measured: %s decay sat at or below %.3g (a window of at most two iterations) but the"
+                + " probe holds %d training batch%s and the measurement needs %d (two per half, to score each half's"
+                + " draws on the other); give the monitor a probe of at least %d training batches to tell noise from"
+                + " lag there.", quoted(near), near.size() == 1 ? "its" : "their", NoiseCost.NEAR_FLOOR_DECAY, held,
+                held == 1 ? "" : "es", needed, needed));
+    }
+
+    private static String quoted(java.util.Collection<String> layers) {
+        return layers.stream().map(l -> "'" + l + "'").collect(java.util.stream.Collectors.joining(", "));
+    }
+
     private static double median(List<Double> xs) {
         return Median.of(xs.stream().mapToDouble(Double::doubleValue).toArray());
     }

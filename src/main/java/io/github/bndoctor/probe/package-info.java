@@ -22,6 +22,8 @@
  *   <li>{@link io.github.bndoctor.probe.NoiseCost} - what a short EMA window's sampling noise alone
  *       costs the output (expected eval/precise at the decay in force and the training batch's size),
  *       which {@link io.github.bndoctor.probe.NoiseLimit} reads to name noise-limited layers;</li>
+ *   <li>{@link io.github.bndoctor.probe.LagAtFloor} - layers whose feeding weights turn more than the
+ *       angle budget within the shortest window: no decay at or above it follows them;</li>
  *   <li>{@link io.github.bndoctor.probe.Verdict} and {@link io.github.bndoctor.probe.Diagnoser} -
  *       which of warm-up, lag or batch noise drives the gap.</li>
  * </ul>

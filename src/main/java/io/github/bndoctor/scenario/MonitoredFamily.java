@@ -23,8 +23,14 @@ import org.nd4j.linalg.dataset.DataSet;
  * would have thrown.
  */
 public final class MonitoredFamily {
-    /** Probe examples: held out, a multiple of every recipe's batch size. */
+    /** Probe examples at least: held out, a multiple of every recipe's batch size. */
     public static final int PROBE_SIZE = 64;
+    /**
+     * Training batches the probe holds at least: the noise cost's cross-fitting needs
+     * {@link io.github.bndoctor.probe.NoiseCost#MIN_CHUNKS_PER_HALF} in each of its two halves, as a
+     * user monitoring at that batch size would give it.
+     */
+    public static final int PROBE_TRAINING_BATCHES = 2 * io.github.bndoctor.probe.NoiseCost.MIN_CHUNKS_PER_HALF;
     /** Training examples offered for precise statistics: the default diagnoser's 256. */
     public static final int PRECISE_SAMPLES = 256;
     private static final long PRECISE_STREAM = 0x9E3779B97F4A7C15L;
@@ -77,8 +83,20 @@ public final class MonitoredFamily {
      * @return the result
      */
     public static Result run(FamilyConfig config, List<TrainingListener> before, List<TrainingListener> listeners) {
+        return run(config, probeSize(config), before, listeners);
+    }
+
+    /**
+     * @param config the configuration
+     * @param probeExamples the monitor's probe examples, at least 1 (the leg's is {@link #probeSize})
+     * @param before training listeners called before the monitor
+     * @param listeners further training listeners, called after the monitor
+     * @return the result
+     */
+    public static Result run(FamilyConfig config, int probeExamples, List<TrainingListener> before,
+                             List<TrainingListener> listeners) {
         FamilyRun run = FamilyRun.start(config);
-        DataSet probe = run.samples().probe(PROBE_SIZE);
+        DataSet probe = run.samples().probe(probeExamples);
         List<INDArray[]> precise = preciseBatches(config);
         java.util.Map<Long, LagReading> readings = new java.util.LinkedHashMap<>();
         BnMonitor[] self = new BnMonitor[1];
@@ -99,6 +117,16 @@ public final class MonitoredFamily {
         run.model().setListeners();
         return new Result(config, monitor.checkpoints(), monitor.alarms(), run, readings,
                 monitor.probePerTrainingBatch());
+    }
+
+    /**
+     * @param config a configuration
+     * @return the probe's examples for its runs: {@link #PROBE_SIZE}, or {@link #PROBE_TRAINING_BATCHES}
+     *     training batches where that is more (the probe's first {@link #PROBE_SIZE} examples are the
+     *     same either way: one stream)
+     */
+    public static int probeSize(FamilyConfig config) {
+        return Math.max(PROBE_SIZE, PROBE_TRAINING_BATCHES * config.batchSize());
     }
 
     /**

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * {@link AdaptiveDecay} of that budget (degrees), floor decay and interval, and its worst eval/train
  * and eval/precise from iteration 100 printed. {@code -Dfamily.layers=true} adds each BN layer's row per
  * checkpoint (decay in force, EMA, lag and batch errors, rotation, noise cost) and the noise-limit verdict.
+ * Layers that lag even at the shortest window are printed whether or not the run needed a remedy.
  */
 class FamilyProbe {
     @Test
@@ -68,6 +69,12 @@ class FamilyProbe {
                             r.probePerTrainingBatch())) {
                         b.append("  ").append(n.describe()).append(System.lineSeparator());
                     }
+                    for (io.github.bndoctor.probe.LagAtFloor l : io.github.bndoctor.probe.LagAtFloor.layers(r.checkpoints(),
+                            AdaptiveDecay.DEFAULT_BUDGET_DEG)) {
+                        b.append("  [judged whether or not needed] ").append(l.describe()).append(System.lineSeparator());
+                    }
+                    io.github.bndoctor.probe.NoiseLimit.unmeasured(r.checkpoints(), r.probePerTrainingBatch())
+                            .ifPresent(u -> b.append("  ").append(u).append(System.lineSeparator()));
                     b.append(joint);
                     System.out.print(b);
                     return b.toString();
@@ -83,7 +90,7 @@ class FamilyProbe {
      * (that layer's moving statistics, every other layer precise: eval/precise).
      */
     private static TrainingListener jointNoise(FamilyConfig c, StringBuilder into) {
-        org.nd4j.linalg.dataset.DataSet probe = c.family().data(c.seed()).probe(MonitoredFamily.PROBE_SIZE);
+        org.nd4j.linalg.dataset.DataSet probe = c.family().data(c.seed()).probe(MonitoredFamily.probeSize(c));
         List<org.nd4j.linalg.api.ndarray.INDArray[]> precise = MonitoredFamily.preciseBatches(c);
         return new org.deeplearning4j.optimize.api.BaseTrainingListener() {
             @Override
@@ -101,22 +108,36 @@ class FamilyProbe {
                 var y = new org.nd4j.linalg.api.ndarray.INDArray[] {probe.getLabels()};
                 double[] d = io.github.bndoctor.probe.NoiseCost.together(net, x, y, p, decays, c.batchSize(),
                         io.github.bndoctor.probe.LossMeasure.MSE, done);
-                var chunk = List.of(new io.github.bndoctor.probe.ProbeChunk(x, y));
-                double pl = io.github.bndoctor.probe.OutputGapProbe.lossWith(net, chunk, p,
-                        io.github.bndoctor.probe.LossMeasure.MSE);
                 StringBuilder real = new StringBuilder();
-                for (var ref : net.bnLayers()) {
-                    java.util.Map<String, io.github.bndoctor.stats.MeanVariance> one = new java.util.LinkedHashMap<>(p);
-                    one.put(ref.name(), io.github.bndoctor.dl4j.MovingStatistics.read(net, ref));
-                    real.append(String.format(Locale.ROOT, " %s %.2f", ref.name(),
-                            io.github.bndoctor.probe.OutputGapProbe.lossWith(net, chunk, one,
-                                    io.github.bndoctor.probe.LossMeasure.MSE) / pl));
-                }
+                realMovingAlone(net, probe, p).forEach((layer, r) -> real.append(String.format(Locale.ROOT, " %s %.2f",
+                        layer, r)));
                 into.append(String.format(Locale.ROOT, "  joint %5d noise e/p mean %.2f min %.2f max %.2f; real moving alone:%s%n",
                         done, java.util.Arrays.stream(d).average().orElse(Double.NaN),
                         java.util.Arrays.stream(d).min().orElse(Double.NaN),
                         java.util.Arrays.stream(d).max().orElse(Double.NaN), real));
             }
         };
+    }
+
+    /**
+     * Per BN layer, the probe's eval/precise with that layer's real moving statistics and every other
+     * layer's precise ones.
+     */
+    static java.util.Map<String, Double> realMovingAlone(io.github.bndoctor.dl4j.BnNetwork net,
+                                                        org.nd4j.linalg.dataset.DataSet probe,
+                                                        java.util.Map<String, io.github.bndoctor.stats.MeanVariance> precise) {
+        var chunk = List.of(new io.github.bndoctor.probe.ProbeChunk(
+                new org.nd4j.linalg.api.ndarray.INDArray[] {probe.getFeatures()},
+                new org.nd4j.linalg.api.ndarray.INDArray[] {probe.getLabels()}));
+        double pl = io.github.bndoctor.probe.OutputGapProbe.lossWith(net, chunk, precise,
+                io.github.bndoctor.probe.LossMeasure.MSE);
+        java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
+        for (var ref : net.bnLayers()) {
+            java.util.Map<String, io.github.bndoctor.stats.MeanVariance> one = new java.util.LinkedHashMap<>(precise);
+            one.put(ref.name(), io.github.bndoctor.dl4j.MovingStatistics.read(net, ref));
+            out.put(ref.name(), io.github.bndoctor.probe.OutputGapProbe.lossWith(net, chunk, one,
+                    io.github.bndoctor.probe.LossMeasure.MSE) / pl);
+        }
+        return out;
     }
 }
