@@ -78,7 +78,7 @@ class LagAlarmTest {
 
     @Test
     void calibratedThresholdsAreTheDocumentedOnes() {
-        assertThat(LagAlarm.CALIBRATED).isEqualTo(new LagAlarm(0.16, 9, 5.4, 2.1, 1.7, 2.0));
+        assertThat(LagAlarm.CALIBRATED).isEqualTo(new LagAlarm(0.16, 9, 5.4, 2.1, 1.72, 2.0));
         assertThat(new LagAlarm(0.16, 9, 5.4, 2.1)).isEqualTo(new LagAlarm(0.16, 9, 5.4, 2.1, 0, Double.POSITIVE_INFINITY));
     }
 
