@@ -15,7 +15,8 @@ import io.github.bndoctor.stats.Median;
  *       {@link io.github.bndoctor.probe.WeightSnapshotRing}, NaN, and then ignored, until the ring
  *       reaches back the EMA's mean age) and the {@link #forecast forecast} of eval/train one mean age
  *       ahead reaches {@link #forecastRatio()}; or eval/train already reaches {@link #degradedRatio()}
- *       (degraded now, which the warning's promise covers, so no degraded checkpoint goes unwarned).
+ *       (degraded now, which the warning's promise covers: with the degraded ratio at the scoring's
+ *       ratio no degraded checkpoint goes unwarned, and no run is warned late).
  *       The cheap signals measure how far the statistics moved; the forecast, how much the network's
  *       output cares and how much more it will once the window has filled;</li>
  *   <li>{@link #alarms state alarm}: inference is degraded now. A cheap signal, confirmed by the
@@ -34,8 +35,8 @@ import io.github.bndoctor.stats.Median;
  * precise statistics is taken as quadratic in that lag (the second-order term of the loss in the
  * statistics' error), so eval/precise {@code r} becomes {@code 1 + (r - 1) g^2}, and eval/train,
  * with precise/train held, {@code precise/train x (1 + (r - 1) g^2)}. {@code d} is the median of the
- * layers' decays in force; without one below 1 nothing grows ({@code g = 1}), and at
- * {@code d/(1-d)} many times {@code t} the window is full and the forecast is eval/train itself.
+ * layers' decays in force; without one below 1 nothing grows ({@code g = 1}), and once {@code t} is
+ * many times {@code d/(1-d)} the window is full and the forecast is eval/train itself.
  *
  * <p>{@link #CALIBRATED}: the cheap thresholds and the confirmation chosen on seeds 1-3 of the
  * three scenarios (the seed MobileNetV2, the ResNet-style graph, the dense MLP, each with its
@@ -44,7 +45,9 @@ import io.github.bndoctor.stats.Median;
  * checkpoint that does not degrade (eval/train below 2) within the EMA window and the smallest
  * value at one that does (where there is no gap, the smallest value above every non-degrading
  * checkpoint, rounded up); the confirmation the same way in eval/precise over the warned
- * checkpoints. The degraded ratio is the scoring's own 2. The forecast ratio was chosen afterwards
+ * checkpoints. The degraded ratio is the scoring's own 2. The square was fixed by the slope of
+ * {@code log(eval/precise - 1)} against the log of the lag error on the tuning rows where the gap is
+ * lag. The forecast ratio was chosen afterwards
  * on the tuning rows of {@code docs/generalization.md} (the tuning network families and the
  * scenarios' seeds 1-3: maximum of the smaller of precision and recall on the tuning families, with
  * both at least 0.95 on the scenarios' seeds 1-3 and no run warned after its first degraded
