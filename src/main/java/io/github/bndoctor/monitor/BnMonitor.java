@@ -61,8 +61,8 @@ import java.util.function.Supplier;
  * <p>With {@link Builder#lagAlarm(LagAlarm)} the monitor scores every checkpoint with a
  * {@link LagAlarm}: an early warning ({@link #LAG_WARNING}, metric suffixed with the signal that
  * fired) when the free signal's latest median lag error, the predicted or the measured lag angle
- * exceeds its threshold and the output supports it, or the probe's eval/precise alone is high
- * ({@link LagAlarm#warning}), and a state alarm ({@link #LAG_ALARM}, value eval/precise) when the
+ * exceeds its threshold and the probe's eval/train forecast one EMA mean age ahead supports it, or
+ * the probe's eval/train is already degraded ({@link LagAlarm#warning}), and a state alarm ({@link #LAG_ALARM}, value eval/precise) when the
  * probe confirms a cheap signal. Both are {@link AlarmLevel#WARN}: the {@code FAIL} gate stays with the
  * {@link AlarmPolicy}. The free signal then also triggers confirming checkpoints above the rule's
  * free-lag threshold, unless {@link Builder#confirmLagAbove(double)} set another.

@@ -2,6 +2,7 @@ package io.github.bndoctor.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 import io.github.bndoctor.probe.Checkpoint;
 import io.github.bndoctor.probe.LayerCheckpoint;
@@ -16,7 +17,9 @@ import org.junit.jupiter.api.Test;
  * The lag alarm's two roles on synthetic checkpoints: each cheap signal at, one ulp below and one
  * ulp above its threshold (warnings are strict, the confirmation inclusive), NaN signals never warn,
  * the state alarm needs both the warning and the probe's eval/precise confirmation, and it does not
- * read eval/train.
+ * read eval/train. The early warning's forecast against the EMA's lag recurrence iterated directly
+ * and against closed forms exact in binary; the forecast and degraded ratios at, one ulp below and
+ * one ulp above.
  */
 @Tag("unit")
 class LagAlarmTest {
@@ -75,7 +78,7 @@ class LagAlarmTest {
 
     @Test
     void calibratedThresholdsAreTheDocumentedOnes() {
-        assertThat(LagAlarm.CALIBRATED).isEqualTo(new LagAlarm(0.16, 9, 5.4, 2.1, 1.3, 2.0));
+        assertThat(LagAlarm.CALIBRATED).isEqualTo(new LagAlarm(0.16, 9, 5.4, 2.1, 1.72, 2.0));
         assertThat(new LagAlarm(0.16, 9, 5.4, 2.1)).isEqualTo(new LagAlarm(0.16, 9, 5.4, 2.1, 0, Double.POSITIVE_INFINITY));
     }
 
@@ -89,70 +92,105 @@ class LagAlarmTest {
         assertThatThrownBy(() -> new LagAlarm(1, 1, 1, 1, -1e-9, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new LagAlarm(1, 1, 1, 1, 1, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new LagAlarm(1, 1, 1, 1, Double.NaN, 1)).isInstanceOf(IllegalArgumentException.class);
-        assertThat(new LagAlarm(0, 0, 0, 1, 0, Double.MIN_VALUE).supportRatio()).isZero();
+        assertThat(new LagAlarm(0, 0, 0, 1, 0, Double.MIN_VALUE).forecastRatio()).isZero();
     }
 
-    /** Support 1.3, alone 2: the calibrated shape with the synthetic cheap thresholds of {@link #P}. */
-    private static final LagAlarm S = new LagAlarm(0.2, 7, 11, 2, 1.3, 2);
-
-    /** A checkpoint at {@code iteration} whose three layers hold decay {@code d}; eval/precise {@code ep}. */
-    private static Checkpoint at(long iteration, double d, double ep) {
+    /** A checkpoint at {@code iteration} whose three layers hold decay {@code d}, with the probe's three losses. */
+    private static Checkpoint at(long iteration, double d, double train, double eval, double precise) {
         List<LayerCheckpoint> layers = List.of(layerAt(d), layerAt(d), layerAt(d));
-        return new Checkpoint(iteration, new OutputGap(1, ep, 1), layers, Verdict.EMA_LAG);
+        return new Checkpoint(iteration, new OutputGap(train, eval, precise), layers, Verdict.EMA_LAG);
     }
 
     private static LayerCheckpoint layerAt(double d) {
         return new LayerCheckpoint(new LayerDecomposition("l", 10, 0.5, 0.9, 0.01, 0.8, 0.02, 0.03, 0.04), 0.1, 0, 0, d);
     }
 
-    @Test
-    void whileTheWindowFillsACheapSignalWarnsOnItsOwn() {
-        // d = 0.99: mean age d/(1-d) = 99 (to float error), half of it 49.5: iterations 49 and 50 straddle it
-        assertThat(LagAlarm.windowFilling(at(49, 0.99, 1))).isTrue();
-        assertThat(LagAlarm.windowFilling(at(50, 0.99, 1))).isFalse();
-        assertThat(S.warns(1, at(49, 0.99, 1))).isTrue();
-        assertThat(S.warns(1, at(50, 0.99, 1))).isFalse();
-        // frozen statistics have no window: never filling
-        assertThat(LagAlarm.windowFilling(at(0, 1, 1))).isFalse();
-        // the median layer's age decides: two layers at 0.9 (age 9) outvote one at 0.999
-        Checkpoint mixed = new Checkpoint(10, new OutputGap(1, 1, 1), List.of(layerAt(0.9), layerAt(0.999),
-                layerAt(0.9)), Verdict.EMA_LAG);
-        assertThat(LagAlarm.windowFilling(mixed)).isFalse();
-        // decay 0 has mean age 0 and counts: two such layers put the median at 0
-        Checkpoint zero = new Checkpoint(10, new OutputGap(1, 1, 1), List.of(layerAt(0), layerAt(0.99), layerAt(0)),
-                Verdict.EMA_LAG);
-        assertThat(LagAlarm.windowFilling(zero)).isFalse();
-        // ages 1 (d 0.5) and 3 (d 0.75), both exact in binary: median 2, half of it 1; strictly below
-        Checkpoint two = new Checkpoint(1, new OutputGap(1, 1, 1), List.of(layerAt(0.5), layerAt(0.75)), Verdict.EMA_LAG);
-        assertThat(LagAlarm.windowFilling(two)).isFalse();
-        assertThat(LagAlarm.windowFilling(new Checkpoint(0, two.gap(), two.layers(), Verdict.EMA_LAG))).isTrue();
-        // no layer with a window at all (every decay 1): never filling
-        assertThat(LagAlarm.windowFilling(new Checkpoint(0, two.gap(), List.of(layerAt(1)), Verdict.EMA_LAG))).isFalse();
+    /**
+     * The lag of an EMA behind statistics drifting at a steady rate, by its recurrence
+     * {@code e_t = d (e_(t-1) + rate)} from {@code e_0 = 0}, iterated directly.
+     */
+    private static double lagAfter(double d, int t) {
+        double e = 0;
+        for (int i = 0; i < t; i++) {
+            e = d * (e + 1);
+        }
+        return e;
     }
 
     @Test
-    void afterHalfAWindowACheapSignalNeedsTheProbesSupport() {
-        // support 1.3 inclusive: at, one ulp below
-        assertThat(S.warns(1, at(500, 0.99, 1.3))).isTrue();
-        assertThat(S.warns(1, at(500, 0.99, Math.nextDown(1.3)))).isFalse();
-        // without a cheap signal the support ratio alone does not warn
-        assertThat(S.warns(0, at(500, 0.99, 1.9))).isFalse();
-        assertThat(S.warning(1, at(500, 0.99, 1.3)).signal()).isEqualTo("freeLag");
+    void lagGrowthIsTheRecurrencesGrowthOverOneMeanAge() {
+        // d = 0.75: mean age d/(1-d) = 3, an integer, so the recurrence reaches t + 3 exactly
+        for (int t : new int[] {1, 2, 5, 20}) {
+            // relative 1e-12 (1e-10 percent): each route rounds a few dozen times, about 1e-16 each
+            assertThat(LagAlarm.lagGrowth(at(t, 0.75, 1, 1, 1)))
+                    .isCloseTo(lagAfter(0.75, t + 3) / lagAfter(0.75, t), withinPercentage(1e-10));
+        }
+        // d = 0.5, t = 1: (1 - 0.25) / (1 - 0.5), exact in binary
+        assertThat(LagAlarm.lagGrowth(at(1, 0.5, 1, 1, 1))).isEqualTo(1.5);
+        // iteration 0 counts as 1 (one update has been seen)
+        assertThat(LagAlarm.lagGrowth(at(0, 0.5, 1, 1, 1))).isEqualTo(1.5);
+        // a full window: no growth left to double precision
+        assertThat(LagAlarm.lagGrowth(at(100, 0.5, 1, 1, 1))).isEqualTo(1);
+        // frozen statistics (decay 1) and a decay of 0 (no memory): nothing grows
+        assertThat(LagAlarm.lagGrowth(at(10, 1, 1, 1, 1))).isEqualTo(1);
+        assertThat(LagAlarm.lagGrowth(at(10, 0, 1, 1, 1))).isEqualTo(1);
+        // the median decay decides: two layers at 0.5 outvote one at 0.999
+        Checkpoint mixed = new Checkpoint(1, new OutputGap(1, 1, 1), List.of(layerAt(0.5), layerAt(0.999),
+                layerAt(0.5)), Verdict.EMA_LAG);
+        assertThat(LagAlarm.lagGrowth(mixed)).isEqualTo(1.5);
     }
 
     @Test
-    void evalOverPreciseAtTheAloneRatioWarnsWithoutACheapSignal() {
-        assertThat(S.warns(0, at(500, 0.99, 2))).isTrue();
-        assertThat(S.warns(0, at(500, 0.99, Math.nextDown(2.0)))).isFalse();
-        assertThat(S.warning(0, at(500, 0.99, 2))).isEqualTo(new LagAlarm.Firing("evalPrecise", 2, 2));
+    void forecastGrowsTheOutputsExcessWithTheSquareOfTheLag() {
+        // d 0.5, t 1: growth 1.5; eval/precise 1.5, precise/train 1: 1 + 0.5 x 2.25 = 2.125 (exact in binary)
+        assertThat(LagAlarm.forecast(at(1, 0.5, 1, 1.5, 1))).isEqualTo(2.125);
+        // precise/train 0.5 (training-mode loss twice the precise one) scales it: 1.0625
+        assertThat(LagAlarm.forecast(at(1, 0.5, 2, 1.5, 1))).isEqualTo(1.0625);
+        // a full window: the forecast is eval/train itself
+        assertThat(LagAlarm.forecast(at(100, 0.5, 0.5, 1.5, 1))).isEqualTo(3);
+        // no excess (eval/precise at most 1): eval/train, whatever the growth
+        assertThat(LagAlarm.forecast(at(1, 0.5, 0.5, 0.9, 1))).isEqualTo(0.9 / 0.5);
+        assertThat(LagAlarm.forecast(at(1, 0.5, 1, 1, 1))).isEqualTo(1);
+    }
+
+    /** Forecast 2.125 required, degraded at eval/train 2: the calibrated shape with the synthetic cheap thresholds of {@link #P}. */
+    private static final LagAlarm S = new LagAlarm(0.2, 7, 11, 2, 2.125, 2);
+
+    @Test
+    void aCheapSignalWarnsWhereTheForecastReachesItsRatio() {
+        // forecast exactly 2.125 (eval/train now 1.5): warns on the cheap signal
+        assertThat(S.warns(1, at(1, 0.5, 1, 1.5, 1))).isTrue();
+        assertThat(S.warning(1, at(1, 0.5, 1, 1.5, 1)).signal()).isEqualTo("freeLag");
+        // one ulp below in eval: the forecast falls below 2.125, eval/train 1.5 below 2: silent
+        assertThat(LagAlarm.forecast(at(1, 0.5, 1, Math.nextDown(1.5), 1))).isLessThan(2.125);
+        assertThat(S.warns(1, at(1, 0.5, 1, Math.nextDown(1.5), 1))).isFalse();
+        assertThat(S.warns(1, at(1, 0.5, 1, Math.nextUp(1.5), 1))).isTrue();
+        // the same output gap with the window full: forecast 1.5, silent
+        assertThat(S.warns(1, at(100, 0.5, 1, 1.5, 1))).isFalse();
+        // without a cheap signal the forecast alone does not warn
+        assertThat(S.warns(0, at(1, 0.5, 1, 1.9, 1))).isFalse();
+        // a forecast ratio of 0: every cheap signal warns, even where the probe read NaN
+        LagAlarm cheapOnly = new LagAlarm(0.2, 7, 11, 2);
+        assertThat(cheapOnly.warns(1, at(100, 0.5, Double.NaN, Double.NaN, Double.NaN))).isTrue();
+    }
+
+    @Test
+    void evalOverTrainAtTheDegradedRatioWarnsWithoutACheapSignal() {
+        // eval/train exactly 2 (eval/precise 1: the lag plays no part) warns, one ulp below does not
+        assertThat(S.warns(0, at(500, 0.99, 1, 2, 2))).isTrue();
+        assertThat(S.warning(0, at(500, 0.99, 1, 2, 2))).isEqualTo(new LagAlarm.Firing("evalTrain", 2, 2));
+        assertThat(S.warns(0, at(500, 0.99, 1, Math.nextDown(2.0), 2))).isFalse();
+        assertThat(S.warns(0, at(500, 0.99, 1, Math.nextUp(2.0), 2))).isTrue();
+        // eval/precise 3 with eval/train 1.5 (training mode worse than precise): no warning without a cheap signal
+        assertThat(S.warns(0, at(500, 0.99, 2, 3, 1))).isFalse();
         // the cheap-only rule never reads the probe for its warning
-        assertThat(P.warns(0, at(500, 0.99, 1e9))).isFalse();
+        assertThat(P.warns(0, at(500, 0.99, 1, 1e9, 1))).isFalse();
     }
 
     @Test
     void theStateAlarmStillNeedsACheapSignal() {
-        // eval/precise 2 without a cheap signal: an early warning, no state alarm
-        assertThat(S.alarms(0, at(500, 0.99, 2))).isFalse();
-        assertThat(S.alarms(1, at(500, 0.99, 2))).isTrue();
+        // eval/train and eval/precise 2 without a cheap signal: an early warning, no state alarm
+        assertThat(S.alarms(0, at(500, 0.99, 1, 2, 1))).isFalse();
+        assertThat(S.alarms(1, at(500, 0.99, 1, 2, 1))).isTrue();
     }
 }

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.TestInstance;
  * <ul>
  *   <li>state alarm ({@link LagAlarm#alarms}) against "eval/train loss ratio at least
  *       {@link #DEGRADED_RATIO} at this checkpoint";</li>
- *   <li>early warning ({@link LagAlarm#warns}: cheap signals, read with the probe once the EMA's
- *       window is half filled) against "at least
+ *   <li>early warning ({@link LagAlarm#warns}: cheap signals the probe's eval/train forecast
+ *       supports, or eval/train degraded now) against "at least
  *       {@link #DEGRADED_RATIO} at this checkpoint or within the next {@code d/(1-d)} iterations"
  *       (the EMA's mean age, the run's own decay); its lead, iterations from the first warning to the
  *       first degraded checkpoint, is printed per run and must not be negative.</li>
