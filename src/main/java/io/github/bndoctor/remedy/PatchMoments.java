@@ -62,8 +62,15 @@ final class PatchMoments {
     private final int groups;
     /** weighted patch sums, [groups * d] */
     private final double[] sum;
-    /** weighted outer-product sums, [groups * d * d], upper triangle (row <= column) only */
-    private final double[] outer;
+    /** weighted outer-product sums, [groups * d * d], upper triangle (row <= column) only; empty when native */
+    private double[] outer = new double[0];
+    /**
+     * weighted outer-product sums of a dense or convolution map whose batches bring at least {@link #NATIVE_WORK}
+     * multiply-adds, full {@code [d, d]} double in native memory; {@code null} while the sums are kept in Java
+     */
+    private INDArray nativeOuter;
+    /** the gathered patches in native memory, {@code [d, m]} row-major, for {@link #nativeOuter} */
+    private INDArray patches;
     /** gathered patch values of one group, column-major [d][positions] */
     private double[] cols = new double[0];
     private final double[] pair = new double[2];
@@ -96,7 +103,6 @@ final class PatchMoments {
         };
         this.groups = kind == Kind.DEPTHWISE ? inChannels : 1;
         this.sum = new double[groups * d];
-        this.outer = new double[groups * d * d];
     }
 
     /**
@@ -164,13 +170,16 @@ final class PatchMoments {
             throw new IllegalStateException("a " + kind.name().toLowerCase(java.util.Locale.ROOT)
                     + " map's input of rank " + input.rank());
         }
-        Source x = Source.of(input);
         Geometry g = kind == Kind.DENSE ? null : geometry(input.shape());
         int n = kind == Kind.DENSE ? (int) input.size(0) : g.positions();
         int[] sel = positions(n, maxPositions, batches);
         int m = sel.length;
-        if (cols.length < d * m) {
-            cols = new double[d * m];
+        if (batches == 0) {
+            if (kind != Kind.DEPTHWISE && (long) d * d * m >= NATIVE_WORK) {
+                nativeOuter = Nd4j.zeros(DataType.DOUBLE, d, d);
+            } else {
+                outer = new double[groups * d * d];
+            }
         }
         double a = Math.max(decay, (minSamples - m) / (minSamples + m));
         if (batches > 0) {
@@ -182,6 +191,16 @@ final class PatchMoments {
             }
         }
         double each = (double) n / m;
+        Source x = Source.of(input);
+        if (nativeOuter != null) {
+            addNative(x, g, sel, each, a);
+            weight = a * weight + n;
+            batches++;
+            return;
+        }
+        if (cols.length < d * m) {
+            cols = new double[d * m];
+        }
         boolean lagged = kind == Kind.DEPTHWISE && m == n && stride[0] == 1 && stride[1] == 1;
         for (int group = 0; group < groups; group++) {
             if (lagged) {
@@ -201,6 +220,48 @@ final class PatchMoments {
         }
         weight = a * weight + n;
         batches++;
+    }
+
+    /**
+     * Least multiply-adds per batch ({@code m D^2}, {@code m} positions taken) for which a dense or convolution
+     * map's second moments are summed by a native double matrix product instead of plain Java: 2^22, where the
+     * product's few native calls and its copy of the patches cost a small part of the arithmetic they save
+     * (plain Java sums the upper triangle at about 2 x 10^9 multiply-adds per second on one core, a native
+     * double matrix product the full square several times faster). Decided on a map's first batch.
+     */
+    static final long NATIVE_WORK = 1L << 22;
+
+    /**
+     * Adds one batch to the native second moments: {@code nativeOuter = a nativeOuter + each X^T X} in one
+     * double matrix product ({@code X} the {@code m x D} taken patches, gathered in Java as on the Java path and
+     * widened from float exactly, so the products are exact and only the summation order differs), the patch
+     * sums in Java from the same gathered values.
+     */
+    private void addNative(Source x, Geometry g, int[] sel, double each, double a) {
+        int m = sel.length;
+        if (cols.length != d * m) {
+            cols = new double[d * m];
+            patches = Nd4j.create(DataType.DOUBLE, d, m);
+        }
+        if (kind == Kind.DENSE) {
+            for (int k = 0; k < m; k++) {
+                for (int t = 0; t < d; t++) {
+                    cols[t * m + k] = x.at(sel[k] * d + t);
+                }
+            }
+        } else {
+            g.gather(x, 0, sel, cols);
+        }
+        for (int t = 0; t < d; t++) {
+            int ct = t * m;
+            double s = 0;
+            for (int q = 0; q < m; q++) {
+                s += cols[ct + q];
+            }
+            sum[t] += each * s;
+        }
+        patches.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer().put(cols, 0, d * m);
+        Nd4j.gemm(patches, patches, nativeOuter, false, true, each, a);
     }
 
     /** Golden-ratio step of the sample positions within a batch. */
@@ -605,6 +666,9 @@ final class PatchMoments {
         }
         double[] w = values(map.getParam("W"));
         double[] bias = map.paramTable().containsKey("b") ? values(map.getParam("b")) : null;
+        if (nativeOuter != null) {
+            return projectNative(w, bias);
+        }
         double[] cov = new double[outer.length];
         double[] mean = new double[sum.length];
         for (int group = 0; group < groups; group++) {
@@ -627,11 +691,7 @@ final class PatchMoments {
         if ((long) d * d * outChannels <= JAVA_PROJECTION_LIMIT) {
             return projectInJava(w, bias, mean, cov, outChannels);
         }
-        // as [D, n_out]: the dense W [n_in, n_out] as it is; the convolution's W [n_out, C, kh, kw] transposed
-        INDArray wd = Nd4j.create(w, kind == Kind.DENSE ? new long[] {d, outChannels} : new long[] {outChannels, d}, 'c');
-        if (kind != Kind.DENSE) {
-            wd = wd.transpose();
-        }
+        INDArray wd = weightsByColumn(w, outChannels);
         INDArray cw = Nd4j.create(cov, new long[] {d, d}, 'c').mmul(wd); // [D, n_out]
         double[] v = cw.muli(wd).sum(0).toDoubleVector();
         double[] m = new double[outChannels];
@@ -644,6 +704,38 @@ final class PatchMoments {
             v[o] = Math.max(0, v[o]);
         }
         return new MeanVariance(m, v);
+    }
+
+    /**
+     * The projection of the native second moments, without forming their covariance:
+     * {@code Var[z_o] = w_o^T S w_o / weight - (w_o . mean)^2} with {@code S} the weighted outer-product sums,
+     * {@code w_o^T S w_o} for every {@code o} from one native double matrix product {@code S W^T}.
+     */
+    private MeanVariance projectNative(double[] w, double[] bias) {
+        int outChannels = w.length / d;
+        double[] mean = new double[d];
+        for (int t = 0; t < d; t++) {
+            mean[t] = sum[t] / weight;
+        }
+        INDArray wd = weightsByColumn(w, outChannels);
+        double[] q = nativeOuter.mmul(wd).muli(wd).sum(0).toDoubleVector();
+        double[] m = new double[outChannels];
+        double[] v = new double[outChannels];
+        for (int o = 0; o < outChannels; o++) {
+            double mu = 0;
+            for (int t = 0; t < d; t++) {
+                mu += mean[t] * (kind == Kind.DENSE ? w[t * outChannels + o] : w[o * d + t]);
+            }
+            m[o] = mu + (bias == null ? 0 : bias[o]);
+            v[o] = Math.max(0, q[o] / weight - mu * mu);
+        }
+        return new MeanVariance(m, v);
+    }
+
+    /** The weights as {@code [D, n_out]}: the dense W {@code [n_in, n_out]} as it is, the convolution's {@code [n_out, C, kh, kw]} transposed. */
+    private INDArray weightsByColumn(double[] w, int outChannels) {
+        INDArray wd = Nd4j.create(w, kind == Kind.DENSE ? new long[] {d, outChannels} : new long[] {outChannels, d}, 'c');
+        return kind == Kind.DENSE ? wd : wd.transpose();
     }
 
     /**
