@@ -34,12 +34,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code m} patches holds {@code m (1 + a) / (1 - a)} patches in Kish's effective sample size
  * ({@code (sum w)^2 / sum w^2}; Kish, Survey Sampling, 1965, section 11.7), so the floor keeps at least
  * {@code S} there when a batch has few patches (a dense layer at a small batch).
- * Accumulation runs in plain Java on one bulk copy of the input: patches are gathered column by column
+ * Accumulation runs in plain Java on the input's buffer: patches are gathered column by column
  * (DL4J's "same" mode pads {@code floor(total/2)} before and the rest after) and only the upper
  * triangle of the second moment is summed, in double precision (a product of two floats is exact in
- * double); a stride-1 depthwise map taking every position is summed from lag products instead. Projection
- * runs in plain Java for small maps ({@code D^2 n_out} up to {@link #JAVA_PROJECTION_LIMIT}), else through
- * one ND4J matrix product.
+ * double); a stride-1 depthwise map taking every position is summed from lag products instead. A dense or
+ * convolution map whose batches bring at least {@link #NATIVE_WORK} multiply-adds keeps its full second
+ * moment in native memory instead and adds each batch's gathered patches by one native double matrix product
+ * (the same products, another summation order). Projection runs in plain Java for small maps
+ * ({@code D^2 n_out} up to {@link #JAVA_PROJECTION_LIMIT}), else through one ND4J matrix product.
  */
 final class PatchMoments {
     /** What kind of map. */
@@ -225,9 +227,8 @@ final class PatchMoments {
     /**
      * Least multiply-adds per batch ({@code m D^2}, {@code m} positions taken) for which a dense or convolution
      * map's second moments are summed by a native double matrix product instead of plain Java: 2^22, where the
-     * product's few native calls and its copy of the patches cost a small part of the arithmetic they save
-     * (plain Java sums the upper triangle at about 2 x 10^9 multiply-adds per second on one core, a native
-     * double matrix product the full square several times faster). Decided on a map's first batch.
+     * product's few native calls and its copy of the {@code m D} patches are a small part of the arithmetic
+     * (docs/record.md has the timings). Decided on a map's first batch.
      */
     static final long NATIVE_WORK = 1L << 22;
 
