@@ -416,6 +416,7 @@ final class PatchMoments {
     private static final class Source {
         private final FloatBuffer floats;
         private final DoubleBuffer doubles;
+        private float[] scratch = new float[0];
 
         private Source(FloatBuffer floats, DoubleBuffer doubles) {
             this.floats = floats;
@@ -437,6 +438,21 @@ final class PatchMoments {
 
         double at(int i) {
             return floats != null ? floats.get(i) : doubles.get(i);
+        }
+
+        /** Copies {@code n} values from {@code from} on into {@code dst[at, at + n)}, widened to double. */
+        void copy(int from, double[] dst, int at, int n) {
+            if (doubles != null) {
+                doubles.get(from, dst, at, n);
+                return;
+            }
+            if (scratch.length < n) {
+                scratch = new float[n];
+            }
+            floats.get(from, scratch, 0, n);
+            for (int i = 0; i < n; i++) {
+                dst[at + i] = scratch[i];
+            }
         }
     }
 
@@ -542,9 +558,13 @@ final class PatchMoments {
             // table lags: the plain sums
             for (int b = 0; b < mb; b++) {
                 int origin = b * st[0] + group * st[1];
-                for (int y = 0; y < h; y++) {
-                    for (int xx = 0; xx < w; xx++) {
-                        plane[y * w + xx] = x.at(origin + y * st[2] + xx * st[3]);
+                if (!nhwc) {
+                    x.copy(origin, plane, 0, h * w);
+                } else {
+                    for (int y = 0; y < h; y++) {
+                        for (int xx = 0; xx < w; xx++) {
+                            plane[y * w + xx] = x.at(origin + y * st[2] + xx * st[3]);
+                        }
                     }
                 }
                 double[] ones = lagTables[lags];
@@ -618,6 +638,16 @@ final class PatchMoments {
         void gather(Source x, int group, int[] sel, double[] cols) {
             int m = sel.length;
             int plane = outH * outW;
+            if (!nhwc && kind == Kind.CONVOLUTION && m == positions() && kernel[0] == 1 && kernel[1] == 1
+                    && stride[0] == 1 && stride[1] == 1 && outH == h && outW == w) {
+                // a 1x1, stride-1, unpadded map taking every position: each channel's plane of each example as it is
+                for (int c = 0; c < inChannels; c++) {
+                    for (int b = 0; b < mb; b++) {
+                        x.copy(b * st[0] + c * st[1], cols, c * m + b * plane, plane);
+                    }
+                }
+                return;
+            }
             if (rowStart.length < m) {
                 rowStart = new int[m];
                 colStart = new int[m];
