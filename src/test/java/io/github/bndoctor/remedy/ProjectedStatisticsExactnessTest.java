@@ -162,6 +162,15 @@ class ProjectedStatisticsExactnessTest {
                 ConvolutionMode.Same, 0, channels - 1, 5, 1, 8));
     }
 
+    /** A small 1x1, stride-1, unpadded NCHW map taking every position copies its input's planes in bulk: the same check. */
+    @Test
+    void aSmallOneByOneMapReadsWholePlanes() {
+        check(new Case(MapKind.ONE_BY_ONE, NetworkKind.GRAPH, false, VarianceParameterisation.VAR, 1, 1,
+                ConvolutionMode.Same, 0, 3, 5, 1, 31, 2, ALL, 0.5, 0));
+        check(new Case(MapKind.ONE_BY_ONE, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.LOG10_STDEV, 1, 1,
+                ConvolutionMode.Truncate, 0, 2, 6, 1, 32, 1, ALL, 1, FLOOR));
+    }
+
     /**
      * Convolutions whose batches bring at least {@code PatchMoments.NATIVE_WORK} multiply-adds ({@code m D^2}) sum
      * their second moments by a native matrix product: a 1x1 map in both layouts, a 3x3 map with stride 2 and
