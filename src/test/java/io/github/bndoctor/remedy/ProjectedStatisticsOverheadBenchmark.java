@@ -36,9 +36,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * interval (mean +- 2 standard errors). The listener's own time (its callbacks, timed inside) is printed
  * as a share of the plain step too. The same A/B (no listener against the listener at its defaults) runs on a
  * full-width MobileNetV2 ({@link FullMobileNetV2}, 3x96x96, batch 8, 52 BN layers, all projected) in rounds
- * of {@value #BLOCK} iterations per arm, the order alternating. Run with
+ * of {@link #MOBILENET_BLOCK} iterations per arm, the order alternating. Run with
  * {@code mvn test -Pbench -Dtest=ProjectedStatisticsOverheadBenchmark} ({@code -Dbndoctor.bench.rounds=N},
- * default 400, for the seed scenario; {@code -Dbndoctor.bench.mobilenetRounds=N}, default 60, for MobileNetV2;
+ * default 400, for the seed scenario; {@code -Dbndoctor.bench.mobilenetRounds=N}, default 15, for MobileNetV2;
  * {@code #seedScenario} or {@code #mobileNetV2} after the class name runs one).
  */
 @Tag("bench")
@@ -46,7 +46,12 @@ class ProjectedStatisticsOverheadBenchmark {
     /** Iterations per arm and round: one accumulation at the default interval of 2. */
     static final int BLOCK = 2;
     static final int ROUNDS = Integer.getInteger("bndoctor.bench.rounds", 400);
-    static final int MOBILENET_ROUNDS = Integer.getInteger("bndoctor.bench.mobilenetRounds", 60);
+    static final int MOBILENET_ROUNDS = Integer.getInteger("bndoctor.bench.mobilenetRounds", 15);
+    /**
+     * MobileNetV2 iterations per arm and round: the default write interval, so every round holds one write and
+     * five accumulations and the rounds differ only by load.
+     */
+    static final int MOBILENET_BLOCK = ProjectedStatistics.DEFAULT_EVERY;
     /** Untimed iterations per MobileNetV2 arm before the rounds (JIT, workspaces, the first writes). */
     static final int MOBILENET_WARMUP = 20;
     /** Distinct training batches the MobileNetV2 arms cycle through. */
@@ -167,20 +172,20 @@ class ProjectedStatisticsOverheadBenchmark {
                 int a = (k + r) % nets.length;
                 long c0 = mx.getCurrentThreadCpuTime();
                 long t0 = System.nanoTime();
-                for (int i = 0; i < BLOCK; i++) {
+                for (int i = 0; i < MOBILENET_BLOCK; i++) {
                     nets[a].fit(data.get(next[a]++ % MOBILENET_BATCHES));
                 }
                 wall[a][r] = System.nanoTime() - t0;
                 cpu[a][r] = mx.getCurrentThreadCpuTime() - c0;
             }
         }
-        int n = MOBILENET_ROUNDS * BLOCK;
+        int n = MOBILENET_ROUNDS * MOBILENET_BLOCK;
         long projected = listener.routes().values().stream()
                 .filter(route -> route.path() == ProjectedStatistics.Path.PROJECTED).count();
         System.out.printf(Locale.ROOT, "%nProjectedStatistics overhead (full-width MobileNetV2 3x96x96, batch 8, %d of %d BN"
                         + " layers projected; %d rounds of %d iterations per arm, order alternating, after %d warm-up;"
                         + " every=%d, input decay %s, accumulated every %d, position limit %s):%n",
-                projected, listener.routes().size(), MOBILENET_ROUNDS, BLOCK, MOBILENET_WARMUP, listener.every(),
+                projected, listener.routes().size(), MOBILENET_ROUNDS, MOBILENET_BLOCK, MOBILENET_WARMUP, listener.every(),
                 listener.inputDecay(), listener.accumulateEvery(),
                 listener.maxPositions() == Integer.MAX_VALUE ? "none" : listener.maxPositions());
         String[] names = {"no listener", "ProjectedStatistics"};
