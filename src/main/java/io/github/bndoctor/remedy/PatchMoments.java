@@ -208,11 +208,7 @@ final class PatchMoments {
             if (lagged) {
                 g.lagSums(x, group);
             } else if (kind == Kind.DENSE) {
-                for (int k = 0; k < m; k++) {
-                    for (int t = 0; t < d; t++) {
-                        cols[t * m + k] = x.at(sel[k] * d + t);
-                    }
-                }
+                gatherDense(x, sel);
             } else {
                 g.gather(x, group, sel, cols);
             }
@@ -245,24 +241,36 @@ final class PatchMoments {
             patches = Nd4j.create(DataType.DOUBLE, d, m);
         }
         if (kind == Kind.DENSE) {
-            for (int k = 0; k < m; k++) {
-                for (int t = 0; t < d; t++) {
-                    cols[t * m + k] = x.at(sel[k] * d + t);
-                }
-            }
+            gatherDense(x, sel);
         } else {
             g.gather(x, 0, sel, cols);
         }
-        for (int t = 0; t < d; t++) {
-            int ct = t * m;
-            double s = 0;
-            for (int q = 0; q < m; q++) {
-                s += cols[ct + q];
-            }
-            sum[t] += each * s;
-        }
+        addSums(0, m, each);
         patches.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer().put(cols, 0, d * m);
         Nd4j.gemm(patches, patches, nativeOuter, false, true, each, a);
+    }
+
+    /** Fills {@code cols[t * m + k]} with entry {@code t} of the dense input's row {@code sel[k]}. */
+    private void gatherDense(Source x, int[] sel) {
+        int m = sel.length;
+        for (int k = 0; k < m; k++) {
+            for (int t = 0; t < d; t++) {
+                cols[t * m + k] = x.at(sel[k] * d + t);
+            }
+        }
+    }
+
+    /** Adds {@code each} times the sums of the gathered columns of one group to the patch sums. */
+    private void addSums(int group, int n, double each) {
+        int base = group * d;
+        for (int t = 0; t < d; t++) {
+            int ct = t * n;
+            double s = 0;
+            for (int q = 0; q < n; q++) {
+                s += cols[ct + q];
+            }
+            sum[base + t] += each * s;
+        }
     }
 
     /** Golden-ratio step of the sample positions within a batch. */
@@ -302,14 +310,7 @@ final class PatchMoments {
      */
     private void accumulate(int group, int n, double each) {
         int base = group * d;
-        for (int t = 0; t < d; t++) {
-            int ct = t * n;
-            double s = 0;
-            for (int q = 0; q < n; q++) {
-                s += cols[ct + q];
-            }
-            sum[base + t] += each * s;
-        }
+        addSums(group, n, each);
         double[] block = quad;
         for (int t = 0; t < d; t += 2) {
             int row = (base + t) * d;
@@ -727,11 +728,7 @@ final class PatchMoments {
         double[] v = cw.muli(wd).sum(0).toDoubleVector();
         double[] m = new double[outChannels];
         for (int o = 0; o < outChannels; o++) {
-            double mu = 0;
-            for (int t = 0; t < d; t++) {
-                mu += mean[t] * (kind == Kind.DENSE ? w[t * outChannels + o] : w[o * d + t]);
-            }
-            m[o] = mu + (bias == null ? 0 : bias[o]);
+            m[o] = projectMean(w, mean, o, outChannels) + (bias == null ? 0 : bias[o]);
             v[o] = Math.max(0, v[o]);
         }
         return new MeanVariance(m, v);
@@ -753,14 +750,20 @@ final class PatchMoments {
         double[] m = new double[outChannels];
         double[] v = new double[outChannels];
         for (int o = 0; o < outChannels; o++) {
-            double mu = 0;
-            for (int t = 0; t < d; t++) {
-                mu += mean[t] * (kind == Kind.DENSE ? w[t * outChannels + o] : w[o * d + t]);
-            }
+            double mu = projectMean(w, mean, o, outChannels);
             m[o] = mu + (bias == null ? 0 : bias[o]);
             v[o] = Math.max(0, q[o] / weight - mu * mu);
         }
         return new MeanVariance(m, v);
+    }
+
+    /** {@code w_o . mean} for a dense ({@code W [n_in, n_out]}) or convolution ({@code W [n_out, D]}) map. */
+    private double projectMean(double[] w, double[] mean, int o, int outChannels) {
+        double mu = 0;
+        for (int t = 0; t < d; t++) {
+            mu += mean[t] * (kind == Kind.DENSE ? w[t * outChannels + o] : w[o * d + t]);
+        }
+        return mu;
     }
 
     /** The weights as {@code [D, n_out]}: the dense W {@code [n_in, n_out]} as it is, the convolution's {@code [n_out, C, kh, kw]} transposed. */
