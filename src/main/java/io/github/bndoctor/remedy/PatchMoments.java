@@ -34,12 +34,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code m} patches holds {@code m (1 + a) / (1 - a)} patches in Kish's effective sample size
  * ({@code (sum w)^2 / sum w^2}; Kish, Survey Sampling, 1965, section 11.7), so the floor keeps at least
  * {@code S} there when a batch has few patches (a dense layer at a small batch).
- * Accumulation runs in plain Java on one bulk copy of the input: patches are gathered column by column
+ * Accumulation runs in plain Java on the input's buffer: patches are gathered column by column
  * (DL4J's "same" mode pads {@code floor(total/2)} before and the rest after) and only the upper
  * triangle of the second moment is summed, in double precision (a product of two floats is exact in
- * double); a stride-1 depthwise map taking every position is summed from lag products instead. Projection
- * runs in plain Java for small maps ({@code D^2 n_out} up to {@link #JAVA_PROJECTION_LIMIT}), else through
- * one ND4J matrix product.
+ * double); a stride-1 depthwise map taking every position is summed from lag products instead. A dense or
+ * convolution map whose batches bring at least {@link #NATIVE_WORK} multiply-adds keeps its full second
+ * moment in native memory instead and adds each batch's gathered patches by one native double matrix product
+ * (the same products, another summation order). Projection runs in plain Java for small maps
+ * ({@code D^2 n_out} up to {@link #JAVA_PROJECTION_LIMIT}), else through one ND4J matrix product.
  */
 final class PatchMoments {
     /** What kind of map. */
@@ -62,8 +64,15 @@ final class PatchMoments {
     private final int groups;
     /** weighted patch sums, [groups * d] */
     private final double[] sum;
-    /** weighted outer-product sums, [groups * d * d], upper triangle (row <= column) only */
-    private final double[] outer;
+    /** weighted outer-product sums, [groups * d * d], upper triangle (row <= column) only; empty when native */
+    private double[] outer = new double[0];
+    /**
+     * weighted outer-product sums of a dense or convolution map whose batches bring at least {@link #NATIVE_WORK}
+     * multiply-adds, full {@code [d, d]} double in native memory; {@code null} while the sums are kept in Java
+     */
+    private INDArray nativeOuter;
+    /** the gathered patches in native memory, {@code [d, m]} row-major, for {@link #nativeOuter} */
+    private INDArray patches;
     /** gathered patch values of one group, column-major [d][positions] */
     private double[] cols = new double[0];
     private final double[] pair = new double[2];
@@ -96,7 +105,6 @@ final class PatchMoments {
         };
         this.groups = kind == Kind.DEPTHWISE ? inChannels : 1;
         this.sum = new double[groups * d];
-        this.outer = new double[groups * d * d];
     }
 
     /**
@@ -164,13 +172,16 @@ final class PatchMoments {
             throw new IllegalStateException("a " + kind.name().toLowerCase(java.util.Locale.ROOT)
                     + " map's input of rank " + input.rank());
         }
-        Source x = Source.of(input);
         Geometry g = kind == Kind.DENSE ? null : geometry(input.shape());
         int n = kind == Kind.DENSE ? (int) input.size(0) : g.positions();
         int[] sel = positions(n, maxPositions, batches);
         int m = sel.length;
-        if (cols.length < d * m) {
-            cols = new double[d * m];
+        if (batches == 0) {
+            if (kind != Kind.DEPTHWISE && (long) d * d * m >= NATIVE_WORK) {
+                nativeOuter = Nd4j.zeros(DataType.DOUBLE, d, d);
+            } else {
+                outer = new double[groups * d * d];
+            }
         }
         double a = Math.max(decay, (minSamples - m) / (minSamples + m));
         if (batches > 0) {
@@ -182,16 +193,22 @@ final class PatchMoments {
             }
         }
         double each = (double) n / m;
+        Source x = Source.of(input);
+        if (nativeOuter != null) {
+            addNative(x, g, sel, each, a);
+            weight = a * weight + n;
+            batches++;
+            return;
+        }
+        if (cols.length < d * m) {
+            cols = new double[d * m];
+        }
         boolean lagged = kind == Kind.DEPTHWISE && m == n && stride[0] == 1 && stride[1] == 1;
         for (int group = 0; group < groups; group++) {
             if (lagged) {
                 g.lagSums(x, group);
             } else if (kind == Kind.DENSE) {
-                for (int k = 0; k < m; k++) {
-                    for (int t = 0; t < d; t++) {
-                        cols[t * m + k] = x.at(sel[k] * d + t);
-                    }
-                }
+                gatherDense(x, sel);
             } else {
                 g.gather(x, group, sel, cols);
             }
@@ -201,6 +218,59 @@ final class PatchMoments {
         }
         weight = a * weight + n;
         batches++;
+    }
+
+    /**
+     * Least multiply-adds per batch ({@code m D^2}, {@code m} positions taken) for which a dense or convolution
+     * map's second moments are summed by a native double matrix product instead of plain Java: 2^22, where the
+     * product's few native calls and its copy of the {@code m D} patches are a small part of the arithmetic
+     * (docs/record.md has the timings). Decided on a map's first batch.
+     */
+    static final long NATIVE_WORK = 1L << 22;
+
+    /**
+     * Adds one batch to the native second moments: {@code nativeOuter = a nativeOuter + each X^T X} in one
+     * double matrix product ({@code X} the {@code m x D} taken patches, gathered in Java as on the Java path and
+     * widened from float exactly, so the products are exact and only the summation order differs), the patch
+     * sums in Java from the same gathered values.
+     */
+    private void addNative(Source x, Geometry g, int[] sel, double each, double a) {
+        int m = sel.length;
+        if (cols.length != d * m) {
+            cols = new double[d * m];
+            patches = Nd4j.create(DataType.DOUBLE, d, m);
+        }
+        if (kind == Kind.DENSE) {
+            gatherDense(x, sel);
+        } else {
+            g.gather(x, 0, sel, cols);
+        }
+        addSums(0, m, each);
+        patches.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer().put(cols, 0, d * m);
+        Nd4j.gemm(patches, patches, nativeOuter, false, true, each, a);
+    }
+
+    /** Fills {@code cols[t * m + k]} with entry {@code t} of the dense input's row {@code sel[k]}. */
+    private void gatherDense(Source x, int[] sel) {
+        int m = sel.length;
+        for (int k = 0; k < m; k++) {
+            for (int t = 0; t < d; t++) {
+                cols[t * m + k] = x.at(sel[k] * d + t);
+            }
+        }
+    }
+
+    /** Adds {@code each} times the sums of the gathered columns of one group to the patch sums. */
+    private void addSums(int group, int n, double each) {
+        int base = group * d;
+        for (int t = 0; t < d; t++) {
+            int ct = t * n;
+            double s = 0;
+            for (int q = 0; q < n; q++) {
+                s += cols[ct + q];
+            }
+            sum[base + t] += each * s;
+        }
     }
 
     /** Golden-ratio step of the sample positions within a batch. */
@@ -240,14 +310,7 @@ final class PatchMoments {
      */
     private void accumulate(int group, int n, double each) {
         int base = group * d;
-        for (int t = 0; t < d; t++) {
-            int ct = t * n;
-            double s = 0;
-            for (int q = 0; q < n; q++) {
-                s += cols[ct + q];
-            }
-            sum[base + t] += each * s;
-        }
+        addSums(group, n, each);
         double[] block = quad;
         for (int t = 0; t < d; t += 2) {
             int row = (base + t) * d;
@@ -354,6 +417,7 @@ final class PatchMoments {
     private static final class Source {
         private final FloatBuffer floats;
         private final DoubleBuffer doubles;
+        private float[] scratch = new float[0];
 
         private Source(FloatBuffer floats, DoubleBuffer doubles) {
             this.floats = floats;
@@ -375,6 +439,21 @@ final class PatchMoments {
 
         double at(int i) {
             return floats != null ? floats.get(i) : doubles.get(i);
+        }
+
+        /** Copies {@code n} values from {@code from} on into {@code dst[at, at + n)}, widened to double. */
+        void copy(int from, double[] dst, int at, int n) {
+            if (doubles != null) {
+                doubles.get(from, dst, at, n);
+                return;
+            }
+            if (scratch.length < n) {
+                scratch = new float[n];
+            }
+            floats.get(from, scratch, 0, n);
+            for (int i = 0; i < n; i++) {
+                dst[at + i] = scratch[i];
+            }
         }
     }
 
@@ -480,9 +559,13 @@ final class PatchMoments {
             // table lags: the plain sums
             for (int b = 0; b < mb; b++) {
                 int origin = b * st[0] + group * st[1];
-                for (int y = 0; y < h; y++) {
-                    for (int xx = 0; xx < w; xx++) {
-                        plane[y * w + xx] = x.at(origin + y * st[2] + xx * st[3]);
+                if (!nhwc) {
+                    x.copy(origin, plane, 0, h * w);
+                } else {
+                    for (int y = 0; y < h; y++) {
+                        for (int xx = 0; xx < w; xx++) {
+                            plane[y * w + xx] = x.at(origin + y * st[2] + xx * st[3]);
+                        }
                     }
                 }
                 double[] ones = lagTables[lags];
@@ -556,6 +639,16 @@ final class PatchMoments {
         void gather(Source x, int group, int[] sel, double[] cols) {
             int m = sel.length;
             int plane = outH * outW;
+            if (!nhwc && kind == Kind.CONVOLUTION && m == positions() && kernel[0] == 1 && kernel[1] == 1
+                    && stride[0] == 1 && stride[1] == 1 && outH == h && outW == w) {
+                // a 1x1, stride-1, unpadded map taking every position: each channel's plane of each example as it is
+                for (int c = 0; c < inChannels; c++) {
+                    for (int b = 0; b < mb; b++) {
+                        x.copy(b * st[0] + c * st[1], cols, c * m + b * plane, plane);
+                    }
+                }
+                return;
+            }
             if (rowStart.length < m) {
                 rowStart = new int[m];
                 colStart = new int[m];
@@ -605,6 +698,9 @@ final class PatchMoments {
         }
         double[] w = values(map.getParam("W"));
         double[] bias = map.paramTable().containsKey("b") ? values(map.getParam("b")) : null;
+        if (nativeOuter != null) {
+            return projectNative(w, bias);
+        }
         double[] cov = new double[outer.length];
         double[] mean = new double[sum.length];
         for (int group = 0; group < groups; group++) {
@@ -627,23 +723,53 @@ final class PatchMoments {
         if ((long) d * d * outChannels <= JAVA_PROJECTION_LIMIT) {
             return projectInJava(w, bias, mean, cov, outChannels);
         }
-        // as [D, n_out]: the dense W [n_in, n_out] as it is; the convolution's W [n_out, C, kh, kw] transposed
-        INDArray wd = Nd4j.create(w, kind == Kind.DENSE ? new long[] {d, outChannels} : new long[] {outChannels, d}, 'c');
-        if (kind != Kind.DENSE) {
-            wd = wd.transpose();
-        }
+        INDArray wd = weightsByColumn(w, outChannels);
         INDArray cw = Nd4j.create(cov, new long[] {d, d}, 'c').mmul(wd); // [D, n_out]
         double[] v = cw.muli(wd).sum(0).toDoubleVector();
         double[] m = new double[outChannels];
         for (int o = 0; o < outChannels; o++) {
-            double mu = 0;
-            for (int t = 0; t < d; t++) {
-                mu += mean[t] * (kind == Kind.DENSE ? w[t * outChannels + o] : w[o * d + t]);
-            }
-            m[o] = mu + (bias == null ? 0 : bias[o]);
+            m[o] = projectMean(w, mean, o, outChannels) + (bias == null ? 0 : bias[o]);
             v[o] = Math.max(0, v[o]);
         }
         return new MeanVariance(m, v);
+    }
+
+    /**
+     * The projection of the native second moments, without forming their covariance:
+     * {@code Var[z_o] = w_o^T S w_o / weight - (w_o . mean)^2} with {@code S} the weighted outer-product sums,
+     * {@code w_o^T S w_o} for every {@code o} from one native double matrix product {@code S W^T}.
+     */
+    private MeanVariance projectNative(double[] w, double[] bias) {
+        int outChannels = w.length / d;
+        double[] mean = new double[d];
+        for (int t = 0; t < d; t++) {
+            mean[t] = sum[t] / weight;
+        }
+        INDArray wd = weightsByColumn(w, outChannels);
+        double[] q = nativeOuter.mmul(wd).muli(wd).sum(0).toDoubleVector();
+        double[] m = new double[outChannels];
+        double[] v = new double[outChannels];
+        for (int o = 0; o < outChannels; o++) {
+            double mu = projectMean(w, mean, o, outChannels);
+            m[o] = mu + (bias == null ? 0 : bias[o]);
+            v[o] = Math.max(0, q[o] / weight - mu * mu);
+        }
+        return new MeanVariance(m, v);
+    }
+
+    /** {@code w_o . mean} for a dense ({@code W [n_in, n_out]}) or convolution ({@code W [n_out, D]}) map. */
+    private double projectMean(double[] w, double[] mean, int o, int outChannels) {
+        double mu = 0;
+        for (int t = 0; t < d; t++) {
+            mu += mean[t] * (kind == Kind.DENSE ? w[t * outChannels + o] : w[o * d + t]);
+        }
+        return mu;
+    }
+
+    /** The weights as {@code [D, n_out]}: the dense W {@code [n_in, n_out]} as it is, the convolution's {@code [n_out, C, kh, kw]} transposed. */
+    private INDArray weightsByColumn(double[] w, int outChannels) {
+        INDArray wd = Nd4j.create(w, kind == Kind.DENSE ? new long[] {d, outChannels} : new long[] {outChannels, d}, 'c');
+        return kind == Kind.DENSE ? wd : wd.transpose();
     }
 
     /**

@@ -65,8 +65,9 @@ import java.util.Map;
  * multiply-adds ({@code m} positions taken, {@code D} the patch length; per channel
  * {@code m k (k + 1) / 2}, {@code k = k_h k_w}, for a depthwise convolution; a stride-1 depthwise
  * convolution taking every position sums lag products instead, about {@code ((2 k_h - 1)(2 k_w - 1) + 1) / 2}
- * per input pixel and channel, and gathers nothing), in plain Java; per write,
- * one matrix product {@code D x D} by {@code D x n_out} per layer. Training itself is untouched: the listener reads
+ * per input pixel and channel, and gathers nothing), in plain Java, or for a dense or convolution map with
+ * {@code m D^2} at least 2^22 one native double matrix product {@code D x m} by {@code m x D} (the full square);
+ * per write, one matrix product {@code D x D} by {@code D x n_out} per layer. Training itself is untouched: the listener reads
  * activations and weights and writes only moving statistics, which training mode never uses (the
  * training-mode trajectory is bit-identical with and without it, tested).
  *
@@ -75,8 +76,9 @@ import java.util.Map;
  * convolution, or a map whose moments would exceed {@link Builder#maxEntries(long)}) keep DL4J's
  * moving average; {@link #routes()} says which layer takes which path and why. Memory per projected
  * layer: {@code D^2} doubles with {@code D = n_in} (dense) or {@code k_h k_w C_in} (convolution),
- * {@code C_in (k_h k_w)^2} for a depthwise convolution, on the Java heap, plus {@code m D} doubles of
- * gathered patches; a write briefly holds a second {@code D^2} (the covariance) in Java and native memory.
+ * {@code C_in (k_h k_w)^2} for a depthwise convolution, on the Java heap (in native memory for the maps
+ * summed natively), plus {@code m D} doubles of gathered patches (twice, Java and native, for those); a write
+ * of a map kept in Java briefly holds a second {@code D^2} (the covariance) in Java and native memory.
  */
 public final class ProjectedStatistics extends BaseTrainingListener {
     /** Default iterations between writes. */

@@ -162,6 +162,42 @@ class ProjectedStatisticsExactnessTest {
                 ConvolutionMode.Same, 0, channels - 1, 5, 1, 8));
     }
 
+    /** A small 1x1, stride-1, unpadded NCHW map taking every position copies its input's planes in bulk: the same check. */
+    @Test
+    void aSmallOneByOneMapReadsWholePlanes() {
+        check(new Case(MapKind.ONE_BY_ONE, NetworkKind.GRAPH, false, VarianceParameterisation.VAR, 1, 1,
+                ConvolutionMode.Same, 0, 3, 5, 1, 31, 2, ALL, 0.5, 0));
+        check(new Case(MapKind.ONE_BY_ONE, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.LOG10_STDEV, 1, 1,
+                ConvolutionMode.Truncate, 0, 2, 6, 1, 32, 1, ALL, 1, FLOOR));
+    }
+
+    /**
+     * Convolutions whose batches bring at least {@code PatchMoments.NATIVE_WORK} multiply-adds ({@code m D^2}) sum
+     * their second moments by a native matrix product: a 1x1 map in both layouts, a 3x3 map with stride 2 and
+     * a 3x3 map with a position limit, input decay 1 and 0.5, with and without a sample floor; the same check.
+     */
+    @Test
+    void largeConvolutionsSumTheirMomentsNatively() {
+        Case[] cases = {
+            new Case(MapKind.ONE_BY_ONE, NetworkKind.GRAPH, false, VarianceParameterisation.VAR, 1, 1,
+                    ConvolutionMode.Same, 0, 96, 16, 1, 21, 1, ALL, 1, 0),
+            new Case(MapKind.ONE_BY_ONE, NetworkKind.MULTI_LAYER, true, VarianceParameterisation.LOG10_STDEV, 1, 1,
+                    ConvolutionMode.Truncate, 0, 96, 16, 1, 22, 2, ALL, 0.5, FLOOR),
+            new Case(MapKind.CONV, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.LOG10_STDEV, 3, 2,
+                    ConvolutionMode.Same, 0, 48, 12, 1, 23, 1, ALL, 0.5, 0),
+            new Case(MapKind.CONV, NetworkKind.GRAPH, true, VarianceParameterisation.VAR, 3, 1,
+                    ConvolutionMode.Truncate, 1, 32, 6, 1, 24, 3, 80, 1, FLOOR),
+        };
+        for (Case c : cases) {
+            int out = c.mode() == ConvolutionMode.Same ? (c.size() + c.stride() - 1) / c.stride()
+                    : (c.size() + 2 * c.pad() - c.kernel()) / c.stride() + 1;
+            long m = Math.min((long) MB * out * out, c.maxPositions());
+            long d = (long) c.kernel() * c.kernel() * c.channels();
+            assertThat(m * d * d).as("%s work per batch", c).isGreaterThanOrEqualTo(PatchMoments.NATIVE_WORK);
+            check(c);
+        }
+    }
+
     /** The comparison is sharp enough to see one misplaced padding row: the same check with the map's padding changed fails. */
     @Test
     void aMisreadPaddingWouldBeCaught() {

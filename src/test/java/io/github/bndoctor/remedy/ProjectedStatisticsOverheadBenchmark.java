@@ -3,14 +3,20 @@ package io.github.bndoctor.remedy;
 import io.github.bndoctor.scenario.InterleavedTraining;
 import io.github.bndoctor.scenario.ScenarioConfig;
 import io.github.bndoctor.scenario.ScenarioRun;
+import io.github.bndoctor.testkit.FullMobileNetV2;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -28,14 +34,28 @@ import static org.assertj.core.api.Assertions.assertThat;
  * that other processes on a shared machine cause) and, for comparison, wall time. Printed per arm: the ratio
  * of the summed times to the plain run's, and the mean of the per-round ratios with an approximate 95%
  * interval (mean +- 2 standard errors). The listener's own time (its callbacks, timed inside) is printed
- * as a share of the plain step too. Run with {@code mvn test -Pbench -Dtest=ProjectedStatisticsOverheadBenchmark}
- * ({@code -Dbndoctor.bench.rounds=N}, default 400).
+ * as a share of the plain step too. The same A/B (no listener against the listener at its defaults) runs on a
+ * full-width MobileNetV2 ({@link FullMobileNetV2}, 3x96x96, batch 8, 52 BN layers, all projected) in rounds
+ * of {@link #MOBILENET_BLOCK} iterations per arm, the order alternating. Run with
+ * {@code mvn test -Pbench -Dtest=ProjectedStatisticsOverheadBenchmark} ({@code -Dbndoctor.bench.rounds=N},
+ * default 400, for the seed scenario; {@code -Dbndoctor.bench.mobilenetRounds=N}, default 15, for MobileNetV2;
+ * {@code #seedScenario} or {@code #mobileNetV2} after the class name runs one).
  */
 @Tag("bench")
 class ProjectedStatisticsOverheadBenchmark {
     /** Iterations per arm and round: one accumulation at the default interval of 2. */
     static final int BLOCK = 2;
     static final int ROUNDS = Integer.getInteger("bndoctor.bench.rounds", 400);
+    static final int MOBILENET_ROUNDS = Integer.getInteger("bndoctor.bench.mobilenetRounds", 15);
+    /**
+     * MobileNetV2 iterations per arm and round: the default write interval, so every round holds one write and
+     * five accumulations and the rounds differ only by load.
+     */
+    static final int MOBILENET_BLOCK = ProjectedStatistics.DEFAULT_EVERY;
+    /** Untimed iterations per MobileNetV2 arm before the rounds (JIT, workspaces, the first writes). */
+    static final int MOBILENET_WARMUP = 20;
+    /** Distinct training batches the MobileNetV2 arms cycle through. */
+    static final int MOBILENET_BATCHES = 4;
 
     /** Takes the activations of every training forward pass and does nothing with them. */
     static final class ForwardPassOnly extends BaseTrainingListener {
@@ -84,7 +104,7 @@ class ProjectedStatisticsOverheadBenchmark {
     }
 
     @Test
-    void printsTheListenersShareOfATrainingIteration() {
+    void seedScenario() {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         assertThat(mx.isCurrentThreadCpuTimeSupported()).as("thread CPU time").isTrue();
         ScenarioConfig config = ScenarioConfig.seedCollapse();
@@ -122,6 +142,60 @@ class ProjectedStatisticsOverheadBenchmark {
         System.out.printf(Locale.ROOT, "  the listener's own callbacks: %.3f ms/it CPU, %.4f of the plain step%n",
                 timed.nanos / 1e6 / n, timed.nanos / (double) sum(cpu[0]));
         assertThat(listener.routes()).isNotEmpty();
+    }
+
+    @Test
+    void mobileNetV2() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        assertThat(mx.isCurrentThreadCpuTimeSupported()).as("thread CPU time").isTrue();
+        Nd4j.getRandom().setSeed(7);
+        List<DataSet> data = new ArrayList<>();
+        for (int i = 0; i < MOBILENET_BATCHES; i++) {
+            data.add(new DataSet(Nd4j.rand(DataType.FLOAT, 8, 3, 96, 96),
+                    Nd4j.rand(DataType.FLOAT, 8, FullMobileNetV2.HEATMAPS, 3, 3)));
+        }
+        ComputationGraph[] nets = {FullMobileNetV2.build(96, 1), FullMobileNetV2.build(96, 1)};
+        ProjectedStatistics listener = ProjectedStatistics.builder().build();
+        Timed timed = new Timed(listener, mx);
+        nets[1].addListeners(timed);
+        int[] next = new int[nets.length];
+        for (int a = 0; a < nets.length; a++) {
+            for (int i = 0; i < MOBILENET_WARMUP; i++) {
+                nets[a].fit(data.get(next[a]++ % MOBILENET_BATCHES));
+            }
+        }
+        timed.nanos = 0;
+        long[][] cpu = new long[nets.length][MOBILENET_ROUNDS];
+        long[][] wall = new long[nets.length][MOBILENET_ROUNDS];
+        for (int r = 0; r < MOBILENET_ROUNDS; r++) {
+            for (int k = 0; k < nets.length; k++) {
+                int a = (k + r) % nets.length;
+                long c0 = mx.getCurrentThreadCpuTime();
+                long t0 = System.nanoTime();
+                for (int i = 0; i < MOBILENET_BLOCK; i++) {
+                    nets[a].fit(data.get(next[a]++ % MOBILENET_BATCHES));
+                }
+                wall[a][r] = System.nanoTime() - t0;
+                cpu[a][r] = mx.getCurrentThreadCpuTime() - c0;
+            }
+        }
+        int n = MOBILENET_ROUNDS * MOBILENET_BLOCK;
+        long projected = listener.routes().values().stream()
+                .filter(route -> route.path() == ProjectedStatistics.Path.PROJECTED).count();
+        System.out.printf(Locale.ROOT, "%nProjectedStatistics overhead (full-width MobileNetV2 3x96x96, batch 8, %d of %d BN"
+                        + " layers projected; %d rounds of %d iterations per arm, order alternating, after %d warm-up;"
+                        + " every=%d, input decay %s, accumulated every %d, position limit %s):%n",
+                projected, listener.routes().size(), MOBILENET_ROUNDS, MOBILENET_BLOCK, MOBILENET_WARMUP, listener.every(),
+                listener.inputDecay(), listener.accumulateEvery(),
+                listener.maxPositions() == Integer.MAX_VALUE ? "none" : listener.maxPositions());
+        String[] names = {"no listener", "ProjectedStatistics"};
+        for (int a = 0; a < nets.length; a++) {
+            System.out.printf(Locale.ROOT, "  %-20s CPU %.1f ms/it, ratio %s; wall %.1f ms/it, ratio %s%n", names[a],
+                    sum(cpu[a]) / 1e6 / n, ratio(cpu[a], cpu[0]), sum(wall[a]) / 1e6 / n, ratio(wall[a], wall[0]));
+        }
+        System.out.printf(Locale.ROOT, "  the listener's own callbacks: %.2f ms/it CPU, %.4f of the plain step%n",
+                timed.nanos / 1e6 / n, timed.nanos / (double) sum(cpu[0]));
+        assertThat(projected).isPositive();
     }
 
     private static long sum(long[] x) {
