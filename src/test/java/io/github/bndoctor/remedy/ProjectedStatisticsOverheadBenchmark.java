@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.IntConsumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -118,18 +119,9 @@ class ProjectedStatisticsOverheadBenchmark {
             run.train(InterleavedTraining.WARMUP);
         }
         timed.nanos = 0;
-        long[][] cpu = new long[runs.length][ROUNDS];
-        long[][] wall = new long[runs.length][ROUNDS];
-        for (int r = 0; r < ROUNDS; r++) {
-            for (int k = 0; k < runs.length; k++) {
-                int a = (k + r) % runs.length;
-                long c0 = mx.getCurrentThreadCpuTime();
-                long t0 = System.nanoTime();
-                runs[a].train(BLOCK);
-                wall[a][r] = System.nanoTime() - t0;
-                cpu[a][r] = mx.getCurrentThreadCpuTime() - c0;
-            }
-        }
+        long[][][] times = interleave(mx, runs.length, ROUNDS, a -> runs[a].train(BLOCK));
+        long[][] cpu = times[0];
+        long[][] wall = times[1];
         int n = ROUNDS * BLOCK;
         System.out.printf(Locale.ROOT, "%nProjectedStatistics overhead (seed scenario, %d rounds of %d iterations per arm, order"
                         + " rotating, after %d warm-up; every=%d, input decay %s, accumulated every %d, position limit %s):%n",
@@ -165,20 +157,13 @@ class ProjectedStatisticsOverheadBenchmark {
             }
         }
         timed.nanos = 0;
-        long[][] cpu = new long[nets.length][MOBILENET_ROUNDS];
-        long[][] wall = new long[nets.length][MOBILENET_ROUNDS];
-        for (int r = 0; r < MOBILENET_ROUNDS; r++) {
-            for (int k = 0; k < nets.length; k++) {
-                int a = (k + r) % nets.length;
-                long c0 = mx.getCurrentThreadCpuTime();
-                long t0 = System.nanoTime();
-                for (int i = 0; i < MOBILENET_BLOCK; i++) {
-                    nets[a].fit(data.get(next[a]++ % MOBILENET_BATCHES));
-                }
-                wall[a][r] = System.nanoTime() - t0;
-                cpu[a][r] = mx.getCurrentThreadCpuTime() - c0;
+        long[][][] times = interleave(mx, nets.length, MOBILENET_ROUNDS, a -> {
+            for (int i = 0; i < MOBILENET_BLOCK; i++) {
+                nets[a].fit(data.get(next[a]++ % MOBILENET_BATCHES));
             }
-        }
+        });
+        long[][] cpu = times[0];
+        long[][] wall = times[1];
         int n = MOBILENET_ROUNDS * MOBILENET_BLOCK;
         long projected = listener.routes().values().stream()
                 .filter(route -> route.path() == ProjectedStatistics.Path.PROJECTED).count();
@@ -196,6 +181,26 @@ class ProjectedStatisticsOverheadBenchmark {
         System.out.printf(Locale.ROOT, "  the listener's own callbacks: %.2f ms/it CPU, %.4f of the plain step%n",
                 timed.nanos / 1e6 / n, timed.nanos / (double) sum(cpu[0]));
         assertThat(projected).isPositive();
+    }
+
+    /**
+     * Runs every arm once per round, the order rotating by one arm per round.
+     *
+     * @return the thread CPU and the wall nanoseconds, {@code [0 cpu | 1 wall][arm][round]}
+     */
+    private static long[][][] interleave(ThreadMXBean mx, int arms, int rounds, IntConsumer arm) {
+        long[][][] times = new long[2][arms][rounds];
+        for (int r = 0; r < rounds; r++) {
+            for (int k = 0; k < arms; k++) {
+                int a = (k + r) % arms;
+                long c0 = mx.getCurrentThreadCpuTime();
+                long t0 = System.nanoTime();
+                arm.accept(a);
+                times[1][a][r] = System.nanoTime() - t0;
+                times[0][a][r] = mx.getCurrentThreadCpuTime() - c0;
+            }
+        }
+        return times;
     }
 
     private static long sum(long[] x) {
