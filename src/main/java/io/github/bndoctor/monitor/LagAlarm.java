@@ -186,7 +186,7 @@ public record LagAlarm(double freeLag, double predictedLag, double measuredLag, 
      * A cheap signal that fired.
      *
      * @param signal its name: {@code freeLag}, {@code predictedLag}, {@code measuredLag} or, for an early
-     *               warning without a cheap signal, {@code evalPrecise}
+     *               warning without a cheap signal, {@code evalTrain}
      * @param value its value at the checkpoint
      * @param threshold the threshold it exceeded
      */

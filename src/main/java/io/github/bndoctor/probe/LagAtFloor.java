@@ -1,6 +1,5 @@
 package io.github.bndoctor.probe;
 
-import io.github.bndoctor.stats.Median;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -85,17 +84,13 @@ public record LagAtFloor(String layer, double decay, double rotationDegPerIter, 
         for (Map.Entry<String, List<Double>> e : rotations.entrySet()) {
             int n = e.getValue().size();
             int all = seen.get(e.getKey());
-            double rotation = median(e.getValue());
+            double rotation = NoiseLimit.median(e.getValue());
             // the lag at mean age one iteration is the rotation of one iteration
             if (2 * n >= all && rotation * WeightSnapshotRing.meanAge(NoiseLimit.SHORTEST_DECAY) > budgetDeg) {
-                out.add(new LagAtFloor(e.getKey(), median(decays.get(e.getKey())), rotation, budgetDeg, n, all));
+                out.add(new LagAtFloor(e.getKey(), NoiseLimit.median(decays.get(e.getKey())), rotation, budgetDeg, n, all));
             }
         }
         return out;
-    }
-
-    private static double median(List<Double> xs) {
-        return Median.of(xs.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     /** @return one sentence naming the layer, why no decay helps, and the remedy that works */
@@ -103,10 +98,8 @@ public record LagAtFloor(String layer, double decay, double rotationDegPerIter, 
         return String.format(Locale.ROOT, "Layer '%s' " + NAMED + ": its decay sat at %.3g (mean age %.2g"
                 + " iterations) at %d of %d checkpoints, where the weights feeding it turned %.3g deg per iteration"
                 + " (median), more than the %.3g-degree budget within one iteration: no decay >= %.1f keeps its"
-                + " moving statistics within the budget of the weights they describe. Recalibrate before export (the"
-                + " recalibrate command, PreciseBn.recalibrate), or keep statistics that follow the weights"
-                + " (ProjectedStatistics, for a layer fed directly by a dense layer or a convolution with identity"
-                + " activation).", layer, decay, decay / (1 - decay), nearFloor, checkpoints, rotationDegPerIter,
-                budgetDeg, NoiseLimit.SHORTEST_DECAY);
+                + " moving statistics within the budget of the weights they describe.", layer, decay,
+                decay / (1 - decay), nearFloor, checkpoints, rotationDegPerIter, budgetDeg, NoiseLimit.SHORTEST_DECAY)
+                + NoiseLimit.REMEDY;
     }
 }

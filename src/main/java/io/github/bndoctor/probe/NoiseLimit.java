@@ -64,6 +64,10 @@ public record NoiseLimit(String layer, double batchSpread, double floorAtShortes
      * decay is held to (eval/train 1.5, the verdict's gap ratio), which a lag-free EMA must meet.
      */
     public static final double OUTPUT_COST_BOUND = 1.5;
+    /** The remedy that works where no decay does, as the reports word it (also {@link LagAtFloor}'s). */
+    static final String REMEDY = " Recalibrate before export (the recalibrate command, PreciseBn.recalibrate), or keep"
+            + " statistics that follow the weights (ProjectedStatistics, for a layer fed directly by a dense layer or a"
+            + " convolution with identity activation).";
 
     /**
      * @param batchSpread the batch statistics' distance from the precise statistics, at least 0
@@ -191,27 +195,25 @@ public record NoiseLimit(String layer, double batchSpread, double floorAtShortes
         return layers.stream().map(l -> "'" + l + "'").collect(java.util.stream.Collectors.joining(", "));
     }
 
-    private static double median(List<Double> xs) {
+    /** @return the median of {@code xs}, not empty (also {@link LagAtFloor}'s) */
+    static double median(List<Double> xs) {
         return Median.of(xs.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     /** @return one sentence naming the layer, why, and the remedy that works */
     public String describe() {
-        String remedy = " Recalibrate before export (the recalibrate command, PreciseBn.recalibrate), or keep statistics"
-                + " that follow the weights (ProjectedStatistics, for a layer fed directly by a dense layer or a"
-                + " convolution with identity activation).";
         if (measured > 0) {
             return String.format(java.util.Locale.ROOT, "Layer '%s' is noise-limited: its decay sat at %.3g (mean age"
                     + " %.2g iterations) where the weights feeding it turn too fast for a longer window, and there the"
                     + " moving average's sampling noise alone, at the training batch's size, costs eval/precise ~%.3g"
                     + " (median over %d checkpoints, each the mean of %d seeded draws of the EMA) > %.1f: no decay >="
                     + " %.3g meets the bound at this batch size.", layer, decay, decay / (1 - decay), outputCost,
-                    measured, NoiseCost.DRAWS, OUTPUT_COST_BOUND, decay) + remedy;
+                    measured, NoiseCost.DRAWS, OUTPUT_COST_BOUND, decay) + REMEDY;
         }
         return String.format(java.util.Locale.ROOT, "Layer '%s' is noise-limited: too few samples per channel per batch;"
                 + " its batch statistics spread %.3g (standardized mean shift + |log variance ratio|, median over"
                 + " checkpoints) around the precise ones, so even the shortest useful window (decay %.1f) leaves an"
                 + " EMA error of ~%.3g > %.1f: no decay meets the bound.", layer, batchSpread,
-                SHORTEST_DECAY, floorAtShortestWindow, DISTANCE_BOUND) + remedy;
+                SHORTEST_DECAY, floorAtShortestWindow, DISTANCE_BOUND) + REMEDY;
     }
 }
