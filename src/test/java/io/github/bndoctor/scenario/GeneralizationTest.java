@@ -45,7 +45,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * degraded when eval/train is at least {@link #DEGRADED_RATIO}. Asserted:
  * <ul>
  *   <li>the {@code LagAlarm.CALIBRATED} early warning (scored against degraded now or within the
- *       run's {@code d/(1-d)}) and state alarm (degraded now), as the monitor raised them: precision
+ *       run's {@code d/(1-d)}, at the checkpoints whose window the run observes to its end:
+ *       {@link io.github.bndoctor.monitor.AlarmQuality#ofRuns}) and state alarm (degraded now), as the
+ *       monitor raised them: precision
  *       and recall at least {@link #TARGET} over all held-out runs, printed per family;</li>
  *   <li>adaptive decay: where the fixed decay's warm run exceeds {@link #FIXED_BAD} after
  *       {@link #WARMUP}, eval/train at most {@link #ADAPTIVE_RATIO} at every checkpoint from
