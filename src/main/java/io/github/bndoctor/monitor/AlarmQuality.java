@@ -31,17 +31,20 @@ public record AlarmQuality(int truePositives, int falsePositives, int falseNegat
     /**
      * Scores an early warning: a flagged checkpoint counts as a true positive when its own run
      * degrades at it or within the next {@code horizon} iterations (for BN, the EMA window
-     * {@code 1/(1-d)}: a lag predicted now shows in the outputs within one window). A checkpoint whose
-     * horizon reaches past its run's last checkpoint is not scored, flagged or not, degraded or not:
-     * its outcome is not observed (right-censored; scoring it as a false positive would blame a warning
-     * on the run ending, and scoring only those that degrade in the part observed would favour
-     * positives). A horizon of 0 scores every checkpoint.
+     * {@code 1/(1-d)}: a lag predicted now shows in the outputs within one window). A checkpoint is
+     * scored only when its run has decided its outcome: it degrades within the part of the horizon
+     * the run observes, or the run observes the whole horizon (its last checkpoint at or beyond
+     * {@code iteration + horizon}). A checkpoint whose run ends first without degrading is undecided
+     * and not scored, flagged or not: a warning there is not known to be false, nor a silence a true
+     * negative (right-censoring; counting them as negatives would blame a warning on the run's end).
+     * Every count is then a decided outcome; where runs end early the counts lean to the positives,
+     * which are decided sooner. A horizon of 0 scores every checkpoint.
      *
      * @param runs checkpoints of each run, in iteration order
      * @param rule the alarm rule
      * @param outcomeRatio eval/train ratio that counts as degraded inference
      * @param horizon iterations ahead that count
-     * @return the confusion counts over the checkpoints whose horizon the run observes
+     * @return the confusion counts over the checkpoints whose outcome the run decided
      */
     public static AlarmQuality ofRuns(List<List<Checkpoint>> runs, Predicate<Checkpoint> rule, double outcomeRatio,
                                       long horizon) {
@@ -52,11 +55,11 @@ public record AlarmQuality(int truePositives, int falsePositives, int falseNegat
         for (List<Checkpoint> run : runs) {
             long last = run.stream().mapToLong(Checkpoint::iteration).max().orElse(0);
             for (Checkpoint c : run) {
-                if (horizon > last - c.iteration()) {
+                boolean bad = run.stream().anyMatch(o -> o.iteration() >= c.iteration()
+                        && o.iteration() - c.iteration() <= horizon && o.gap().evalToTrainRatio() >= outcomeRatio);
+                if (!bad && horizon > last - c.iteration()) {
                     continue;
                 }
-                boolean bad = run.stream().anyMatch(o -> o.iteration() >= c.iteration()
-                        && o.iteration() <= c.iteration() + horizon && o.gap().evalToTrainRatio() >= outcomeRatio);
                 boolean flagged = rule.test(c);
                 if (flagged && bad) {
                     tp++;

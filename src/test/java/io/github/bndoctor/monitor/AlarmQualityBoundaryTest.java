@@ -26,8 +26,8 @@ class AlarmQualityBoundaryTest {
         // unflagged: the degraded checkpoint is a miss, the healthy one a true negative
         assertThat(AlarmQuality.ofRuns(List.of(List.of(at(100, 1.0), at(200, 3.0))), c -> false, 2.0, 0))
                 .isEqualTo(new AlarmQuality(0, 0, 1, 1));
-        // an earlier degraded checkpoint does not count for a later one (the run observes both windows
-        // to 1,300; the checkpoint at 1,300 itself is censored)
+        // an earlier degraded checkpoint does not count for a later one (the run observes 200's whole
+        // window to 1,300; the checkpoint at 1,300 itself is undecided)
         assertThat(AlarmQuality.ofRuns(List.of(List.of(at(100, 3.0), at(200, 1.0), at(1300, 1.0))),
                 c -> c.iteration() == 200, 2.0, 1000)).isEqualTo(new AlarmQuality(0, 1, 1, 0));
     }

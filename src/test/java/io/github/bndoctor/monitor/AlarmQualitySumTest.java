@@ -25,10 +25,10 @@ class AlarmQualitySumTest {
                 .plus(AlarmQuality.ofRuns(List.of(healthy), rule, 2, 150));
         AlarmQuality together = AlarmQuality.ofRuns(List.of(diverging, healthy), rule, 2, 150);
         assertThat(apart).isEqualTo(together);
-        // by hand: 300 and 400 are censored (300 + 150 passes the last checkpoint, 400); diverging 100
-        // (degrades at 300 > 100 + 150: no) unflagged -> tn; 200 flagged, degraded at 300 -> tp; healthy
-        // 100 -> tn, 200 flagged -> fp
-        assertThat(apart).isEqualTo(new AlarmQuality(1, 1, 0, 2));
+        // by hand: diverging 100 (degrades at 300 > 100 + 150: no) unflagged -> tn; 200, 300, 400 flagged
+        // and degraded within 150 -> tp 3; healthy 100 -> tn, 200 flagged -> fp, 300 and 400 undecided (the
+        // run ends at 400, before their horizon, without degrading) -> not scored
+        assertThat(apart).isEqualTo(new AlarmQuality(3, 1, 0, 2));
         assertThat(new AlarmQuality(1, 2, 3, 4).plus(new AlarmQuality(10, 20, 30, 40)))
                 .isEqualTo(new AlarmQuality(11, 22, 33, 44));
     }

@@ -45,7 +45,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * degraded when eval/train is at least {@link #DEGRADED_RATIO}. Asserted:
  * <ul>
  *   <li>the {@code LagAlarm.CALIBRATED} early warning (scored against degraded now or within the
- *       run's {@code d/(1-d)}, at the checkpoints whose window the run observes to its end:
+ *       run's {@code d/(1-d)}, at the checkpoints whose outcome the run decided:
  *       {@link io.github.bndoctor.monitor.AlarmQuality#ofRuns}) and state alarm (degraded now), as the
  *       monitor raised them: precision
  *       and recall at least {@link #TARGET} over all held-out runs, printed per family;</li>
