@@ -44,6 +44,10 @@ import java.util.SplittableRandom;
  * is at most {@value #NEAR_FLOOR_DECAY} (near the shortest useful window, where lag is least and this
  * noise most). Parameters, updater state and the random stream of the network are untouched (dropout
  * is suspended in the passes; the draws use their own seeded generator).
+ *
+ * <p>{@link #together} draws every moving layer at once, centred on the precise statistics
+ * ({@link #centred}): the sampling noise of all the windows in force together, at the cost of
+ * {@value #DRAWS} more inference passes ({@link #measure} takes both from one training-mode pass).
  */
 public final class NoiseCost {
     /**
