@@ -246,10 +246,10 @@ public final class NoiseCost {
      * (decay in force at most {@value #NEAR_FLOOR_DECAY}: where the noise can matter), so a run at long
      * windows pays nothing. Frozen layers (decay 1, or unknown) keep their precise statistics.
      *
-     * <p>The draws' centre is the mean of one half's chunks, itself a sample of
-     * {@value #MIN_CHUNKS_PER_HALF} or more training batches, so the measure has a floor above 1 that
-     * no window removes: that of statistics averaged over the half's chunks; it is what the draws give
-     * at decays near 1.
+     * <p>Each draw is {@link #centred} on the precise statistics. Uncentred, its centre would be the mean
+     * of one half's chunks, itself a sample of only {@value #MIN_CHUNKS_PER_HALF} or more training
+     * batches, whose error the draws would carry at every decay and which several layers drawn at once
+     * add up; centred, the draws at decays near 1 keep only the batch variances' bias.
      *
      * @param net the network
      * @param features probe inputs
