@@ -80,4 +80,14 @@ class JointNoiseLimitTest {
         // one layer at most 2/3 measured alone at 1.1: the per-layer judgement names nothing
         assertThat(NoiseLimit.of(run)).isEmpty();
     }
+
+    @Test
+    void theReportsCheckpointEntryCarriesTheJointCost() {
+        Checkpoint measured = lag(600, 2.1, 1.6);
+        assertThat(io.github.bndoctor.report.ReportAssembler.checkpoint(measured, measured.gap()).jointNoiseCost())
+                .isEqualTo(1.6);
+        Checkpoint not = lag(600, 2.1, Double.NaN);
+        assertThat(io.github.bndoctor.report.ReportAssembler.checkpoint(not, not.gap()).jointNoiseCost()).isNull();
+        assertThat(new Checkpoint(1, not.gap(), not.layers(), Verdict.EMA_LAG).jointNoiseCost()).isNaN();
+    }
 }
