@@ -42,7 +42,9 @@ import java.util.function.Supplier;
  * as {@code AdaptiveDecay} sets it where the weights turn fast) also gets the output cost of its EMA's
  * sampling noise at the largest training batch seen ({@link io.github.bndoctor.probe.NoiseCost}: one
  * training-mode pass over the probe and {@value io.github.bndoctor.probe.NoiseCost#DRAWS} inference
- * passes per such layer; none where no layer is that low).
+ * passes per such layer; none where no layer is that low), and the checkpoint the cost of every moving
+ * layer's noise at once ({@link io.github.bndoctor.probe.Checkpoint#jointNoiseCost()}: another
+ * {@value io.github.bndoctor.probe.NoiseCost#DRAWS} inference passes).
  *
  * <p>With {@link Builder#confirmLagAbove(double)} the monitor also runs the free per-iteration
  * signal ({@link BatchStatisticsFromUpdates}): when the median lag error it reads at an iteration
@@ -519,7 +521,7 @@ public final class BnMonitor extends BaseTrainingListener {
          * @param m whether to measure, at checkpoints, the output cost of the sampling noise of layers
          *     whose decay is near the shortest window ({@link io.github.bndoctor.probe.NoiseCost}; default
          *     on): {@value io.github.bndoctor.probe.NoiseCost#DRAWS} inference passes over the probe per such
-         *     layer. Off, noise-limited layers are judged by the distance criterion alone
+         *     layer, and as many for all moving layers at once. Off, noise-limited layers are judged by the distance criterion alone
          *     ({@link io.github.bndoctor.probe.NoiseLimit})
          * @return this
          */

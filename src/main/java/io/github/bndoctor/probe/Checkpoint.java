@@ -11,16 +11,34 @@ import java.util.List;
  * @param gap train-mode, eval-mode and precise losses on the probe batch
  * @param layers per-BN-layer state, in forward order
  * @param verdict what drives the gap
+ * @param jointNoiseCost expected eval/precise from the sampling noise of every moving layer's EMA
+ *     at its decay in force, all drawn at once ({@link NoiseCost#together}; {@code NaN} where not
+ *     measured: no layer's decay at most {@link NoiseCost#NEAR_FLOOR_DECAY}, or no training batch
+ *     size known)
  */
-public record Checkpoint(long iteration, OutputGap gap, List<LayerCheckpoint> layers, Verdict verdict) {
+public record Checkpoint(long iteration, OutputGap gap, List<LayerCheckpoint> layers, Verdict verdict,
+                         double jointNoiseCost) {
     /**
      * @param iteration the network's iteration count
      * @param gap losses
      * @param layers per-layer state
      * @param verdict verdict
+     * @param jointNoiseCost joint noise cost, {@code NaN} if not measured
      */
     public Checkpoint {
         layers = List.copyOf(layers);
+    }
+
+    /**
+     * A checkpoint without the joint noise cost.
+     *
+     * @param iteration the network's iteration count
+     * @param gap losses
+     * @param layers per-layer state
+     * @param verdict verdict
+     */
+    public Checkpoint(long iteration, OutputGap gap, List<LayerCheckpoint> layers, Verdict verdict) {
+        this(iteration, gap, layers, verdict, Double.NaN);
     }
 
     /**

@@ -133,7 +133,9 @@ public final class Diagnoser {
      * (class documentation); and the training batch's size, so that each layer whose decay in force is
      * at most {@link NoiseCost#NEAR_FLOOR_DECAY} also gets the output cost of its EMA's sampling noise
      * ({@link LayerCheckpoint#noiseCost()}, {@link NoiseCost}, draws seeded by the iteration), which
-     * the noise-limit judgement reads ({@link NoiseLimit}).
+     * the noise-limit judgement reads ({@link NoiseLimit}); and, then, the output cost of every moving
+     * layer's sampling noise at once ({@link Checkpoint#jointNoiseCost()}, {@link NoiseCost#together}),
+     * which the joint judgement reads ({@link JointNoiseLimit}).
      *
      * @param net the network
      * @param probeFeatures probe inputs (held-out data is best)
@@ -159,10 +161,11 @@ public final class Diagnoser {
         for (BnLayerRef ref : net.bnLayers()) {
             decays.put(ref.name(), net.decay(ref));
         }
-        Map<String, Double> noise = NoiseCost.of(net, probeFeatures, probeLabels, precise, decays, trainingBatch, loss,
-                iteration);
-        return checkpoint(net, List.of(new ProbeChunk(probeFeatures, probeLabels)), iteration, priorAge, rotation,
-                measuredLag, precise, batch, gap, warmStart, noise);
+        NoiseCost.Measured noise = NoiseCost.measure(net, probeFeatures, probeLabels, precise, decays, trainingBatch,
+                loss, iteration);
+        Checkpoint c = checkpoint(net, List.of(new ProbeChunk(probeFeatures, probeLabels)), iteration, priorAge,
+                rotation, measuredLag, precise, batch, gap, warmStart, noise.perLayer());
+        return new Checkpoint(c.iteration(), c.gap(), c.layers(), c.verdict(), noise.jointCost());
     }
 
     /**

@@ -44,6 +44,10 @@ import java.util.SplittableRandom;
  * is at most {@value #NEAR_FLOOR_DECAY} (near the shortest useful window, where lag is least and this
  * noise most). Parameters, updater state and the random stream of the network are untouched (dropout
  * is suspended in the passes; the draws use their own seeded generator).
+ *
+ * <p>{@link #together} draws every moving layer at once, centred on the precise statistics
+ * ({@link #centred}): the sampling noise of all the windows in force together, at the cost of
+ * {@value #DRAWS} more inference passes ({@link #measure} takes both from one training-mode pass).
  */
 public final class NoiseCost {
     /**
@@ -61,7 +65,9 @@ public final class NoiseCost {
      * from draw to draw.
      */
     public static final int MIN_CHUNKS_PER_HALF = 2;
-        /** EMA terms whose weight {@code d^k} is below this are dropped (the rest renormalised). */
+    /** Least variance of a centred draw, as a fraction of the precise one ({@link #centred}). */
+    public static final double VARIANCE_GUARD = 0.01;
+    /** EMA terms whose weight {@code d^k} is below this are dropped (the rest renormalised). */
     public static final double TAIL = 1e-6;
 
     private NoiseCost() {
@@ -146,7 +152,13 @@ public final class NoiseCost {
                                          Map<String, MeanVariance> precise, Map<String, Double> decays,
                                          int trainingBatch, LossMeasure loss, long seed) {
         Map<String, Double> out = new LinkedHashMap<>();
-        Sample s = sample(net, features, labels, precise, decays, trainingBatch, loss);
+        Map<String, Double> judged = new LinkedHashMap<>();
+        decays.forEach((layer, d) -> {
+            if (d <= NEAR_FLOOR_DECAY) {
+                judged.put(layer, d);
+            }
+        });
+        Sample s = sample(net, features, labels, precise, judged, trainingBatch, loss);
         if (s == null) {
             return out;
         }
@@ -162,37 +174,138 @@ public final class NoiseCost {
     }
 
     /**
-     * Every judged layer drawn at once, each from its own batches' statistics (the same batch index
-     * for all layers at each EMA term: the layers' batch statistics come from the same training
-     * batches): what the noise of all the short windows together costs the output.
+     * Both measures from one training-mode pass over the probe: each judged layer alone
+     * ({@link #of}) and every moving layer together ({@link #together}), the latter only when some
+     * layer is judged. Cost: that pass, then {@value #DRAWS} inference passes per judged layer and
+     * {@value #DRAWS} for the joint draws.
+     *
+     * @param perLayer expected eval/precise per judged layer, as {@link #of}
+     * @param joint eval/precise of each joint draw, as {@link #together} (empty where not measured)
+     */
+    public record Measured(Map<String, Double> perLayer, double[] joint) {
+        /** @return the joint draws' mean, the expected eval/precise of all the windows' noise together ({@code NaN} if not measured) */
+        public double jointCost() {
+            return mean(joint);
+        }
+    }
+
+    /**
+     * @param net the network
+     * @param features probe inputs
+     * @param labels probe labels
+     * @param precise precise statistics of every BN layer
+     * @param decays decay in force per BN layer
+     * @param trainingBatch examples per training batch (0: unknown, nothing measured)
+     * @param loss the loss
+     * @param seed seed of the draws (each measure's draws seeded alike, as when measured apart)
+     * @return both measures; empty where not measured
+     */
+    public static Measured measure(BnNetwork net, INDArray[] features, INDArray[] labels,
+                                   Map<String, MeanVariance> precise, Map<String, Double> decays,
+                                   int trainingBatch, LossMeasure loss, long seed) {
+        Map<String, Double> perLayer = new LinkedHashMap<>();
+        Map<String, Double> moving = moving(decays);
+        if (decays.values().stream().noneMatch(d -> d <= NEAR_FLOOR_DECAY)) {
+            return new Measured(perLayer, new double[0]);
+        }
+        Sample s = sample(net, features, labels, precise, moving, trainingBatch, loss);
+        if (s == null) {
+            return new Measured(perLayer, new double[0]);
+        }
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (String layer : moving.keySet()) {
+            if (moving.get(layer) <= NEAR_FLOOR_DECAY) {
+                perLayer.put(layer, mean(s.draws(net, List.of(layer), rng)));
+            }
+        }
+        return new Measured(perLayer, s.draws(net, List.copyOf(moving.keySet()), new SplittableRandom(seed), true));
+    }
+
+    private static Map<String, Double> moving(Map<String, Double> decays) {
+        Map<String, Double> moving = new LinkedHashMap<>();
+        decays.forEach((layer, d) -> {
+            if (d >= 0 && d < 1) {
+                moving.put(layer, d);
+            }
+        });
+        return moving;
+    }
+
+    /**
+     * Every BN layer whose moving statistics move (decay in force in [0, 1)) drawn at once, each from
+     * its own batches' statistics at its own decay (the same batch index for all layers at each EMA
+     * term: the layers' batch statistics come from the same training batches): what the sampling noise
+     * of all the windows in force together costs the output, lag-free.
+     *
+     * <p>Every such layer is drawn, not only those at most {@value #NEAR_FLOOR_DECAY}: the errors of
+     * several layers add at the output, and a window of a few iterations more (decay 0.8: noise
+     * {@code sqrt(1/9)} of the batch spread, against {@code sqrt(1/5)} at {@value #NEAR_FLOOR_DECAY})
+     * still carries a noise of the same order; a long window's draw stays near its chunks' mean and
+     * adds what its noise costs, little. Drawing more layers costs no more passes (one draw is one
+     * pass over the probe, whatever it swaps in). The measure runs only when some layer is judged
+     * (decay in force at most {@value #NEAR_FLOOR_DECAY}: where the noise can matter), so a run at long
+     * windows pays nothing. Frozen layers (decay 1, or unknown) keep their precise statistics.
+     *
+     * <p>Each draw is {@link #centred} on the precise statistics. Uncentred, its centre would be the mean
+     * of one half's chunks, itself a sample of only {@value #MIN_CHUNKS_PER_HALF} or more training
+     * batches, whose error the draws would carry at every decay and which several layers drawn at once
+     * add up; centred, the draws at decays near 1 keep only the batch variances' bias.
      *
      * @param net the network
      * @param features probe inputs
      * @param labels probe labels
      * @param precise precise statistics of every BN layer
-     * @param decays decay in force per BN layer; only layers at most {@value #NEAR_FLOOR_DECAY} are judged
+     * @param decays decay in force per BN layer; the measure runs if some layer's is at most
+     *     {@value #NEAR_FLOOR_DECAY}, and then draws every layer whose decay is in [0, 1)
      * @param trainingBatch examples per training batch; the probe must hold at least
      *     {@code 2 x} {@value #MIN_CHUNKS_PER_HALF} of them
      * @param loss the loss
      * @param seed seed of the draws
-     * @return eval/precise of each of the {@value #DRAWS} draws; empty as for
-     *     {@link #of(BnNetwork, INDArray[], INDArray[], Map, Map, int, LossMeasure, long)}
+     * @return eval/precise of each of the {@value #DRAWS} draws; empty if no layer is judged, the probe
+     *     holds too few training batches, or the precise loss is not positive
      */
     public static double[] together(BnNetwork net, INDArray[] features, INDArray[] labels,
                                     Map<String, MeanVariance> precise, Map<String, Double> decays,
                                     int trainingBatch, LossMeasure loss, long seed) {
-        Sample s = sample(net, features, labels, precise, decays, trainingBatch, loss);
-        return s == null ? new double[0] : s.draws(net, List.copyOf(s.judged.keySet()), new SplittableRandom(seed));
+        if (decays.values().stream().noneMatch(d -> d <= NEAR_FLOOR_DECAY)) {
+            return new double[0];
+        }
+        return drawn(net, features, labels, precise, decays, trainingBatch, loss, seed);
     }
 
+    /**
+     * {@link #together} whatever the decays: every layer whose decay is in [0, 1) drawn at once.
+     *
+     * @param net the network
+     * @param features probe inputs
+     * @param labels probe labels
+     * @param precise precise statistics of every BN layer
+     * @param decays decay per BN layer; the layers in [0, 1) are drawn, the others precise
+     * @param trainingBatch examples per training batch
+     * @param loss the loss
+     * @param seed seed of the draws
+     * @return eval/precise of each of the {@value #DRAWS} draws; empty if no layer is drawn, the probe
+     *     holds too few training batches, or the precise loss is not positive
+     */
+    public static double[] drawn(BnNetwork net, INDArray[] features, INDArray[] labels,
+                                 Map<String, MeanVariance> precise, Map<String, Double> decays,
+                                 int trainingBatch, LossMeasure loss, long seed) {
+        Sample s = sample(net, features, labels, precise, moving(decays), trainingBatch, loss);
+        return s == null ? new double[0]
+                : s.draws(net, List.copyOf(s.judged.keySet()), new SplittableRandom(seed), true);
+    }
+
+    /**
+     * @param draws eval/precise of draws ({@link #together}), possibly empty
+     * @return their mean: the expected eval/precise of the joint noise ({@code NaN} if there are none)
+     */
+    public static double mean(double[] draws) {
+        return java.util.Arrays.stream(draws).average().orElse(Double.NaN);
+    }
+
+    /** The chunks' statistics of the {@code judged} layers (their decays), and the precise loss over the halves. */
     private static Sample sample(BnNetwork net, INDArray[] features, INDArray[] labels, Map<String, MeanVariance> precise,
-                                 Map<String, Double> decays, int trainingBatch, LossMeasure loss) {
-        Map<String, Double> judged = new LinkedHashMap<>();
-        decays.forEach((layer, d) -> {
-            if (d <= NEAR_FLOOR_DECAY) {
-                judged.put(layer, d);
-            }
-        });
+                                 Map<String, Double> judged, int trainingBatch, LossMeasure loss) {
         long n = features[0].size(0);
         int half = trainingBatch <= 0 ? 0 : (int) (n / trainingBatch / 2);
         if (judged.isEmpty() || half < MIN_CHUNKS_PER_HALF) {
@@ -251,6 +364,15 @@ public final class NoiseCost {
          *     losses averaged
          */
         double[] draws(BnNetwork net, List<String> layers, SplittableRandom rng) {
+            return draws(net, layers, rng, false);
+        }
+
+        /**
+         * @param centred whether each draw is {@link #centred} on the precise statistics (else the
+         *     convex combination of the chunks' statistics itself)
+         * @return as {@link #draws(BnNetwork, List, SplittableRandom)}
+         */
+        double[] draws(BnNetwork net, List<String> layers, SplittableRandom rng, boolean centred) {
             int terms = 0;
             for (String layer : layers) {
                 terms = Math.max(terms, weights(judged.get(layer)).length);
@@ -266,7 +388,8 @@ public final class NoiseCost {
                     }
                     Map<String, MeanVariance> with = new LinkedHashMap<>(precise);
                     for (String layer : layers) {
-                        with.put(layer, draw(batches.get(h).get(layer), weights(judged.get(layer)), picks));
+                        MeanVariance d = draw(batches.get(h).get(layer), weights(judged.get(layer)), picks);
+                        with.put(layer, centred ? centred(batches.get(h).get(layer), d, precise.get(layer)) : d);
                     }
                     sum += OutputGapProbe.lossWith(net, halves.get(1 - h), with, loss);
                 }
@@ -274,5 +397,47 @@ public final class NoiseCost {
             }
             return out;
         }
+    }
+
+    /**
+     * A draw moved onto the precise statistics: {@code precise + c (draw - mean of the chunks)} with
+     * {@code c = sqrt(J/(J-1))} for {@code J} chunks (picking uniformly among {@code J} values has
+     * {@code (J-1)/J} of their unbiased variance), and the variance lowered by the chunk means'
+     * unbiased variance across the chunks: by the law of total variance, the population's variance
+     * exceeds a batch's expected (biased) variance by the variance of batch means, the bias an EMA of
+     * batch variances keeps at every decay. So the draw's error has the EMA's sampling noise at its decay
+     * and its bias, and not the error of the chunks' own mean, which a probe of a few training batches
+     * would add at every decay. A draw's variance is kept at least {@value #VARIANCE_GUARD} of the
+     * precise one (a guard: a centred draw could go negative where a batch variance is noisier than it
+     * is large).
+     *
+     * @param chunks the half's chunks' statistics of one layer, at least two
+     * @param draw a draw from them ({@link #draw(List, double[], int[])})
+     * @param precise the layer's precise statistics
+     * @return the centred draw
+     */
+    static MeanVariance centred(List<MeanVariance> chunks, MeanVariance draw, MeanVariance precise) {
+        int j = chunks.size();
+        int channels = precise.mean().length;
+        double c = Math.sqrt(j / (j - 1.0));
+        double[] m = new double[channels];
+        double[] v = new double[channels];
+        for (int ch = 0; ch < channels; ch++) {
+            double meanOfMeans = 0;
+            double meanOfVars = 0;
+            for (MeanVariance s : chunks) {
+                meanOfMeans += s.mean()[ch] / j;
+                meanOfVars += s.variance()[ch] / j;
+            }
+            double spreadOfMeans = 0;
+            for (MeanVariance s : chunks) {
+                double e = s.mean()[ch] - meanOfMeans;
+                spreadOfMeans += e * e / (j - 1);
+            }
+            m[ch] = precise.mean()[ch] + c * (draw.mean()[ch] - meanOfMeans);
+            v[ch] = Math.max(VARIANCE_GUARD * precise.variance()[ch],
+                    precise.variance()[ch] - spreadOfMeans + c * (draw.variance()[ch] - meanOfVars));
+        }
+        return new MeanVariance(m, v);
     }
 }

@@ -44,7 +44,8 @@ public final class Recommendations {
      * threshold when a checkpoint was not healthy; warm-up is named as the cause only while its
      * window had not passed ({@link Checkpoint#withinWarmupWindow()}), and past it as a remainder
      * that no longer excuses the gap. Noise-limited layers ({@link NoiseLimit}) are named last, with
-     * why no decay helps them and the remedy that works; then layers that lag even at the shortest
+     * why no decay helps them and the remedy that works; then the layers noise-limited together
+     * ({@link io.github.bndoctor.probe.JointNoiseLimit}: their windows' sampling noise at once); then layers that lag even at the shortest
      * window ({@link io.github.bndoctor.probe.LagAtFloor}, against {@link AdaptiveDecay}'s default
      * budget), and layers near the shortest window
      * whose noise cost the probe was too small to measure ({@link NoiseLimit#unmeasured}).
@@ -98,6 +99,7 @@ public final class Recommendations {
         for (NoiseLimit n : NoiseLimit.of(run, probePerTrainingBatch)) {
             advice.add(n.describe());
         }
+        io.github.bndoctor.probe.JointNoiseLimit.of(run, probePerTrainingBatch).ifPresent(j -> advice.add(j.describe()));
         for (io.github.bndoctor.probe.LagAtFloor l : io.github.bndoctor.probe.LagAtFloor.of(run,
                 AdaptiveDecay.DEFAULT_BUDGET_DEG)) {
             advice.add(l.describe());

@@ -57,14 +57,43 @@ public record DiagnosisReport(int schemaVersion, String verdict, String gate, St
      * @param preciseMaxAbsOutput largest absolute output with precise statistics, or null if not measured
      * @param verdict the checkpoint's verdict
      * @param layers per-BN-layer state, forward order
+     * @param jointNoiseCost expected eval/precise from the sampling noise of every moving layer's EMA at its
+     *     decay in force, all drawn at once ({@code Checkpoint.jointNoiseCost}), or null where not measured
      */
     @JsonPropertyOrder({"iteration", "trainModeLoss", "evalModeLoss", "preciseLoss", "zerosLoss", "evalToTrainRatio",
             "evalToZerosRatio", "emaShare", "batchNoiseShare", "trainModeMaxAbsOutput", "evalModeMaxAbsOutput",
-            "preciseMaxAbsOutput", "verdict", "layers"})
+            "preciseMaxAbsOutput", "verdict", "layers", "jointNoiseCost"})
     public record CheckpointEntry(long iteration, Double trainModeLoss, Double evalModeLoss, Double preciseLoss,
                                   Double zerosLoss, Double evalToTrainRatio, Double evalToZerosRatio, Double emaShare,
                                   Double batchNoiseShare, Double trainModeMaxAbsOutput, Double evalModeMaxAbsOutput,
-                                  Double preciseMaxAbsOutput, String verdict, List<LayerEntry> layers) {
+                                  Double preciseMaxAbsOutput, String verdict, List<LayerEntry> layers,
+                                  Double jointNoiseCost) {
+        /**
+         * A checkpoint without the joint noise cost.
+         *
+         * @param iteration training iteration
+         * @param trainModeLoss loss with batch statistics
+         * @param evalModeLoss loss with the moving statistics
+         * @param preciseLoss loss with precise population statistics
+         * @param zerosLoss loss of all-zero outputs, or null
+         * @param evalToTrainRatio eval/train
+         * @param evalToZerosRatio eval/zeros, or null
+         * @param emaShare the EMA's share of the log gap, or null
+         * @param batchNoiseShare the batch-noise share, or null
+         * @param trainModeMaxAbsOutput largest absolute training-mode output, or null
+         * @param evalModeMaxAbsOutput largest absolute inference-mode output, or null
+         * @param preciseMaxAbsOutput largest absolute output with precise statistics, or null
+         * @param verdict the checkpoint's verdict
+         * @param layers per-BN-layer state, forward order
+         */
+        public CheckpointEntry(long iteration, Double trainModeLoss, Double evalModeLoss, Double preciseLoss,
+                               Double zerosLoss, Double evalToTrainRatio, Double evalToZerosRatio, Double emaShare,
+                               Double batchNoiseShare, Double trainModeMaxAbsOutput, Double evalModeMaxAbsOutput,
+                               Double preciseMaxAbsOutput, String verdict, List<LayerEntry> layers) {
+            this(iteration, trainModeLoss, evalModeLoss, preciseLoss, zerosLoss, evalToTrainRatio, evalToZerosRatio,
+                    emaShare, batchNoiseShare, trainModeMaxAbsOutput, evalModeMaxAbsOutput, preciseMaxAbsOutput, verdict,
+                    layers, null);
+        }
     }
 
     /**

@@ -171,7 +171,7 @@ public final class ReportAssembler {
                 finite(shown.preciseLoss()), finite(shown.zerosLoss()), finite(c.gap().evalToTrainRatio()),
                 finite(shown.evalToZerosRatio()), finite(c.gap().emaShare()), finite(c.gap().batchNoiseShare()),
                 finite(shown.trainModeMaxAbsOutput()), finite(shown.evalModeMaxAbsOutput()),
-                finite(shown.preciseMaxAbsOutput()), c.verdict().name(), layers);
+                finite(shown.preciseMaxAbsOutput()), c.verdict().name(), layers, finite(c.jointNoiseCost()));
     }
 
     /**

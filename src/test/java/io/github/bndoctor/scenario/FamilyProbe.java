@@ -85,7 +85,8 @@ class FamilyProbe {
     }
 
     /**
-     * At each checkpoint: every layer near the floor drawn at once ({@link NoiseCost#together}: mean,
+     * At each checkpoint: every moving layer drawn at once if some layer is near the floor
+     * ({@link io.github.bndoctor.probe.NoiseCost#together}, centred on the precise statistics: mean,
      * min, max of the draws' eval/precise), and per layer the real moving statistics' cost alone
      * (that layer's moving statistics, every other layer precise: eval/precise).
      */

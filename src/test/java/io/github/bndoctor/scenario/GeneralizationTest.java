@@ -264,6 +264,10 @@ class GeneralizationTest {
                     || said.contains(io.github.bndoctor.probe.LagAtFloor.NAMED);
             System.out.printf(Locale.ROOT, "%-22s fixed %.3f worst %6.2f; adaptive worst %6.2f; verdict %s; names the noise"
                     + " limit or lag at the floor %b%n", f, fixed.config().decay(), fixedWorst, adaptiveWorst, s.verdict(), namesNoise);
+            System.out.printf(Locale.ROOT, "%-22s joint noise cost per checkpoint %s%n", "", adaptive.checkpoints().stream()
+                    .map(c -> String.format(Locale.ROOT, "%d:%.2f", c.iteration(), c.jointNoiseCost())).toList());
+            io.github.bndoctor.probe.JointNoiseLimit.of(adaptive.checkpoints(), adaptive.probePerTrainingBatch())
+                    .ifPresent(j -> System.out.printf(Locale.ROOT, "%-22s %s%n", "", j.describe()));
             if (fixedWorst > FIXED_BAD && adaptiveWorst > ADAPTIVE_RATIO && !namesNoise) {
                 failures.add(String.format(Locale.ROOT, "%s: adaptive %.2f (fixed %.2f), verdict %s, %s", f,
                         adaptiveWorst, fixedWorst, s.verdict(), s.recommendations()));
