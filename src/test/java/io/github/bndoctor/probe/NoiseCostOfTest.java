@@ -194,4 +194,19 @@ class NoiseCostOfTest {
         assertThat(NoiseCost.of(net, features(x), labels(16), Map.of(layer, P), Map.of(layer, 0.0), 4, LossMeasure.MSE, 5)
                 .get(layer)).isCloseTo(sum / NoiseCost.DRAWS, within(1e-12));
     }
+
+    @Test
+    void aPreciseLossOfZeroGivesNoCost() {
+        // labels the network's own inference output with P written as its moving statistics: the precise loss is 0 to
+        // the bit (the same float forward pass), and a ratio over it would be meaningless
+        BnNetwork own = TinyBnNetworks.singleBn(NetworkKind.MULTI_LAYER, Layout.DENSE, 2, 1, 1, 0.5,
+                VarianceParameterisation.VAR);
+        String l = own.bnLayers().get(0).name();
+        io.github.bndoctor.dl4j.MovingStatistics.writeAll(own, Map.of(l, P));
+        INDArray[] f = features(rows(R, S, reversed(R), rotated(S)));
+        INDArray[] y = {own.output(f, false)[0].dup()};
+        assertThat(OutputGapProbe.lossWith(own, List.of(new ProbeChunk(f, y)), Map.of(l, P), LossMeasure.MSE)).isZero();
+        assertThat(NoiseCost.of(own, f, y, Map.of(l, P), Map.of(l, 0.5), 4, LossMeasure.MSE, 3)).isEmpty();
+        assertThat(NoiseCost.together(own, f, y, Map.of(l, P), Map.of(l, 0.5), 4, LossMeasure.MSE, 3)).isEmpty();
+    }
 }
