@@ -1,0 +1,87 @@
+package io.github.bndoctor.remedy;
+
+import io.github.bndoctor.remedy.ProjectedStatistics.Path;
+import io.github.bndoctor.remedy.ProjectedStatistics.Route;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.conf.weightnoise.DropConnect;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The routes of {@link ProjectedStatistics} that only a configuration reaches: a dilated convolution,
+ * a map with weight noise and an input preprocessor in front of the BN layer keep the moving average,
+ * each with its reason; an undilated identity convolution next to them is projected.
+ */
+@Tag("unit")
+class ProjectedStatisticsRoutesTest {
+    private static ConvolutionLayer conv(int dilation) {
+        return new ConvolutionLayer.Builder(3, 3).nOut(3).convolutionMode(ConvolutionMode.Same).dilation(dilation, dilation)
+                .activation(Activation.IDENTITY).build();
+    }
+
+    private static List<Route> routes(MultiLayerNetwork mln) {
+        mln.init();
+        return List.copyOf(ProjectedStatistics.builder().build().routes(mln).values());
+    }
+
+    @Test
+    void aDilatedConvolutionKeepsTheMovingAverageAndAnUndilatedOneIsProjected() {
+        List<Route> r = routes(new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
+                .layer(conv(2))
+                .layer(new BatchNormalization.Builder().build())
+                .layer(conv(1))
+                .layer(new BatchNormalization.Builder().build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(1).activation(Activation.IDENTITY).build())
+                .setInputType(InputType.convolutional(5, 5, 2)).build()));
+        assertThat(r).hasSize(2);
+        assertThat(r.get(0).path()).isEqualTo(Path.MOVING_AVERAGE);
+        assertThat(r.get(0).reason()).isEqualTo("its feeding layer '0' is dilated");
+        assertThat(r.get(1).path()).isEqualTo(Path.PROJECTED);
+        assertThat(r.get(1).feedingLayer()).isEqualTo("2");
+        assertThat(r.get(1).reason()).isEqualTo("fed directly by the linear map '2' (ConvolutionLayer)");
+    }
+
+    @Test
+    void weightNoiseAndAnInputPreprocessorKeepTheMovingAverage() {
+        List<Route> r = routes(new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
+                .layer(new DenseLayer.Builder().nIn(3).nOut(4).activation(Activation.IDENTITY)
+                        .weightNoise(new DropConnect(0.5)).build())
+                .layer(new BatchNormalization.Builder().nOut(4).build())
+                .layer(new DenseLayer.Builder().nIn(4).nOut(4).activation(Activation.IDENTITY).build())
+                .layer(new BatchNormalization.Builder().nOut(4).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(4).nOut(1)
+                        .activation(Activation.IDENTITY).build())
+                .build()));
+        assertThat(r.get(0).path()).isEqualTo(Path.MOVING_AVERAGE);
+        assertThat(r.get(0).reason()).isEqualTo("its feeding layer '0' applies weight noise");
+        assertThat(r.get(1).path()).isEqualTo(Path.PROJECTED);
+
+        // a convolution's 2x2x3 output flattened to 12 features in front of a dense BN layer
+        List<Route> pre = routes(new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
+                .layer(new ConvolutionLayer.Builder(1, 1).nIn(2).nOut(3).activation(Activation.IDENTITY).build())
+                .layer(new BatchNormalization.Builder().nIn(12).nOut(12).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(12).nOut(1)
+                        .activation(Activation.IDENTITY).build())
+                .inputPreProcessor(1, new CnnToFeedForwardPreProcessor(2, 2, 3))
+                .build()));
+        assertThat(pre).singleElement().satisfies(route -> {
+            assertThat(route.path()).isEqualTo(Path.MOVING_AVERAGE);
+            assertThat(route.feedingLayer()).isNull();
+            assertThat(route.reason()).isEqualTo("an input preprocessor sits before it");
+        });
+    }
+}
