@@ -2,6 +2,7 @@ package io.github.bndoctor.remedy;
 
 import io.github.bndoctor.remedy.ProjectedStatistics.Path;
 import io.github.bndoctor.remedy.ProjectedStatistics.Route;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -53,6 +54,62 @@ class ProjectedStatisticsRoutesTest {
         assertThat(r.get(1).path()).isEqualTo(Path.PROJECTED);
         assertThat(r.get(1).feedingLayer()).isEqualTo("2");
         assertThat(r.get(1).reason()).isEqualTo("fed directly by the linear map '2' (ConvolutionLayer)");
+        // dilated along one axis only, either one
+        for (int[] dil : new int[][] {{2, 1}, {1, 2}}) {
+            List<Route> one = routes(new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
+                    .layer(new ConvolutionLayer.Builder(3, 3).nOut(3).convolutionMode(ConvolutionMode.Same)
+                            .dilation(dil[0], dil[1]).activation(Activation.IDENTITY).build())
+                    .layer(new BatchNormalization.Builder().build())
+                    .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(1).activation(Activation.IDENTITY).build())
+                    .setInputType(InputType.convolutional(5, 5, 2)).build()));
+            assertThat(one).singleElement().extracting(Route::reason).isEqualTo("its feeding layer '0' is dilated");
+        }
+    }
+
+    @Test
+    void aConvolutionInAnotherLayoutThanItsBnLayerKeepsTheMovingAverage() {
+        List<Route> r = routes(new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).nIn(2).nOut(3).convolutionMode(ConvolutionMode.Same)
+                        .dataFormat(CNN2DFormat.NHWC).activation(Activation.IDENTITY).build())
+                .layer(new BatchNormalization.Builder().nIn(3).nOut(3).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(3).nOut(1)
+                        .activation(Activation.IDENTITY).build())
+                .build()));
+        assertThat(r).singleElement().satisfies(route -> {
+            assertThat(route.path()).isEqualTo(Path.MOVING_AVERAGE);
+            assertThat(route.reason()).isEqualTo("its feeding layer '0' has format NHWC, the BN layer NCHW");
+        });
+    }
+
+    private static MultiLayerNetwork dense(int blocks) {
+        NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder().seed(1).list();
+        for (int i = 0; i < blocks; i++) {
+            b.layer(new DenseLayer.Builder().nIn(3).nOut(3).activation(Activation.IDENTITY).build())
+                    .layer(new BatchNormalization.Builder().nOut(3).build());
+        }
+        MultiLayerNetwork mln = new MultiLayerNetwork(b.layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                .nIn(3).nOut(1).activation(Activation.IDENTITY).build()).build());
+        mln.init();
+        return mln;
+    }
+
+    @Test
+    void anotherNetworkIsBoundAfreshAndWriteNowReturnsWhatItWrote() {
+        ProjectedStatistics ps = ProjectedStatistics.builder().accumulateEvery(1).minSamples(0).build();
+        MultiLayerNetwork a = dense(2);
+        a.setListeners(ps);
+        org.nd4j.linalg.dataset.DataSet batch = new org.nd4j.linalg.dataset.DataSet(
+                org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 8, 3),
+                org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 8, 1));
+        a.fit(batch);
+        java.util.Map<String, io.github.bndoctor.stats.MeanVariance> written = ps.writeNow(a);
+        assertThat(written).containsOnlyKeys("layer1", "layer3");
+        assertThat(written).isEqualTo(ps.statistics(a));
+        // a second network (its BN layer named like the first one's first): its own routes only, nothing accumulated yet
+        MultiLayerNetwork b = dense(1);
+        assertThat(ps.routes(b)).containsOnlyKeys("layer1");
+        assertThat(ps.statistics(b)).isEmpty();
+        assertThat(ps.writeNow(b)).isEmpty();
     }
 
     @Test
