@@ -79,6 +79,39 @@ class ProjectedStatisticsRoutesTest {
             assertThat(route.path()).isEqualTo(Path.MOVING_AVERAGE);
             assertThat(route.reason()).isEqualTo("its feeding layer '0' has format NHWC, the BN layer NCHW");
         });
+        // the same convolution with a channels-last BN layer: projected
+        List<Route> same = routes(new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).nIn(2).nOut(3).convolutionMode(ConvolutionMode.Same)
+                        .dataFormat(CNN2DFormat.NHWC).activation(Activation.IDENTITY).build())
+                .layer(new BatchNormalization.Builder().nIn(3).nOut(3).dataFormat(CNN2DFormat.NHWC).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(3).nOut(1)
+                        .activation(Activation.IDENTITY).build())
+                .build()));
+        assertThat(same).singleElement().extracting(Route::path).isEqualTo(Path.PROJECTED);
+    }
+
+    @Test
+    void inAGraphABnLayerFedByTheInputOrThroughAPreprocessorKeepsTheMovingAverage() {
+        org.deeplearning4j.nn.graph.ComputationGraph g = new org.deeplearning4j.nn.graph.ComputationGraph(
+                new NeuralNetConfiguration.Builder().seed(1).graphBuilder().addInputs("in")
+                        .addLayer("bn_in", new BatchNormalization.Builder().nIn(3).nOut(3).build(), "in")
+                        .addLayer("d", new DenseLayer.Builder().nIn(3).nOut(3).activation(Activation.IDENTITY).build(), "bn_in")
+                        .addLayer("bn_d", new BatchNormalization.Builder().nIn(3).nOut(3).build(), "d")
+                        .addLayer("c", new ConvolutionLayer.Builder(1, 1).nIn(1).nOut(3).activation(Activation.IDENTITY)
+                                .build(), new org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor(1, 3, 1), "bn_d")
+                        .addLayer("bn_pre", new BatchNormalization.Builder().nIn(9).nOut(9).build(),
+                                new CnnToFeedForwardPreProcessor(1, 3, 3), "c")
+                        .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(9).nOut(1)
+                                .activation(Activation.IDENTITY).build(), "bn_pre")
+                        .setOutputs("out").build());
+        g.init();
+        java.util.Map<String, Route> r = ProjectedStatistics.builder().build().routes(g);
+        assertThat(r.get("bn_in").path()).isEqualTo(Path.MOVING_AVERAGE);
+        assertThat(r.get("bn_in").reason()).isEqualTo("it is fed by vertex 'in', not a layer");
+        assertThat(r.get("bn_d").path()).isEqualTo(Path.PROJECTED);
+        assertThat(r.get("bn_d").feedingLayer()).isEqualTo("d");
+        assertThat(r.get("bn_pre").path()).isEqualTo(Path.MOVING_AVERAGE);
+        assertThat(r.get("bn_pre").reason()).isEqualTo("an input preprocessor sits before it");
     }
 
     private static MultiLayerNetwork dense(int blocks) {
