@@ -138,6 +138,10 @@ class LagAlarmTest {
         Checkpoint mixed = new Checkpoint(1, new OutputGap(1, 1, 1), List.of(layerAt(0.5), layerAt(0.999),
                 layerAt(0.5)), Verdict.EMA_LAG);
         assertThat(LagAlarm.lagGrowth(mixed)).isEqualTo(1.5);
+        // a decay of 0 counts: two layers without memory outvote one at 0.5 (median 0: (1 - 0) / (1 - 0) = 1)
+        Checkpoint memoryless = new Checkpoint(1, new OutputGap(1, 1, 1), List.of(layerAt(0), layerAt(0.5),
+                layerAt(0)), Verdict.EMA_LAG);
+        assertThat(LagAlarm.lagGrowth(memoryless)).isEqualTo(1);
     }
 
     @Test

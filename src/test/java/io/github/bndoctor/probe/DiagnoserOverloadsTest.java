@@ -75,4 +75,25 @@ class DiagnoserOverloadsTest {
         assertThat(c.medianMeasuredLag()).isEqualTo(2.0);
         assertThat(c.medianPredictedLag()).isEqualTo(3.0);
     }
+
+    @Test
+    void preciseStatisticsArePooledOverTheBatchesUpToTheSampleCap() {
+        BnNetwork net = ProbeFixtures.net(NetworkKind.MULTI_LAYER, Layout.DENSE);
+        List<INDArray[]> batches = ProbeFixtures.batches(Layout.DENSE, 4, 9);
+        // a cap of 24 examples takes the first three batches of 8 (the fourth would exceed it)
+        Diagnoser d = new Diagnoser(PopulationEstimator.POOLED, 24, LossMeasure.MSE, DiagnosisThresholds.DEFAULT);
+        Map<String, io.github.bndoctor.stats.MeanVariance> p = d.preciseStatistics(net, batches.iterator());
+        assertThat(p).containsOnlyKeys(net.bnLayers().get(0).name(), net.bnLayers().get(1).name());
+        for (int li = 0; li < 2; li++) {
+            // the network's own training-mode activations pooled with plain loops; double sums of the same
+            // float activations in another order, ~24 x 2^-53 relative: 1e-9 is loose
+            io.github.bndoctor.stats.MeanVariance direct = ProbeFixtures.pooledBnInput(net, batches.subList(0, 3),
+                    Layout.DENSE, li);
+            io.github.bndoctor.stats.MeanVariance got = p.get(net.bnLayers().get(li).name());
+            for (int c = 0; c < direct.mean().length; c++) {
+                assertThat(got.mean()[c]).isCloseTo(direct.mean()[c], within(1e-9));
+                assertThat(got.variance()[c]).isCloseTo(direct.variance()[c], within(1e-9));
+            }
+        }
+    }
 }

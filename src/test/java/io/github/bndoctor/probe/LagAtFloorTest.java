@@ -101,4 +101,37 @@ class LagAtFloorTest {
         assertThat(Recommendations.from(unmeasured, unmeasured.get(0), 0.5, 2)).anyMatch(s -> s.contains("not measured"));
         assertThatThrownBy(() -> NoiseLimit.unmeasured(List.of(), 0)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void theSentenceNamesTheMeanAgeAtTheFloor() {
+        // decay 0.5: mean age d/(1-d) = 1 iteration; at 2/3 (the edge of the floor's neighbourhood) 2
+        assertThat(LagAtFloor.of(List.of(cp(100, 3, 0.5, 2, 1)), 0.5)).singleElement().extracting(LagAtFloor::describe)
+                .asString().contains("decay sat at 0.500 (mean age 1.0 iterations)", "at 1 of 1 checkpoints", "turned 2.00 deg");
+        assertThat(LagAtFloor.of(List.of(cp(100, 3, 0.6, 2, 1)), 0.5)).singleElement().extracting(LagAtFloor::describe)
+                .asString().contains("decay sat at 0.600 (mean age 1.5 iterations)");
+    }
+
+    /** A checkpoint whose layers 'a' and 'b' sit at the given decays, their noise cost never measured. */
+    private static Checkpoint two(double decayA, double decayB) {
+        return new Checkpoint(100, new OutputGap(1, 3, 1), List.of(
+                new LayerCheckpoint(new LayerDecomposition("a", 100, 0, 0.1, 0, 0.1, 0.02, 0, 0), 1, 1, Double.NaN,
+                        decayA, Double.NaN),
+                new LayerCheckpoint(new LayerDecomposition("b", 100, 0, 0.1, 0, 0.1, 0.02, 0, 0), 1, 1, Double.NaN,
+                        decayB, Double.NaN)), Verdict.EMA_LAG);
+    }
+
+    @Test
+    void theUnmeasuredNoteCountsLayersAndBatchesInWords() {
+        // two layers near the floor, one of them exactly at its edge 2/3: "their"; a probe of one training batch: "batch"
+        assertThat(NoiseLimit.unmeasured(List.of(two(0.5, NoiseCost.NEAR_FLOOR_DECAY)), 1)).hasValueSatisfying(s ->
+                assertThat(s).contains("'a', 'b'", "their decay sat at or below 0.667", "holds 1 training batch and",
+                        "needs 4"));
+        // one layer: "its"; just above the edge, the other is not named
+        assertThat(NoiseLimit.unmeasured(List.of(two(0.5, Math.nextUp(NoiseCost.NEAR_FLOOR_DECAY))), 2))
+                .hasValueSatisfying(s -> assertThat(s).contains("'a' was not measured: its decay", "holds 2 training batches")
+                        .doesNotContain("'b'"));
+        assertThatThrownBy(() -> NoiseLimit.unmeasured(List.of(), Double.POSITIVE_INFINITY))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> NoiseLimit.unmeasured(List.of(), Double.NaN)).isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -75,4 +75,28 @@ class NoiseCostDrawTest {
             assertThat(minV).isGreaterThanOrEqualTo(1 - 1e-12);
         }
     }
+
+    @Test
+    void aTermWhoseWeightIsExactlyTheTailIsKept() {
+        // d = TAIL: d^0 = 1 and d^1 = TAIL exactly (the same double), d^2 = 1e-12 below it: two terms, 1 : TAIL
+        double[] w = NoiseCost.weights(NoiseCost.TAIL);
+        assertThat(w).hasSize(2);
+        // renormalised by 1 + TAIL: one rounding each
+        assertThat(w[0]).isCloseTo(1 / (1 + NoiseCost.TAIL), within(1e-16));
+        assertThat(w[1]).isCloseTo(NoiseCost.TAIL / (1 + NoiseCost.TAIL), within(1e-22));
+        // just below the tail: the second term is dropped
+        assertThat(NoiseCost.weights(Math.nextDown(NoiseCost.TAIL))).containsExactly(1.0);
+    }
+
+    @Test
+    void aDrawWithGivenPicksIsTheWeightedSumOfThePickedBatches() {
+        // means and variances not symmetric about 0 (a sign or a reciprocal would show)
+        List<MeanVariance> batches = List.of(new MeanVariance(new double[] {3, -2}, new double[] {4, 0.5}),
+                new MeanVariance(new double[] {5, 1}, new double[] {2, 8}));
+        double[] w = {0.5, 0.25, 0.25};
+        MeanVariance s = NoiseCost.draw(batches, w, new int[] {1, 0, 1});
+        // direct: 0.5 b1 + 0.25 b0 + 0.25 b1 = 0.75 b1 + 0.25 b0, exact in binary
+        assertThat(s.mean()).containsExactly(0.75 * 5 + 0.25 * 3, 0.75 * 1 + 0.25 * -2);
+        assertThat(s.variance()).containsExactly(0.75 * 2 + 0.25 * 4, 0.75 * 8 + 0.25 * 0.5);
+    }
 }

@@ -108,4 +108,45 @@ class NoiseLimitTest {
                         "PreciseBn.recalibrate", "statistics that follow the weights")
                 .doesNotContain("'conv'");
     }
+
+    @Test
+    void aFloorExactlyAtTheDistanceBoundIsNotNoiseLimited() {
+        // the spread whose floor sqrt(1/3) x spread is 0.5 to the last bit, found within a few ulps of 0.5 sqrt(3)
+        // ((1 - 0.5) / (1 + 0.5) rounds to the same double as 1.0 / 3)
+        double at = Double.NaN;
+        for (double b = 0.5 * Math.sqrt(3) - 8 * Math.ulp(1.0); b < 0.5 * Math.sqrt(3) + 8 * Math.ulp(1.0); b = Math.nextUp(b)) {
+            if (Math.sqrt(1.0 / 3) * b == NoiseLimit.DISTANCE_BOUND) {
+                at = b;
+                break;
+            }
+        }
+        assertThat(at).isNotNaN();
+        assertThat(NoiseLimit.of(List.of(cp(100, 3, at, 0.02)))).isEmpty();
+        double above = Math.nextUp(at);
+        assertThat(Math.sqrt(1.0 / 3) * above).isGreaterThan(NoiseLimit.DISTANCE_BOUND);
+        assertThat(NoiseLimit.of(List.of(cp(100, 3, above, 0.02)))).singleElement().satisfies(n -> {
+            assertThat(n.layer()).isEqualTo("dense");
+            assertThat(n.batchSpread()).isEqualTo(above);
+            assertThat(n.outputCost()).isNaN();
+            assertThat(n.measured()).isZero();
+        });
+    }
+
+    @Test
+    void theFloorAtDecayZeroIsTheSpreadItselfAndANegativeDecayIsRefused() {
+        // no averaging: the EMA is the last batch, sqrt(1/1) = 1
+        assertThat(NoiseLimit.floor(2, 0)).isEqualTo(2);
+        assertThatThrownBy(() -> NoiseLimit.floor(1, -Double.MIN_VALUE)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> NoiseLimit.floor(1, Math.nextUp(1.0))).isInstanceOf(IllegalArgumentException.class);
+        // just below 1: sqrt((1-d)/(1+d)), about sqrt(ulp/2)
+        double d = Math.nextDown(1.0);
+        assertThat(NoiseLimit.floor(1, d)).isCloseTo(Math.sqrt((1 - d) / 2), within(1e-17));
+    }
+
+    @Test
+    void aMeasuredLayerNamesItsMeanAge() {
+        // decay 0.5: mean age d/(1-d) = 1 iteration
+        assertThat(NoiseLimit.of(List.of(measured(100, 3, 2.0)))).singleElement().extracting(NoiseLimit::describe)
+                .asString().contains("mean age 1.0 iterations", "~2.00", "median over 1 checkpoints");
+    }
 }

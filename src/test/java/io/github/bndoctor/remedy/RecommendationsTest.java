@@ -80,5 +80,46 @@ class RecommendationsTest {
         assertThatThrownBy(() -> Recommendations.largestDecayWithinBudget(1, Double.NaN))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(Recommendations.largestDecayWithinBudget(Double.MIN_VALUE, 1)).isEqualTo(1.0);
+        // a rotation of exactly 0 is refused (no decay bounds a lag that does not grow)
+        assertThatThrownBy(() -> Recommendations.largestDecayWithinBudget(0, 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** A checkpoint of one layer with unknown decay, so within the warm-up window exactly when its prior weight exceeds e^-1. */
+    private static Checkpoint at(long it, double evalToTrain, double priorWeight, Verdict v) {
+        return new Checkpoint(it, new OutputGap(1, evalToTrain, 1), List.of(new LayerCheckpoint(
+                new LayerDecomposition("bn", it, priorWeight, 1, 0.5, 0.5, 0, 0, 0), Double.NaN, Double.NaN)), v);
+    }
+
+    @Test
+    void aHealthyVerdictNamesTheUnhealthyWarmUpCheckpointsOnly() {
+        List<Checkpoint> run = List.of(at(100, 3, 0.9, Verdict.EMA_WARMUP), at(200, 1.1, 0.1, Verdict.HEALTHY),
+                at(300, 1.2, 0.01, Verdict.HEALTHY));
+        List<String> rec = Recommendations.from(run, run.get(2), 0.9);
+        assertThat(rec.get(0)).startsWith("Over the run: ");
+        assertThat(rec.get(1)).startsWith("No action needed now").contains("only at iterations [100], while");
+        assertThat(rec).noneMatch(s -> s.contains("Inference is broken"));
+        // healthy throughout: the plain advice
+        List<Checkpoint> healthy = List.of(at(100, 1.1, 0.9, Verdict.HEALTHY), at(200, 1.2, 0.1, Verdict.HEALTHY));
+        assertThat(Recommendations.from(healthy, healthy.get(1), 0.9).get(1))
+                .startsWith("No action needed: inference-mode loss stayed within the gap threshold");
+    }
+
+    @Test
+    void aWarmUpVerdictPastItsWindowNoLongerExcusesTheGap() {
+        // prior weight 0.2 <= e^-1: the window has passed; eval/train 3 at the only checkpoint: broken, persistently
+        List<Checkpoint> past = List.of(at(100, 3, 0.2, Verdict.EMA_WARMUP));
+        List<String> rec = Recommendations.from(past, past.get(0), 0.99);
+        assertThat(rec.get(1)).isEqualTo("Inference is broken: eval/train above 2 at 1 of 1 checkpoints, past the warm-up"
+                + " window from iteration 100 on; the gate fails.");
+        assertThat(rec.get(2)).startsWith("Moving statistics still carry part of their initial prior (weight 0.200 at"
+                + " iteration 100), but the EMA window 1/(1-d) has passed");
+        // prior weight 0.9 > e^-1: still within the window, the warm-up explains the gap and nothing is broken yet
+        List<Checkpoint> within = List.of(at(100, 3, 0.9, Verdict.EMA_WARMUP));
+        List<String> early = Recommendations.from(within, within.get(0), 0.99);
+        assertThat(early.get(1)).startsWith("Moving statistics still carry their initial prior (weight d^n = 0.900");
+        assertThat(early).noneMatch(s -> s.contains("no longer excuses") || s.contains("Inference is broken"));
+        // a lag verdict past the window is not reworded as warm-up
+        List<Checkpoint> lag = List.of(at(100, 3, 0.2, Verdict.EMA_LAG));
+        assertThat(Recommendations.from(lag, lag.get(0), 0.99)).noneMatch(s -> s.contains("initial prior"));
     }
 }
