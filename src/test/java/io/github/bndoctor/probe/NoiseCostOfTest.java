@@ -136,12 +136,6 @@ class NoiseCostOfTest {
                     LossMeasure.MSE, 3);
             assertThat(cost).containsOnlyKeys(layer);
             assertThat(cost.get(layer)).as("decay %s", d).isCloseTo(expected, within(TOL * expected));
-            double[] draws = NoiseCost.together(net, features(x), labels(16), Map.of(layer, P), Map.of(layer, d), 4,
-                    LossMeasure.MSE, 3);
-            assertThat(draws).hasSize(NoiseCost.DRAWS);
-            for (double r : draws) {
-                assertThat(r).isCloseTo(expected, within(TOL * expected));
-            }
         }
         // not scored on the half the statistics came from: that ratio differs
         double own = (sse(x, HALF0, stats(R)) + sse(x, HALF1, stats(S))) / (sse(x, HALF0, P) + sse(x, HALF1, P));
@@ -177,22 +171,19 @@ class NoiseCostOfTest {
             possible.add(exact(x, stats(a), stats(S)));
         }
         assertThat(Math.abs(possible.get(0) - possible.get(1))).isGreaterThan(100 * TOL * possible.get(0));
-        double[] draws = NoiseCost.together(net, features(x), labels(16), Map.of(layer, P), Map.of(layer, 0.0), 4,
-                LossMeasure.MSE, 5);
-        assertThat(draws).hasSize(NoiseCost.DRAWS);
-        double sum = 0;
-        boolean[] seen = new boolean[2];
-        for (double r : draws) {
-            int k = Math.abs(r - possible.get(0)) < TOL * r ? 0 : 1;
-            assertThat(r).isCloseTo(possible.get(k), within(TOL * r));
-            seen[k] = true;
-            sum += r;
+        double cost = NoiseCost.of(net, features(x), labels(16), Map.of(layer, P), Map.of(layer, 0.0), 4, LossMeasure.MSE,
+                5).get(layer);
+        // the mean of eight draws, each one of the two: k/8 of one and (8-k)/8 of the other for some k
+        int match = -1;
+        for (int k = 0; k <= NoiseCost.DRAWS; k++) {
+            double mean = (k * possible.get(0) + (NoiseCost.DRAWS - k) * possible.get(1)) / NoiseCost.DRAWS;
+            if (Math.abs(cost - mean) < TOL * mean) {
+                match = k;
+            }
         }
         // eight draws of a fair pick between two chunks show both (seeded; (1/2)^7 otherwise)
-        assertThat(seen).containsExactly(true, true);
-        // one layer: its cost is the mean of the same seeded draws
-        assertThat(NoiseCost.of(net, features(x), labels(16), Map.of(layer, P), Map.of(layer, 0.0), 4, LossMeasure.MSE, 5)
-                .get(layer)).isCloseTo(sum / NoiseCost.DRAWS, within(1e-12));
+        assertThat(match).as("draws of the first chunk among %d, cost %s, chunks %s", NoiseCost.DRAWS, cost, possible)
+                .isBetween(1, NoiseCost.DRAWS - 1);
     }
 
     @Test
