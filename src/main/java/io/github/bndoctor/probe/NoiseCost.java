@@ -28,11 +28,11 @@ import java.util.SplittableRandom;
  * among the chunks of one half of the probe (even or odd chunks) uniformly at random (a bootstrap of the batch statistics; Efron and Tibshirani, "An
  * Introduction to the Bootstrap", 1993, ch. 6), one pick per term for all channels together, the
  * weights truncated where {@code d^k} falls below {@value #TAIL} and renormalised. The mean and the
- * biased variance are averaged in that form, as DL4J averages them, so the draw is a convex
- * combination of real batch statistics: its variance is positive, its spread is
- * {@code sqrt((1-d)/(1+d))} times the batch statistics' (as {@link NoiseLimit#floor}), and it keeps
- * their bias (a biased variance of {@code m} samples is {@code (m-1)/m} of the population's on
- * average), which no decay removes either. The inference loss over the probe with each draw
+ * biased variance are averaged in that form, as DL4J averages them; its spread is
+ * {@code sqrt((1-d)/(1+d))} times the batch statistics' (as {@link NoiseLimit#floor}). The draw is then
+ * {@link #centred} on the precise statistics (its deviation from the half's chunks' mean, rescaled,
+ * added to them): the chunks' mean is itself a sample of a few training batches, and uncentred its
+ * error would read as noise at every decay, even where the window is long. The inference loss over the probe with each draw
  * ({@link OutputGapProbe#lossWith}: statistics swapped in and restored bit for bit) is measured on the
  * other half (cross-fitting: statistics drawn from the examples they are scored on would fit them
  * better than a training batch's do, and understate the cost), the two halves' losses averaged, then
@@ -165,7 +165,7 @@ public final class NoiseCost {
         SplittableRandom rng = new SplittableRandom(seed);
         for (String layer : s.judged.keySet()) {
             double sum = 0;
-            for (double r : s.draws(net, List.of(layer), rng)) {
+            for (double r : s.draws(net, List.of(layer), rng, true)) {
                 sum += r;
             }
             out.put(layer, sum / DRAWS);
@@ -215,7 +215,7 @@ public final class NoiseCost {
         SplittableRandom rng = new SplittableRandom(seed);
         for (String layer : moving.keySet()) {
             if (moving.get(layer) <= NEAR_FLOOR_DECAY) {
-                perLayer.put(layer, mean(s.draws(net, List.of(layer), rng)));
+                perLayer.put(layer, mean(s.draws(net, List.of(layer), rng, true)));
             }
         }
         return new Measured(perLayer, s.draws(net, List.copyOf(moving.keySet()), new SplittableRandom(seed), true));
