@@ -29,7 +29,8 @@ import static org.assertj.core.api.Assertions.within;
  * <p>The probe is 16 rows cut into four training batches of 4: chunks 0 and 2 (half 0) and chunks 1
  * and 3 (half 1). Each draw is centred on the precise statistics {@code P}: mean
  * {@code P + sqrt(J/(J-1)) (pick - chunks' mean)}, variance {@code P - (chunk means' unbiased variance)
- * + sqrt(J/(J-1)) (pick - chunks' mean)}, at least {@link NoiseCost#VARIANCE_GUARD} of {@code P}'s.
+ * + sqrt(J/(J-1)) (pick - chunks' mean)}, at least {@link NoiseCost#VARIANCE_GUARD} of {@code P}'s
+ * ({@link JointNoiseCostTest#centredByHand}).
  * Where the two chunks of a half hold the same rows in another order, every draw from that half is
  * {@code P} whatever the picks and the decay, so the cost is exactly 1. Where they differ, at decay 0
  * every draw from that half is one of two known statistics, scored on the other half against
@@ -128,29 +129,6 @@ class NoiseCostOfTest {
     // float32 forward passes (unit round-off 6e-8, a few dozen operations per loss) against double: 1e-5 relative
     private static final double TOL = 1e-5;
 
-    /** The centred draw of {@code pick} among {@code chunks}, by the formula of the class documentation. */
-    private static MeanVariance centred(List<MeanVariance> chunks, MeanVariance pick) {
-        int j = chunks.size();
-        double k = Math.sqrt(j / (j - 1.0));
-        double[] m = new double[2];
-        double[] v = new double[2];
-        for (int c = 0; c < 2; c++) {
-            double mm = 0;
-            double mv = 0;
-            for (MeanVariance s : chunks) {
-                mm += s.mean()[c] / j;
-                mv += s.variance()[c] / j;
-            }
-            double spread = 0;
-            for (MeanVariance s : chunks) {
-                spread += (s.mean()[c] - mm) * (s.mean()[c] - mm) / (j - 1);
-            }
-            m[c] = P.mean()[c] + k * (pick.mean()[c] - mm);
-            v[c] = Math.max(NoiseCost.VARIANCE_GUARD * P.variance()[c], P.variance()[c] - spread + k * (pick.variance()[c] - mv));
-        }
-        return new MeanVariance(m, v);
-    }
-
     @Test
     void whereEachHalfsChunksAgreeEveryDrawIsThePreciseStatistics() {
         double[][] x = rows(R, S, reversed(R), rotated(S));
@@ -193,7 +171,7 @@ class NoiseCostOfTest {
         List<MeanVariance> half0 = List.of(stats(R), stats(R2));
         for (MeanVariance pick : half0) {
             // half 1's chunks agree: its draws are P
-            possible.add(exact(x, centred(half0, pick), P));
+            possible.add(exact(x, JointNoiseCostTest.centredByHand(half0, pick, P), P));
         }
         assertThat(Math.abs(possible.get(0) - possible.get(1))).isGreaterThan(100 * TOL * possible.get(0));
         double cost = NoiseCost.of(net, features(x), labels(16), Map.of(layer, P), Map.of(layer, 0.0), 4, LossMeasure.MSE,
