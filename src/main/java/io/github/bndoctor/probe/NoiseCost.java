@@ -151,7 +151,6 @@ public final class NoiseCost {
     public static Map<String, Double> of(BnNetwork net, INDArray[] features, INDArray[] labels,
                                          Map<String, MeanVariance> precise, Map<String, Double> decays,
                                          int trainingBatch, LossMeasure loss, long seed) {
-        Map<String, Double> out = new LinkedHashMap<>();
         Map<String, Double> judged = new LinkedHashMap<>();
         decays.forEach((layer, d) -> {
             if (d <= NEAR_FLOOR_DECAY) {
@@ -159,17 +158,18 @@ public final class NoiseCost {
             }
         });
         Sample s = sample(net, features, labels, precise, judged, trainingBatch, loss);
-        if (s == null) {
-            return out;
-        }
+        return s == null ? new LinkedHashMap<>() : perLayer(net, s, seed);
+    }
+
+    /** Each judged layer of the sample drawn alone, in forward order, from one generator seeded {@code seed}. */
+    private static Map<String, Double> perLayer(BnNetwork net, Sample s, long seed) {
+        Map<String, Double> out = new LinkedHashMap<>();
         SplittableRandom rng = new SplittableRandom(seed);
-        for (String layer : s.judged.keySet()) {
-            double sum = 0;
-            for (double r : s.draws(net, List.of(layer), rng, true)) {
-                sum += r;
+        s.judged.forEach((layer, d) -> {
+            if (d <= NEAR_FLOOR_DECAY) {
+                out.put(layer, mean(s.draws(net, List.of(layer), rng)));
             }
-            out.put(layer, sum / DRAWS);
-        }
+        });
         return out;
     }
 
@@ -203,22 +203,15 @@ public final class NoiseCost {
     public static Measured measure(BnNetwork net, INDArray[] features, INDArray[] labels,
                                    Map<String, MeanVariance> precise, Map<String, Double> decays,
                                    int trainingBatch, LossMeasure loss, long seed) {
-        Map<String, Double> perLayer = new LinkedHashMap<>();
         Map<String, Double> moving = moving(decays);
         if (decays.values().stream().noneMatch(d -> d <= NEAR_FLOOR_DECAY)) {
-            return new Measured(perLayer, new double[0]);
+            return new Measured(new LinkedHashMap<>(), new double[0]);
         }
         Sample s = sample(net, features, labels, precise, moving, trainingBatch, loss);
         if (s == null) {
-            return new Measured(perLayer, new double[0]);
+            return new Measured(new LinkedHashMap<>(), new double[0]);
         }
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (String layer : moving.keySet()) {
-            if (moving.get(layer) <= NEAR_FLOOR_DECAY) {
-                perLayer.put(layer, mean(s.draws(net, List.of(layer), rng, true)));
-            }
-        }
-        return new Measured(perLayer, s.draws(net, List.copyOf(moving.keySet()), new SplittableRandom(seed), true));
+        return new Measured(perLayer(net, s, seed), s.draws(net, List.copyOf(moving.keySet()), new SplittableRandom(seed)));
     }
 
     private static Map<String, Double> moving(Map<String, Double> decays) {
@@ -292,7 +285,7 @@ public final class NoiseCost {
                                  int trainingBatch, LossMeasure loss, long seed) {
         Sample s = sample(net, features, labels, precise, moving(decays), trainingBatch, loss);
         return s == null ? new double[0]
-                : s.draws(net, List.copyOf(s.judged.keySet()), new SplittableRandom(seed), true);
+                : s.draws(net, List.copyOf(s.judged.keySet()), new SplittableRandom(seed));
     }
 
     /**
@@ -360,19 +353,10 @@ public final class NoiseCost {
                           double preciseLoss, int chunksPerHalf) {
         /**
          * @return eval/precise of each of {@value #DRAWS} draws, the given layers drawn at once: per
-         *     draw one EMA from each half's batches, its loss measured on the other half, the two
-         *     losses averaged
+         *     draw one EMA from each half's batches, {@link #centred} on the precise statistics, its loss
+         *     measured on the other half, the two losses averaged
          */
         double[] draws(BnNetwork net, List<String> layers, SplittableRandom rng) {
-            return draws(net, layers, rng, false);
-        }
-
-        /**
-         * @param centred whether each draw is {@link #centred} on the precise statistics (else the
-         *     convex combination of the chunks' statistics itself)
-         * @return as {@link #draws(BnNetwork, List, SplittableRandom)}
-         */
-        double[] draws(BnNetwork net, List<String> layers, SplittableRandom rng, boolean centred) {
             int terms = 0;
             for (String layer : layers) {
                 terms = Math.max(terms, weights(judged.get(layer)).length);
@@ -389,7 +373,7 @@ public final class NoiseCost {
                     Map<String, MeanVariance> with = new LinkedHashMap<>(precise);
                     for (String layer : layers) {
                         MeanVariance d = draw(batches.get(h).get(layer), weights(judged.get(layer)), picks);
-                        with.put(layer, centred ? centred(batches.get(h).get(layer), d, precise.get(layer)) : d);
+                        with.put(layer, centred(batches.get(h).get(layer), d, precise.get(layer)));
                     }
                     sum += OutputGapProbe.lossWith(net, halves.get(1 - h), with, loss);
                 }
