@@ -16,7 +16,9 @@ import java.util.Map;
  * <p>In training mode each BN layer normalises with its batch statistics, so downstream layers see
  * what they see during {@code fit}; this is the mode precise-BN recalibration uses. Dropout is
  * suspended for the pass (see {@link DropoutSuspension}) so the statistics measure the BN effect
- * alone and no random numbers are drawn. Parameters are not changed.
+ * alone and no random numbers are drawn. Parameters are not changed (where the pass is computed
+ * in inference mode with each layer's batch statistics substituted, {@link BatchStatisticsPass},
+ * they are put back bit for bit).
  */
 public final class BatchStatisticsCapture {
     private BatchStatisticsCapture() {
@@ -39,7 +41,13 @@ public final class BatchStatisticsCapture {
         }
         Map<String, BatchStatistics> seen = new java.util.HashMap<>();
         try (DropoutSuspension ignored = DropoutSuspension.of(net)) {
-            net.forEachBnInput(features, train, (ref, input) -> seen.put(ref.name(), of(ref, input)));
+            Map<String, BatchStatistics> substituted = train && BatchStatisticsPass.applies(net)
+                    ? BatchStatisticsPass.capture(net, features) : null;
+            if (substituted != null) {
+                seen.putAll(substituted);
+            } else {
+                net.forEachBnInput(features, train, (ref, input) -> seen.put(ref.name(), of(ref, input)));
+            }
         } catch (RuntimeException e) {
             if (e instanceof io.github.bndoctor.BnDoctorException) {
                 throw e;

@@ -33,8 +33,10 @@ import static org.assertj.core.api.Assertions.within;
 
 /**
  * Batch statistics captured at every BN input, checked against moments computed here by plain
- * loops over {@code feedForward} activations. Both sides are double sums of the same float
- * activations, so they differ only by summation order: ~m * 2^-53 relative, far below 1e-9.
+ * loops over {@code feedForward} activations. In inference mode both sides are double sums of the same
+ * float activations, so they differ only by summation order: ~m * 2^-53 relative, far below 1e-9; in
+ * training mode layers after the first inherit float rounding of the normalisation
+ * ({@link TrainingPassTolerance}).
  */
 @Tag("unit")
 class BatchStatisticsCaptureTest {
@@ -94,13 +96,19 @@ class BatchStatisticsCaptureTest {
             // independent path: the activations feeding each BN layer, taken from feedForward here
             List<INDArray> bnInputs = independentBnInputs(net, x, train);
             int i = 0;
+            long upstream = stats.values().iterator().next().samplesPerChannel();
             for (BatchStatistics s : stats.values()) {
+                int li = i;
                 ChannelMoments expected = loopMoments(bnInputs.get(i++), layout);
                 assertThat(s.layout()).isEqualTo(layout);
                 assertThat(s.samplesPerChannel()).isEqualTo(expected.count());
                 for (int c = 0; c < 3; c++) {
-                    assertThat(s.moments().mean()[c]).isCloseTo(expected.mean()[c], within(TOL));
-                    assertThat(s.moments().biasedVariance()[c]).isCloseTo(expected.biasedVariance()[c], within(TOL));
+                    double m = expected.mean()[c];
+                    double v = expected.biasedVariance()[c];
+                    // inference mode reads the same float activations; training mode: see TrainingPassTolerance
+                    assertThat(s.moments().mean()[c]).isCloseTo(m, within(train ? TrainingPassTolerance.of(li, m, upstream) : TOL));
+                    assertThat(s.moments().biasedVariance()[c])
+                            .isCloseTo(v, within(train ? TrainingPassTolerance.of(li, v, upstream) : TOL));
                 }
             }
         }

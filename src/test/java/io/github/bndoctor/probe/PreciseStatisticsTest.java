@@ -3,6 +3,7 @@ package io.github.bndoctor.probe;
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.dl4j.Layout;
 import io.github.bndoctor.dl4j.ParameterSnapshot;
+import io.github.bndoctor.dl4j.TrainingPassTolerance;
 import io.github.bndoctor.stats.ChannelMoments;
 import io.github.bndoctor.stats.MeanVariance;
 import io.github.bndoctor.stats.PopulationEstimator;
@@ -25,8 +26,9 @@ import static org.assertj.core.api.Assertions.within;
 /**
  * Precise statistics against an independent computation: the activations feeding each BN layer,
  * taken from the network's own training-mode {@code feedForward} on every batch, pooled into one
- * sample with plain loops. Both sides are double sums of the same float activations, so only the
- * summation order differs (~N * 2^-53 relative; 1e-9 is loose).
+ * sample with plain loops. At the first BN layer both sides are double sums of the same float
+ * activations, so only the summation order differs (~N * 2^-53 relative; 1e-9 is loose); later layers
+ * inherit the float rounding of the normalisation ({@link TrainingPassTolerance}).
  */
 @Tag("unit")
 class PreciseStatisticsTest {
@@ -54,8 +56,11 @@ class PreciseStatisticsTest {
             ChannelMoments expected = ChannelMoments.ofSamples(rows.toArray(double[][]::new));
             MeanVariance got = precise.get(names.get(li));
             for (int c = 0; c < expected.channels(); c++) {
-                assertThat(got.mean()[c]).isCloseTo(expected.mean()[c], within(TOL));
-                assertThat(got.variance()[c]).isCloseTo(expected.biasedVariance()[c], within(TOL));
+                double m = expected.mean()[c];
+                double v = expected.biasedVariance()[c];
+                long perBatch = 8L * ProbeFixtures.size(layout) * ProbeFixtures.size(layout);
+                assertThat(got.mean()[c]).isCloseTo(m, within(TrainingPassTolerance.of(li, m, perBatch)));
+                assertThat(got.variance()[c]).isCloseTo(v, within(TrainingPassTolerance.of(li, v, perBatch)));
             }
         }
     }

@@ -1,0 +1,133 @@
+package io.github.bndoctor.dl4j;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.layers.Upsampling2D;
+import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
+import org.deeplearning4j.nn.conf.layers.convolutional.Cropping2D;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A training-mode forward pass computed in inference mode: as each BN layer's input arrives, its
+ * batch statistics are computed ({@link BatchStatisticsCapture#of}) and written in place of the
+ * layer's moving statistics, so the layer normalises with them exactly as training mode would
+ * (DL4J's training and inference branches both compute {@code gamma (x - mean) / sqrt(var + eps) +
+ * beta}, training with the batch's biased variance, which is what is written). The moving
+ * statistics are put back, bit for bit, when the pass ends, also on failure.
+ *
+ * <p>Why: DL4J 1.0.0-M2.1 computes the training-mode batch variance with a strided reduction
+ * ({@code Variance} over every axis but the channel) that costs more than the convolutions around
+ * it on a full-width MobileNetV2, while the statistics are read here anyway, in one pass over the
+ * buffer, in double precision. Results differ from training mode by float rounding only: the
+ * variance written is the more accurate one.
+ *
+ * <p>Applies only where every other layer computes the same in both modes: the layer types listed
+ * in {@link #applies} with no weight noise (dropout is suspended by the caller), and graph vertices
+ * of DL4J's own {@code vertex.impl} package. Anything else (a frozen or custom layer, an LSTM, weight
+ * noise) keeps the training-mode pass. Not thread-safe: the network is changed for the pass.
+ */
+final class BatchStatisticsPass {
+    private BatchStatisticsPass() {
+    }
+
+    /**
+     * @param net a network
+     * @return whether its training-mode pass can be computed in inference mode with batch statistics
+     */
+    static boolean applies(BnNetwork net) {
+        for (Layer layer : net.allLayers()) {
+            if (!trainInvariant(layer.conf().getLayer())) {
+                return false;
+            }
+        }
+        if (net.model() instanceof ComputationGraph graph) {
+            for (GraphVertex v : graph.getVertices()) {
+                if (!v.hasLayer() && !v.getClass().getPackageName().equals("org.deeplearning4j.nn.graph.vertex.impl")) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static boolean trainInvariant(org.deeplearning4j.nn.conf.layers.Layer conf) {
+        boolean known = conf instanceof BatchNormalization || conf instanceof ConvolutionLayer
+                || conf instanceof SubsamplingLayer || conf instanceof DenseLayer || conf instanceof OutputLayer
+                || conf instanceof LossLayer || conf instanceof CnnLossLayer || conf instanceof ActivationLayer
+                || conf instanceof GlobalPoolingLayer || conf instanceof Upsampling2D || conf instanceof ZeroPaddingLayer
+                || conf instanceof Cropping2D || conf instanceof DropoutLayer;
+        return known && !(conf instanceof BaseLayer b && b.getWeightNoise() != null);
+    }
+
+    /**
+     * Runs the pass; the caller has checked {@link #applies} and suspended dropout.
+     *
+     * @param net the network
+     * @param features its inputs for one batch
+     * @return statistics per BN layer name, or null if the output path does not reach every BN
+     *     layer (the caller then runs the training-mode pass)
+     */
+    static Map<String, BatchStatistics> capture(BnNetwork net, INDArray[] features) {
+        List<BnLayerRef> refs = net.bnLayers();
+        List<INDArray[]> saved = new ArrayList<>(refs.size());
+        try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            for (BnLayerRef ref : refs) {
+                saved.add(new INDArray[] {net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN).dup(),
+                    net.param(ref, ref.parameterisation().paramName()).dup()});
+            }
+        }
+        Map<String, BatchStatistics> seen = new HashMap<>();
+        try {
+            INDArray[] out = net.observedOutput(features, false, (ref, input) -> {
+                if (!seen.containsKey(ref.name())) {
+                    BatchStatistics s = BatchStatisticsCapture.of(ref, input);
+                    seen.put(ref.name(), s);
+                    substitute(net, ref, s);
+                }
+            });
+            for (INDArray o : out) {
+                if (o != null && o.closeable()) {
+                    o.close();
+                }
+            }
+        } finally {
+            for (int i = 0; i < refs.size(); i++) {
+                BnLayerRef ref = refs.get(i);
+                net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN).assign(saved.get(i)[0]);
+                net.param(ref, ref.parameterisation().paramName()).assign(saved.get(i)[1]);
+            }
+        }
+        return seen.size() == refs.size() ? seen : null;
+    }
+
+    /** Writes the batch's mean and biased variance as the layer's moving statistics. */
+    private static void substitute(BnNetwork net, BnLayerRef ref, BatchStatistics s) {
+        INDArray mean = net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN);
+        INDArray var = net.param(ref, ref.parameterisation().paramName());
+        try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            INDArray m = Nd4j.createFromArray(s.moments().mean()).castTo(mean.dataType()).reshape(mean.shape());
+            INDArray v = ref.parameterisation().fromVariance(s.moments().biasedVariance(), var);
+            mean.assign(m);
+            var.assign(v);
+        }
+    }
+}

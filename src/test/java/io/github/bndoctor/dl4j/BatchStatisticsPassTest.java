@@ -1,0 +1,114 @@
+package io.github.bndoctor.dl4j;
+
+import io.github.bndoctor.testkit.GaussianBatches;
+import io.github.bndoctor.testkit.NetworkKind;
+import io.github.bndoctor.testkit.TinyBnNetworks;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.weightnoise.DropConnect;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static io.github.bndoctor.testkit.BnAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * The training-mode pass computed in inference mode with each layer's batch statistics substituted,
+ * against DL4J's own training-mode pass ({@link BnNetwork#forEachBnInput} with {@code train=true}):
+ * every kind, layout and variance parameterisation, the moving statistics put back bit for bit, and
+ * networks with a layer that behaves otherwise in training mode left on DL4J's pass.
+ */
+@Tag("unit")
+class BatchStatisticsPassTest {
+    static Stream<Arguments> cases() {
+        return Stream.of(NetworkKind.values()).flatMap(k -> Stream.of(Layout.values()).flatMap(
+                l -> Stream.of(VarianceParameterisation.values()).map(p -> Arguments.of(k, l, p))));
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void substitutedPassAgreesWithDl4jsTrainingPassAndRestoresTheMovingStatistics(NetworkKind kind, Layout layout,
+            VarianceParameterisation parameterisation) {
+        int size = layout == Layout.DENSE ? 1 : 5;
+        BnNetwork net = TinyBnNetworks.twoBlocks(kind, layout, 2, 3, size, 0.9, parameterisation, new Sgd(0.1), 17);
+        INDArray x = new GaussianBatches(layout, 6, size, size, new double[] {0.5, -1}, new double[] {1, 2}, 4).next();
+        ParameterSnapshot before = ParameterSnapshot.of(net);
+        assertThat(BatchStatisticsPass.applies(net)).isTrue();
+        Map<String, BatchStatistics> got = BatchStatisticsPass.capture(net, new INDArray[] {x});
+        assertThat(net).hasParametersIdenticalTo(before);
+        Map<String, BatchStatistics> dl4j = new java.util.HashMap<>();
+        net.forEachBnInput(new INDArray[] {x}, true, (ref, in) -> dl4j.put(ref.name(), BatchStatisticsCapture.of(ref, in)));
+        assertThat(got).containsOnlyKeys(dl4j.keySet());
+        List<BnLayerRef> refs = net.bnLayers();
+        long upstream = dl4j.get(refs.get(0).name()).samplesPerChannel();
+        for (int li = 0; li < refs.size(); li++) {
+            BatchStatistics a = got.get(refs.get(li).name());
+            BatchStatistics e = dl4j.get(refs.get(li).name());
+            assertThat(a.samplesPerChannel()).isEqualTo(e.samplesPerChannel());
+            for (int c = 0; c < e.moments().channels(); c++) {
+                double m = e.moments().mean()[c];
+                double v = e.moments().biasedVariance()[c];
+                assertThat(a.moments().mean()[c]).isCloseTo(m, within(TrainingPassTolerance.of(li, m, upstream)));
+                assertThat(a.moments().biasedVariance()[c]).isCloseTo(v, within(TrainingPassTolerance.of(li, v, upstream)));
+            }
+        }
+        // the second layer's input depends on the first layer's normalisation: had the pass used the
+        // moving statistics (mean 0, variance 1 at initialisation), its statistics would be far off
+        BatchStatistics second = got.get(refs.get(1).name());
+        Map<String, BatchStatistics> inference = new java.util.HashMap<>();
+        net.forEachBnInput(new INDArray[] {x}, false, (ref, in) -> inference.put(ref.name(), BatchStatisticsCapture.of(ref, in)));
+        assertThat(second.moments().mean()).isNotEqualTo(inference.get(refs.get(1).name()).moments().mean());
+    }
+
+    @Test
+    void aLayerWithWeightNoiseKeepsDl4jsTrainingPass() {
+        MultiLayerNetwork mln = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
+                .layer(new DenseLayer.Builder().nOut(4).build())
+                .layer(new BatchNormalization.Builder().nOut(4).build())
+                .layer(new DenseLayer.Builder().nOut(4).weightNoise(new DropConnect(0.5)).build())
+                .layer(new BatchNormalization.Builder().nOut(4).build())
+                .layer(new OutputLayer.Builder().nOut(2).build())
+                .setInputType(InputType.feedForward(3)).build());
+        mln.init();
+        BnNetwork net = BnNetwork.of(mln);
+        assertThat(BatchStatisticsPass.applies(net)).isFalse();
+        MultiLayerNetwork plain = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
+                .layer(new DenseLayer.Builder().nOut(4).build())
+                .layer(new BatchNormalization.Builder().nOut(4).build())
+                .layer(new OutputLayer.Builder().nOut(2).build())
+                .setInputType(InputType.feedForward(3)).build());
+        plain.init();
+        assertThat(BatchStatisticsPass.applies(BnNetwork.of(plain))).isTrue();
+    }
+
+    @Test
+    void aFailureInsideThePassPutsTheMovingStatisticsBack() {
+        BnNetwork net = TinyBnNetworks.twoBlocks(NetworkKind.GRAPH, Layout.NCHW, 2, 3, 5, 0.9,
+                VarianceParameterisation.LOG10_STDEV, new Sgd(0.1), 3);
+        ParameterSnapshot before = ParameterSnapshot.of(net);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 4, 2, 5, 5);
+        assertThat(BatchStatisticsPass.capture(net, new INDArray[] {x})).hasSize(2); // writes both layers, restores
+        assertThat(net).hasParametersIdenticalTo(before);
+        x.putScalar(new long[] {0, 0, 0, 0}, Float.NaN);
+        assertThatThrownBy(() -> BatchStatisticsPass.capture(net, new INDArray[] {x}))
+                .isInstanceOf(NonFiniteStatisticsException.class);
+        assertThat(net).hasParametersIdenticalTo(before);
+    }
+}
