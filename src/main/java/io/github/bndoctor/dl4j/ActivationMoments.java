@@ -85,6 +85,10 @@ final class ActivationMoments {
         for (long at = 0; at < total; at += BLOCK) {
             int len = (int) Math.min(BLOCK, total - at);
             load.accept((int) (base + at), len);
+            if (inner == 1) { // channels interleaved (dense, NHWC): one value per channel in turn
+                s.addInterleaved((int) (at % channels), scratch, len, at < row ? (int) Math.min(len, row - at) : 0);
+                continue;
+            }
             for (int p = 0; p < len; ) {
                 long i = at + p;
                 long j = i % inner; // position within the channel's run of inner values
@@ -134,6 +138,28 @@ final class ActivationMoments {
             }
             s1[c] += a0 + a1;
             s2[c] += b0 + b1;
+        }
+
+        /**
+         * Adds {@code len} values of channels {@code c, c + 1, ...} in turn (wrapping), the first
+         * {@code firstRow} of which are the first row: each sets its channel's shift and adds zero.
+         */
+        void addInterleaved(int c, double[] v, int len, int firstRow) {
+            int p = 0;
+            for (; p < firstRow; p++) {
+                shift[c] = v[p];
+                if (++c == shift.length) {
+                    c = 0;
+                }
+            }
+            for (; p < len; p++) {
+                double d = v[p] - shift[c];
+                s1[c] += d;
+                s2[c] += d * d;
+                if (++c == shift.length) {
+                    c = 0;
+                }
+            }
         }
 
         ChannelMoments moments(long count) {

@@ -95,6 +95,15 @@ final class ActivationMomentsTest {
     }
 
     @Test
+    void interleavedChannelsAcrossBlocks() {
+        // channel last: a first row of 9,000 channels ends past the first 8,192-value block, and blocks
+        // of a 44,400-value NHWC array start mid-row; a row view of a dense array starts at an offset
+        check(data(DataType.FLOAT, 3, 9000), Layout.DENSE);
+        check(data(DataType.FLOAT, 3, 20, 20, 37), Layout.NHWC);
+        check(data(DataType.DOUBLE, 5, 2000).get(NDArrayIndex.interval(2, 5), NDArrayIndex.all()), Layout.DENSE);
+    }
+
+    @Test
     void copiedWhenNotReadableInPlace() {
         check(data(DataType.FLOAT, 4, 7, 5, 3).permute(0, 3, 2, 1), Layout.NCHW);
         check(data(DataType.HALF, 1, 3, 5, 4, 2), Layout.NCHW); // half: 0.0625 apart at 100
