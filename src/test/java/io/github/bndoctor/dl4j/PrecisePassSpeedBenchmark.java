@@ -3,6 +3,7 @@ package io.github.bndoctor.dl4j;
 import io.github.bndoctor.backend.NativeSpeedSettings;
 import io.github.bndoctor.testkit.FullMobileNetV2;
 import io.github.bndoctor.testkit.RecordWriter;
+import io.github.bndoctor.testkit.RoundRatio;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -63,7 +64,7 @@ final class PrecisePassSpeedBenchmark {
             out.append(String.format(Locale.ROOT, "batch %d:%n", batch));
             for (int a = 0; a < ARMS.length; a++) {
                 out.append(String.format(Locale.ROOT, "  %-26s %6.2f ms/example, ratio %s%n", ARMS[a],
-                        Arrays.stream(cpu[a]).sum() / 1e6 / (ROUNDS * EXAMPLES_PER_ARM), ratio(cpu[a], cpu[0])));
+                        Arrays.stream(cpu[a]).sum() / 1e6 / (ROUNDS * EXAMPLES_PER_ARM), RoundRatio.of(cpu[a], cpu[0])));
             }
         }
         try (RecordWriter.Section record = RecordWriter.section("PrecisePassSpeedBenchmark")) {
@@ -81,17 +82,5 @@ final class PrecisePassSpeedBenchmark {
             case 2 -> net.output(x, true);
             default -> net.output(x, false);
         }
-    }
-
-    /** Ratio of sums, and the mean of the per-round ratios +- 2 standard errors. */
-    private static String ratio(long[] arm, long[] base) {
-        double[] r = new double[arm.length];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = (double) arm[i] / base[i];
-        }
-        double mean = Arrays.stream(r).average().orElse(Double.NaN);
-        double sd = Math.sqrt(Arrays.stream(r).map(v -> (v - mean) * (v - mean)).sum() / (r.length - 1));
-        return String.format(Locale.ROOT, "%.3f (per round %.3f +- %.3f)", (double) Arrays.stream(arm).sum()
-                / Arrays.stream(base).sum(), mean, 2 * sd / Math.sqrt(r.length));
     }
 }

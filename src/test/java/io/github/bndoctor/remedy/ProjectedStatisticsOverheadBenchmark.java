@@ -4,6 +4,7 @@ import io.github.bndoctor.scenario.InterleavedTraining;
 import io.github.bndoctor.scenario.ScenarioConfig;
 import io.github.bndoctor.scenario.ScenarioRun;
 import io.github.bndoctor.testkit.FullMobileNetV2;
+import io.github.bndoctor.testkit.RoundRatio;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
@@ -129,7 +130,7 @@ class ProjectedStatisticsOverheadBenchmark {
                 listener.maxPositions() == Integer.MAX_VALUE ? "none" : listener.maxPositions());
         for (int a = 0; a < runs.length; a++) {
             System.out.printf(Locale.ROOT, "  %-20s CPU %.2f ms/it, ratio %s; wall %.2f ms/it, ratio %s%n", names[a],
-                    sum(cpu[a]) / 1e6 / n, ratio(cpu[a], cpu[0]), sum(wall[a]) / 1e6 / n, ratio(wall[a], wall[0]));
+                    sum(cpu[a]) / 1e6 / n, RoundRatio.of(cpu[a], cpu[0]), sum(wall[a]) / 1e6 / n, RoundRatio.of(wall[a], wall[0]));
         }
         System.out.printf(Locale.ROOT, "  the listener's own callbacks: %.3f ms/it CPU, %.4f of the plain step%n",
                 timed.nanos / 1e6 / n, timed.nanos / (double) sum(cpu[0]));
@@ -176,7 +177,7 @@ class ProjectedStatisticsOverheadBenchmark {
         String[] names = {"no listener", "ProjectedStatistics"};
         for (int a = 0; a < nets.length; a++) {
             System.out.printf(Locale.ROOT, "  %-20s CPU %.1f ms/it, ratio %s; wall %.1f ms/it, ratio %s%n", names[a],
-                    sum(cpu[a]) / 1e6 / n, ratio(cpu[a], cpu[0]), sum(wall[a]) / 1e6 / n, ratio(wall[a], wall[0]));
+                    sum(cpu[a]) / 1e6 / n, RoundRatio.of(cpu[a], cpu[0]), sum(wall[a]) / 1e6 / n, RoundRatio.of(wall[a], wall[0]));
         }
         System.out.printf(Locale.ROOT, "  the listener's own callbacks: %.2f ms/it CPU, %.4f of the plain step%n",
                 timed.nanos / 1e6 / n, timed.nanos / (double) sum(cpu[0]));
@@ -205,17 +206,5 @@ class ProjectedStatisticsOverheadBenchmark {
 
     private static long sum(long[] x) {
         return Arrays.stream(x).sum();
-    }
-
-    /** Ratio of sums, and the mean of the per-round ratios +- 2 standard errors. */
-    private static String ratio(long[] arm, long[] plain) {
-        double[] r = new double[arm.length];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = (double) arm[i] / plain[i];
-        }
-        double mean = Arrays.stream(r).average().orElse(Double.NaN);
-        double sd = Math.sqrt(Arrays.stream(r).map(x -> (x - mean) * (x - mean)).sum() / (r.length - 1));
-        return String.format(Locale.ROOT, "%.4f (per round %.4f +- %.4f)", (double) sum(arm) / sum(plain), mean,
-                2 * sd / Math.sqrt(r.length));
     }
 }

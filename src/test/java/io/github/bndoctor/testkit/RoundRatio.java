@@ -1,0 +1,30 @@
+package io.github.bndoctor.testkit;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * The ratio of one benchmark arm's time to another's over interleaved rounds: the ratio of the sums,
+ * and the mean of the per-round ratios with an approximate 95% interval (+- 2 standard errors), so a
+ * printed ratio says how far it can be trusted on a noisy machine.
+ */
+public final class RoundRatio {
+    private RoundRatio() {
+    }
+
+    /**
+     * @param arm the arm's time per round
+     * @param base the base arm's time in the same rounds
+     * @return "sum ratio (per round mean +- 2 standard errors)"
+     */
+    public static String of(long[] arm, long[] base) {
+        double[] r = new double[arm.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = (double) arm[i] / base[i];
+        }
+        double mean = Arrays.stream(r).average().orElse(Double.NaN);
+        double sd = Math.sqrt(Arrays.stream(r).map(v -> (v - mean) * (v - mean)).sum() / (r.length - 1));
+        return String.format(Locale.ROOT, "%.4f (per round %.4f +- %.4f)", (double) Arrays.stream(arm).sum()
+                / Arrays.stream(base).sum(), mean, 2 * sd / Math.sqrt(r.length));
+    }
+}
