@@ -58,7 +58,7 @@ final class ModelDiagnosis {
         boolean labelled = data.hasLabels();
         Iterable<ProbeChunk> chunks = data.probe(probeSize, batch, x -> {
             try (DropoutSuspension ignored = DropoutSuspension.of(net)) {
-                return new INDArray[] {net.output(x, true)[0].dup()};
+                return new INDArray[] {net.trainingModeOutput(x)[0].dup()};
             }
         });
         long probeChunks = (data.probeExamples(probeSize, batch) + batch - 1) / batch;

@@ -87,6 +87,34 @@ final class BatchStatisticsPass {
      *     layer (the caller then runs the training-mode pass)
      */
     static Map<String, BatchStatistics> capture(BnNetwork net, INDArray[] features) {
+        Map<String, BatchStatistics> seen = new HashMap<>();
+        for (INDArray o : run(net, features, seen)) {
+            if (o != null && o.closeable()) {
+                o.close();
+            }
+        }
+        return seen.size() == net.bnLayers().size() ? seen : null;
+    }
+
+    /**
+     * The network's training-mode outputs (every BN layer normalised with its batch statistics),
+     * computed by the substituted pass where it {@linkplain #applies applies} and no layer has
+     * dropout (training mode would draw its masks), else by DL4J's training branch.
+     *
+     * @param net the network
+     * @param features its inputs for one batch
+     * @return the outputs, detached
+     */
+    static INDArray[] trainingModeOutput(BnNetwork net, INDArray[] features) {
+        boolean dropout = net.allLayers().stream().anyMatch(l -> l.conf().getLayer().getIDropout() != null);
+        if (dropout || !applies(net)) {
+            return net.output(features, true);
+        }
+        // a BN layer the output path does not reach cannot change the outputs
+        return run(net, features, new HashMap<>());
+    }
+
+    private static INDArray[] run(BnNetwork net, INDArray[] features, Map<String, BatchStatistics> seen) {
         List<BnLayerRef> refs = net.bnLayers();
         List<INDArray[]> saved = new ArrayList<>(refs.size());
         try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
@@ -95,20 +123,14 @@ final class BatchStatisticsPass {
                     net.param(ref, ref.parameterisation().paramName()).dup()});
             }
         }
-        Map<String, BatchStatistics> seen = new HashMap<>();
         try {
-            INDArray[] out = net.observedOutput(features, false, (ref, input) -> {
+            return net.observedOutput(features, false, (ref, input) -> {
                 if (!seen.containsKey(ref.name())) {
                     BatchStatistics s = BatchStatisticsCapture.of(ref, input);
                     seen.put(ref.name(), s);
                     substitute(net, ref, s);
                 }
             });
-            for (INDArray o : out) {
-                if (o != null && o.closeable()) {
-                    o.close();
-                }
-            }
         } finally {
             for (int i = 0; i < refs.size(); i++) {
                 BnLayerRef ref = refs.get(i);
@@ -116,7 +138,6 @@ final class BatchStatisticsPass {
                 net.param(ref, ref.parameterisation().paramName()).assign(saved.get(i)[1]);
             }
         }
-        return seen.size() == refs.size() ? seen : null;
     }
 
     /** Writes the batch's mean and biased variance as the layer's moving statistics. */

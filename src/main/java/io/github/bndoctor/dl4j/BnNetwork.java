@@ -258,6 +258,19 @@ public abstract sealed class BnNetwork permits BnNetwork.Mln, BnNetwork.Graph {
      */
     public abstract INDArray[] output(INDArray[] features, boolean train);
 
+    /**
+     * Training-mode outputs (every BN layer normalised with its batch statistics), as
+     * {@code output(features, true)} gives them up to float rounding, at about the cost of an
+     * inference pass where the network allows it ({@link BatchStatisticsPass}: no dropout active, no
+     * layer that computes otherwise in training mode). Parameters are not changed. Not thread-safe.
+     *
+     * @param features network inputs
+     * @return the network outputs, detached
+     */
+    public INDArray[] trainingModeOutput(INDArray[] features) {
+        return BatchStatisticsPass.trainingModeOutput(this, features);
+    }
+
     /** @return a deep copy of the network, as the same view type */
     public abstract BnNetwork copy();
 

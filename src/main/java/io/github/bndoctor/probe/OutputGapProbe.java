@@ -85,7 +85,7 @@ public final class OutputGapProbe {
         try (DropoutSuspension ignored = DropoutSuspension.of(net)) {
             for (ProbeChunk c : probe) {
                 double w = weight(c);
-                train.addAndFree(w, loss, net.output(c.features(), true), c.labels(), null);
+                train.addAndFree(w, loss, net.trainingModeOutput(c.features()), c.labels(), null);
                 eval.addAndFree(w, loss, net.output(c.features(), false), c.labels(), zeros);
             }
         }
@@ -198,7 +198,7 @@ public final class OutputGapProbe {
     public static INDArray[] trainModeOutputs(BnNetwork net, INDArray[] features, int chunk) {
         long n = features[0].size(0);
         if (chunk <= 0 || chunk >= n) {
-            return net.output(features, true);
+            return net.trainingModeOutput(features);
         }
         if (n % chunk != 0) {
             throw new IllegalArgumentException("probe size " + n + " is not a multiple of the training-mode batch " + chunk);
@@ -209,7 +209,7 @@ public final class OutputGapProbe {
             for (int i = 0; i < x.length; i++) {
                 x[i] = features[i].get(org.nd4j.linalg.indexing.NDArrayIndex.interval(s, s + chunk));
             }
-            parts.add(net.output(x, true));
+            parts.add(net.trainingModeOutput(x));
         }
         INDArray[] out = new INDArray[parts.get(0).length];
         for (int o = 0; o < out.length; o++) {
