@@ -77,6 +77,44 @@ class BatchStatisticsPassTest {
         assertThat(second.moments().mean()).isNotEqualTo(inference.get(refs.get(1).name()).moments().mean());
     }
 
+    @ParameterizedTest
+    @MethodSource("cases")
+    void trainingModeOutputAgreesWithDl4jsTrainingModeOutput(NetworkKind kind, Layout layout,
+            VarianceParameterisation parameterisation) {
+        int size = layout == Layout.DENSE ? 1 : 5;
+        BnNetwork net = TinyBnNetworks.twoBlocks(kind, layout, 2, 3, size, 0.9, parameterisation, new Sgd(0.1), 19);
+        INDArray[] x = {new GaussianBatches(layout, 6, size, size, new double[] {0.5, -1}, new double[] {1, 2}, 8).next()};
+        ParameterSnapshot before = ParameterSnapshot.of(net);
+        INDArray got = net.trainingModeOutput(x)[0];
+        assertThat(net).hasParametersIdenticalTo(before);
+        INDArray dl4j = net.output(x, true)[0];
+        INDArray inference = net.output(x, false)[0];
+        long m = 6L * size * size; // values per channel of the first BN layer, the one upstream of the output
+        assertThat(got.shape()).isEqualTo(dl4j.shape());
+        for (long i = 0; i < dl4j.length(); i++) {
+            double e = dl4j.getDouble(i);
+            assertThat(got.getDouble(i)).isCloseTo(e, within(TrainingPassTolerance.of(1, e, m)));
+        }
+        assertThat(got.equalsWithEps(inference, 1e-3)).as("not the inference-mode output").isFalse();
+    }
+
+    @Test
+    void withDropoutActiveTrainingModeOutputIsDl4jsOwn() {
+        MultiLayerNetwork mln = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
+                .layer(new DenseLayer.Builder().nOut(4).dropOut(0.5).build())
+                .layer(new BatchNormalization.Builder().nOut(4).build())
+                .layer(new OutputLayer.Builder().nOut(2).build())
+                .setInputType(InputType.feedForward(3)).build());
+        mln.init();
+        BnNetwork net = BnNetwork.of(mln);
+        INDArray[] x = {Nd4j.rand(DataType.FLOAT, 8, 3)};
+        Nd4j.getRandom().setSeed(5);
+        INDArray got = net.trainingModeOutput(x)[0];
+        Nd4j.getRandom().setSeed(5);
+        INDArray dl4j = net.output(x, true)[0];
+        assertThat(got.ravel().toDoubleVector()).containsExactly(dl4j.ravel().toDoubleVector()); // the same masks drawn
+    }
+
     @Test
     void aLayerWithWeightNoiseKeepsDl4jsTrainingPass() {
         MultiLayerNetwork mln = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
