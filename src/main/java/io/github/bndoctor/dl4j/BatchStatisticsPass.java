@@ -21,9 +21,7 @@ import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -115,15 +113,7 @@ final class BatchStatisticsPass {
     }
 
     private static INDArray[] run(BnNetwork net, INDArray[] features, Map<String, BatchStatistics> seen) {
-        List<BnLayerRef> refs = net.bnLayers();
-        List<INDArray[]> saved = new ArrayList<>(refs.size());
-        try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            for (BnLayerRef ref : refs) {
-                saved.add(new INDArray[] {net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN).dup(),
-                    net.param(ref, ref.parameterisation().paramName()).dup()});
-            }
-        }
-        try {
+        try (MovingStatisticsBackup ignored = MovingStatisticsBackup.of(net)) {
             return net.observedOutput(features, false, (ref, input) -> {
                 if (!seen.containsKey(ref.name())) {
                     BatchStatistics s = BatchStatisticsCapture.of(ref, input);
@@ -131,12 +121,6 @@ final class BatchStatisticsPass {
                     substitute(net, ref, s);
                 }
             });
-        } finally {
-            for (int i = 0; i < refs.size(); i++) {
-                BnLayerRef ref = refs.get(i);
-                net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN).assign(saved.get(i)[0]);
-                net.param(ref, ref.parameterisation().paramName()).assign(saved.get(i)[1]);
-            }
         }
     }
 

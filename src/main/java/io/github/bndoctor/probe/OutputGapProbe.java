@@ -1,14 +1,12 @@
 package io.github.bndoctor.probe;
 
-import io.github.bndoctor.dl4j.BnLayerRef;
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.dl4j.DropoutSuspension;
 import io.github.bndoctor.dl4j.MovingStatistics;
+import io.github.bndoctor.dl4j.MovingStatisticsBackup;
 import io.github.bndoctor.stats.MeanVariance;
-import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -122,21 +120,11 @@ public final class OutputGapProbe {
 
     private static void scoreWith(BnNetwork net, Iterable<ProbeChunk> probe, Map<String, MeanVariance> statistics,
                                   LossMeasure loss, Scored into) {
-        Map<BnLayerRef, INDArray[]> saved = new LinkedHashMap<>();
-        for (BnLayerRef ref : net.bnLayers()) {
-            String var = ref.parameterisation().paramName();
-            saved.put(ref, new INDArray[] {net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN).dup(), net.param(ref, var).dup()});
-        }
-        try {
+        try (MovingStatisticsBackup ignored = MovingStatisticsBackup.of(net)) {
             MovingStatistics.writeAll(net, statistics);
             for (ProbeChunk c : probe) {
                 into.addAndFree(weight(c), loss, net.output(c.features(), false), c.labels(), null);
             }
-        } finally {
-            saved.forEach((ref, p) -> {
-                net.setParam(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN, p[0]);
-                net.setParam(ref, ref.parameterisation().paramName(), p[1]);
-            });
         }
     }
 
