@@ -134,14 +134,20 @@ class BatchStatisticsCaptureTest {
         assertThat(net).hasParametersIdenticalTo(before);
     }
 
-    @Test
-    void dropoutIsSuspendedSoNoRandomNumbersAreDrawn() {
+    /** @return dense 3 -> 4 with dropout 0.5, BN, output 2 */
+    static MultiLayerNetwork denseWithDropout() {
         MultiLayerNetwork mln = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
                 .layer(new DenseLayer.Builder().nOut(4).dropOut(0.5).build())
                 .layer(new BatchNormalization.Builder().nOut(4).build())
                 .layer(new OutputLayer.Builder().nOut(2).build())
                 .setInputType(InputType.feedForward(3)).build());
         mln.init();
+        return mln;
+    }
+
+    @Test
+    void dropoutIsSuspendedSoNoRandomNumbersAreDrawn() {
+        MultiLayerNetwork mln = denseWithDropout();
         BnNetwork net = BnNetwork.of(mln);
         INDArray x = Nd4j.rand(DataType.FLOAT, 8, 3);
         Nd4j.getRandom().setSeed(99);

@@ -42,13 +42,28 @@ class BatchStatisticsPassTest {
                 l -> Stream.of(VarianceParameterisation.values()).map(p -> Arguments.of(k, l, p))));
     }
 
+    private static int size(Layout layout) {
+        return layout == Layout.DENSE ? 1 : 5;
+    }
+
+    /** Two conv (or dense) + BN blocks, 2 input and 3 BN channels, decay 0.9. */
+    private static BnNetwork net(NetworkKind kind, Layout layout, VarianceParameterisation parameterisation, long seed) {
+        return TinyBnNetworks.twoBlocks(kind, layout, 2, 3, size(layout), 0.9, parameterisation, new Sgd(0.1), seed);
+    }
+
+    /** Six examples, channel means 0.5 and -1, standard deviations 1 and 2. */
+    private static INDArray batch(Layout layout, long seed) {
+        return new GaussianBatches(layout, 6, size(layout), size(layout), new double[] {0.5, -1}, new double[] {1, 2},
+                seed).next();
+    }
+
     @ParameterizedTest
     @MethodSource("cases")
     void substitutedPassAgreesWithDl4jsTrainingPassAndRestoresTheMovingStatistics(NetworkKind kind, Layout layout,
             VarianceParameterisation parameterisation) {
-        int size = layout == Layout.DENSE ? 1 : 5;
-        BnNetwork net = TinyBnNetworks.twoBlocks(kind, layout, 2, 3, size, 0.9, parameterisation, new Sgd(0.1), 17);
-        INDArray x = new GaussianBatches(layout, 6, size, size, new double[] {0.5, -1}, new double[] {1, 2}, 4).next();
+        int size = size(layout);
+        BnNetwork net = net(kind, layout, parameterisation, 17);
+        INDArray x = batch(layout, 4);
         ParameterSnapshot before = ParameterSnapshot.of(net);
         assertThat(BatchStatisticsPass.applies(net)).isTrue();
         Map<String, BatchStatistics> got = BatchStatisticsPass.capture(net, new INDArray[] {x});
@@ -81,9 +96,9 @@ class BatchStatisticsPassTest {
     @MethodSource("cases")
     void trainingModeOutputAgreesWithDl4jsTrainingModeOutput(NetworkKind kind, Layout layout,
             VarianceParameterisation parameterisation) {
-        int size = layout == Layout.DENSE ? 1 : 5;
-        BnNetwork net = TinyBnNetworks.twoBlocks(kind, layout, 2, 3, size, 0.9, parameterisation, new Sgd(0.1), 19);
-        INDArray[] x = {new GaussianBatches(layout, 6, size, size, new double[] {0.5, -1}, new double[] {1, 2}, 8).next()};
+        int size = size(layout);
+        BnNetwork net = net(kind, layout, parameterisation, 19);
+        INDArray[] x = {batch(layout, 8)};
         ParameterSnapshot before = ParameterSnapshot.of(net);
         INDArray got = net.trainingModeOutput(x)[0];
         assertThat(net).hasParametersIdenticalTo(before);
@@ -100,13 +115,7 @@ class BatchStatisticsPassTest {
 
     @Test
     void withDropoutActiveTrainingModeOutputIsDl4jsOwn() {
-        MultiLayerNetwork mln = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
-                .layer(new DenseLayer.Builder().nOut(4).dropOut(0.5).build())
-                .layer(new BatchNormalization.Builder().nOut(4).build())
-                .layer(new OutputLayer.Builder().nOut(2).build())
-                .setInputType(InputType.feedForward(3)).build());
-        mln.init();
-        BnNetwork net = BnNetwork.of(mln);
+        BnNetwork net = BnNetwork.of(BatchStatisticsCaptureTest.denseWithDropout());
         INDArray[] x = {Nd4j.rand(DataType.FLOAT, 8, 3)};
         Nd4j.getRandom().setSeed(5);
         INDArray got = net.trainingModeOutput(x)[0];
