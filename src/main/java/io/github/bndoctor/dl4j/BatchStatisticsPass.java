@@ -1,5 +1,6 @@
 package io.github.bndoctor.dl4j;
 
+import io.github.bndoctor.stats.MeanVariance;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
@@ -17,7 +18,6 @@ import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.conf.layers.convolutional.Cropping2D;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
-import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -126,13 +126,8 @@ final class BatchStatisticsPass {
 
     /** Writes the batch's mean and biased variance as the layer's moving statistics. */
     private static void substitute(BnNetwork net, BnLayerRef ref, BatchStatistics s) {
-        INDArray mean = net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN);
-        INDArray var = net.param(ref, ref.parameterisation().paramName());
         try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray m = Nd4j.createFromArray(s.moments().mean()).castTo(mean.dataType()).reshape(mean.shape());
-            INDArray v = ref.parameterisation().fromVariance(s.moments().biasedVariance(), var);
-            mean.assign(m);
-            var.assign(v);
+            MovingStatistics.put(net, ref, new MeanVariance(s.moments().mean(), s.moments().biasedVariance()));
         }
     }
 }

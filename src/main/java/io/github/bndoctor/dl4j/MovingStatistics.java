@@ -164,7 +164,8 @@ public final class MovingStatistics {
         }
     }
 
-    private static void put(BnNetwork net, BnLayerRef ref, MeanVariance stats) {
+    /** Writes one layer's statistics, unchecked: callers validate or computed them from finite inputs. */
+    static void put(BnNetwork net, BnLayerRef ref, MeanVariance stats) {
         INDArray mean = net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN);
         INDArray var = net.param(ref, ref.parameterisation().paramName());
         net.setParam(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN,
