@@ -11,8 +11,9 @@ import java.util.Map;
 
 /**
  * Measures the train/inference gap on a probe batch. Training-mode and inference-mode outputs
- * come from the live network with dropout suspended; the precise-statistics output comes from a
- * copy whose moving statistics are replaced, so the live network is never modified. Every
+ * come from the live network with dropout suspended; for the precise-statistics output the precise
+ * statistics are written into the live network for the pass and its moving statistics put back bit
+ * for bit afterwards ({@link MovingStatisticsBackup}), also on failure. Not thread-safe. Every
  * measurement also gives the loss of all-zero outputs through the same {@link LossMeasure}
  * ({@link LossMeasure#zerosLoss}) and the largest absolute output of each mode ({@link LargestOutput}).
  */
@@ -54,9 +55,12 @@ public final class OutputGapProbe {
             trainOut = trainModeOutputs(net, features, trainModeBatch);
             evalOut = net.output(features, false);
         }
-        BnNetwork copy = net.copy();
-        MovingStatistics.writeAll(copy, precise);
-        return OutputGap.of(loss, labels, trainOut, evalOut, copy.output(features, false));
+        INDArray[] preciseOut;
+        try (MovingStatisticsBackup ignored = MovingStatisticsBackup.of(net)) {
+            MovingStatistics.writeAll(net, precise);
+            preciseOut = net.output(features, false);
+        }
+        return OutputGap.of(loss, labels, trainOut, evalOut, preciseOut);
     }
 
     /**
