@@ -1,6 +1,7 @@
 package io.github.bndoctor.cli;
 
 import io.github.bndoctor.BnDoctorException;
+import io.github.bndoctor.backend.NativeMemorySettings;
 import io.github.bndoctor.backend.NativeSpeedSettings;
 import io.github.bndoctor.report.Explanations;
 import picocli.CommandLine;
@@ -64,6 +65,17 @@ public final class Main implements Runnable {
      * @param args command line
      */
     public static void main(String[] args) {
+        if (Relaunch.wanted(args, System.getenv(), System.getProperty("os.name"), System.getProperty(Relaunch.PROPERTY))) {
+            try {
+                java.util.OptionalInt child = Relaunch.run(args);
+                if (child.isPresent()) {
+                    System.exit(child.getAsInt());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                System.exit(INTERNAL_ERROR);
+            }
+        }
         NativeSpeedSettings.applyDefaults();
         System.setProperty("java.awt.headless", "true");
         for (String a : args) {
@@ -71,6 +83,12 @@ public final class Main implements Runnable {
                 System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
             }
         }
+        org.slf4j.LoggerFactory.getLogger(Main.class).info("native memory settings: {}",
+                NativeMemorySettings.presentIn(System.getenv())
+                        ? NativeMemorySettings.ENVIRONMENT.keySet().stream().map(k -> k + "=" + System.getenv(k))
+                                .collect(java.util.stream.Collectors.joining(" "))
+                                + (System.getenv(Relaunch.MARKER) != null ? " (restarted with them)" : " (from the environment)")
+                        : "not set (" + NativeMemorySettings.asShellAssignments() + " reuses native memory)");
         int code;
         try {
             code = commandLine().execute(args);

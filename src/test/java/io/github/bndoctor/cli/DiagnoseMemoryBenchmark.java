@@ -47,6 +47,8 @@ class DiagnoseMemoryBenchmark {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).inheritIO();
         pb.environment().put("OMP_NUM_THREADS", "1");
+        // both commands run on a model: the environment they restart themselves with (Relaunch)
+        pb.environment().putAll(io.github.bndoctor.backend.NativeMemorySettings.ENVIRONMENT);
         Process p = pb.start();
         assertThat(p.waitFor(20, TimeUnit.MINUTES)).as("finished").isTrue();
         assertThat(p.exitValue()).as(String.join(" ", args)).isIn(Main.OK, Main.GATE_FAILED);

@@ -603,6 +603,8 @@ final class HostileInputTest {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectError(err.toFile())
                 .redirectOutput(out.toFile());
         pb.environment().put("OMP_NUM_THREADS", "1");
+        // the environment recalibrate and diagnose --model restart themselves with (Relaunch): one JVM per case
+        pb.environment().putAll(io.github.bndoctor.backend.NativeMemorySettings.ENVIRONMENT);
         return pb.start();
     }
 

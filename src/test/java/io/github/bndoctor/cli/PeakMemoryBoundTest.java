@@ -53,8 +53,11 @@ final class PeakMemoryBoundTest {
                 System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
                 PeakMemoryMain.class.getName()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(DIR.resolve("child.log").toFile())
-                .start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(DIR.resolve("child.log").toFile());
+        // the environment the command line restarts itself with (Relaunch)
+        pb.environment().putAll(io.github.bndoctor.backend.NativeMemorySettings.ENVIRONMENT);
+        Process p = pb.start();
         assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("finished").isTrue();
         assertThat(p.exitValue()).as(String.join(" ", args) + ": " + Files.readString(DIR.resolve("child.log")))
                 .isIn(Main.OK, Main.GATE_FAILED);

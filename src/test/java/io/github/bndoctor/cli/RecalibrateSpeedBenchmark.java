@@ -40,8 +40,11 @@ final class RecalibrateSpeedBenchmark {
 
     private static Run run(List<String> cmd, Path peakFile) throws IOException, InterruptedException {
         long start = System.nanoTime();
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(DIR.resolve("child.log").toFile())
-                .start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(DIR.resolve("child.log").toFile());
+        // the environment the command line restarts itself with (Relaunch)
+        pb.environment().putAll(io.github.bndoctor.backend.NativeMemorySettings.ENVIRONMENT);
+        Process p = pb.start();
         long peak = -1;
         while (!p.waitFor(50, TimeUnit.MILLISECONDS)) {
             peak = Math.max(peak, hwm(p.pid()));
