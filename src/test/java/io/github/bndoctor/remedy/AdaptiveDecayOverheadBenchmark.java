@@ -1,5 +1,8 @@
 package io.github.bndoctor.remedy;
 
+import io.github.bndoctor.testkit.RoundRatio;
+import java.util.Arrays;
+
 import io.github.bndoctor.testkit.RecordWriter;
 import io.github.bndoctor.scenario.InterleavedTraining;
 import io.github.bndoctor.scenario.ScenarioConfig;
@@ -13,32 +16,38 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@link AdaptiveDecay}'s cost at its defaults (adapting every iteration) on the seed scenario,
- * printed as a ratio measured in one run: the same training with and without the listener, in
- * interleaved blocks so that the machine's load drifts into both alike. Run with
+ * measured in one run: the same training with and without the listener, in blocks rotated from
+ * round to round, timed by the training thread's CPU time; printed as the per-round ratio's mean with
+ * its approximate 95% interval, next to an A/A control (a second plain run) that shows the bias and
+ * noise of the method itself. Run with
  * {@code mvn test -Pbench -Dtest=AdaptiveDecayOverheadBenchmark}.
  */
 @Tag("bench")
 class AdaptiveDecayOverheadBenchmark {
-    static final int BLOCK = 25;
-    static final int BLOCKS = 24;
+    static final int BLOCK = 20;
+    static final int BLOCKS = 100;
 
     @Test
     void printsTheListenersShareOfATrainingIteration() {
         ScenarioConfig config = ScenarioConfig.seedCollapse();
         ScenarioRun plain = ScenarioRun.start(config);
+        ScenarioRun control = ScenarioRun.start(config);
         ScenarioRun adapted = ScenarioRun.start(config);
         AdaptiveDecay listener = AdaptiveDecay.builder().build();
         adapted.graph().addListeners(listener);
         InterleavedTraining.warmUp(plain, adapted);
-        long[] nanos = InterleavedTraining.nanos(plain, adapted, BLOCKS, BLOCK);
-        long plainNanos = nanos[0];
-        long adaptedNanos = nanos[1];
+        control.train(InterleavedTraining.WARMUP);
+        long[][] cpu = InterleavedTraining.cpuNanos(BLOCKS, BLOCK, plain, control, adapted);
         int n = BLOCK * BLOCKS;
         try (RecordWriter.Section record = RecordWriter.section("AdaptiveDecayOverheadBenchmark")) {
-            System.out.printf(Locale.ROOT, "%nAdaptiveDecay overhead (seed scenario, %d iterations after %d warm-up, every=%d,"
-                            + " %s): %.1f ms plain, %.1f ms with the listener per iteration, ratio %.3f%n", n, InterleavedTraining.WARMUP,
-                    listener.every(), System.getenv().getOrDefault("OMP_NUM_THREADS", "default threads"),
-                    plainNanos / 1e6 / n, adaptedNanos / 1e6 / n, (double) adaptedNanos / plainNanos);
+            System.out.printf(Locale.ROOT, "%nAdaptiveDecay overhead (seed scenario, %d iterations per arm after %d warm-up,"
+                            + " every=%d, %s, CPU time of the training thread, arms rotated in blocks of %d):%n", n,
+                    InterleavedTraining.WARMUP, listener.every(),
+                    System.getenv().getOrDefault("OMP_NUM_THREADS", "default threads"), BLOCK);
+            System.out.printf(Locale.ROOT, "  per iteration: %.2f ms plain, %.2f ms with the listener%n",
+                    Arrays.stream(cpu[0]).sum() / 1e6 / n, Arrays.stream(cpu[2]).sum() / 1e6 / n);
+            System.out.println("  with the listener over plain: " + RoundRatio.percent(cpu[2], cpu[0]));
+            System.out.println("  A/A control (a second plain run): " + RoundRatio.percent(cpu[1], cpu[0]));
         }
         assertThat(listener.history()).hasSize((InterleavedTraining.WARMUP + n) / listener.every());
     }

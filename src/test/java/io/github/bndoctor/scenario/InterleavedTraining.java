@@ -46,4 +46,28 @@ public final class InterleavedTraining {
         }
         return new long[] {a, b};
     }
+
+    /**
+     * Trains each run {@code perRound} iterations per round, in an order rotated from round to round,
+     * and records the CPU time of this thread for each (ND4J runs its ops on the calling thread at one
+     * native thread, the build's setting, so load from other processes adds no time to either arm).
+     *
+     * @param rounds rounds
+     * @param perRound iterations per run and round
+     * @param runs the runs
+     * @return CPU nanoseconds per run (first index) and round (second)
+     */
+    public static long[][] cpuNanos(int rounds, int perRound, ScenarioRun... runs) {
+        java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+        long[][] t = new long[runs.length][rounds];
+        for (int r = 0; r < rounds; r++) {
+            for (int k = 0; k < runs.length; k++) {
+                int arm = (k + r) % runs.length;
+                long t0 = bean.getCurrentThreadCpuTime();
+                runs[arm].train(perRound);
+                t[arm][r] = bean.getCurrentThreadCpuTime() - t0;
+            }
+        }
+        return t;
+    }
 }
