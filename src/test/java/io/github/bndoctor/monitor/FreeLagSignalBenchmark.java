@@ -70,8 +70,10 @@ class FreeLagSignalBenchmark {
                     plainNanos / 1e6 / iterations, watchedNanos / 1e6 / iterations);
             System.out.printf("  listener at every iteration:      %.3f%% of training time (self-timed)%n", 100 * selfShare);
             System.out.println("  with the listener over plain:     " + io.github.bndoctor.testkit.RoundRatio.percent(cpu[2], cpu[0])
+                    + "; " + io.github.bndoctor.testkit.RoundRatio.medianPercent(cpu[2], cpu[0])
                     + " (CPU time of the training thread, arms rotated in blocks of " + PER_ROUND + ")");
-            System.out.println("  A/A control (a second plain run): " + io.github.bndoctor.testkit.RoundRatio.percent(cpu[1], cpu[0]));
+            System.out.println("  A/A control (a second plain run): " + io.github.bndoctor.testkit.RoundRatio.percent(cpu[1], cpu[0])
+                    + "; " + io.github.bndoctor.testkit.RoundRatio.medianPercent(cpu[1], cpu[0]));
             System.out.printf("  one full checkpoint:              %.1f training iterations%n", checkpointIters);
             System.out.printf("  latest reading at %d: median EMA error %.3f over %d layers%n",
                     free.latest().iteration(), free.latest().medianEmaError(), free.latest().layers().size());

@@ -46,8 +46,10 @@ class AdaptiveDecayOverheadBenchmark {
                     System.getenv().getOrDefault("OMP_NUM_THREADS", "default threads"), BLOCK);
             System.out.printf(Locale.ROOT, "  per iteration: %.2f ms plain, %.2f ms with the listener%n",
                     Arrays.stream(cpu[0]).sum() / 1e6 / n, Arrays.stream(cpu[2]).sum() / 1e6 / n);
-            System.out.println("  with the listener over plain: " + RoundRatio.percent(cpu[2], cpu[0]));
-            System.out.println("  A/A control (a second plain run): " + RoundRatio.percent(cpu[1], cpu[0]));
+            System.out.println("  with the listener over plain: " + RoundRatio.percent(cpu[2], cpu[0])
+                    + "; " + io.github.bndoctor.testkit.RoundRatio.medianPercent(cpu[2], cpu[0]));
+            System.out.println("  A/A control (a second plain run): " + RoundRatio.percent(cpu[1], cpu[0])
+                    + "; " + io.github.bndoctor.testkit.RoundRatio.medianPercent(cpu[1], cpu[0]));
         }
         assertThat(listener.history()).hasSize((InterleavedTraining.WARMUP + n) / listener.every());
     }

@@ -44,4 +44,30 @@ public final class RoundRatio {
         return String.format(Locale.ROOT, "%+.2f%% +- %.2f%% (%d rounds)", 100 * (mean - 1),
                 100 * 2 * sd / Math.sqrt(r.length), r.length);
     }
+
+    /**
+     * The robust counterpart of {@link #percent}: the median of the per-round ratios with its
+     * distribution-free approximate 95% interval (the order statistics of ranks
+     * {@code n/2 -+ 0.98 sqrt(n)}, from the binomial(n, 1/2) distribution of the count of ratios below the
+     * true median; Conover, "Practical Nonparametric Statistics", 3rd ed., section 3.2), so that a few
+     * rounds hit by a collection or another process's burst do not widen it.
+     *
+     * @param arm the arm's time per round
+     * @param base the base arm's time in the same rounds
+     * @return "+0.42% [-0.10%, +0.80%] median (N rounds)"
+     */
+    public static String medianPercent(long[] arm, long[] base) {
+        double[] r = new double[arm.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = (double) arm[i] / base[i] - 1;
+        }
+        Arrays.sort(r);
+        int n = r.length;
+        double median = n % 2 == 1 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
+        int half = (int) Math.ceil(0.98 * Math.sqrt(n));
+        int lo = Math.max(0, (n - 1) / 2 - half);
+        int hi = Math.min(n - 1, n / 2 + half);
+        return String.format(Locale.ROOT, "%+.2f%% [%+.2f%%, %+.2f%%] median (%d rounds)", 100 * median, 100 * r[lo],
+                100 * r[hi], n);
+    }
 }
