@@ -18,10 +18,7 @@ public final class RoundRatio {
      * @return "sum ratio (per round mean +- 2 standard errors)"
      */
     public static String of(long[] arm, long[] base) {
-        double[] r = new double[arm.length];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = (double) arm[i] / base[i];
-        }
+        double[] r = ratios(arm, base);
         double mean = Arrays.stream(r).average().orElse(Double.NaN);
         double sd = Math.sqrt(Arrays.stream(r).map(v -> (v - mean) * (v - mean)).sum() / (r.length - 1));
         return String.format(Locale.ROOT, "%.4f (per round %.4f +- %.4f)", (double) Arrays.stream(arm).sum()
@@ -35,10 +32,7 @@ public final class RoundRatio {
      *     one, and the half-width of its approximate 95% interval: "+0.42% +- 0.31% (N rounds)"
      */
     public static String percent(long[] arm, long[] base) {
-        double[] r = new double[arm.length];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = (double) arm[i] / base[i];
-        }
+        double[] r = ratios(arm, base);
         double mean = Arrays.stream(r).average().orElse(Double.NaN);
         double sd = Math.sqrt(Arrays.stream(r).map(v -> (v - mean) * (v - mean)).sum() / (r.length - 1));
         return String.format(Locale.ROOT, "%+.2f%% +- %.2f%% (%d rounds)", 100 * (mean - 1),
@@ -57,11 +51,7 @@ public final class RoundRatio {
      * @return "+0.42% [-0.10%, +0.80%] median (N rounds)"
      */
     public static String medianPercent(long[] arm, long[] base) {
-        double[] r = new double[arm.length];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = (double) arm[i] / base[i] - 1;
-        }
-        Arrays.sort(r);
+        double[] r = Arrays.stream(ratios(arm, base)).map(v -> v - 1).sorted().toArray();
         int n = r.length;
         double median = n % 2 == 1 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
         int half = (int) Math.ceil(0.98 * Math.sqrt(n));
@@ -69,5 +59,13 @@ public final class RoundRatio {
         int hi = Math.min(n - 1, n / 2 + half);
         return String.format(Locale.ROOT, "%+.2f%% [%+.2f%%, %+.2f%%] median (%d rounds)", 100 * median, 100 * r[lo],
                 100 * r[hi], n);
+    }
+
+    private static double[] ratios(long[] arm, long[] base) {
+        double[] r = new double[arm.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = (double) arm[i] / base[i];
+        }
+        return r;
     }
 }
