@@ -19,8 +19,8 @@ import java.util.OptionalInt;
  * shared arena slows down, so it runs as started. The child gets the same JVM options, class path and arguments and the
  * same standard streams; its exit code becomes this process's. The child is marked by
  * {@value #MARKER} so that it never restarts again; {@code -D}{@value #PROPERTY}{@code =false} or
- * the variables set in the environment (to any value) turn the restart off. If the child cannot be
- * started, the command runs in this process.
+ * the variables set in the environment (to any value) turn the restart off. Under a debugger, or if
+ * the child cannot be started, the command runs in this process.
  */
 final class Relaunch {
     /** Set in the child's environment. */
@@ -66,16 +66,27 @@ final class Relaunch {
     }
 
     /**
-     * Runs the child and waits for it; a signal that ends this JVM ends the child too.
+     * @param jvmOptions this JVM's options
+     * @return whether a debugger agent is attached or listening: its port is this JVM's, so the command
+     *     runs here, where the user is debugging it
+     */
+    static boolean debugged(List<String> jvmOptions) {
+        return jvmOptions.stream().anyMatch(o -> o.contains("jdwp"));
+    }
+
+    /**
+     * Runs the child and waits for it (not under a debugger: {@link #debugged}); a signal that ends this JVM ends the child too.
      *
      * @param args the command line's arguments
      * @return the child's exit code, or empty if it could not be started
      * @throws InterruptedException if interrupted while waiting
      */
     static OptionalInt run(String[] args) throws InterruptedException {
-        List<String> cmd = command(System.getProperty("java.home"),
-                java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments(),
-                System.getProperty("java.class.path"), args);
+        List<String> options = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments();
+        if (debugged(options)) {
+            return OptionalInt.empty();
+        }
+        List<String> cmd = command(System.getProperty("java.home"), options, System.getProperty("java.class.path"), args);
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
         pb.environment().putAll(NativeMemorySettings.ENVIRONMENT);
         pb.environment().put(MARKER, "1");

@@ -72,6 +72,13 @@ class RelaunchTest {
     }
 
     @Test
+    void aDebuggedJvmRunsTheCommandItself() {
+        assertThat(Relaunch.debugged(List.of("-Xmx1g", "-agentlib:jdwp=transport=dt_socket,server=y,address=5005"))).isTrue();
+        assertThat(Relaunch.debugged(List.of("-Xrunjdwp:transport=dt_socket"))).isTrue();
+        assertThat(Relaunch.debugged(List.of("-Xmx1g", "-Dbndoctor.relaunch=true"))).isFalse();
+    }
+
+    @Test
     void shellAssignmentsListEverySetting() {
         assertThat(NativeMemorySettings.asShellAssignments())
                 .isEqualTo("MALLOC_ARENA_MAX=1 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4294967296");
