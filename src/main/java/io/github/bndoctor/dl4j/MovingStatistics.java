@@ -164,10 +164,21 @@ public final class MovingStatistics {
         }
     }
 
-    /** Writes one layer's statistics, unchecked: callers validate or computed them from finite inputs. */
+    /**
+     * Writes one layer's statistics, unchecked: callers validate or computed them from finite inputs.
+     * Float and double parameters on the CPU are written straight into their buffer
+     * ({@link VectorWriter}, the same rounding as the cast), others through the network's
+     * {@code setParam}.
+     */
     static void put(BnNetwork net, BnLayerRef ref, MeanVariance stats) {
         INDArray mean = net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN);
         INDArray var = net.param(ref, ref.parameterisation().paramName());
+        if (VectorWriter.applies(mean) && VectorWriter.applies(var)
+                && mean.length() == stats.mean().length && var.length() == stats.variance().length) {
+            VectorWriter.write(mean, stats.mean());
+            VectorWriter.write(var, ref.parameterisation().stored(stats.variance()));
+            return;
+        }
         net.setParam(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN,
                 org.nd4j.linalg.factory.Nd4j.createFromArray(stats.mean()).castTo(mean.dataType()).reshape(mean.shape()));
         net.setParam(ref, ref.parameterisation().paramName(), ref.parameterisation().fromVariance(stats.variance(), var));
