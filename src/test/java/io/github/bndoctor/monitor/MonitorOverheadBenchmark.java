@@ -3,17 +3,21 @@ package io.github.bndoctor.monitor;
 import io.github.bndoctor.testkit.RecordWriter;
 import io.github.bndoctor.dl4j.BnNetwork;
 import io.github.bndoctor.probe.Checkpoint;
+import io.github.bndoctor.probe.WeightSnapshotRing;
 import io.github.bndoctor.remedy.PreciseBn;
 import io.github.bndoctor.scenario.MonitoredScenario;
 import io.github.bndoctor.scenario.ScenarioConfig;
 import io.github.bndoctor.scenario.ScenarioRun;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,10 +27,72 @@ import static org.assertj.core.api.Assertions.assertThat;
  * absolute times are not compared across runs): listener overhead as a share of training time at
  * the default interval, one checkpoint's probes as a multiple of one forward pass, and precise-BN
  * recalibration as a multiple of one training iteration. Run with {@code mvn test -Pbench}.
+ *
+ * <p>At the default interval a run of {@value #ITERATIONS} iterations holds two checkpoints, the first
+ * of which also compiles the diagnostic code (the JIT), while plain training leaves out its first
+ * 20 iterations; and the listener's time per checkpoint there includes the weight snapshots taken
+ * between checkpoints. So the steady state is measured apart: {@value #STEADY_ITERATIONS} iterations
+ * with a checkpoint every {@value #STEADY_EVERY}, the monitor bracketed by two listeners that read the
+ * clock just before and just after it at every iteration. A checkpoint's cost is the monitor's time at
+ * its iteration and at the iteration before (the rotation snapshot), a training iteration's the time
+ * from the last listener of one iteration to the first of the next; the figure is the median of the
+ * checkpoints after the first over the median iteration after the first 20.
  */
 @Tag("bench")
 class MonitorOverheadBenchmark {
     static final int ITERATIONS = 2 * BnMonitor.DEFAULT_EVERY;
+    /** Checkpoint interval of the steady-state measurement: a multiple of the snapshot interval. */
+    static final int STEADY_EVERY = 50;
+    /** Iterations of the steady-state measurement: 20 checkpoints. */
+    static final int STEADY_ITERATIONS = 20 * STEADY_EVERY;
+    /** Iterations left out of the training time as JIT and workspace warm-up, as in plain training. */
+    static final int WARMUP = 20;
+
+    /** Reads the clock at every iteration's end, where DL4J calls it among the listeners. */
+    private static final class Clock extends BaseTrainingListener {
+        private final long[] at;
+        private int n;
+
+        Clock(int iterations) {
+            at = new long[iterations];
+        }
+
+        @Override
+        public void iterationDone(Model model, int iteration, int epoch) {
+            at[n++] = System.nanoTime();
+        }
+    }
+
+    /** Per-iteration times of a monitored run: the monitor's at each iteration, training's between iterations. */
+    private record Bracketed(MonitoredScenario.Result result, long[] monitor, long[] training) {
+        static Bracketed run(ScenarioConfig config, int every) {
+            Clock before = new Clock(config.iterations());
+            Clock after = new Clock(config.iterations());
+            MonitoredScenario.Result r = MonitoredScenario.run(config, every, c -> { }, List.of(before), List.of(after));
+            long[] monitor = new long[config.iterations()];
+            long[] training = new long[config.iterations()];
+            for (int i = 0; i < monitor.length; i++) {
+                monitor[i] = after.at[i] - before.at[i];
+                training[i] = i == 0 ? -1 : before.at[i] - after.at[i - 1];
+            }
+            return new Bracketed(r, monitor, training);
+        }
+
+        /** The monitor's time at the checkpoint ending iteration {@code done} and at the iteration before. */
+        long checkpoint(long done) {
+            return monitor[(int) done - 1] + monitor[(int) done - 2];
+        }
+
+        double medianTraining() {
+            return median(Arrays.stream(training, WARMUP, training.length).toArray());
+        }
+    }
+
+    private static double median(long[] values) {
+        long[] v = values.clone();
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2.0;
+    }
 
     private static double perCheckpointIters(double checkpointNanos, double iterationNanos) {
         return checkpointNanos / iterationNanos;
@@ -42,7 +108,8 @@ class MonitorOverheadBenchmark {
         plain.train(ITERATIONS - 20);
         double plainPerIter = (System.nanoTime() - t0) / (double) (ITERATIONS - 20);
 
-        MonitoredScenario.Result monitored = MonitoredScenario.run(config, BnMonitor.DEFAULT_EVERY, c -> { });
+        Bracketed atDefault = Bracketed.run(config, BnMonitor.DEFAULT_EVERY);
+        MonitoredScenario.Result monitored = atDefault.result();
         double overhead = (double) monitored.probeNanos() / (monitored.trainNanos() - monitored.probeNanos());
         double monitoredPerIter = (monitored.trainNanos() - monitored.probeNanos()) / (double) ITERATIONS;
 
@@ -59,6 +126,14 @@ class MonitorOverheadBenchmark {
         }
         double forward = (System.nanoTime() - f0) / (double) forwards;
         double perCheckpoint = monitored.probeNanos() / (double) monitored.checkpoints().size();
+
+        // the steady state: checkpoints every STEADY_EVERY iterations, the diagnostic code compiled by now
+        Bracketed steady = Bracketed.run(config.toBuilder().iterations(STEADY_ITERATIONS).build(), STEADY_EVERY);
+        long[] steadyCheckpoints = steady.result().checkpoints().stream()
+                .mapToLong(c -> steady.checkpoint(c.iteration())).toArray();
+        double steadyIteration = steady.medianTraining();
+        long[] later = Arrays.copyOfRange(steadyCheckpoints, 1, steadyCheckpoints.length);
+        long between = Arrays.stream(steady.monitor()).sum() - Arrays.stream(steadyCheckpoints).sum();
 
         List<DataSet> recal = new ArrayList<>();
         for (int i = 0; i < 32; i++) {
@@ -77,6 +152,18 @@ class MonitorOverheadBenchmark {
                     BnMonitor.DEFAULT_EVERY, 100 * overhead, monitored.checkpoints().size());
             System.out.printf("  one checkpoint:                %.1f training iterations%n", perCheckpointIters(
                     monitored.probeNanos() / (double) monitored.checkpoints().size(), monitoredPerIter));
+            System.out.printf("    at every=%d, each:           %.1f (the first, with the JIT compiling the diagnostic code), "
+                    + "%.1f training iterations (listener time at the checkpoint and the iteration before, over the "
+                    + "median iteration)%n", BnMonitor.DEFAULT_EVERY,
+                    atDefault.checkpoint(BnMonitor.DEFAULT_EVERY) / atDefault.medianTraining(),
+                    atDefault.checkpoint(ITERATIONS) / atDefault.medianTraining());
+            System.out.printf("  one checkpoint, steady state:  %.1f training iterations (median of %d checkpoints at every=%d "
+                    + "after the first; range %.1f-%.1f; the first %.1f)%n", median(later) / steadyIteration, later.length,
+                    STEADY_EVERY, Arrays.stream(later).min().getAsLong() / steadyIteration,
+                    Arrays.stream(later).max().getAsLong() / steadyIteration, steadyCheckpoints[0] / steadyIteration);
+            System.out.printf("  weight snapshots between checkpoints: %.2f%% of training time (every %d iterations)%n",
+                    100.0 * between / Arrays.stream(steady.training(), 1, STEADY_ITERATIONS).sum(),
+                    WeightSnapshotRing.DEFAULT_EVERY);
             System.out.printf("  one checkpoint's probes:       %.1f x one inference forward pass of the %d-example probe%n",
                     perCheckpoint / forward, MonitoredScenario.PROBE_SIZE);
             System.out.printf("  recalibration (256 samples):   %.1f x one training iteration%n",
@@ -84,5 +171,6 @@ class MonitorOverheadBenchmark {
         }
         assertThat(monitored.checkpoints()).extracting(Checkpoint::iteration)
                 .containsExactly((long) BnMonitor.DEFAULT_EVERY, (long) ITERATIONS);
+        assertThat(steady.result().checkpoints()).hasSize(STEADY_ITERATIONS / STEADY_EVERY);
     }
 }
