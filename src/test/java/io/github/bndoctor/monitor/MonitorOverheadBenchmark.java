@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -48,34 +50,50 @@ class MonitorOverheadBenchmark {
     /** Iterations left out of the training time as JIT and workspace warm-up, as in plain training. */
     static final int WARMUP = 20;
 
-    /** Reads the clock at every iteration's end, where DL4J calls it among the listeners. */
+    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
+
+    /**
+     * Reads the clocks at every iteration's end, where DL4J calls it among the listeners: wall time and
+     * the training thread's CPU time (with one native thread, {@code OMP_NUM_THREADS=1}, ND4J's ops run on
+     * it), which other processes on the machine do not inflate.
+     */
     private static final class Clock extends BaseTrainingListener {
-        private final long[] at;
+        private final long[] wall;
+        private final long[] cpu;
         private int n;
 
         Clock(int iterations) {
-            at = new long[iterations];
+            wall = new long[iterations];
+            cpu = new long[iterations];
         }
 
         @Override
         public void iterationDone(Model model, int iteration, int epoch) {
-            at[n++] = System.nanoTime();
+            cpu[n] = CPU.getCurrentThreadCpuTime();
+            wall[n++] = System.nanoTime();
         }
     }
 
-    /** Per-iteration times of a monitored run: the monitor's at each iteration, training's between iterations. */
-    private record Bracketed(MonitoredScenario.Result result, long[] monitor, long[] training) {
+    /** Per-iteration times of a monitored run, by wall clock and by the training thread's CPU clock. */
+    private record Bracketed(MonitoredScenario.Result result, Times wall, Times cpu) {
         static Bracketed run(ScenarioConfig config, int every) {
             Clock before = new Clock(config.iterations());
             Clock after = new Clock(config.iterations());
             MonitoredScenario.Result r = MonitoredScenario.run(config, every, c -> { }, List.of(before), List.of(after));
-            long[] monitor = new long[config.iterations()];
-            long[] training = new long[config.iterations()];
+            return new Bracketed(r, Times.of(before.wall, after.wall), Times.of(before.cpu, after.cpu));
+        }
+    }
+
+    /** One clock's readings as the monitor's time at each iteration and training's between iterations. */
+    private record Times(long[] monitor, long[] training) {
+        static Times of(long[] before, long[] after) {
+            long[] monitor = new long[before.length];
+            long[] training = new long[before.length];
             for (int i = 0; i < monitor.length; i++) {
-                monitor[i] = after.at[i] - before.at[i];
-                training[i] = i == 0 ? -1 : before.at[i] - after.at[i - 1];
+                monitor[i] = after[i] - before[i];
+                training[i] = i == 0 ? -1 : before[i] - after[i - 1];
             }
-            return new Bracketed(r, monitor, training);
+            return new Times(monitor, training);
         }
 
         /** The monitor's time at the checkpoint ending iteration {@code done} and at the iteration before. */
@@ -85,6 +103,21 @@ class MonitorOverheadBenchmark {
 
         double medianTraining() {
             return median(Arrays.stream(training, WARMUP, training.length).toArray());
+        }
+
+        /** Checkpoints' times in training iterations: the first, then the median, least and largest of the others. */
+        double[] checkpoints(List<Checkpoint> checkpoints) {
+            long[] all = checkpoints.stream().mapToLong(c -> checkpoint(c.iteration())).toArray();
+            long[] later = Arrays.copyOfRange(all, 1, all.length);
+            double it = medianTraining();
+            return new double[] {all[0] / it, median(later) / it, Arrays.stream(later).min().getAsLong() / it,
+                Arrays.stream(later).max().getAsLong() / it};
+        }
+
+        /** Time the monitor spent away from the checkpoints, as a share of training time. */
+        double between(List<Checkpoint> checkpoints) {
+            long at = checkpoints.stream().mapToLong(c -> checkpoint(c.iteration())).sum();
+            return (double) (Arrays.stream(monitor).sum() - at) / Arrays.stream(training, 1, training.length).sum();
         }
     }
 
@@ -129,11 +162,8 @@ class MonitorOverheadBenchmark {
 
         // the steady state: checkpoints every STEADY_EVERY iterations, the diagnostic code compiled by now
         Bracketed steady = Bracketed.run(config.toBuilder().iterations(STEADY_ITERATIONS).build(), STEADY_EVERY);
-        long[] steadyCheckpoints = steady.result().checkpoints().stream()
-                .mapToLong(c -> steady.checkpoint(c.iteration())).toArray();
-        double steadyIteration = steady.medianTraining();
-        long[] later = Arrays.copyOfRange(steadyCheckpoints, 1, steadyCheckpoints.length);
-        long between = Arrays.stream(steady.monitor()).sum() - Arrays.stream(steadyCheckpoints).sum();
+        double[] steadyWall = steady.wall().checkpoints(steady.result().checkpoints());
+        double[] steadyCpu = steady.cpu().checkpoints(steady.result().checkpoints());
 
         List<DataSet> recal = new ArrayList<>();
         for (int i = 0; i < 32; i++) {
@@ -152,18 +182,20 @@ class MonitorOverheadBenchmark {
                     BnMonitor.DEFAULT_EVERY, 100 * overhead, monitored.checkpoints().size());
             System.out.printf("  one checkpoint:                %.1f training iterations%n", perCheckpointIters(
                     monitored.probeNanos() / (double) monitored.checkpoints().size(), monitoredPerIter));
-            System.out.printf("    at every=%d, each:           %.1f (the first, with the JIT compiling the diagnostic code), "
-                    + "%.1f training iterations (listener time at the checkpoint and the iteration before, over the "
-                    + "median iteration)%n", BnMonitor.DEFAULT_EVERY,
-                    atDefault.checkpoint(BnMonitor.DEFAULT_EVERY) / atDefault.medianTraining(),
-                    atDefault.checkpoint(ITERATIONS) / atDefault.medianTraining());
-            System.out.printf("  one checkpoint, steady state:  %.1f training iterations (median of %d checkpoints at every=%d "
-                    + "after the first; range %.1f-%.1f; the first %.1f)%n", median(later) / steadyIteration, later.length,
-                    STEADY_EVERY, Arrays.stream(later).min().getAsLong() / steadyIteration,
-                    Arrays.stream(later).max().getAsLong() / steadyIteration, steadyCheckpoints[0] / steadyIteration);
+            System.out.printf("    at every=%d, each:           %.1f (the first, with the JIT compiling the diagnostic code) and "
+                    + "%.1f training iterations of wall time, %.1f and %.1f of CPU time (the monitor's time at the checkpoint "
+                    + "and the iteration before, over the median iteration)%n", BnMonitor.DEFAULT_EVERY,
+                    atDefault.wall().checkpoint(BnMonitor.DEFAULT_EVERY) / atDefault.wall().medianTraining(),
+                    atDefault.wall().checkpoint(ITERATIONS) / atDefault.wall().medianTraining(),
+                    atDefault.cpu().checkpoint(BnMonitor.DEFAULT_EVERY) / atDefault.cpu().medianTraining(),
+                    atDefault.cpu().checkpoint(ITERATIONS) / atDefault.cpu().medianTraining());
+            System.out.printf("  one checkpoint, steady state:  %.1f training iterations of wall time, %.1f of CPU time "
+                    + "(median of the %d checkpoints after the first at every=%d; wall %.1f-%.1f, CPU %.1f-%.1f; "
+                    + "the first: wall %.1f, CPU %.1f)%n", steadyWall[1], steadyCpu[1],
+                    steady.result().checkpoints().size() - 1, STEADY_EVERY, steadyWall[2], steadyWall[3], steadyCpu[2],
+                    steadyCpu[3], steadyWall[0], steadyCpu[0]);
             System.out.printf("  weight snapshots between checkpoints: %.2f%% of training time (every %d iterations)%n",
-                    100.0 * between / Arrays.stream(steady.training(), 1, STEADY_ITERATIONS).sum(),
-                    WeightSnapshotRing.DEFAULT_EVERY);
+                    100 * steady.wall().between(steady.result().checkpoints()), WeightSnapshotRing.DEFAULT_EVERY);
             System.out.printf("  one checkpoint's probes:       %.1f x one inference forward pass of the %d-example probe%n",
                     perCheckpoint / forward, MonitoredScenario.PROBE_SIZE);
             System.out.printf("  recalibration (256 samples):   %.1f x one training iteration%n",
