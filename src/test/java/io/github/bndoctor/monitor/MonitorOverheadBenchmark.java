@@ -37,8 +37,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with a checkpoint every {@value #STEADY_EVERY}, the monitor bracketed by two listeners that read the
  * clock just before and just after it at every iteration. A checkpoint's cost is the monitor's time at
  * its iteration and at the iteration before (the rotation snapshot), a training iteration's the time
- * from the last listener of one iteration to the first of the next; the figure is the median of the
- * checkpoints after the first over the median iteration after the first 20.
+ * from the last listener of one iteration to the first of the next; each checkpoint is counted in the
+ * median of the {@value #NEIGHBOURS} training iterations just before it, and the figure is the median
+ * of the checkpoints after the first, in wall time and in the training thread's CPU time (which other
+ * work on the machine inflates less).
  */
 @Tag("bench")
 class MonitorOverheadBenchmark {
@@ -47,15 +49,15 @@ class MonitorOverheadBenchmark {
     static final int STEADY_EVERY = 50;
     /** Iterations of the steady-state measurement: 20 checkpoints. */
     static final int STEADY_ITERATIONS = 20 * STEADY_EVERY;
-    /** Iterations left out of the training time as JIT and workspace warm-up, as in plain training. */
-    static final int WARMUP = 20;
+    /** Training iterations a checkpoint is compared with: those just before it. */
+    static final int NEIGHBOURS = 10;
 
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
     /**
      * Reads the clocks at every iteration's end, where DL4J calls it among the listeners: wall time and
      * the training thread's CPU time (with one native thread, {@code OMP_NUM_THREADS=1}, ND4J's ops run on
-     * it), which other processes on the machine do not inflate.
+     * it), which other processes on the machine inflate less.
      */
     private static final class Clock extends BaseTrainingListener {
         private final long[] wall;
@@ -101,17 +103,23 @@ class MonitorOverheadBenchmark {
             return monitor[(int) done - 1] + monitor[(int) done - 2];
         }
 
-        double medianTraining() {
-            return median(Arrays.stream(training, WARMUP, training.length).toArray());
+        /**
+         * The checkpoint ending iteration {@code done} in training iterations: its time over the median of
+         * the {@value MonitorOverheadBenchmark#NEIGHBOURS} training iterations just before it (the last of them is the iteration
+         * whose end takes the rotation snapshot), so a slow spell of the machine longer than a few
+         * iterations slows both alike.
+         */
+        double local(long done) {
+            int last = (int) done - 2;
+            return checkpoint(done) / median(Arrays.copyOfRange(training, last - NEIGHBOURS + 1, last + 1));
         }
 
-        /** Checkpoints' times in training iterations: the first, then the median, least and largest of the others. */
+        /** Checkpoints in training iterations ({@link #local}): the first, then the median, least and largest of the others. */
         double[] checkpoints(List<Checkpoint> checkpoints) {
-            long[] all = checkpoints.stream().mapToLong(c -> checkpoint(c.iteration())).toArray();
-            long[] later = Arrays.copyOfRange(all, 1, all.length);
-            double it = medianTraining();
-            return new double[] {all[0] / it, median(later) / it, Arrays.stream(later).min().getAsLong() / it,
-                Arrays.stream(later).max().getAsLong() / it};
+            double[] all = checkpoints.stream().mapToDouble(c -> local(c.iteration())).toArray();
+            double[] later = Arrays.copyOfRange(all, 1, all.length);
+            return new double[] {all[0], median(later), Arrays.stream(later).min().getAsDouble(),
+                Arrays.stream(later).max().getAsDouble()};
         }
 
         /** Time the monitor spent away from the checkpoints, as a share of training time. */
@@ -122,9 +130,13 @@ class MonitorOverheadBenchmark {
     }
 
     private static double median(long[] values) {
-        long[] v = values.clone();
+        return median(Arrays.stream(values).asDoubleStream().toArray());
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
         Arrays.sort(v);
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2.0;
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     private static double perCheckpointIters(double checkpointNanos, double iterationNanos) {
@@ -184,11 +196,9 @@ class MonitorOverheadBenchmark {
                     monitored.probeNanos() / (double) monitored.checkpoints().size(), monitoredPerIter));
             System.out.printf("    at every=%d, each:           %.1f (the first, with the JIT compiling the diagnostic code) and "
                     + "%.1f training iterations of wall time, %.1f and %.1f of CPU time (the monitor's time at the checkpoint "
-                    + "and the iteration before, over the median iteration)%n", BnMonitor.DEFAULT_EVERY,
-                    atDefault.wall().checkpoint(BnMonitor.DEFAULT_EVERY) / atDefault.wall().medianTraining(),
-                    atDefault.wall().checkpoint(ITERATIONS) / atDefault.wall().medianTraining(),
-                    atDefault.cpu().checkpoint(BnMonitor.DEFAULT_EVERY) / atDefault.cpu().medianTraining(),
-                    atDefault.cpu().checkpoint(ITERATIONS) / atDefault.cpu().medianTraining());
+                    + "and the iteration before, over the median of the %d iterations before)%n", BnMonitor.DEFAULT_EVERY,
+                    atDefault.wall().local(BnMonitor.DEFAULT_EVERY), atDefault.wall().local(ITERATIONS),
+                    atDefault.cpu().local(BnMonitor.DEFAULT_EVERY), atDefault.cpu().local(ITERATIONS), NEIGHBOURS);
             System.out.printf("  one checkpoint, steady state:  %.1f training iterations of wall time, %.1f of CPU time "
                     + "(median of the %d checkpoints after the first at every=%d; wall %.1f-%.1f, CPU %.1f-%.1f; "
                     + "the first: wall %.1f, CPU %.1f)%n", steadyWall[1], steadyCpu[1],
