@@ -46,9 +46,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MonitorOverheadBenchmark {
     static final int ITERATIONS = 2 * BnMonitor.DEFAULT_EVERY;
     /** Checkpoint interval of the steady-state measurement: a multiple of the snapshot interval. */
-    static final int STEADY_EVERY = 50;
-    /** Iterations of the steady-state measurement: 20 checkpoints. */
-    static final int STEADY_ITERATIONS = 20 * STEADY_EVERY;
+    static final int STEADY_EVERY = 30;
+    /** Iterations of the steady-state measurement: 40 checkpoints, so that their median is steady on a shared machine. */
+    static final int STEADY_ITERATIONS = 40 * STEADY_EVERY;
     /** Training iterations a checkpoint is compared with: those just before it. */
     static final int NEIGHBOURS = 10;
 
