@@ -11,8 +11,9 @@ import java.util.Map;
 
 /**
  * Reads and writes the moving (global) mean and variance of BN layers in either
- * {@link VarianceParameterisation}. Writes go through the network-level {@code setParam}, which
- * assigns into the existing parameter view, so the flattened parameter vector stays attached.
+ * {@link VarianceParameterisation}. Writes go into the existing parameter views, so the flattened
+ * parameter vector stays attached: float and double parameters on the CPU straight into their buffer
+ * ({@link VectorWriter}, the bits ND4J's cast gives), others through the network-level {@code setParam}.
  *
  * <p>Writes are all-or-nothing: every value is validated before the first one is written, and
  * if a write fails midway the previous values are restored.
