@@ -33,22 +33,41 @@ public final class BatchStatisticsCapture {
      * @throws NonFiniteStatisticsException if a BN input holds NaN or infinite values
      */
     public static Map<String, BatchStatistics> capture(BnNetwork net, INDArray[] features, boolean train) {
+        Map<String, BatchStatistics> seen = new java.util.HashMap<>();
+        pass(net, features, train, seen, false);
+        return inForwardOrder(net, seen);
+    }
+
+    /**
+     * One capture pass, dropout suspended: the substituted pass in training mode where it applies
+     * (every BN layer read from DL4J's pass instead if its output path does not reach them all), else
+     * DL4J's pass in the given mode.
+     *
+     * @param keepOutputs whether to return the pass's outputs (else they are freed and null returned)
+     */
+    private static INDArray[] pass(BnNetwork net, INDArray[] features, boolean train, Map<String, BatchStatistics> seen,
+                                   boolean keepOutputs) {
         if (net.bnLayers().isEmpty()) {
             throw new NoBatchNormException("network has no BatchNormalization layer");
         }
         if (features.length != net.numInputs()) {
             throw new ShapeMismatchException("network takes " + net.numInputs() + " input arrays, got " + features.length);
         }
-        Map<String, BatchStatistics> seen = new java.util.HashMap<>();
+        INDArray[] outputs = null;
         try (DropoutSuspension ignored = DropoutSuspension.of(net)) {
-            Map<String, BatchStatistics> substituted = train && BatchStatisticsPass.applies(net)
-                    ? BatchStatisticsPass.capture(net, features) : null;
-            if (substituted != null) {
-                seen.putAll(substituted);
+            if (train && BatchStatisticsPass.applies(net)) {
+                outputs = BatchStatisticsPass.run(net, features, seen);
+                if (seen.size() < net.bnLayers().size()) {
+                    seen.clear();
+                    net.forEachBnInput(features, true, (ref, input) -> seen.put(ref.name(), of(ref, input)));
+                }
             } else {
-                net.forEachBnInput(features, train, (ref, input) -> seen.put(ref.name(), of(ref, input)));
+                outputs = net.forEachBnInputWithOutput(features, train, (ref, input) -> seen.put(ref.name(), of(ref, input)));
             }
         } catch (RuntimeException e) {
+            if (outputs != null) {
+                BnNetwork.close(outputs);
+            }
             if (e instanceof io.github.bndoctor.BnDoctorException) {
                 throw e;
             }
@@ -56,11 +75,52 @@ public final class BatchStatisticsCapture {
                     + Arrays.toString(Arrays.stream(features).map(f -> Arrays.toString(f.shape())).toArray())
                     + ": " + e.getMessage(), e);
         }
+        if (keepOutputs) {
+            return outputs;
+        }
+        BnNetwork.close(outputs);
+        return null;
+    }
+
+    private static Map<String, BatchStatistics> inForwardOrder(BnNetwork net, Map<String, BatchStatistics> seen) {
         Map<String, BatchStatistics> out = new LinkedHashMap<>();
         for (BnLayerRef ref : net.bnLayers()) {
             out.put(ref.name(), seen.get(ref.name()));
         }
         return out;
+    }
+
+    /**
+     * Batch statistics and training-mode outputs of one batch from one pass.
+     *
+     * @param statistics statistics per BN layer name, in forward order, as {@link #capture(BnNetwork, INDArray[], boolean)}
+     *     gives them in training mode
+     * @param outputs the network's training-mode outputs with dropout suspended, as
+     *     {@link BnNetwork#trainingModeOutput} gives them with dropout suspended (detached)
+     */
+    public record WithOutputs(Map<String, BatchStatistics> statistics, INDArray[] outputs) {
+    }
+
+    /**
+     * The training-mode capture and the training-mode outputs of one batch from the same pass: what
+     * {@link #capture(BnNetwork, INDArray[], boolean)} with {@code train} and
+     * {@link BnNetwork#trainingModeOutput} (dropout suspended) compute, each with the same arithmetic,
+     * at the cost of one of them. Where the substituted pass applies ({@link BatchStatisticsPass})
+     * its outputs are kept; elsewhere DL4J's training-mode pass that shows each BN input is that of
+     * {@code output(features, true)}, whose outputs are kept. Parameters are not changed.
+     *
+     * @param net the network, with at least one BN layer
+     * @param features its inputs for one batch
+     * @return both, from one forward pass (two where the output path does not reach every BN layer:
+     *     as {@link #capture(BnNetwork, INDArray[], boolean)}, those layers are read from DL4J's
+     *     training-mode pass)
+     * @throws ShapeMismatchException if the features do not fit the network
+     * @throws NonFiniteStatisticsException if a BN input holds NaN or infinite values
+     */
+    public static WithOutputs captureWithOutputs(BnNetwork net, INDArray[] features) {
+        Map<String, BatchStatistics> seen = new java.util.HashMap<>();
+        INDArray[] outputs = pass(net, features, true, seen, true);
+        return new WithOutputs(inForwardOrder(net, seen), outputs);
     }
 
     /**

@@ -112,7 +112,16 @@ final class BatchStatisticsPass {
         return run(net, features, new HashMap<>());
     }
 
-    private static INDArray[] run(BnNetwork net, INDArray[] features, Map<String, BatchStatistics> seen) {
+    /**
+     * Runs the pass; the caller has checked {@link #applies} and suspended dropout.
+     *
+     * @param net the network
+     * @param features its inputs for one batch
+     * @param seen receives the statistics of each BN layer the output path reaches
+     * @return the training-mode outputs, detached (a BN layer the output path does not reach cannot
+     *     change them)
+     */
+    static INDArray[] run(BnNetwork net, INDArray[] features, Map<String, BatchStatistics> seen) {
         try (MovingStatisticsBackup ignored = MovingStatisticsBackup.of(net)) {
             return net.observedOutput(features, false, (ref, input) -> {
                 if (!seen.containsKey(ref.name())) {

@@ -176,23 +176,46 @@ public abstract sealed class BnNetwork permits BnNetwork.Mln, BnNetwork.Graph {
      * @param observer receives each BN layer and its input
      */
     public void forEachBnInput(INDArray[] features, boolean train, BiConsumer<BnLayerRef, INDArray> observer) {
+        close(forEachBnInputWithOutput(features, train, observer));
+    }
+
+    /**
+     * As {@link #forEachBnInput}, keeping the outputs of the observed pass: the network's own
+     * {@code output(features, train)}, which the observing preprocessors leave unchanged.
+     *
+     * @param features the network inputs (one per network input)
+     * @param train whether to run in training mode (BN with batch statistics)
+     * @param observer receives each BN layer and its input
+     * @return the network outputs (detached)
+     */
+    INDArray[] forEachBnInputWithOutput(INDArray[] features, boolean train, BiConsumer<BnLayerRef, INDArray> observer) {
         Set<String> seen = new HashSet<>();
         INDArray[] out = observedOutput(features, train, (ref, input) -> {
             if (seen.add(ref.name())) {
                 observer.accept(ref, input);
             }
         });
-        for (INDArray o : out) {
-            if (o != null && o.closeable()) {
-                o.close();
+        if (seen.size() < bnLayers.size()) {
+            try {
+                Map<String, INDArray> rest = bnInputs(features, train);
+                for (BnLayerRef ref : bnLayers) {
+                    if (!seen.contains(ref.name())) {
+                        observer.accept(ref, rest.get(ref.name()));
+                    }
+                }
+            } catch (RuntimeException e) {
+                close(out);
+                throw e;
             }
         }
-        if (seen.size() < bnLayers.size()) {
-            Map<String, INDArray> rest = bnInputs(features, train);
-            for (BnLayerRef ref : bnLayers) {
-                if (!seen.contains(ref.name())) {
-                    observer.accept(ref, rest.get(ref.name()));
-                }
+        return out;
+    }
+
+    /** Frees detached outputs now rather than at the next garbage collection. */
+    static void close(INDArray[] outputs) {
+        for (INDArray o : outputs) {
+            if (o != null && o.closeable()) {
+                o.close();
             }
         }
     }

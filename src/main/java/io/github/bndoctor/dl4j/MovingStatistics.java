@@ -11,8 +11,9 @@ import java.util.Map;
 
 /**
  * Reads and writes the moving (global) mean and variance of BN layers in either
- * {@link VarianceParameterisation}. Writes go through the network-level {@code setParam}, which
- * assigns into the existing parameter view, so the flattened parameter vector stays attached.
+ * {@link VarianceParameterisation}. Writes go into the existing parameter views, so the flattened
+ * parameter vector stays attached: float and double parameters on the CPU straight into their buffer
+ * ({@link VectorWriter}, the bits ND4J's cast gives), others through the network-level {@code setParam}.
  *
  * <p>Writes are all-or-nothing: every value is validated before the first one is written, and
  * if a write fails midway the previous values are restored.
@@ -164,10 +165,21 @@ public final class MovingStatistics {
         }
     }
 
-    /** Writes one layer's statistics, unchecked: callers validate or computed them from finite inputs. */
+    /**
+     * Writes one layer's statistics, unchecked: callers validate or computed them from finite inputs.
+     * Float and double parameters on the CPU are written straight into their buffer
+     * ({@link VectorWriter}, the same rounding as the cast), others through the network's
+     * {@code setParam}.
+     */
     static void put(BnNetwork net, BnLayerRef ref, MeanVariance stats) {
         INDArray mean = net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN);
         INDArray var = net.param(ref, ref.parameterisation().paramName());
+        if (VectorWriter.applies(mean) && VectorWriter.applies(var)
+                && mean.length() == stats.mean().length && var.length() == stats.variance().length) {
+            VectorWriter.write(mean, stats.mean());
+            VectorWriter.write(var, ref.parameterisation().stored(stats.variance()));
+            return;
+        }
         net.setParam(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN,
                 org.nd4j.linalg.factory.Nd4j.createFromArray(stats.mean()).castTo(mean.dataType()).reshape(mean.shape()));
         net.setParam(ref, ref.parameterisation().paramName(), ref.parameterisation().fromVariance(stats.variance(), var));

@@ -10,14 +10,17 @@ import java.util.List;
 /**
  * A copy of every BN layer's stored moving statistics (mean and the variance parameter, as stored),
  * put back bit for bit on {@link #close}: for passes that write other statistics into the network
- * for a while and must leave it as it was, also on failure. Not thread-safe.
+ * for a while and must leave it as it was, also on failure. Float and double parameters on the CPU
+ * are copied to and from Java arrays of their own type ({@link VectorWriter}: no ND4J op, no native
+ * allocation); others as ND4J copies. Not thread-safe.
  */
 public final class MovingStatisticsBackup implements AutoCloseable {
     private final BnNetwork net;
     private final List<BnLayerRef> refs;
-    private final List<INDArray[]> saved;
+    /** Per layer, mean and variance parameter: a {@code float[]}, a {@code double[]} or an {@link INDArray} copy. */
+    private final List<Object[]> saved;
 
-    private MovingStatisticsBackup(BnNetwork net, List<BnLayerRef> refs, List<INDArray[]> saved) {
+    private MovingStatisticsBackup(BnNetwork net, List<BnLayerRef> refs, List<Object[]> saved) {
         this.net = net;
         this.refs = refs;
         this.saved = saved;
@@ -29,14 +32,21 @@ public final class MovingStatisticsBackup implements AutoCloseable {
      */
     public static MovingStatisticsBackup of(BnNetwork net) {
         List<BnLayerRef> refs = net.bnLayers();
-        List<INDArray[]> saved = new ArrayList<>(refs.size());
-        try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            for (BnLayerRef ref : refs) {
-                saved.add(new INDArray[] {net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN).dup(),
-                    net.param(ref, ref.parameterisation().paramName()).dup()});
-            }
+        List<Object[]> saved = new ArrayList<>(refs.size());
+        for (BnLayerRef ref : refs) {
+            saved.add(new Object[] {copy(net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN)),
+                copy(net.param(ref, ref.parameterisation().paramName()))});
         }
         return new MovingStatisticsBackup(net, refs, saved);
+    }
+
+    private static Object copy(INDArray param) {
+        if (VectorWriter.applies(param)) {
+            return VectorWriter.readRaw(param);
+        }
+        try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return param.dup();
+        }
     }
 
     /** Puts every layer's moving statistics back as they were copied. */
@@ -44,8 +54,16 @@ public final class MovingStatisticsBackup implements AutoCloseable {
     public void close() {
         for (int i = 0; i < refs.size(); i++) {
             BnLayerRef ref = refs.get(i);
-            net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN).assign(saved.get(i)[0]);
-            net.param(ref, ref.parameterisation().paramName()).assign(saved.get(i)[1]);
+            restore(net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN), saved.get(i)[0]);
+            restore(net.param(ref, ref.parameterisation().paramName()), saved.get(i)[1]);
+        }
+    }
+
+    private static void restore(INDArray param, Object copy) {
+        if (copy instanceof INDArray a) {
+            param.assign(a);
+        } else {
+            VectorWriter.writeRaw(param, copy);
         }
     }
 }

@@ -76,12 +76,21 @@ public enum VarianceParameterisation {
      * @return the parameter values representing them
      */
     public INDArray fromVariance(double[] variance, INDArray like) {
+        return Nd4j.createFromArray(stored(variance)).castTo(like.dataType()).reshape(like.shape());
+    }
+
+    /**
+     * @param variance variances
+     * @return the values stored for them, in double precision, before the cast to the parameter's type
+     *     (what {@link #fromVariance} casts)
+     */
+    double[] stored(double[] variance) {
         double[] p = variance.clone();
         if (this == LOG10_STDEV) {
             for (int i = 0; i < p.length; i++) {
                 p[i] = Math.log10(Math.sqrt(Math.max(p[i], MIN_LOG_VARIANCE)));
             }
         }
-        return Nd4j.createFromArray(p).castTo(like.dataType()).reshape(like.shape());
+        return p;
     }
 }

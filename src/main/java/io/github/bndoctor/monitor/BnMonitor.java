@@ -74,7 +74,7 @@ import java.util.function.Supplier;
  */
 public final class BnMonitor extends BaseTrainingListener {
     /**
-     * Default sampling interval. A checkpoint (precise statistics, a copy, the probe passes) costs
+     * Default sampling interval. A checkpoint (precise statistics, the probe passes) costs
      * as much as several training iterations; the {@code bench} leg measures its share of training
      * time (figures in {@code docs/record.md}). Training that needs a closer watch can sample more
      * often ({@link Builder#every(int)}).

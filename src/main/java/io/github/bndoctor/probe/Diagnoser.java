@@ -32,6 +32,12 @@ import java.util.Map;
  * them on the first iteration it sees); without them, the prior is taken out of every layer's moving
  * statistics ({@link MovingStatistics#withoutPrior}, the twin up to the weight it gives its warm
  * start). That costs one more inference pass over the probe, at EMA_WARMUP checkpoints only.
+ *
+ * <p>Passes over a probe given whole: the probe's batch statistics come from one training-mode pass
+ * over all of it; where the training-mode loss is measured on the whole probe at once too
+ * ({@code trainModeBatch} 0 or at least the probe's size) it is that same pass
+ * ({@link BatchStatisticsCapture#captureWithOutputs}), else the probe runs again in training-mode
+ * batches of {@code trainModeBatch}; then one inference-mode pass and one with the precise statistics.
  */
 public final class Diagnoser {
     private final PopulationEstimator estimator;
@@ -155,8 +161,17 @@ public final class Diagnoser {
                                Map<String, Double> rotation, Map<String, Double> measuredLag,
                                Map<String, MeanVariance> warmStart, int trainingBatch) {
         Map<String, MeanVariance> precise = PreciseStatistics.estimate(net, trainBatches, preciseSamples, estimator);
-        Map<String, BatchStatistics> batch = BatchStatisticsCapture.capture(net, probeFeatures, true);
-        OutputGap gap = OutputGapProbe.measure(net, probeFeatures, probeLabels, precise, loss, trainModeBatch);
+        Map<String, BatchStatistics> batch;
+        OutputGap gap;
+        if (trainModeBatch <= 0 || trainModeBatch >= probeFeatures[0].size(0)) {
+            // the probe in one training-mode pass: the batch statistics and the training-mode loss from the same pass
+            BatchStatisticsCapture.WithOutputs pass = BatchStatisticsCapture.captureWithOutputs(net, probeFeatures);
+            batch = pass.statistics();
+            gap = OutputGapProbe.measure(net, probeFeatures, probeLabels, pass.outputs(), precise, loss);
+        } else {
+            batch = BatchStatisticsCapture.capture(net, probeFeatures, true);
+            gap = OutputGapProbe.measure(net, probeFeatures, probeLabels, precise, loss, trainModeBatch);
+        }
         Map<String, Double> decays = new java.util.LinkedHashMap<>();
         for (BnLayerRef ref : net.bnLayers()) {
             decays.put(ref.name(), net.decay(ref));

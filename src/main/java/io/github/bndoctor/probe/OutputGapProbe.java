@@ -50,9 +50,30 @@ public final class OutputGapProbe {
     public static OutputGap measure(BnNetwork net, INDArray[] features, INDArray[] labels,
                                     Map<String, MeanVariance> precise, LossMeasure loss, int trainModeBatch) {
         INDArray[] trainOut;
-        INDArray[] evalOut;
         try (DropoutSuspension ignored = DropoutSuspension.of(net)) {
             trainOut = trainModeOutputs(net, features, trainModeBatch);
+        }
+        return measure(net, features, labels, trainOut, precise, loss);
+    }
+
+    /**
+     * As {@link #measure(BnNetwork, INDArray[], INDArray[], Map, LossMeasure)} with the training-mode
+     * outputs already computed, e.g. by the pass that captured the probe's batch statistics
+     * ({@link io.github.bndoctor.dl4j.BatchStatisticsCapture#captureWithOutputs}): runs the
+     * inference-mode and the precise-statistics passes only.
+     *
+     * @param net the network
+     * @param features probe inputs
+     * @param labels probe labels
+     * @param trainModeOutputs the network's training-mode outputs for {@code features}, dropout suspended
+     * @param precise precise statistics per BN layer
+     * @param loss the loss to compare
+     * @return the three losses, the all-zeros loss and the largest output per mode
+     */
+    public static OutputGap measure(BnNetwork net, INDArray[] features, INDArray[] labels, INDArray[] trainModeOutputs,
+                                    Map<String, MeanVariance> precise, LossMeasure loss) {
+        INDArray[] evalOut;
+        try (DropoutSuspension ignored = DropoutSuspension.of(net)) {
             evalOut = net.output(features, false);
         }
         INDArray[] preciseOut;
@@ -60,7 +81,7 @@ public final class OutputGapProbe {
             MovingStatistics.writeAll(net, precise);
             preciseOut = net.output(features, false);
         }
-        return OutputGap.of(loss, labels, trainOut, evalOut, preciseOut);
+        return OutputGap.of(loss, labels, trainModeOutputs, evalOut, preciseOut);
     }
 
     /**

@@ -161,6 +161,108 @@ class BatchStatisticsCaptureTest {
         assertThat(mln.getLayer(0).conf().getLayer().getIDropout()).as("dropout restored").isNotNull();
     }
 
+    /**
+     * One pass for both: the statistics are those of the training-mode capture and the outputs those of
+     * the training-mode output, bit for bit (the same arithmetic); against DL4J's own training-mode
+     * output and loops over its training-mode activations, within {@link TrainingPassTolerance} (the
+     * substituted pass); the parameters untouched.
+     */
+    @ParameterizedTest
+    @MethodSource("kindsAndLayouts")
+    void captureWithOutputsIsTheCaptureAndTheTrainingModeOutputOfOnePass(NetworkKind kind, Layout layout) {
+        BnNetwork net = net(kind, layout);
+        INDArray[] x = {features(layout, 7)};
+        ParameterSnapshot before = ParameterSnapshot.of(net);
+        BatchStatisticsCapture.WithOutputs both = BatchStatisticsCapture.captureWithOutputs(net, x);
+        assertThat(net).hasParametersIdenticalTo(before);
+        Map<String, BatchStatistics> alone = BatchStatisticsCapture.capture(net, x, true);
+        assertThat(both.statistics()).containsOnlyKeys(alone.keySet());
+        assertThat(List.copyOf(both.statistics().keySet())).containsExactlyElementsOf(alone.keySet());
+        for (String layer : alone.keySet()) {
+            assertThat(both.statistics().get(layer).moments().mean()).containsExactly(alone.get(layer).moments().mean());
+            assertThat(both.statistics().get(layer).moments().biasedVariance())
+                    .containsExactly(alone.get(layer).moments().biasedVariance());
+        }
+        assertThat(both.outputs()).hasSize(1);
+        assertThat(both.outputs()[0].ravel().toDoubleVector())
+                .containsExactly(net.trainingModeOutput(x)[0].ravel().toDoubleVector());
+
+        List<INDArray> bnInputs = independentBnInputs(net, x[0], true);
+        long upstream = both.statistics().values().iterator().next().samplesPerChannel();
+        int li = 0;
+        for (BatchStatistics s : both.statistics().values()) {
+            ChannelMoments expected = loopMoments(bnInputs.get(li), layout);
+            for (int c = 0; c < 3; c++) {
+                double m = expected.mean()[c];
+                double v = expected.biasedVariance()[c];
+                assertThat(s.moments().mean()[c]).isCloseTo(m, within(TrainingPassTolerance.of(li, m, upstream)));
+                assertThat(s.moments().biasedVariance()[c]).isCloseTo(v, within(TrainingPassTolerance.of(li, v, upstream)));
+            }
+            li++;
+        }
+        INDArray dl4j = net.output(x, true)[0];
+        assertThat(both.outputs()[0].shape()).isEqualTo(dl4j.shape());
+        for (long i = 0; i < dl4j.length(); i++) {
+            double e = dl4j.getDouble(i);
+            // the output sits after both BN layers: the second one's normalisation bounds its rounding
+            assertThat(both.outputs()[0].getDouble(i)).isCloseTo(e, within(TrainingPassTolerance.of(1, e, upstream)));
+        }
+    }
+
+    /**
+     * Where the substituted pass does not apply (weight noise: DL4J's training pass draws it), the
+     * statistics and the outputs are those of DL4J's own training-mode pass, exactly: the same pass
+     * with the same draws from the same seed.
+     */
+    @Test
+    void captureWithOutputsKeepsDl4jsTrainingPassWhereTheSubstitutedPassDoesNotApply() {
+        MultiLayerNetwork mln = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
+                .layer(new DenseLayer.Builder().nOut(4).build())
+                .layer(new BatchNormalization.Builder().nOut(4).build())
+                .layer(new DenseLayer.Builder().nOut(4).weightNoise(new org.deeplearning4j.nn.conf.weightnoise.DropConnect(0.5))
+                        .build())
+                .layer(new BatchNormalization.Builder().nOut(4).build())
+                .layer(new OutputLayer.Builder().nOut(2).build())
+                .setInputType(InputType.feedForward(3)).build());
+        mln.init();
+        BnNetwork net = BnNetwork.of(mln);
+        assertThat(BatchStatisticsPass.applies(net)).isFalse();
+        INDArray[] x = {Nd4j.rand(DataType.FLOAT, 8, 3)};
+        Nd4j.getRandom().setSeed(41);
+        BatchStatisticsCapture.WithOutputs both = BatchStatisticsCapture.captureWithOutputs(net, x);
+        Nd4j.getRandom().setSeed(41);
+        INDArray expected = mln.output(x[0], true);
+        assertThat(both.outputs()[0].ravel().toDoubleVector()).containsExactly(expected.ravel().toDoubleVector());
+        Nd4j.getRandom().setSeed(41);
+        List<INDArray> acts = mln.feedForward(x[0], true);
+        // BN layers at 1 and 3 read the outputs of layers 0 and 2 (acts holds the input first): DL4J's own
+        // activations, summed in double here
+        for (int[] bn : new int[][] {{1, 1}, {3, 3}}) {
+            ChannelMoments m = loopMoments(acts.get(bn[1]), Layout.DENSE);
+            BatchStatistics s = both.statistics().get("layer" + bn[0]);
+            for (int c = 0; c < 4; c++) {
+                assertThat(s.moments().mean()[c]).isCloseTo(m.mean()[c], within(TOL));
+                assertThat(s.moments().biasedVariance()[c]).isCloseTo(m.biasedVariance()[c], within(TOL));
+            }
+        }
+    }
+
+    @Test
+    void captureWithOutputsSuspendsDropout() {
+        MultiLayerNetwork mln = denseWithDropout();
+        BnNetwork net = BnNetwork.of(mln);
+        INDArray[] x = {Nd4j.rand(DataType.FLOAT, 8, 3)};
+        Nd4j.getRandom().setSeed(43);
+        BatchStatisticsCapture.WithOutputs a = BatchStatisticsCapture.captureWithOutputs(net, x);
+        double next = Nd4j.getRandom().nextDouble();
+        Nd4j.getRandom().setSeed(43);
+        assertThat(Nd4j.getRandom().nextDouble()).as("random stream untouched").isEqualTo(next);
+        assertThat(mln.getLayer(0).conf().getLayer().getIDropout()).as("dropout restored").isNotNull();
+        BatchStatisticsCapture.WithOutputs b = BatchStatisticsCapture.captureWithOutputs(net, x);
+        // with dropout active the two passes would see different masks
+        assertThat(a.outputs()[0].ravel().toDoubleVector()).containsExactly(b.outputs()[0].ravel().toDoubleVector());
+    }
+
     @Test
     void badInputsAreTypedErrorsAndChangeNothing() {
         BnNetwork net = net(NetworkKind.GRAPH, Layout.NCHW);

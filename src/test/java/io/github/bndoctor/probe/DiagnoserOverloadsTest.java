@@ -54,6 +54,47 @@ class DiagnoserOverloadsTest {
         }
     }
 
+    /**
+     * With the whole probe in one training-mode pass (no training-mode batch, or one as large as the
+     * probe), the batch statistics and the training-mode loss come from one pass: the checkpoint is the
+     * one the separate passes give (the capture, then the output-gap probe with its own training-mode
+     * pass), exactly; with a smaller training-mode batch the probe is still run in chunks, as before.
+     */
+    @Test
+    void theWholeProbeInOnePassGivesTheCheckpointOfSeparatePasses() {
+        BnNetwork net = ProbeFixtures.net(NetworkKind.GRAPH, Layout.NCHW);
+        List<INDArray[]> precise = ProbeFixtures.batches(Layout.NCHW, 3, 4);
+        for (INDArray[] b : precise) {
+            net.fit(new org.nd4j.linalg.dataset.DataSet(b[0], ProbeFixtures.labels(b[0], 0)));
+        }
+        INDArray[] x = ProbeFixtures.batches(Layout.NCHW, 1, 5).get(0);
+        INDArray[] y = {ProbeFixtures.labels(x[0], 0)};
+        int n = (int) x[0].size(0);
+        Map<String, Double> rot = Map.of(net.bnLayers().get(0).name(), 0.5);
+        Checkpoint merged = new Diagnoser(PopulationEstimator.POOLED, 24, LossMeasure.MSE, DiagnosisThresholds.DEFAULT)
+                .diagnose(net, x, y, precise.iterator(), 10, 10, rot, Map.of());
+
+        Map<String, io.github.bndoctor.stats.MeanVariance> p = PreciseStatistics.estimate(net, precise.iterator(), 24,
+                PopulationEstimator.POOLED);
+        Map<String, io.github.bndoctor.dl4j.BatchStatistics> batch =
+                io.github.bndoctor.dl4j.BatchStatisticsCapture.capture(net, x, true);
+        OutputGap separate = OutputGapProbe.measure(net, x, y, p, LossMeasure.MSE, 0);
+        assertThat(merged.gap()).isEqualTo(separate);
+        for (int i = 0; i < net.bnLayers().size(); i++) {
+            io.github.bndoctor.dl4j.BnLayerRef ref = net.bnLayers().get(i);
+            assertThat(merged.layers().get(i).decomposition()).isEqualTo(LayerDecomposition.of(ref, 10,
+                    io.github.bndoctor.dl4j.MovingStatistics.read(net, ref), p.get(ref.name()),
+                    batch.get(ref.name()).meanVariance()));
+        }
+        assertThat(new Diagnoser(PopulationEstimator.POOLED, 24, LossMeasure.MSE, DiagnosisThresholds.DEFAULT, n)
+                .diagnose(net, x, y, precise.iterator(), 10, 10, rot, Map.of())).isEqualTo(merged);
+        Checkpoint chunked = new Diagnoser(PopulationEstimator.POOLED, 24, LossMeasure.MSE, DiagnosisThresholds.DEFAULT,
+                n / 2).diagnose(net, x, y, precise.iterator(), 10, 10, rot, Map.of());
+        assertThat(chunked.gap()).isEqualTo(OutputGapProbe.measure(net, x, y, p, LossMeasure.MSE, n / 2));
+        assertThat(chunked.gap().trainModeLoss()).as("half-probe batches are noisier").isNotEqualTo(separate.trainModeLoss());
+        assertThat(chunked.layers()).isEqualTo(merged.layers());
+    }
+
     @Test
     void settingsAreCheckedAtTheirLimits() {
         assertThatThrownBy(() -> new Diagnoser(PopulationEstimator.POOLED, 0, LossMeasure.MSE, DiagnosisThresholds.DEFAULT))

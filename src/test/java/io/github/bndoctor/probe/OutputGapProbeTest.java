@@ -76,4 +76,38 @@ class OutputGapProbeTest {
         assertThat(gap.preciseLoss()).isCloseTo(trainLoss, within(2e-4));
         assertThat(gap.evalToTrainRatio()).isEqualTo(gap.evalModeLoss() / gap.trainModeLoss());
     }
+
+    /**
+     * Training-mode outputs handed in (here DL4J's own {@code output(x, true)}) are scored as they are:
+     * the training-mode loss is their MSE, computed here by a loop (1e-12: the same floats summed in
+     * double in another order); the inference and precise passes are those of the overload that runs
+     * the training-mode pass itself, bit for bit.
+     */
+    @ParameterizedTest
+    @EnumSource(NetworkKind.class)
+    void givenTrainingModeOutputsAreScoredAsTheyAre(NetworkKind kind) {
+        BnNetwork net = ProbeFixtures.net(kind, Layout.NCHW);
+        for (INDArray[] b : ProbeFixtures.batches(Layout.NCHW, 4, 2)) {
+            net.fit(new org.nd4j.linalg.dataset.DataSet(b[0], ProbeFixtures.labels(b[0], 0)));
+        }
+        INDArray x = ProbeFixtures.batches(Layout.NCHW, 1, 98).get(0)[0];
+        INDArray y = ProbeFixtures.labels(x, 0);
+        Map<String, MeanVariance> precise = new LinkedHashMap<>();
+        for (int li = 0; li < 2; li++) {
+            precise.put(net.bnLayers().get(li).name(),
+                    ProbeFixtures.pooledBnInput(net, List.<INDArray[]>of(new INDArray[] {x}), Layout.NCHW, li));
+        }
+        INDArray[] dl4jTrain = net.output(new INDArray[] {x}, true);
+        ParameterSnapshot before = ParameterSnapshot.of(net);
+        OutputGap given = OutputGapProbe.measure(net, new INDArray[] {x}, new INDArray[] {y}, dl4jTrain, precise,
+                LossMeasure.MSE);
+        assertThat(net).hasParametersIdenticalTo(before);
+        OutputGap own = OutputGapProbe.measure(net, new INDArray[] {x}, new INDArray[] {y}, precise, LossMeasure.MSE);
+        assertThat(given.trainModeLoss()).isCloseTo(mse(dl4jTrain[0], y), within(1e-12));
+        assertThat(given.evalModeLoss()).isEqualTo(own.evalModeLoss());
+        assertThat(given.preciseLoss()).isEqualTo(own.preciseLoss());
+        assertThat(given.zerosLoss()).isEqualTo(own.zerosLoss());
+        assertThat(given.evalModeMaxAbsOutput()).isEqualTo(own.evalModeMaxAbsOutput());
+        assertThat(given.preciseMaxAbsOutput()).isEqualTo(own.preciseMaxAbsOutput());
+    }
 }
