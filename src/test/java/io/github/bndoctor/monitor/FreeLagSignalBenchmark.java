@@ -27,8 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Tag("bench")
 class FreeLagSignalBenchmark {
-    static final int ROUNDS = 100;
-    static final int PER_ROUND = 20;
+    static final int ROUNDS = 1200;
+    /** A multiple of the listener's reading interval, so that every round holds one reading. */
+    static final int PER_ROUND = 4;
 
     @Test
     void freeSignalCostsAtMostOnePercentOfTraining() {
@@ -46,8 +47,9 @@ class FreeLagSignalBenchmark {
         long[][] cpu = InterleavedTraining.cpuNanos(ROUNDS, PER_ROUND, plain, control, watched);
         long plainNanos = java.util.Arrays.stream(cpu[0]).sum();
         long watchedNanos = java.util.Arrays.stream(cpu[2]).sum();
-        long iterations = (long) ROUNDS * PER_ROUND;
-        double selfShare = (free.nanos() - freeBefore) / (double) (watchedNanos - (free.nanos() - freeBefore));
+        long iterations = (long) cpu[0].length * PER_ROUND;
+        // the listener's own time per iteration (all rounds) over a plain iteration's CPU time (kept rounds)
+        double selfShare = (free.nanos() - freeBefore) / ((double) ROUNDS * PER_ROUND) / (plainNanos / (double) iterations);
 
         BnNetwork net = BnNetwork.of(watched.graph());
         DataSet probe = watched.data().probeSet(MonitoredScenario.PROBE_SIZE).dataSet();
@@ -64,7 +66,8 @@ class FreeLagSignalBenchmark {
         double checkpointIters = (System.nanoTime() - c0) / (double) checkpoints / (plainNanos / (double) iterations);
 
         try (RecordWriter.Section record = RecordWriter.section("FreeLagSignalBenchmark")) {
-            System.out.printf("%nbn-doctor free lag signal (seed scenario, %d iterations per arm, %s)%n", iterations,
+            System.out.printf("%nbn-doctor free lag signal (seed scenario, %d of %d rounds of %d iterations kept (no collection"
+                    + " in or just before them), %s)%n", cpu[0].length, ROUNDS, PER_ROUND,
                     System.getenv().getOrDefault("OMP_NUM_THREADS", "default threads"));
             System.out.printf("  training iteration:               %.1f ms plain, %.1f ms with the listener%n",
                     plainNanos / 1e6 / iterations, watchedNanos / 1e6 / iterations);

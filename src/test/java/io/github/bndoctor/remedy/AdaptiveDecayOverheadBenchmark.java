@@ -24,8 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Tag("bench")
 class AdaptiveDecayOverheadBenchmark {
-    static final int BLOCK = 20;
-    static final int BLOCKS = 100;
+    static final int BLOCK = 4;
+    static final int BLOCKS = 1200;
 
     @Test
     void printsTheListenersShareOfATrainingIteration() {
@@ -38,12 +38,12 @@ class AdaptiveDecayOverheadBenchmark {
         InterleavedTraining.warmUp(plain, adapted);
         control.train(InterleavedTraining.WARMUP);
         long[][] cpu = InterleavedTraining.cpuNanos(BLOCKS, BLOCK, plain, control, adapted);
-        int n = BLOCK * BLOCKS;
+        int n = BLOCK * cpu[0].length;
         try (RecordWriter.Section record = RecordWriter.section("AdaptiveDecayOverheadBenchmark")) {
-            System.out.printf(Locale.ROOT, "%nAdaptiveDecay overhead (seed scenario, %d iterations per arm after %d warm-up,"
-                            + " every=%d, %s, CPU time of the training thread, arms rotated in blocks of %d):%n", n,
-                    InterleavedTraining.WARMUP, listener.every(),
-                    System.getenv().getOrDefault("OMP_NUM_THREADS", "default threads"), BLOCK);
+            System.out.printf(Locale.ROOT, "%nAdaptiveDecay overhead (seed scenario, %d of %d rounds of %d iterations per arm kept"
+                            + " (no collection in or just before them) after %d warm-up, every=%d, %s, CPU time of the training"
+                            + " thread, arms rotated):%n", cpu[0].length, BLOCKS, BLOCK, InterleavedTraining.WARMUP, listener.every(),
+                    System.getenv().getOrDefault("OMP_NUM_THREADS", "default threads"));
             System.out.printf(Locale.ROOT, "  per iteration: %.2f ms plain, %.2f ms with the listener%n",
                     Arrays.stream(cpu[0]).sum() / 1e6 / n, Arrays.stream(cpu[2]).sum() / 1e6 / n);
             System.out.println("  with the listener over plain: " + RoundRatio.percent(cpu[2], cpu[0])
@@ -51,6 +51,6 @@ class AdaptiveDecayOverheadBenchmark {
             System.out.println("  A/A control (a second plain run): " + RoundRatio.percent(cpu[1], cpu[0])
                     + "; " + io.github.bndoctor.testkit.RoundRatio.medianPercent(cpu[1], cpu[0]));
         }
-        assertThat(listener.history()).hasSize((InterleavedTraining.WARMUP + n) / listener.every());
+        assertThat(listener.history()).hasSize((InterleavedTraining.WARMUP + BLOCK * BLOCKS) / listener.every());
     }
 }

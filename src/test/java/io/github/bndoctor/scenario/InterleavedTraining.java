@@ -51,23 +51,46 @@ public final class InterleavedTraining {
      * Trains each run {@code perRound} iterations per round, in an order rotated from round to round,
      * and records the CPU time of this thread for each (ND4J runs its ops on the calling thread at one
      * native thread, the build's setting, so load from other processes adds no time to either arm).
+     * Rounds during which the JVM collected garbage, and the round after each (the references of the
+     * dead arrays are processed then), are dropped: ND4J keeps bookkeeping objects for every array
+     * until a collection finds it dead, so the collections are long and frequent, and their threads
+     * slow the training thread on the other processor in bursts that fall on one arm at random.
      *
      * @param rounds rounds
      * @param perRound iterations per run and round
      * @param runs the runs
-     * @return CPU nanoseconds per run (first index) and round (second)
+     * @return CPU nanoseconds per run (first index) and kept round (second)
      */
     public static long[][] cpuNanos(int rounds, int perRound, ScenarioRun... runs) {
         java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
         long[][] t = new long[runs.length][rounds];
+        int kept = 0;
+        long collections = collections();
+        boolean afterCollection = false;
         for (int r = 0; r < rounds; r++) {
             for (int k = 0; k < runs.length; k++) {
                 int arm = (k + r) % runs.length;
                 long t0 = bean.getCurrentThreadCpuTime();
                 runs[arm].train(perRound);
-                t[arm][r] = bean.getCurrentThreadCpuTime() - t0;
+                t[arm][kept] = bean.getCurrentThreadCpuTime() - t0;
             }
+            long now = collections();
+            boolean collected = now != collections;
+            collections = now;
+            if (!collected && !afterCollection) {
+                kept++;
+            }
+            afterCollection = collected;
         }
-        return t;
+        long[][] out = new long[runs.length][];
+        for (int arm = 0; arm < runs.length; arm++) {
+            out[arm] = java.util.Arrays.copyOf(t[arm], kept);
+        }
+        return out;
+    }
+
+    private static long collections() {
+        return java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionCount).sum();
     }
 }
