@@ -187,6 +187,30 @@ public final class WeightSnapshotRing {
     }
 
     /**
+     * As {@link #angles}, each angle computed only when asked for: a caller that stops at the first
+     * snapshot past a threshold (as {@link io.github.bndoctor.remedy.AdaptiveDecay} does) pays for the
+     * snapshots up to it, not for the whole ring. The current weights are read once, now; the
+     * function is valid until the next {@link #record} or read of this ring.
+     *
+     * @param net the network, holding the weights of {@code iteration}
+     * @param bnLayer a BN layer
+     * @param iteration the current iteration, not before the newest snapshot
+     * @return the angle in degrees to snapshot {@code k} (youngest first); {@code NaN} for every
+     *     {@code k} if the layer has no feeding weights
+     */
+    public java.util.function.IntToDoubleFunction angleOf(BnNetwork net, String bnLayer, long iteration) {
+        checkIteration(iteration);
+        float[][] ring = slots.get(bnLayer);
+        if (ring == null) {
+            return k -> Double.NaN;
+        }
+        double[] w = current(net, bnLayer);
+        double[] norms = squaredNorms.get(bnLayer);
+        double na = squaredNorm(w);
+        return k -> angleDegrees(w, na, ring[slot(k)], norms[slot(k)]);
+    }
+
+    /**
      * The angle between the current weights and the weights {@code age} iterations earlier,
      * interpolated linearly between the two snapshots around that age (the current weights count
      * as age 0, angle 0).

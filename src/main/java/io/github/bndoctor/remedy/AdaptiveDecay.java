@@ -120,7 +120,7 @@ public final class AdaptiveDecay extends BaseTrainingListener {
         long[] ages = ring.ages(done);
         Map<String, Double> own = new LinkedHashMap<>();
         for (BnLayerRef ref : net.bnLayers()) {
-            own.put(ref.name(), decayFor(ages, ring.angles(net, ref.name(), done), budgetDeg, minDecay,
+            own.put(ref.name(), decayFor(ages, ring.angleOf(net, ref.name(), done), budgetDeg, minDecay,
                     configured.get(ref.name())));
         }
         Map<String, Double> set = followUpstream ? limitByUpstream(own, upstream, configured, minDecay) : own;
@@ -206,6 +206,24 @@ public final class AdaptiveDecay extends BaseTrainingListener {
             throw new IllegalArgumentException("ages and angles differ in length: " + ages.length + " vs "
                     + anglesDeg.length);
         }
+        return decayFor(ages, k -> anglesDeg[k], budgetDeg, minDecay, configuredDecay);
+    }
+
+    /**
+     * As {@link #decayFor(long[], double[], double, double, double)}, reading the angles youngest
+     * first and only as far as the result depends on them: up to the first angle past the budget, or
+     * up to the first snapshot at least the configured decay's mean age old (every angle beyond it
+     * gives the configured decay).
+     *
+     * @param ages snapshot ages, youngest first
+     * @param angleDeg the angle to snapshot {@code k}, degrees ({@link WeightSnapshotRing#angleOf})
+     * @param budgetDeg the angle budget {@code B}, above 0
+     * @param minDecay the floor {@code d_min}
+     * @param configuredDecay the configured decay, the ceiling
+     * @return as the array form
+     */
+    static double decayFor(long[] ages, java.util.function.IntToDoubleFunction angleDeg, double budgetDeg,
+                           double minDecay, double configuredDecay) {
         if (configuredDecay >= 1) {
             return configuredDecay;
         }
@@ -216,7 +234,11 @@ public final class AdaptiveDecay extends BaseTrainingListener {
             if (ages[k] <= 0) {
                 continue;
             }
-            double angle = anglesDeg[k];
+            if (prevAge >= meanAge) {
+                // a crossing from here on interpolates to an age of at least prevAge
+                return configuredDecay;
+            }
+            double angle = angleDeg.applyAsDouble(k);
             if (Double.isNaN(angle)) {
                 return configuredDecay;
             }

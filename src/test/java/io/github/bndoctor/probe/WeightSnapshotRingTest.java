@@ -176,6 +176,14 @@ class WeightSnapshotRingTest {
         // a layer without feeding weights: one NaN per snapshot; an iteration before the newest snapshot
         assertThat(ring.angles(net, "no-such-layer", 35)).hasSize(4).containsOnly(Double.NaN);
         assertThatThrownBy(() -> ring.angles(net, bn, 29)).isInstanceOf(IllegalArgumentException.class);
+        // the lazy profile: the same angles, one by one
+        double[] eager = ring.angles(net, bn, 35);
+        java.util.function.IntToDoubleFunction lazy = ring.angleOf(net, bn, 35);
+        for (int k = 0; k < eager.length; k++) {
+            assertThat(lazy.applyAsDouble(k)).isEqualTo(eager[k]);
+        }
+        assertThat(ring.angleOf(net, "no-such-layer", 35).applyAsDouble(0)).isNaN();
+        assertThatThrownBy(() -> ring.angleOf(net, bn, 29)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -195,4 +195,41 @@ class AdaptiveDecayRulesTest {
         assertThat(listener.configuredDecays()).hasSize(2).allSatisfy((name, d) -> assertThat(d).isEqualTo(0.97));
         assertThat(listener.configuredDecays().keySet()).doesNotContain(first.bnLayers().get(0).name());
     }
+
+    /** Decays 0.9-0.999 over random angle profiles: the lazy reading gives the array form's result bit for bit. */
+    @Test
+    void lazyAnglesGiveTheSameDecayAndStopAtTheCrossingOrTheMeanAge() {
+        java.util.Random random = new java.util.Random(5);
+        for (int trial = 0; trial < 2000; trial++) {
+            int n = 1 + random.nextInt(60);
+            long[] ages = new long[n];
+            double[] angles = new double[n];
+            long age = random.nextInt(3) - 1; // a first age of -1 or 0 is skipped, as the ring's can be
+            double angle = 0;
+            for (int k = 0; k < n; k++) {
+                ages[k] = age;
+                angle += random.nextDouble() * (random.nextBoolean() ? 0.3 : -0.05);
+                angles[k] = random.nextInt(200) == 0 ? Double.NaN : Math.max(0, angle);
+                age += 1 + random.nextInt(20);
+            }
+            double configured = new double[] {0.9, 0.99, 0.997, 0.999}[random.nextInt(4)];
+            double budget = 0.5 + 3 * random.nextDouble();
+            int[] reads = {-1};
+            double lazy = AdaptiveDecay.decayFor(ages, k -> {
+                reads[0] = Math.max(reads[0], k);
+                return angles[k];
+            }, budget, 0.5, configured);
+            assertThat(lazy).as("trial %d", trial).isEqualTo(AdaptiveDecay.decayFor(ages, angles, budget, 0.5, configured));
+            // nothing read past the first angle over the budget (or unknown), nor past the first age >= the mean age
+            double meanAge = configured / (1 - configured);
+            int last = n - 1;
+            for (int k = 0; k < n; k++) {
+                if (ages[k] > 0 && (angles[k] > budget || Double.isNaN(angles[k]) || ages[k] >= meanAge)) {
+                    last = k;
+                    break;
+                }
+            }
+            assertThat(reads[0]).as("trial %d", trial).isLessThanOrEqualTo(last);
+        }
+    }
 }
