@@ -86,11 +86,7 @@ final class BatchStatisticsPass {
      */
     static Map<String, BatchStatistics> capture(BnNetwork net, INDArray[] features) {
         Map<String, BatchStatistics> seen = new HashMap<>();
-        for (INDArray o : run(net, features, seen)) {
-            if (o != null && o.closeable()) {
-                o.close();
-            }
-        }
+        BnNetwork.close(run(net, features, seen));
         return seen.size() == net.bnLayers().size() ? seen : null;
     }
 

@@ -145,6 +145,20 @@ class BatchStatisticsCaptureTest {
         return mln;
     }
 
+    /** Two dense + BN blocks, the second dense layer with DropConnect weight noise (drawn in training mode). */
+    static MultiLayerNetwork denseWithWeightNoise() {
+        MultiLayerNetwork mln = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
+                .layer(new DenseLayer.Builder().nOut(4).build())
+                .layer(new BatchNormalization.Builder().nOut(4).build())
+                .layer(new DenseLayer.Builder().nOut(4).weightNoise(new org.deeplearning4j.nn.conf.weightnoise.DropConnect(0.5))
+                        .build())
+                .layer(new BatchNormalization.Builder().nOut(4).build())
+                .layer(new OutputLayer.Builder().nOut(2).build())
+                .setInputType(InputType.feedForward(3)).build());
+        mln.init();
+        return mln;
+    }
+
     @Test
     void dropoutIsSuspendedSoNoRandomNumbersAreDrawn() {
         MultiLayerNetwork mln = denseWithDropout();
@@ -216,15 +230,7 @@ class BatchStatisticsCaptureTest {
      */
     @Test
     void captureWithOutputsKeepsDl4jsTrainingPassWhereTheSubstitutedPassDoesNotApply() {
-        MultiLayerNetwork mln = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
-                .layer(new DenseLayer.Builder().nOut(4).build())
-                .layer(new BatchNormalization.Builder().nOut(4).build())
-                .layer(new DenseLayer.Builder().nOut(4).weightNoise(new org.deeplearning4j.nn.conf.weightnoise.DropConnect(0.5))
-                        .build())
-                .layer(new BatchNormalization.Builder().nOut(4).build())
-                .layer(new OutputLayer.Builder().nOut(2).build())
-                .setInputType(InputType.feedForward(3)).build());
-        mln.init();
+        MultiLayerNetwork mln = denseWithWeightNoise();
         BnNetwork net = BnNetwork.of(mln);
         assertThat(BatchStatisticsPass.applies(net)).isFalse();
         INDArray[] x = {Nd4j.rand(DataType.FLOAT, 8, 3)};

@@ -8,7 +8,6 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.conf.weightnoise.DropConnect;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -126,15 +125,7 @@ class BatchStatisticsPassTest {
 
     @Test
     void aLayerWithWeightNoiseKeepsDl4jsTrainingPass() {
-        MultiLayerNetwork mln = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
-                .layer(new DenseLayer.Builder().nOut(4).build())
-                .layer(new BatchNormalization.Builder().nOut(4).build())
-                .layer(new DenseLayer.Builder().nOut(4).weightNoise(new DropConnect(0.5)).build())
-                .layer(new BatchNormalization.Builder().nOut(4).build())
-                .layer(new OutputLayer.Builder().nOut(2).build())
-                .setInputType(InputType.feedForward(3)).build());
-        mln.init();
-        BnNetwork net = BnNetwork.of(mln);
+        BnNetwork net = BnNetwork.of(BatchStatisticsCaptureTest.denseWithWeightNoise());
         assertThat(BatchStatisticsPass.applies(net)).isFalse();
         MultiLayerNetwork plain = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
                 .layer(new DenseLayer.Builder().nOut(4).build())

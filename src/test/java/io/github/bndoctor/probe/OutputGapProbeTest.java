@@ -46,18 +46,11 @@ class OutputGapProbeTest {
     @ParameterizedTest
     @EnumSource(NetworkKind.class)
     void lossesMatchIndependentComputationsAndTheLiveNetworkIsUntouched(NetworkKind kind) {
-        BnNetwork net = ProbeFixtures.net(kind, Layout.NCHW);
-        List<INDArray[]> train = ProbeFixtures.batches(Layout.NCHW, 6, 1);
-        for (INDArray[] b : train) {
-            net.fit(new org.nd4j.linalg.dataset.DataSet(b[0], ProbeFixtures.labels(b[0], 0)));
-        }
-        INDArray x = ProbeFixtures.batches(Layout.NCHW, 1, 99).get(0)[0];
-        INDArray y = ProbeFixtures.labels(x, 0);
-        Map<String, MeanVariance> precise = new LinkedHashMap<>();
-        for (int li = 0; li < 2; li++) {
-            precise.put(net.bnLayers().get(li).name(),
-                    ProbeFixtures.pooledBnInput(net, List.<INDArray[]>of(new INDArray[] {x}), Layout.NCHW, li));
-        }
+        Probed p = Probed.of(kind, 6, 1, 99);
+        BnNetwork net = p.net();
+        INDArray x = p.x();
+        INDArray y = p.y();
+        Map<String, MeanVariance> precise = p.precise();
         ParameterSnapshot before = ParameterSnapshot.of(net);
         Map<String, MeanVariance> movingBefore = MovingStatistics.readAll(net);
 
@@ -86,17 +79,11 @@ class OutputGapProbeTest {
     @ParameterizedTest
     @EnumSource(NetworkKind.class)
     void givenTrainingModeOutputsAreScoredAsTheyAre(NetworkKind kind) {
-        BnNetwork net = ProbeFixtures.net(kind, Layout.NCHW);
-        for (INDArray[] b : ProbeFixtures.batches(Layout.NCHW, 4, 2)) {
-            net.fit(new org.nd4j.linalg.dataset.DataSet(b[0], ProbeFixtures.labels(b[0], 0)));
-        }
-        INDArray x = ProbeFixtures.batches(Layout.NCHW, 1, 98).get(0)[0];
-        INDArray y = ProbeFixtures.labels(x, 0);
-        Map<String, MeanVariance> precise = new LinkedHashMap<>();
-        for (int li = 0; li < 2; li++) {
-            precise.put(net.bnLayers().get(li).name(),
-                    ProbeFixtures.pooledBnInput(net, List.<INDArray[]>of(new INDArray[] {x}), Layout.NCHW, li));
-        }
+        Probed p = Probed.of(kind, 4, 2, 98);
+        BnNetwork net = p.net();
+        INDArray x = p.x();
+        INDArray y = p.y();
+        Map<String, MeanVariance> precise = p.precise();
         INDArray[] dl4jTrain = net.output(new INDArray[] {x}, true);
         ParameterSnapshot before = ParameterSnapshot.of(net);
         OutputGap given = OutputGapProbe.measure(net, new INDArray[] {x}, new INDArray[] {y}, dl4jTrain, precise,
@@ -109,5 +96,26 @@ class OutputGapProbeTest {
         assertThat(given.zerosLoss()).isEqualTo(own.zerosLoss());
         assertThat(given.evalModeMaxAbsOutput()).isEqualTo(own.evalModeMaxAbsOutput());
         assertThat(given.preciseMaxAbsOutput()).isEqualTo(own.preciseMaxAbsOutput());
+    }
+
+    /**
+     * A network trained on {@code batches} batches (seed {@code trainSeed}), a probe batch (seed
+     * {@code probeSeed}) with its labels, and the probe's own pooled BN inputs as precise statistics
+     * of the two BN layers (computed by {@link ProbeFixtures#pooledBnInput}, independently of the probe).
+     */
+    private record Probed(BnNetwork net, INDArray x, INDArray y, Map<String, MeanVariance> precise) {
+        static Probed of(NetworkKind kind, int batches, long trainSeed, long probeSeed) {
+            BnNetwork net = ProbeFixtures.net(kind, Layout.NCHW);
+            for (INDArray[] b : ProbeFixtures.batches(Layout.NCHW, batches, trainSeed)) {
+                net.fit(new org.nd4j.linalg.dataset.DataSet(b[0], ProbeFixtures.labels(b[0], 0)));
+            }
+            INDArray x = ProbeFixtures.batches(Layout.NCHW, 1, probeSeed).get(0)[0];
+            Map<String, MeanVariance> precise = new LinkedHashMap<>();
+            for (int li = 0; li < 2; li++) {
+                precise.put(net.bnLayers().get(li).name(),
+                        ProbeFixtures.pooledBnInput(net, List.<INDArray[]>of(new INDArray[] {x}), Layout.NCHW, li));
+            }
+            return new Probed(net, x, ProbeFixtures.labels(x, 0), precise);
+        }
     }
 }
