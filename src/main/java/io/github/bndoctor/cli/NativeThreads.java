@@ -1,8 +1,6 @@
 package io.github.bndoctor.cli;
 
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.nativeblas.NativeOpsHolder;
-import org.nd4j.nativeblas.Nd4jBlas;
+import io.github.bndoctor.backend.NativeThreadLimit;
 
 /**
  * Limits ND4J's native threads (its own thread pool, OpenMP and BLAS). The scenario's small
@@ -38,12 +36,7 @@ final class NativeThreads {
 
     /** @param n threads, at least 1 */
     static void limit(int n) {
+        NativeThreadLimit.apply(n);
         applied = n;
-        Nd4j.getEnvironment().setMaxThreads(n);
-        Nd4j.getEnvironment().setMaxMasterThreads(n);
-        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(n);
-        if (Nd4j.factory().blas() instanceof Nd4jBlas blas) {
-            blas.setMaxThreads(n);
-        }
     }
 }

@@ -1,12 +1,12 @@
 package io.github.bndoctor.scenario;
 
 import io.github.bndoctor.backend.NativeSpeedSettings;
+import io.github.bndoctor.backend.NativeThreadLimit;
 import io.github.bndoctor.testkit.FullMobileNetV2;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.nativeblas.NativeOpsHolder;
 
 import java.util.Locale;
 
@@ -27,9 +27,7 @@ public final class MobileNetV2StepProbe {
         NativeSpeedSettings.applyDefaults();
         int threads = Integer.parseInt(args[0]);
         int steps = Integer.parseInt(args[1]);
-        Nd4j.getEnvironment().setMaxThreads(threads);
-        Nd4j.getEnvironment().setMaxMasterThreads(threads);
-        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+        NativeThreadLimit.apply(threads);
         ComputationGraph net = FullMobileNetV2.build(96, 1);
         Nd4j.getRandom().setSeed(1);
         DataSet batch = new DataSet(Nd4j.rand(DataType.FLOAT, 8, 3, 96, 96),
