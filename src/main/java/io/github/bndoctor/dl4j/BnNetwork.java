@@ -211,8 +211,12 @@ public abstract sealed class BnNetwork permits BnNetwork.Mln, BnNetwork.Graph {
         return out;
     }
 
-    /** Frees detached outputs now rather than at the next garbage collection. */
-    static void close(INDArray[] outputs) {
+    /**
+     * Frees detached outputs now rather than at the next garbage collection.
+     *
+     * @param outputs arrays returned by this class's passes; null entries and arrays that cannot be closed are skipped
+     */
+    public static void close(INDArray[] outputs) {
         for (INDArray o : outputs) {
             if (o != null && o.closeable()) {
                 o.close();

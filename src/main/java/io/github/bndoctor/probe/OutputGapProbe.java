@@ -185,11 +185,7 @@ public final class OutputGapProbe {
                 max = scored ? Math.max(max, m) : m; // Math.max keeps a NaN
                 scored = true;
             } finally {
-                for (INDArray o : outputs) {
-                    if (o.closeable()) {
-                        o.close();
-                    }
-                }
+                BnNetwork.close(outputs);
             }
         }
 
