@@ -4,17 +4,13 @@ import io.github.bndoctor.backend.NativeThreadLimit;
 import io.github.bndoctor.testkit.FullMobileNetV2;
 import io.github.bndoctor.testkit.RecordWriter;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -45,25 +41,6 @@ class MonitorCheckpointMobileNetV2Benchmark {
     static final int EVERY = 10;
     static final int CHECKPOINTS = 4;
     static final int NEIGHBOURS = 5;
-
-    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
-
-    private static final class Clock extends BaseTrainingListener {
-        final long[] wall;
-        final long[] cpu;
-        private int n;
-
-        Clock(int iterations) {
-            wall = new long[iterations];
-            cpu = new long[iterations];
-        }
-
-        @Override
-        public void iterationDone(Model model, int iteration, int epoch) {
-            cpu[n] = CPU.getCurrentThreadCpuTime();
-            wall[n++] = System.nanoTime();
-        }
-    }
 
     private static DataSet batch(int n) {
         return new DataSet(Nd4j.rand(DataType.FLOAT, n, 3, 96, 96),
@@ -102,8 +79,8 @@ class MonitorCheckpointMobileNetV2Benchmark {
             precise.add(batch(BATCH));
         }
         int iterations = EVERY * CHECKPOINTS;
-        Clock before = new Clock(iterations);
-        Clock after = new Clock(iterations);
+        MonitorOverheadBenchmark.Clock before = new MonitorOverheadBenchmark.Clock(iterations);
+        MonitorOverheadBenchmark.Clock after = new MonitorOverheadBenchmark.Clock(iterations);
         BnMonitor monitor = BnMonitor.builder(probe.getFeatures(), probe.getLabels())
                 .preciseData(new ListDataSetIterator<>(precise, BATCH)).every(EVERY).failFast(false).build();
         net.setListeners(before, monitor, after);

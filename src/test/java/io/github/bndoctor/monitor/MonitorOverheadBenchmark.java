@@ -59,9 +59,9 @@ class MonitorOverheadBenchmark {
      * the training thread's CPU time (with one native thread, {@code OMP_NUM_THREADS=1}, ND4J's ops run on
      * it), which other processes on the machine inflate less.
      */
-    private static final class Clock extends BaseTrainingListener {
-        private final long[] wall;
-        private final long[] cpu;
+    static final class Clock extends BaseTrainingListener {
+        final long[] wall;
+        final long[] cpu;
         private int n;
 
         Clock(int iterations) {
