@@ -95,6 +95,10 @@ public final class ProjectedStatistics extends BaseTrainingListener {
      */
     public static final int DEFAULT_ACCUMULATE_EVERY = 2;
     /**
+     * Default accumulated batches per covariance batch ({@link Builder#covarianceEvery(int)}).
+     */
+    public static final int DEFAULT_COVARIANCE_EVERY = 1;
+    /**
      * Default most output positions one batch contributes per layer ({@link Builder#maxPositions(int)}): no
      * limit. Taking a spread subset is unbiased but adds sampling noise that the projected variances of
      * nearly dead channels are sensitive to (docs/projected-statistics.md); a limit is for networks whose
@@ -134,6 +138,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
     private final double inputDecay;
     private final long maxEntries;
     private final int accumulateEvery;
+    private final int covarianceEvery;
     private final int maxPositions;
     private final int minSamples;
     /** training forward passes seen since binding */
@@ -153,6 +158,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         this.inputDecay = b.inputDecay;
         this.maxEntries = b.maxEntries;
         this.accumulateEvery = b.accumulateEvery;
+        this.covarianceEvery = b.covarianceEvery;
         this.maxPositions = b.maxPositions;
         this.minSamples = b.minSamples;
     }
@@ -175,6 +181,11 @@ public final class ProjectedStatistics extends BaseTrainingListener {
     /** @return training iterations per accumulated batch */
     public int accumulateEvery() {
         return accumulateEvery;
+    }
+
+    /** @return accumulated batches per batch that adds its within-batch covariance */
+    public int covarianceEvery() {
+        return covarianceEvery;
     }
 
     /** @return the most output positions one batch contributes per layer */
@@ -363,7 +374,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         routes.put(ref.name(), new Route(Path.PROJECTED, mapName, "fed directly by the linear map '" + mapName + "' ("
                 + map.conf().getLayer().getClass().getSimpleName() + ")"));
         moments.put(ref.name(), PatchMoments.of(map.conf().getLayer(),
-                Math.pow(inputDecay, accumulateEvery), minSamples, maxPositions));
+                Math.pow(inputDecay, accumulateEvery), minSamples, maxPositions, covarianceEvery));
         inputOf.put(ref.name(), input);
         mapOf.put(ref.name(), map);
         preOf.put(ref.name(), pre);
@@ -417,6 +428,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         private double inputDecay = DEFAULT_INPUT_DECAY;
         private long maxEntries = DEFAULT_MAX_ENTRIES;
         private int accumulateEvery = DEFAULT_ACCUMULATE_EVERY;
+        private int covarianceEvery = DEFAULT_COVARIANCE_EVERY;
         private int maxPositions = DEFAULT_MAX_POSITIONS;
         private int minSamples = DEFAULT_MIN_SAMPLES;
 
@@ -487,6 +499,22 @@ public final class ProjectedStatistics extends BaseTrainingListener {
                 throw new IllegalArgumentException("accumulation interval must be >= 1, got " + s);
             }
             this.accumulateEvery = s;
+            return this;
+        }
+
+        /**
+         * @param r accumulated batches per covariance batch, at least 1: the first accumulated batch and every
+         *     {@code r}-th after it add their within-batch covariance (the patches' outer products about the batch's
+         *     own mean), with decay {@code inputDecay^(accumulateEvery r)} per covariance batch (or the sample floor's,
+         *     if larger), while every accumulated batch adds its mean; 1 gives the pooled moments of every accumulated
+         *     batch (default {@value ProjectedStatistics#DEFAULT_COVARIANCE_EVERY})
+         * @return this
+         */
+        public Builder covarianceEvery(int r) {
+            if (r < 1) {
+                throw new IllegalArgumentException("covariance interval must be >= 1, got " + r);
+            }
+            this.covarianceEvery = r;
             return this;
         }
 

@@ -67,19 +67,27 @@ import static org.quicktheories.generators.SourceDSL.integers;
 @Tag("property")
 class ProjectedStatisticsExactnessTest {
     static final double U = Math.ulp(1.0f) / 2;
-    static final int BATCHES = 3;
+    static final int BATCHES = 4;
     static final int MB = 3;
 
     enum MapKind { DENSE, CONV, DEPTHWISE, ONE_BY_ONE }
 
     record Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
                 ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed, int every,
-                int maxPositions, double decay, int minSamples) {
+                int maxPositions, double decay, int minSamples, int covarianceEvery) {
         Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
              ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed) {
             this(map, net, nhwc, param, kernel, stride, mode, pad, channels, size, depthMultiplier, seed,
                     1 + (int) (seed % 3), (seed / 3) % 2 == 0 ? ALL : 2 + (int) ((seed / 6) % 30),
                     (seed / 180) % 2 == 0 ? 1 : 0.5, (seed / 360) % 2 == 0 ? 0 : FLOOR);
+        }
+
+        /** The covariance interval from the seed: 1, 2 or 3 accumulated batches. */
+        Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
+             ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed, int every,
+             int maxPositions, double decay, int minSamples) {
+            this(map, net, nhwc, param, kernel, stride, mode, pad, channels, size, depthMultiplier, seed, every,
+                    maxPositions, decay, minSamples, 1 + (int) (seed % 5) % 3);
         }
     }
 
@@ -222,7 +230,8 @@ class ProjectedStatisticsExactnessTest {
     static void check(Case c) {
         Built b = build(c);
         ProjectedStatistics listener = ProjectedStatistics.builder().inputDecay(c.decay()).every(1_000_000)
-                .accumulateEvery(c.every()).maxPositions(c.maxPositions()).minSamples(c.minSamples()).build();
+                .accumulateEvery(c.every()).maxPositions(c.maxPositions()).minSamples(c.minSamples())
+                .covarianceEvery(c.covarianceEvery()).build();
         BnNetwork net = b.net;
         BnLayerRef ref = net.bnLayers().get(0);
         assertThat(listener.routes(net.model()).get(ref.name()).path()).as("%s route", c)
@@ -243,8 +252,12 @@ class ProjectedStatisticsExactnessTest {
                     : (2 * Math.log(10) * U * Math.abs(Math.log10(Math.sqrt(var))) + U) * var;
             assertThat(written.mean()[o]).as("%s channel %d mean", c, o)
                     .isCloseTo(mean, within(delta[o] + U * Math.abs(mean)));
+            // the estimator is a positive semi-definite quadratic form Q of the pre-BN values, so a change e of at most
+            // delta per value moves it by at most 2 sqrt(Q(z) Q(e)) + Q(e), Q(e) <= delta^2 for the pooled variance
+            // and <= 2 delta^2 for within-batch plus between-batch parts over different batches
+            double qe = (c.covarianceEvery() == 1 ? 1 : 2) * delta[o] * delta[o];
             assertThat(written.variance()[o]).as("%s channel %d variance", c, o)
-                    .isCloseTo(var, within(2 * Math.sqrt(var) * delta[o] + delta[o] * delta[o] + storeVar));
+                    .isCloseTo(var, within(2 * Math.sqrt(var * qe) + qe + storeVar));
         }
     }
 
@@ -260,6 +273,7 @@ class ProjectedStatisticsExactnessTest {
         int channels = ref.channels();
         List<double[][]> values = new ArrayList<>();
         List<double[]> weights = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
         int accumulated = 0;
         for (int i = 0; i < b.batches.size(); i++) {
             if ((i + 1) % b.c.every() != 0) {
@@ -294,8 +308,13 @@ class ProjectedStatisticsExactnessTest {
             }
             values.add(picked);
             weights.add(w);
+            positions.add(n);
             accumulated++;
         }
+        // the covariance batches: the first accumulated one and every covarianceEvery-th after it, each weighing
+        // its positions times the covariance decay to the power of the covariance batches after it
+        int r = b.c.covarianceEvery();
+        int covBatches = (values.size() + r - 1) / r;
         double[] mean = new double[channels];
         double[] var = new double[channels];
         for (int o = 0; o < channels; o++) {
@@ -308,14 +327,32 @@ class ProjectedStatisticsExactnessTest {
                 }
             }
             mean[o] = sum / total;
-            double sq = 0;
+            double between = 0;
+            double within = 0;
+            double covTotal = 0;
             for (int k = 0; k < values.size(); k++) {
-                for (int j = 0; j < weights.get(k).length; j++) {
-                    double dev = values.get(k)[o][j] - mean[o];
-                    sq += weights.get(k)[j] * dev * dev;
+                double[] x = values.get(k)[o];
+                double batchMean = 0;
+                double batchWeight = 0;
+                for (int j = 0; j < x.length; j++) {
+                    batchMean += x[j];
+                    batchWeight += weights.get(k)[j];
+                }
+                batchMean /= x.length;
+                between += batchWeight * (batchMean - mean[o]) * (batchMean - mean[o]);
+                if (k % r == 0) {
+                    double sq = 0;
+                    for (double v : x) {
+                        sq += (v - batchMean) * (v - batchMean);
+                    }
+                    double perCov = Math.max(Math.pow(b.c.decay(), b.c.every() * r),
+                            (b.c.minSamples() - (double) x.length) / (b.c.minSamples() + x.length));
+                    double omega = Math.pow(perCov, covBatches - 1 - k / r) * positions.get(k);
+                    within += omega * sq / x.length;
+                    covTotal += omega;
                 }
             }
-            var[o] = sq / total;
+            var[o] = within / covTotal + between / total;
         }
         return new MeanVariance(mean, var);
     }
