@@ -28,12 +28,23 @@ import org.nd4j.linalg.factory.Nd4j;
  * sees one input channel, so only the per-channel {@code k_h k_w x k_h k_w} blocks are kept.
  *
  * <p>Moments are sums weighted by {@code d^age} (age in accumulated batches) over every patch,
- * normalised by the summed weights, so decay 1 gives the plain pooled moments of every patch seen.
+ * normalised by the summed weights, so decay 1 gives the plain pooled moments of every patch seen. The
+ * covariance is kept in two parts (the law of total variance over batches): the between-batch part, the weighted
+ * outer products {@code n_b m_b m_b^T} of every accumulated batch's patch mean {@code m_b} (about {@code D^2 / 2}
+ * multiply-adds per batch), and the within-batch part, the patches' outer products about their own batch's mean,
+ * from every {@code r}-th accumulated batch only (the first, the {@code (r+1)}-th, ...), weighted by
+ * {@code (d^r)^age} in those batches, so its window in iterations is the means'. The covariance is
+ * {@code C_w / W_c + B / W - mean mean^T} ({@code C_w} the within sums over their weight {@code W_c}, {@code B}
+ * the between sums over the means' weight {@code W}); with {@code r = 1} it is exactly the pooled covariance of
+ * every accumulated patch, with {@code r > 1} the within part is an average over fewer batches. A batch that adds
+ * no covariance adds only its patch sums, read without gathering where every position is taken (each input
+ * plane summed over the batch, then summed under each window entry).
  * With a sample floor {@code S} the decay applied when a batch of {@code m} taken patches arrives is
  * {@code max(d, (S - m) / (S + m))}: an exponential window of per-batch weight {@code a} over batches of
  * {@code m} patches holds {@code m (1 + a) / (1 - a)} patches in Kish's effective sample size
  * ({@code (sum w)^2 / sum w^2}; Kish, Survey Sampling, 1965, section 11.7), so the floor keeps at least
- * {@code S} there when a batch has few patches (a dense layer at a small batch).
+ * {@code S} there when a batch has few patches (a dense layer at a small batch); the within part's decay per
+ * covariance batch is {@code max(d^r, (S - m) / (S + m))}, the same floor on its own batches.
  * Accumulation runs in plain Java on the input's buffer: patches are gathered column by column
  * (DL4J's "same" mode pads {@code floor(total/2)} before and the rest after) and only the upper
  * triangle of the second moment is summed, in double precision (a product of two floats is exact in
@@ -181,7 +192,8 @@ final class PatchMoments {
      * before, {@code alpha = (sqrt 5 - 1) / 2}, {@code beta = sqrt 2 - 1}; each weighs {@code N / P}. The
      * offset {@code a beta} is equidistributed, so every position is expected {@code P / N} times per
      * batch and the weighted moments are unbiased; the golden-ratio spacing spreads the samples over the
-     * batch without aliasing to the image width.
+     * batch without aliasing to the image width. Every batch adds its patch sums and its mean's outer product;
+     * the first batch and every {@code covarianceEvery}-th after it add their within-batch outer products too.
      *
      * @param input the map's input as the layer receives it (after any preprocessor): {@code [mb, n_in]} or
      *     rank 4 in the layer's data format
@@ -892,9 +904,9 @@ final class PatchMoments {
     }
 
     /**
-     * The projection of the native second moments, without forming their covariance:
-     * {@code Var[z_o] = w_o^T S w_o / weight - (w_o . mean)^2} with {@code S} the weighted outer-product sums,
-     * {@code w_o^T S w_o} for every {@code o} from one native double matrix product {@code S W^T}.
+     * The projection of the native moments, without forming their covariance:
+     * {@code Var[z_o] = w_o^T S w_o / weight - (w_o . mean)^2} with {@code S = (weight / W_c) C_w + B} (see the
+     * class notes), {@code w_o^T S w_o} for every {@code o} from one native double matrix product {@code S W^T}.
      */
     private MeanVariance projectNative(double[] w, double[] bias) {
         int outChannels = w.length / d;

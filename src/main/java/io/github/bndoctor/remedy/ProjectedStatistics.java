@@ -43,7 +43,11 @@ import java.util.Map;
  * training forward pass, {@code onForwardPass}): every {@code accumulateEvery}-th batch, with the
  * decay {@code inputDecay^accumulateEvery} per accumulated batch so the window in iterations does not
  * depend on it, and from each at most {@code maxPositions} output positions per layer, spread over the
- * batch and weighted so the moments stay unbiased (all positions of a smaller batch). A layer whose batches
+ * batch and weighted so the moments stay unbiased (all positions of a smaller batch). The second moment is kept
+ * as a within-batch covariance (the patches about their own batch's mean), added by the first accumulated batch and
+ * every {@code covarianceEvery}-th after it with the decay {@code inputDecay^(accumulateEvery covarianceEvery)} per
+ * such batch, plus the between-batch spread of every accumulated batch's mean (law of total variance); with
+ * {@code covarianceEvery} 1 this is the pooled second moment of every accumulated batch. A layer whose batches
  * bring few patches (a dense layer at a small batch) gets a longer window: the decay per accumulated batch
  * is raised to keep at least {@code minSamples} patches in the window's effective sample size (Kish's
  * {@code (sum w)^2 / sum w^2}; the rule is in {@code PatchMoments}), so its projected statistics carry no
@@ -59,8 +63,12 @@ import java.util.Map;
  * <p>Contract: right after a write, a projected layer's moving statistics are the pooled statistics
  * of its input window passed through the current weights; between writes DL4J's own moving-average
  * update continues from the written values (with the layer's decay, configured or adapted). With
- * frozen weights and {@code inputDecay} 1 they are the population statistics of every accumulated
- * batch's accumulated positions (tested against a direct double loop). Cost per accumulated batch and
+ * frozen weights, {@code inputDecay} 1 and {@code covarianceEvery} 1 they are the population statistics of every
+ * accumulated batch's accumulated positions; with {@code covarianceEvery} above 1 the mean is, and the variance is
+ * the weighted mean of the covariance batches' within-batch variances plus the weighted variance of every
+ * accumulated batch's mean (both tested against a direct double loop). Cost per accumulated batch and layer
+ * that adds no covariance: one read of the input buffer (sums without gathering where every position is taken)
+ * and {@code D (D + 1) / 2} multiply-adds for the mean's outer product; per covariance batch and
  * layer: one read of the input buffer, {@code m D} gathered values and {@code m D (D + 1) / 2}
  * multiply-adds ({@code m} positions taken, {@code D} the patch length; per channel
  * {@code m k (k + 1) / 2}, {@code k = k_h k_w}, for a depthwise convolution; a stride-1 depthwise
@@ -75,8 +83,8 @@ import java.util.Map;
  * non-identity activation, dropout or weight noise, an input preprocessor, a dilated or causal
  * convolution, or a map whose moments would exceed {@link Builder#maxEntries(long)}) keep DL4J's
  * moving average; {@link #routes()} says which layer takes which path and why. Memory per projected
- * layer: {@code D^2} doubles with {@code D = n_in} (dense) or {@code k_h k_w C_in} (convolution),
- * {@code C_in (k_h k_w)^2} for a depthwise convolution, on the Java heap (in native memory for the maps
+ * layer: twice {@code D^2} doubles (the within and the between part) with {@code D = n_in} (dense) or
+ * {@code k_h k_w C_in} (convolution), {@code C_in (k_h k_w)^2} for a depthwise convolution, on the Java heap (in native memory for the maps
  * summed natively), plus {@code m D} doubles of gathered patches (twice, Java and native, for those); a write
  * of a map kept in Java briefly holds a second {@code D^2} (the covariance) in Java and native memory.
  */
