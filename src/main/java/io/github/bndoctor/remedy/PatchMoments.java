@@ -33,7 +33,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * outer products {@code n_b m_b m_b^T} of every accumulated batch's patch mean {@code m_b} (about {@code D^2 / 2}
  * multiply-adds per batch), and the within-batch part, the patches' outer products about their own batch's mean,
  * from every {@code r}-th accumulated batch only (the first, the {@code (r+1)}-th, ...), weighted by
- * {@code (d^r)^age} in those batches, so its window in iterations is the means'. The covariance is
+ * {@code d_c^age} in those batches ({@code d_c = d^r} keeps its window in iterations the means'). The covariance is
  * {@code C_w / W_c + B / W - mean mean^T} ({@code C_w} the within sums over their weight {@code W_c}, {@code B}
  * the between sums over the means' weight {@code W}); with {@code r = 1} it is exactly the pooled covariance of
  * every accumulated patch, with {@code r > 1} the within part is an average over fewer batches. A batch that adds
@@ -44,7 +44,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code m} patches holds {@code m (1 + a) / (1 - a)} patches in Kish's effective sample size
  * ({@code (sum w)^2 / sum w^2}; Kish, Survey Sampling, 1965, section 11.7), so the floor keeps at least
  * {@code S} there when a batch has few patches (a dense layer at a small batch); the within part's decay per
- * covariance batch is {@code max(d^r, (S - m) / (S + m))}, the same floor on its own batches.
+ * covariance batch is {@code max(d_c, (S - m) / (S + m))}, the same floor on its own batches.
  * Accumulation runs in plain Java on the input's buffer: patches are gathered column by column
  * (DL4J's "same" mode pads {@code floor(total/2)} before and the rest after) and only the upper
  * triangle of the second moment is summed, in double precision (a product of two floats is exact in
@@ -71,6 +71,8 @@ final class PatchMoments {
     private final int maxPositions;
     /** accumulated batches per batch whose within-batch covariance is accumulated too */
     private final int covarianceEvery;
+    /** weight of the old within-batch moments per covariance batch */
+    private final double covarianceDecay;
     /** patch length: n_in (dense), k_h k_w C_in (convolution), k_h k_w (depthwise, per channel) */
     private final int d;
     /** independent blocks: 1, or C_in for a depthwise convolution */
@@ -112,9 +114,10 @@ final class PatchMoments {
 
     private PatchMoments(Kind kind, double decay, double minSamples, int[] kernel, int[] stride, int[] padding,
                          ConvolutionMode mode, boolean nhwc, int inChannels, int depthMultiplier, int maxPositions,
-                         int covarianceEvery) {
+                         int covarianceEvery, double covarianceDecay) {
         this.kind = kind;
         this.covarianceEvery = covarianceEvery;
+        this.covarianceDecay = covarianceDecay;
         this.minSamples = minSamples;
         this.maxPositions = maxPositions;
         this.decay = decay;
@@ -142,20 +145,22 @@ final class PatchMoments {
      * @param minSamples the sample floor {@code S} &gt;= 0 (see the class notes; 0: none)
      * @param maxPositions the most output positions (patches) one batch contributes, at least 1 (see {@link #add})
      * @param covarianceEvery accumulated batches per covariance batch, at least 1 (see {@link #add})
+     * @param covarianceDecay weight of the old within-batch moments per covariance batch, in (0, 1]
      * @return the accumulator
      */
     static PatchMoments of(org.deeplearning4j.nn.conf.layers.Layer conf, double decay, int minSamples,
-                           int maxPositions, int covarianceEvery) {
+                           int maxPositions, int covarianceEvery, double covarianceDecay) {
         if (conf.getClass() == DenseLayer.class) {
             return new PatchMoments(Kind.DENSE, decay, minSamples, null, null, null, null, false,
-                    (int) ((DenseLayer) conf).getNIn(), 1, maxPositions, covarianceEvery);
+                    (int) ((DenseLayer) conf).getNIn(), 1, maxPositions, covarianceEvery, covarianceDecay);
         }
         ConvolutionLayer c = (ConvolutionLayer) conf;
         boolean depthwise = conf.getClass() == DepthwiseConvolution2D.class;
         return new PatchMoments(depthwise ? Kind.DEPTHWISE : Kind.CONVOLUTION, decay, minSamples, c.getKernelSize().clone(),
                 c.getStride().clone(), c.getPadding().clone(), c.getConvolutionMode(),
                 c.getCnn2dDataFormat() == CNN2DFormat.NHWC, (int) c.getNIn(),
-                depthwise ? ((DepthwiseConvolution2D) conf).getDepthMultiplier() : 1, maxPositions, covarianceEvery);
+                depthwise ? ((DepthwiseConvolution2D) conf).getDepthMultiplier() : 1, maxPositions, covarianceEvery,
+                covarianceDecay);
     }
 
     /**
@@ -225,7 +230,7 @@ final class PatchMoments {
             cols = new double[d * m];
         }
         if (batches % covarianceEvery == 0) {
-            double ac = Math.max(Math.pow(decay, covarianceEvery), floor);
+            double ac = Math.max(covarianceDecay, floor);
             covWeight = ac * covWeight + n;
             if (nativeOuter != null) {
                 addNative(x, g, sel, each, ac);

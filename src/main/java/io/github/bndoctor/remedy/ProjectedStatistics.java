@@ -45,8 +45,8 @@ import java.util.Map;
  * depend on it, and from each at most {@code maxPositions} output positions per layer, spread over the
  * batch and weighted so the moments stay unbiased (all positions of a smaller batch). The second moment is kept
  * as a within-batch covariance (the patches about their own batch's mean), added by the first accumulated batch and
- * every {@code covarianceEvery}-th after it with the decay {@code inputDecay^(accumulateEvery covarianceEvery)} per
- * such batch, plus the between-batch spread of every accumulated batch's mean (law of total variance); with
+ * every {@code covarianceEvery}-th after it with the decay {@code covarianceDecay^(accumulateEvery covarianceEvery)}
+ * per such batch ({@code covarianceDecay} is the input decay unless set), plus the between-batch spread of every accumulated batch's mean (law of total variance); with
  * {@code covarianceEvery} 1 this is the pooled second moment of every accumulated batch. A layer whose batches
  * bring few patches (a dense layer at a small batch) gets a longer window: the decay per accumulated batch
  * is raised to keep at least {@code minSamples} patches in the window's effective sample size (Kish's
@@ -147,6 +147,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
     private final long maxEntries;
     private final int accumulateEvery;
     private final int covarianceEvery;
+    private final double covarianceDecay;
     private final int maxPositions;
     private final int minSamples;
     /** training forward passes seen since binding */
@@ -167,6 +168,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         this.maxEntries = b.maxEntries;
         this.accumulateEvery = b.accumulateEvery;
         this.covarianceEvery = b.covarianceEvery;
+        this.covarianceDecay = Double.isNaN(b.covarianceDecay) ? b.inputDecay : b.covarianceDecay;
         this.maxPositions = b.maxPositions;
         this.minSamples = b.minSamples;
     }
@@ -194,6 +196,11 @@ public final class ProjectedStatistics extends BaseTrainingListener {
     /** @return accumulated batches per batch that adds its within-batch covariance */
     public int covarianceEvery() {
         return covarianceEvery;
+    }
+
+    /** @return the within-batch covariance's decay per training iteration */
+    public double covarianceDecay() {
+        return covarianceDecay;
     }
 
     /** @return the most output positions one batch contributes per layer */
@@ -382,7 +389,8 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         routes.put(ref.name(), new Route(Path.PROJECTED, mapName, "fed directly by the linear map '" + mapName + "' ("
                 + map.conf().getLayer().getClass().getSimpleName() + ")"));
         moments.put(ref.name(), PatchMoments.of(map.conf().getLayer(),
-                Math.pow(inputDecay, accumulateEvery), minSamples, maxPositions, covarianceEvery));
+                Math.pow(inputDecay, accumulateEvery), minSamples, maxPositions, covarianceEvery,
+                Math.pow(covarianceDecay, (double) accumulateEvery * covarianceEvery)));
         inputOf.put(ref.name(), input);
         mapOf.put(ref.name(), map);
         preOf.put(ref.name(), pre);
@@ -437,6 +445,8 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         private long maxEntries = DEFAULT_MAX_ENTRIES;
         private int accumulateEvery = DEFAULT_ACCUMULATE_EVERY;
         private int covarianceEvery = DEFAULT_COVARIANCE_EVERY;
+        /** NaN: the input decay */
+        private double covarianceDecay = Double.NaN;
         private int maxPositions = DEFAULT_MAX_POSITIONS;
         private int minSamples = DEFAULT_MIN_SAMPLES;
 
@@ -513,9 +523,9 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         /**
          * @param r accumulated batches per covariance batch, at least 1: the first accumulated batch and every
          *     {@code r}-th after it add their within-batch covariance (the patches' outer products about the batch's
-         *     own mean), with decay {@code inputDecay^(accumulateEvery r)} per covariance batch (or the sample floor's,
-         *     if larger), while every accumulated batch adds its mean; 1 gives the pooled moments of every accumulated
-         *     batch (default {@value ProjectedStatistics#DEFAULT_COVARIANCE_EVERY})
+         *     own mean), with decay {@code covarianceDecay^(accumulateEvery r)} per covariance batch (or the sample
+         *     floor's, if larger), while every accumulated batch adds its mean; 1 gives the pooled moments of every
+         *     accumulated batch (default {@value ProjectedStatistics#DEFAULT_COVARIANCE_EVERY})
          * @return this
          */
         public Builder covarianceEvery(int r) {
@@ -523,6 +533,19 @@ public final class ProjectedStatistics extends BaseTrainingListener {
                 throw new IllegalArgumentException("covariance interval must be >= 1, got " + r);
             }
             this.covarianceEvery = r;
+            return this;
+        }
+
+        /**
+         * @param d weight of the old within-batch covariance per training iteration, in (0, 1] (default: the input
+         *     decay, so the covariance's window in iterations is the means')
+         * @return this
+         */
+        public Builder covarianceDecay(double d) {
+            if (!(d > 0 && d <= 1)) {
+                throw new IllegalArgumentException("covariance decay must be in (0, 1], got " + d);
+            }
+            this.covarianceDecay = d;
             return this;
         }
 

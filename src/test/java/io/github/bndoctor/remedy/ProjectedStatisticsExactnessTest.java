@@ -42,7 +42,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 
 /**
  * Exactness: with frozen weights (no-op updater) and input decay 1 or 0.5, the projected statistics written
- * after training on a few batches are the pooled mean and biased variance of the BN layer's inputs
+ * after training on a few batches are the mean and biased variance of the BN layer's inputs
  * over exactly the inputs the listener's contract says it accumulates (every {@code accumulateEvery}-th
  * batch; within a batch every output position, or the {@code maxPositions} spread positions with their
  * weights), computed here by a direct double loop over the pre-BN activations of those batches (the
@@ -52,15 +52,24 @@ import static org.quicktheories.generators.SourceDSL.integers;
  * positions of a dense map, below some convolutions'), with 1-3 iterations per accumulation and position limits
  * below and above the batch's positions, over dense, convolution (strides,
  * "same" and truncate padding with and without explicit padding), depthwise (depth multiplier 1 and
- * 2) and 1x1 convolutions, NCHW and NHWC, both variance parameterisations and both network types.
+ * 2) and 1x1 convolutions, NCHW and NHWC, both variance parameterisations and both network types. The variance
+ * is the weighted mean of the within-batch variances over the covariance batches (the first accumulated batch
+ * and every {@code covarianceEvery}-th after it, 1-3; each weighing its positions times
+ * {@code max(inputDecay^(accumulateEvery covarianceEvery), (S - m) / (S + m))} to the power of the covariance
+ * batches after it) plus the weighted variance of every accumulated batch's mean; with {@code covarianceEvery} 1
+ * that is the pooled variance.
  *
  * <p>Tolerance, per channel {@code o}: DL4J computes each pre-BN value {@code z} in float, the
  * projection in double from the same float inputs and weights, so the two differ by the float
  * rounding of {@code z = w_o . p + b_o}: at most {@code delta = gamma_(D+1) A_o} with
  * {@code gamma_n = n u / (1 - n u)}, {@code u = 2^-24}, and {@code A_o = ||w_o||_1 max|x| + |b_o|}
  * bounding {@code sum |w_i p_i| + |b_o|} for any summation order (Higham, Accuracy and Stability of
- * Numerical Algorithms, 2nd ed., eq. 3.5). The mean then differs by at most {@code delta}, the
- * variance by at most {@code 2 sigma delta + delta^2}; storing in float adds {@code u |mean|} and
+ * Numerical Algorithms, 2nd ed., eq. 3.5). The mean then differs by at most {@code delta}. The variance
+ * estimate is a positive semi-definite quadratic form {@code Q} of the pre-BN values, so a change {@code e} of
+ * at most {@code delta} per value moves it by at most {@code 2 sqrt(Q(z) Q(e)) + Q(e)} (Cauchy-Schwarz), with
+ * {@code Q(e) <= delta^2} for the pooled variance ({@code 2 sigma delta + delta^2}) and {@code Q(e) <= 2 delta^2}
+ * for a within-batch part plus a between-batch part (each a variance of values within {@code delta});
+ * storing in float adds {@code u |mean|} and
  * {@code u var} ({@code var}) or {@code 2 ln(10) u |log10 sigma| var + u var} ({@code log10stdev},
  * the stored exponent rounded and squared back), and the double arithmetic is far below these.
  */
@@ -262,8 +271,9 @@ class ProjectedStatisticsExactnessTest {
     }
 
     /**
-     * Weighted pooled mean and biased variance of the BN layer's input, by a double loop over the batches the
-     * listener's contract says it accumulates (every {@code every}-th) and, in each, the output positions it
+     * Weighted mean and biased variance (within-batch plus between-batch, see the class notes) of the BN layer's
+     * input, by a double loop over the batches the listener's contract says it accumulates (every {@code every}-th)
+     * and, in each, the output positions it
      * takes: all if there are at most {@code maxPositions}, else {@code P = maxPositions} positions
      * {@code floor(N frac(a (sqrt 2 - 1) + j (sqrt 5 - 1) / 2))} ((example, row, column) order, {@code a} the
      * batches accumulated before), each weighing {@code N / P}, times {@code inputDecay^(age in iterations)}.

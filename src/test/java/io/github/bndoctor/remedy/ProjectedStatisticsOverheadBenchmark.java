@@ -29,8 +29,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@link ProjectedStatistics}' cost on the seed scenario, measured in one run against the same training without
  * listeners: four identical runs (no listener, a second one as an A/A control that shows the method's own bias
- * and noise, the listener with pooled moments accumulated every second batch, and the listener as configured:
- * its defaults or {@code -Dbndoctor.bench.accumulateEvery=N -Dbndoctor.bench.covarianceEvery=R}) train in
+ * and noise, the listener with pooled moments accumulated every second batch, and the listeners as configured:
+ * its defaults, or one per entry of {@code -Dbndoctor.bench.configs=N:R,...}, accumulated every {@code N}-th
+ * batch with the covariance every {@code R}-th accumulated one) train in
  * rounds of {@value #BLOCK} iterations each, the order rotating per round, timed by the training thread's CPU
  * time (ND4J runs the ops on the calling thread with {@code OMP_NUM_THREADS=1}, as the build's test JVMs set
  * it); rounds with a garbage collection in or just before them are dropped
@@ -96,32 +97,41 @@ class ProjectedStatisticsOverheadBenchmark {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         assertThat(mx.isCurrentThreadCpuTimeSupported()).as("thread CPU time").isTrue();
         ScenarioConfig config = ScenarioConfig.seedCollapse();
-        ProjectedStatistics before = ProjectedStatistics.builder().accumulateEvery(2).covarianceEvery(1).build();
-        ProjectedStatistics listener = configured();
-        String[] names = {"no listener", "A/A control", "pooled, every 2nd", "configured"};
-        ScenarioRun[] runs = new ScenarioRun[names.length];
+        List<ProjectedStatistics> listeners = new ArrayList<>();
+        listeners.add(ProjectedStatistics.builder().accumulateEvery(2).covarianceEvery(1).build());
+        listeners.addAll(configured());
+        List<String> names = new ArrayList<>(List.of("no listener", "A/A control"));
+        for (ProjectedStatistics l : listeners) {
+            names.add(l.accumulateEvery() + ":" + l.covarianceEvery());
+        }
+        ScenarioRun[] runs = new ScenarioRun[names.size()];
         for (int a = 0; a < runs.length; a++) {
             runs[a] = ScenarioRun.start(config);
         }
-        Timed[] timed = {new Timed(before, mx), new Timed(listener, mx)};
-        runs[2].graph().addListeners(timed[0]);
-        runs[3].graph().addListeners(timed[1]);
+        Timed[] timed = new Timed[listeners.size()];
+        for (int k = 0; k < timed.length; k++) {
+            timed[k] = new Timed(listeners.get(k), mx);
+            runs[2 + k].graph().addListeners(timed[k]);
+        }
         for (ScenarioRun run : runs) {
             run.train(InterleavedTraining.WARMUP);
         }
-        timed[0].nanos = 0;
-        timed[1].nanos = 0;
+        for (Timed t : timed) {
+            t.nanos = 0;
+        }
         long[][] cpu = InterleavedTraining.cpuNanos(ROUNDS, BLOCK, runs);
         int kept = cpu[0].length;
         System.out.printf(Locale.ROOT, "%nProjectedStatistics overhead (seed scenario, %d of %d rounds of %d iterations per arm kept"
                         + " (no collection in or just before them), arms rotated, after %d warm-up; CPU time of the training"
                         + " thread; groups of %d kept rounds for the intervals; %s):%n", kept, ROUNDS, BLOCK,
                 InterleavedTraining.WARMUP, GROUP, System.getenv().getOrDefault("OMP_NUM_THREADS", "default threads"));
-        System.out.printf(Locale.ROOT, "  pooled, every 2nd: %s%n  configured: %s%n", describe(before), describe(listener));
+        for (int k = 0; k < timed.length; k++) {
+            System.out.printf(Locale.ROOT, "  %s: %s%n", names.get(2 + k), describe(listeners.get(k)));
+        }
         long[] plain = grouped(cpu[0]);
         for (int a = 0; a < runs.length; a++) {
             long[] arm = grouped(cpu[a]);
-            System.out.printf(Locale.ROOT, "  %-18s %.3f ms/it; ratio of sums %.4f; %s; %s%n", names[a],
+            System.out.printf(Locale.ROOT, "  %-12s %.3f ms/it; ratio of sums %.4f; %s; %s%n", names.get(a),
                     sum(cpu[a]) / 1e6 / kept / BLOCK, sum(cpu[a]) / (double) sum(cpu[0]), RoundRatio.percent(arm, plain),
                     RoundRatio.medianPercent(arm, plain));
         }
@@ -129,25 +139,31 @@ class ProjectedStatisticsOverheadBenchmark {
         for (int k = 0; k < timed.length; k++) {
             double own = timed[k].nanos / (double) ROUNDS / BLOCK;
             System.out.printf(Locale.ROOT, "  %s: own callbacks %.3f ms/it CPU (every round), %.4f of the plain step%n",
-                    names[2 + k], own / 1e6, own / plainStep);
+                    names.get(2 + k), own / 1e6, own / plainStep);
         }
-        assertThat(listener.routes()).isNotEmpty();
+        for (ProjectedStatistics l : listeners) {
+            assertThat(l.routes()).isNotEmpty();
+        }
     }
 
-    /** The listener under test: the defaults, or {@code -Dbndoctor.bench.accumulateEvery} and {@code .covarianceEvery}. */
-    static ProjectedStatistics configured() {
-        ProjectedStatistics.Builder b = ProjectedStatistics.builder();
-        Integer accumulate = Integer.getInteger("bndoctor.bench.accumulateEvery");
-        Integer covariance = Integer.getInteger("bndoctor.bench.covarianceEvery");
-        if (accumulate != null) {
-            b.accumulateEvery(accumulate);
+    /**
+     * The listeners under test: the defaults, or per {@code ACCUMULATE:COVARIANCE} entry of
+     * {@code -Dbndoctor.bench.configs} (comma-separated) one with those intervals.
+     */
+    static List<ProjectedStatistics> configured() {
+        String spec = System.getProperty("bndoctor.bench.configs");
+        List<ProjectedStatistics> out = new ArrayList<>();
+        if (spec == null || spec.isBlank()) {
+            out.add(ProjectedStatistics.builder().build());
+            return out;
         }
-        if (covariance != null) {
-            b.covarianceEvery(covariance);
+        for (String c : spec.split(",")) {
+            String[] p = c.trim().split(":");
+            out.add(ProjectedStatistics.builder().accumulateEvery(Integer.parseInt(p[0]))
+                    .covarianceEvery(Integer.parseInt(p[1])).build());
         }
-        return b.build();
+        return out;
     }
-
     static String describe(ProjectedStatistics l) {
         return String.format(Locale.ROOT, "every=%d, input decay %s, accumulated every %d, covariance every %d accumulated,"
                         + " position limit %s", l.every(), l.inputDecay(), l.accumulateEvery(), l.covarianceEvery(),
@@ -177,7 +193,7 @@ class ProjectedStatisticsOverheadBenchmark {
                     Nd4j.rand(DataType.FLOAT, 8, FullMobileNetV2.HEATMAPS, 3, 3)));
         }
         ComputationGraph[] nets = {FullMobileNetV2.build(96, 1), FullMobileNetV2.build(96, 1)};
-        ProjectedStatistics listener = configured();
+        ProjectedStatistics listener = configured().get(0);
         Timed timed = new Timed(listener, mx);
         nets[1].addListeners(timed);
         int[] next = new int[nets.length];
