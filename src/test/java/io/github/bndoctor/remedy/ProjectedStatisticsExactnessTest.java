@@ -55,9 +55,10 @@ import static org.quicktheories.generators.SourceDSL.integers;
  * 2) and 1x1 convolutions, NCHW and NHWC, both variance parameterisations and both network types. The variance
  * is the weighted mean of the within-batch variances over the covariance batches (the first accumulated batch
  * and every {@code covarianceEvery}-th after it, 1-3; each weighing its positions times
- * {@code max(inputDecay^(accumulateEvery covarianceEvery), (S - m) / (S + m))} to the power of the covariance
+ * {@code max(covarianceDecay^(accumulateEvery covarianceEvery), (S - m) / (S + m))} to the power of the covariance
  * batches after it) plus the weighted variance of every accumulated batch's mean; with {@code covarianceEvery} 1
- * that is the pooled variance.
+ * and the covariance decay equal to the input decay that is the pooled variance (the covariance decay is the
+ * input decay or the other of 1 and 0.5).
  *
  * <p>Tolerance, per channel {@code o}: DL4J computes each pre-BN value {@code z} in float, the
  * projection in double from the same float inputs and weights, so the two differ by the float
@@ -83,7 +84,7 @@ class ProjectedStatisticsExactnessTest {
 
     record Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
                 ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed, int every,
-                int maxPositions, double decay, int minSamples, int covarianceEvery) {
+                int maxPositions, double decay, int minSamples, int covarianceEvery, double covarianceDecay) {
         Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
              ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed) {
             this(map, net, nhwc, param, kernel, stride, mode, pad, channels, size, depthMultiplier, seed,
@@ -97,6 +98,14 @@ class ProjectedStatisticsExactnessTest {
              int maxPositions, double decay, int minSamples) {
             this(map, net, nhwc, param, kernel, stride, mode, pad, channels, size, depthMultiplier, seed, every,
                     maxPositions, decay, minSamples, 1 + (int) (seed % 5) % 3);
+        }
+
+        /** The covariance's decay from the seed: the input decay, or the other of 1 and 0.5. */
+        Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
+             ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed, int every,
+             int maxPositions, double decay, int minSamples, int covarianceEvery) {
+            this(map, net, nhwc, param, kernel, stride, mode, pad, channels, size, depthMultiplier, seed, every,
+                    maxPositions, decay, minSamples, covarianceEvery, (seed / 7) % 2 == 0 ? decay : 1.5 - decay);
         }
     }
 
@@ -240,7 +249,7 @@ class ProjectedStatisticsExactnessTest {
         Built b = build(c);
         ProjectedStatistics listener = ProjectedStatistics.builder().inputDecay(c.decay()).every(1_000_000)
                 .accumulateEvery(c.every()).maxPositions(c.maxPositions()).minSamples(c.minSamples())
-                .covarianceEvery(c.covarianceEvery()).build();
+                .covarianceEvery(c.covarianceEvery()).covarianceDecay(c.covarianceDecay()).build();
         BnNetwork net = b.net;
         BnLayerRef ref = net.bnLayers().get(0);
         assertThat(listener.routes(net.model()).get(ref.name()).path()).as("%s route", c)
@@ -264,7 +273,7 @@ class ProjectedStatisticsExactnessTest {
             // the estimator is a positive semi-definite quadratic form Q of the pre-BN values, so a change e of at most
             // delta per value moves it by at most 2 sqrt(Q(z) Q(e)) + Q(e), Q(e) <= delta^2 for the pooled variance
             // and <= 2 delta^2 for within-batch plus between-batch parts over different batches
-            double qe = (c.covarianceEvery() == 1 ? 1 : 2) * delta[o] * delta[o];
+            double qe = (c.covarianceEvery() == 1 && c.covarianceDecay() == c.decay() ? 1 : 2) * delta[o] * delta[o];
             assertThat(written.variance()[o]).as("%s channel %d variance", c, o)
                     .isCloseTo(var, within(2 * Math.sqrt(var * qe) + qe + storeVar));
         }
@@ -355,7 +364,7 @@ class ProjectedStatisticsExactnessTest {
                     for (double v : x) {
                         sq += (v - batchMean) * (v - batchMean);
                     }
-                    double perCov = Math.max(Math.pow(b.c.decay(), b.c.every() * r),
+                    double perCov = Math.max(Math.pow(b.c.covarianceDecay(), b.c.every() * r),
                             (b.c.minSamples() - (double) x.length) / (b.c.minSamples() + x.length));
                     double omega = Math.pow(perCov, covBatches - 1 - k / r) * positions.get(k);
                     within += omega * sq / x.length;
