@@ -33,7 +33,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * outer products {@code n_b m_b m_b^T} of every accumulated batch's patch mean {@code m_b} (about {@code D^2 / 2}
  * multiply-adds per batch), and the within-batch part, the patches' outer products about their own batch's mean,
  * from every {@code r}-th accumulated batch only (the first, the {@code (r+1)}-th, ...), weighted by
- * {@code d_c^age} in those batches ({@code d_c = d^r} keeps its window in iterations the means'). The covariance is
+ * {@code d_c^age} in those batches ({@code d_c = d^r} keeps its window in iterations the means'). With
+ * {@code r = 1} and {@code d_c = d} the parts are not kept apart: every batch's outer products are summed about
+ * zero and the covariance is {@code C / W - mean mean^T}, the same pooled covariance without the between part's
+ * {@code D^2} per batch. The covariance is
  * {@code C_w / W_c + B / W - mean mean^T} ({@code C_w} the within sums over their weight {@code W_c}, {@code B}
  * the between sums over the means' weight {@code W}); with {@code r = 1} it is exactly the pooled covariance of
  * every accumulated patch, with {@code r > 1} the within part is an average over fewer batches. A batch that adds
@@ -73,6 +76,11 @@ final class PatchMoments {
     private final int covarianceEvery;
     /** weight of the old within-batch moments per covariance batch */
     private final double covarianceDecay;
+    /**
+     * every batch adds its covariance with the means' decay: the outer products are summed about zero, with no
+     * between-batch part (the same pooled covariance without its cost)
+     */
+    private final boolean pooled;
     /** patch length: n_in (dense), k_h k_w C_in (convolution), k_h k_w (depthwise, per channel) */
     private final int d;
     /** independent blocks: 1, or C_in for a depthwise convolution */
@@ -118,6 +126,7 @@ final class PatchMoments {
         this.kind = kind;
         this.covarianceEvery = covarianceEvery;
         this.covarianceDecay = covarianceDecay;
+        this.pooled = covarianceEvery == 1 && covarianceDecay == decay;
         this.minSamples = minSamples;
         this.maxPositions = maxPositions;
         this.decay = decay;
@@ -215,11 +224,13 @@ final class PatchMoments {
         if (batches == 0) {
             if (kind != Kind.DEPTHWISE && (long) d * d * m >= NATIVE_WORK) {
                 nativeOuter = Nd4j.zeros(DataType.DOUBLE, d, d);
-                nativeBetween = Nd4j.zeros(DataType.DOUBLE, d, d);
-                nativeMean = Nd4j.create(DataType.DOUBLE, d, 1);
+                if (!pooled) {
+                    nativeBetween = Nd4j.zeros(DataType.DOUBLE, d, d);
+                    nativeMean = Nd4j.create(DataType.DOUBLE, d, 1);
+                }
             } else {
                 outer = new double[groups * d * d];
-                between = new double[groups * d * d];
+                between = new double[pooled ? 0 : groups * d * d];
             }
         }
         double floor = (minSamples - m) / (minSamples + m);
@@ -243,15 +254,17 @@ final class PatchMoments {
         for (int i = 0; i < sum.length; i++) {
             sum[i] = a * sum[i] + each * batchSum[i];
         }
-        addBetween(m, each, a);
+        if (!pooled) {
+            addBetween(m, each, a);
+        }
         weight = a * weight + n;
         batches++;
     }
 
     /**
      * Adds one covariance batch in Java: {@code outer = ac outer + sum_q each (p_q - m_b)(p_q - m_b)^T} per group,
-     * summed as {@code each sum_q p_q p_q^T - (each / m) s s^T} ({@code s} the batch's patch sums, {@code m_b = s / m}),
-     * and fills {@link #batchSum}.
+     * summed as {@code each sum_q p_q p_q^T - (each / m) s s^T} ({@code s} the batch's patch sums, {@code m_b = s / m};
+     * about zero, {@code m_b} taken as 0, when pooled), and fills {@link #batchSum}.
      */
     private void addCovariance(Source x, Geometry g, int[] sel, double each, double ac) {
         int m = sel.length;
@@ -271,7 +284,9 @@ final class PatchMoments {
                 accumulate(group, m, each);
             }
         }
-        addOuter(outer, -each / m, 1);
+        if (!pooled) {
+            addOuter(outer, -each / m, 1);
+        }
     }
 
     /** Fills {@link #batchSum} with the sums of the taken patches, without their products. */
@@ -331,10 +346,10 @@ final class PatchMoments {
     static final long NATIVE_WORK = 1L << 22;
 
     /**
-     * Adds one batch to the native second moments: {@code nativeOuter = a nativeOuter + each X^T X} in one
-     * double matrix product ({@code X} the {@code m x D} taken patches, gathered in Java as on the Java path and
-     * widened from float exactly, so the products are exact and only the summation order differs), the patch
-     * sums in Java from the same gathered values.
+     * Adds one covariance batch to the native second moments: {@code nativeOuter = ac nativeOuter + each X^T X} in
+     * one double matrix product ({@code X} the {@code m x D} taken patches, gathered in Java as on the Java path and
+     * widened from float exactly, so when pooled the products are exact and only the summation order differs;
+     * otherwise each row first less the batch's mean), and fills {@link #batchSum} from the same gathered values.
      */
     private void addNative(Source x, Geometry g, int[] sel, double each, double ac) {
         int m = sel.length;
@@ -347,7 +362,7 @@ final class PatchMoments {
             g.gather(x, 0, sel, cols);
         }
         rawSums(0, m);
-        for (int t = 0; t < d; t++) {
+        for (int t = 0; t < (pooled ? 0 : d); t++) {
             double mu = batchSum[t] / m;
             int at = t * m;
             for (int q = 0; q < m; q++) {
@@ -884,7 +899,8 @@ final class PatchMoments {
             for (int t = 0; t < d; t++) {
                 for (int u = t; u < d; u++) {
                     int at = (base + t) * d + u;
-                    double c = outer[at] / covWeight + between[at] / weight - mean[base + t] * mean[base + u];
+                    double c = outer[at] / covWeight + (pooled ? 0 : between[at] / weight)
+                            - mean[base + t] * mean[base + u];
                     cov[(base + t) * d + u] = c;
                     cov[(base + u) * d + t] = c;
                 }
@@ -920,7 +936,7 @@ final class PatchMoments {
             mean[t] = sum[t] / weight;
         }
         INDArray wd = weightsByColumn(w, outChannels);
-        INDArray moments = nativeOuter.mul(weight / covWeight).addi(nativeBetween);
+        INDArray moments = pooled ? nativeOuter : nativeOuter.mul(weight / covWeight).addi(nativeBetween);
         double[] q = moments.mmul(wd).muli(wd).sum(0).toDoubleVector();
         double[] m = new double[outChannels];
         double[] v = new double[outChannels];
