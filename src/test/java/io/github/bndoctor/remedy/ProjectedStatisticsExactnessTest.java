@@ -77,7 +77,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 @Tag("property")
 class ProjectedStatisticsExactnessTest {
     static final double U = Math.ulp(1.0f) / 2;
-    static final int BATCHES = 4;
+    static final int BATCHES = 3;
     static final int MB = 3;
 
     enum MapKind { DENSE, CONV, DEPTHWISE, ONE_BY_ONE }
