@@ -473,10 +473,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
          * @return this
          */
         public Builder every(int k) {
-            if (k < 1) {
-                throw new IllegalArgumentException("write interval must be >= 1, got " + k);
-            }
-            this.every = k;
+            this.every = atLeastOne(k, "write interval");
             return this;
         }
 
@@ -486,10 +483,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
          * @return this
          */
         public Builder inputDecay(double d) {
-            if (!(d > 0 && d <= 1)) {
-                throw new IllegalArgumentException("input decay must be in (0, 1], got " + d);
-            }
-            this.inputDecay = d;
+            this.inputDecay = decay(d, "input decay");
             return this;
         }
 
@@ -513,10 +507,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
          * @return this
          */
         public Builder accumulateEvery(int s) {
-            if (s < 1) {
-                throw new IllegalArgumentException("accumulation interval must be >= 1, got " + s);
-            }
-            this.accumulateEvery = s;
+            this.accumulateEvery = atLeastOne(s, "accumulation interval");
             return this;
         }
 
@@ -529,10 +520,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
          * @return this
          */
         public Builder covarianceEvery(int r) {
-            if (r < 1) {
-                throw new IllegalArgumentException("covariance interval must be >= 1, got " + r);
-            }
-            this.covarianceEvery = r;
+            this.covarianceEvery = atLeastOne(r, "covariance interval");
             return this;
         }
 
@@ -542,10 +530,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
          * @return this
          */
         public Builder covarianceDecay(double d) {
-            if (!(d > 0 && d <= 1)) {
-                throw new IllegalArgumentException("covariance decay must be in (0, 1], got " + d);
-            }
-            this.covarianceDecay = d;
+            this.covarianceDecay = decay(d, "covariance decay");
             return this;
         }
 
@@ -562,6 +547,20 @@ public final class ProjectedStatistics extends BaseTrainingListener {
             }
             this.maxPositions = p;
             return this;
+        }
+
+        private static double decay(double d, String what) {
+            if (!(d > 0 && d <= 1)) {
+                throw new IllegalArgumentException(what + " must be in (0, 1], got " + d);
+            }
+            return d;
+        }
+
+        private static int atLeastOne(int k, String what) {
+            if (k < 1) {
+                throw new IllegalArgumentException(what + " must be >= 1, got " + k);
+            }
+            return k;
         }
 
         /** @return the listener */
