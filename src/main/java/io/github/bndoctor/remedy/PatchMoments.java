@@ -28,12 +28,26 @@ import org.nd4j.linalg.factory.Nd4j;
  * sees one input channel, so only the per-channel {@code k_h k_w x k_h k_w} blocks are kept.
  *
  * <p>Moments are sums weighted by {@code d^age} (age in accumulated batches) over every patch,
- * normalised by the summed weights, so decay 1 gives the plain pooled moments of every patch seen.
+ * normalised by the summed weights, so decay 1 gives the plain pooled moments of every patch seen. The
+ * covariance is kept in two parts (the law of total variance over batches): the between-batch part, the weighted
+ * outer products {@code n_b m_b m_b^T} of every accumulated batch's patch mean {@code m_b} (about {@code D^2 / 2}
+ * multiply-adds per batch), and the within-batch part, the patches' outer products about their own batch's mean,
+ * from every {@code r}-th accumulated batch only (the first, the {@code (r+1)}-th, ...), weighted by
+ * {@code d_c^age} in those batches ({@code d_c = d^r} keeps its window in iterations the means'). With
+ * {@code r = 1} and {@code d_c = d} the parts are not kept apart: every batch's outer products are summed about
+ * zero and the covariance is {@code C / W - mean mean^T}, the same pooled covariance without the between part's
+ * {@code D^2} per batch. The covariance is
+ * {@code C_w / W_c + B / W - mean mean^T} ({@code C_w} the within sums over their weight {@code W_c}, {@code B}
+ * the between sums over the means' weight {@code W}); with {@code r = 1} it is exactly the pooled covariance of
+ * every accumulated patch, with {@code r > 1} the within part is an average over fewer batches. A batch that adds
+ * no covariance adds only its patch sums, read without gathering where every position is taken (each input
+ * plane summed over the batch, then summed under each window entry).
  * With a sample floor {@code S} the decay applied when a batch of {@code m} taken patches arrives is
  * {@code max(d, (S - m) / (S + m))}: an exponential window of per-batch weight {@code a} over batches of
  * {@code m} patches holds {@code m (1 + a) / (1 - a)} patches in Kish's effective sample size
  * ({@code (sum w)^2 / sum w^2}; Kish, Survey Sampling, 1965, section 11.7), so the floor keeps at least
- * {@code S} there when a batch has few patches (a dense layer at a small batch).
+ * {@code S} there when a batch has few patches (a dense layer at a small batch); the within part's decay per
+ * covariance batch is {@code max(d_c, (S - m) / (S + m))}, the same floor on its own batches.
  * Accumulation runs in plain Java on the input's buffer: patches are gathered column by column
  * (DL4J's "same" mode pads {@code floor(total/2)} before and the rest after) and only the upper
  * triangle of the second moment is summed, in double precision (a product of two floats is exact in
@@ -58,19 +72,39 @@ final class PatchMoments {
     private final int inChannels;
     private final int depthMultiplier;
     private final int maxPositions;
+    /** accumulated batches per batch whose within-batch covariance is accumulated too */
+    private final int covarianceEvery;
+    /** weight of the old within-batch moments per covariance batch */
+    private final double covarianceDecay;
+    /**
+     * every batch adds its covariance with the means' decay: the outer products are summed about zero, with no
+     * between-batch part (the same pooled covariance without its cost)
+     */
+    private final boolean pooled;
     /** patch length: n_in (dense), k_h k_w C_in (convolution), k_h k_w (depthwise, per channel) */
     private final int d;
     /** independent blocks: 1, or C_in for a depthwise convolution */
     private final int groups;
     /** weighted patch sums, [groups * d] */
     private final double[] sum;
-    /** weighted outer-product sums, [groups * d * d], upper triangle (row <= column) only; empty when native */
-    private double[] outer = new double[0];
+    /** this batch's sums of the taken patches (unweighted), [groups * d] */
+    private final double[] batchSum;
     /**
-     * weighted outer-product sums of a dense or convolution map whose batches bring at least {@link #NATIVE_WORK}
+     * weighted within-batch centred outer-product sums of the covariance batches, [groups * d * d], upper triangle
+     * (row <= column) only; empty when native
+     */
+    private double[] outer = new double[0];
+    /** weighted outer products of the batch means, {@code n_b m_b m_b^T}, as {@link #outer}; empty when native */
+    private double[] between = new double[0];
+    /**
+     * the centred outer-product sums of a dense or convolution map whose batches bring at least {@link #NATIVE_WORK}
      * multiply-adds, full {@code [d, d]} double in native memory; {@code null} while the sums are kept in Java
      */
     private INDArray nativeOuter;
+    /** the batch means' outer products of a map summed natively, full {@code [d, d]}, with {@link #nativeOuter} */
+    private INDArray nativeBetween;
+    /** {@link #batchSum} as a native column {@code [d, 1]}, for {@link #nativeBetween} */
+    private INDArray nativeMean;
     /** the gathered patches in native memory, {@code [d, m]} row-major, for {@link #nativeOuter} */
     private INDArray patches;
     /** gathered patch values of one group, column-major [d][positions] */
@@ -82,11 +116,17 @@ final class PatchMoments {
     private int[] colStart = new int[0];
     private int[] base = new int[0];
     private double weight;
+    /** summed weights of the covariance batches */
+    private double covWeight;
     private long batches;
 
     private PatchMoments(Kind kind, double decay, double minSamples, int[] kernel, int[] stride, int[] padding,
-                         ConvolutionMode mode, boolean nhwc, int inChannels, int depthMultiplier, int maxPositions) {
+                         ConvolutionMode mode, boolean nhwc, int inChannels, int depthMultiplier, int maxPositions,
+                         int covarianceEvery, double covarianceDecay) {
         this.kind = kind;
+        this.covarianceEvery = covarianceEvery;
+        this.covarianceDecay = covarianceDecay;
+        this.pooled = covarianceEvery == 1 && covarianceDecay == decay;
         this.minSamples = minSamples;
         this.maxPositions = maxPositions;
         this.decay = decay;
@@ -105,6 +145,7 @@ final class PatchMoments {
         };
         this.groups = kind == Kind.DEPTHWISE ? inChannels : 1;
         this.sum = new double[groups * d];
+        this.batchSum = new double[groups * d];
     }
 
     /**
@@ -112,20 +153,23 @@ final class PatchMoments {
      * @param decay weight of the old moments per accumulated batch, in (0, 1]
      * @param minSamples the sample floor {@code S} &gt;= 0 (see the class notes; 0: none)
      * @param maxPositions the most output positions (patches) one batch contributes, at least 1 (see {@link #add})
+     * @param covarianceEvery accumulated batches per covariance batch, at least 1 (see {@link #add})
+     * @param covarianceDecay weight of the old within-batch moments per covariance batch, in (0, 1]
      * @return the accumulator
      */
     static PatchMoments of(org.deeplearning4j.nn.conf.layers.Layer conf, double decay, int minSamples,
-                           int maxPositions) {
+                           int maxPositions, int covarianceEvery, double covarianceDecay) {
         if (conf.getClass() == DenseLayer.class) {
             return new PatchMoments(Kind.DENSE, decay, minSamples, null, null, null, null, false,
-                    (int) ((DenseLayer) conf).getNIn(), 1, maxPositions);
+                    (int) ((DenseLayer) conf).getNIn(), 1, maxPositions, covarianceEvery, covarianceDecay);
         }
         ConvolutionLayer c = (ConvolutionLayer) conf;
         boolean depthwise = conf.getClass() == DepthwiseConvolution2D.class;
         return new PatchMoments(depthwise ? Kind.DEPTHWISE : Kind.CONVOLUTION, decay, minSamples, c.getKernelSize().clone(),
                 c.getStride().clone(), c.getPadding().clone(), c.getConvolutionMode(),
                 c.getCnn2dDataFormat() == CNN2DFormat.NHWC, (int) c.getNIn(),
-                depthwise ? ((DepthwiseConvolution2D) conf).getDepthMultiplier() : 1, maxPositions);
+                depthwise ? ((DepthwiseConvolution2D) conf).getDepthMultiplier() : 1, maxPositions, covarianceEvery,
+                covarianceDecay);
     }
 
     /**
@@ -162,7 +206,8 @@ final class PatchMoments {
      * before, {@code alpha = (sqrt 5 - 1) / 2}, {@code beta = sqrt 2 - 1}; each weighs {@code N / P}. The
      * offset {@code a beta} is equidistributed, so every position is expected {@code P / N} times per
      * batch and the weighted moments are unbiased; the golden-ratio spacing spreads the samples over the
-     * batch without aliasing to the image width.
+     * batch without aliasing to the image width. Every batch adds its patch sums and its mean's outer product;
+     * the first batch and every {@code covarianceEvery}-th after it add their within-batch outer products too.
      *
      * @param input the map's input as the layer receives it (after any preprocessor): {@code [mb, n_in]} or
      *     rank 4 in the layer's data format
@@ -179,45 +224,117 @@ final class PatchMoments {
         if (batches == 0) {
             if (kind != Kind.DEPTHWISE && (long) d * d * m >= NATIVE_WORK) {
                 nativeOuter = Nd4j.zeros(DataType.DOUBLE, d, d);
+                if (!pooled) {
+                    nativeBetween = Nd4j.zeros(DataType.DOUBLE, d, d);
+                    nativeMean = Nd4j.create(DataType.DOUBLE, d, 1);
+                }
             } else {
                 outer = new double[groups * d * d];
+                between = new double[pooled ? 0 : groups * d * d];
             }
         }
-        double a = Math.max(decay, (minSamples - m) / (minSamples + m));
-        if (batches > 0) {
-            for (int i = 0; i < sum.length; i++) {
-                sum[i] *= a;
-            }
-            for (int i = 0; i < outer.length; i++) {
-                outer[i] *= a;
-            }
-        }
+        double floor = (minSamples - m) / (minSamples + m);
+        double a = Math.max(decay, floor);
         double each = (double) n / m;
         Source x = Source.of(input);
-        if (nativeOuter != null) {
-            addNative(x, g, sel, each, a);
-            weight = a * weight + n;
-            batches++;
-            return;
-        }
         if (cols.length < d * m) {
             cols = new double[d * m];
         }
-        boolean lagged = kind == Kind.DEPTHWISE && m == n && stride[0] == 1 && stride[1] == 1;
-        for (int group = 0; group < groups; group++) {
-            if (lagged) {
-                g.lagSums(x, group);
-            } else if (kind == Kind.DENSE) {
-                gatherDense(x, sel);
+        if (batches % covarianceEvery == 0) {
+            double ac = Math.max(covarianceDecay, floor);
+            covWeight = ac * covWeight + n;
+            if (nativeOuter != null) {
+                addNative(x, g, sel, each, ac);
             } else {
-                g.gather(x, group, sel, cols);
+                addCovariance(x, g, sel, each, ac);
             }
-            if (!lagged) {
-                accumulate(group, m, each);
-            }
+        } else {
+            addBatchSums(x, g, sel);
+        }
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] = a * sum[i] + each * batchSum[i];
+        }
+        if (!pooled) {
+            addBetween(m, each, a);
         }
         weight = a * weight + n;
         batches++;
+    }
+
+    /**
+     * Adds one covariance batch in Java: {@code outer = ac outer + sum_q each (p_q - m_b)(p_q - m_b)^T} per group,
+     * summed as {@code each sum_q p_q p_q^T - (each / m) s s^T} ({@code s} the batch's patch sums, {@code m_b = s / m};
+     * about zero, {@code m_b} taken as 0, when pooled), and fills {@link #batchSum}.
+     */
+    private void addCovariance(Source x, Geometry g, int[] sel, double each, double ac) {
+        int m = sel.length;
+        for (int i = 0; i < outer.length; i++) {
+            outer[i] *= ac;
+        }
+        boolean lagged = kind == Kind.DEPTHWISE && m == g.positions() && stride[0] == 1 && stride[1] == 1;
+        for (int group = 0; group < groups; group++) {
+            if (lagged) {
+                g.lagSums(x, group);
+            } else {
+                if (kind == Kind.DENSE) {
+                    gatherDense(x, sel);
+                } else {
+                    g.gather(x, group, sel, cols);
+                }
+                accumulate(group, m, each);
+            }
+        }
+        if (!pooled) {
+            addOuter(outer, -each / m, 1);
+        }
+    }
+
+    /** Fills {@link #batchSum} with the sums of the taken patches, without their products. */
+    private void addBatchSums(Source x, Geometry g, int[] sel) {
+        int m = sel.length;
+        if (kind == Kind.DENSE) {
+            java.util.Arrays.fill(batchSum, 0);
+            for (int k = 0; k < m; k++) {
+                int row = sel[k] * d;
+                for (int t = 0; t < d; t++) {
+                    batchSum[t] += x.at(row + t);
+                }
+            }
+        } else if (m == g.positions()) {
+            g.planeSums(x);
+        } else {
+            for (int group = 0; group < groups; group++) {
+                g.gather(x, group, sel, cols);
+                rawSums(group, m);
+            }
+        }
+    }
+
+    /**
+     * {@code between = a between + (each / m) s s^T} per group ({@code n_b m_b m_b^T}, {@code s} the batch's patch
+     * sums, {@code m_b = s / m}, {@code n_b = each m}).
+     */
+    private void addBetween(int m, double each, double a) {
+        if (nativeBetween != null) {
+            nativeMean.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer().put(batchSum, 0, d);
+            Nd4j.gemm(nativeMean, nativeMean, nativeBetween, false, true, each / m, a);
+            return;
+        }
+        addOuter(between, each / m, a);
+    }
+
+    /** {@code target = scale target + alpha s s^T} per group over the upper triangle, {@code s} = {@link #batchSum}. */
+    private void addOuter(double[] target, double alpha, double scale) {
+        for (int group = 0; group < groups; group++) {
+            int base = group * d;
+            for (int t = 0; t < d; t++) {
+                double st = alpha * batchSum[base + t];
+                int row = (base + t) * d;
+                for (int u = t; u < d; u++) {
+                    target[row + u] = scale * target[row + u] + st * batchSum[base + u];
+                }
+            }
+        }
     }
 
     /**
@@ -229,15 +346,14 @@ final class PatchMoments {
     static final long NATIVE_WORK = 1L << 22;
 
     /**
-     * Adds one batch to the native second moments: {@code nativeOuter = a nativeOuter + each X^T X} in one
-     * double matrix product ({@code X} the {@code m x D} taken patches, gathered in Java as on the Java path and
-     * widened from float exactly, so the products are exact and only the summation order differs), the patch
-     * sums in Java from the same gathered values.
+     * Adds one covariance batch to the native second moments: {@code nativeOuter = ac nativeOuter + each X^T X} in
+     * one double matrix product ({@code X} the {@code m x D} taken patches, gathered in Java as on the Java path and
+     * widened from float exactly, so when pooled the products are exact and only the summation order differs;
+     * otherwise each row first less the batch's mean), and fills {@link #batchSum} from the same gathered values.
      */
-    private void addNative(Source x, Geometry g, int[] sel, double each, double a) {
+    private void addNative(Source x, Geometry g, int[] sel, double each, double ac) {
         int m = sel.length;
-        if (cols.length != d * m) {
-            cols = new double[d * m];
+        if (patches == null || patches.size(1) != m) {
             patches = Nd4j.create(DataType.DOUBLE, d, m);
         }
         if (kind == Kind.DENSE) {
@@ -245,9 +361,16 @@ final class PatchMoments {
         } else {
             g.gather(x, 0, sel, cols);
         }
-        addSums(0, m, each);
+        rawSums(0, m);
+        for (int t = 0; t < (pooled ? 0 : d); t++) {
+            double mu = batchSum[t] / m;
+            int at = t * m;
+            for (int q = 0; q < m; q++) {
+                cols[at + q] -= mu;
+            }
+        }
         patches.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer().put(cols, 0, d * m);
-        Nd4j.gemm(patches, patches, nativeOuter, false, true, each, a);
+        Nd4j.gemm(patches, patches, nativeOuter, false, true, each, ac);
     }
 
     /** Fills {@code cols[t * m + k]} with entry {@code t} of the dense input's row {@code sel[k]}. */
@@ -260,8 +383,8 @@ final class PatchMoments {
         }
     }
 
-    /** Adds {@code each} times the sums of the gathered columns of one group to the patch sums. */
-    private void addSums(int group, int n, double each) {
+    /** Sets the group's {@link #batchSum} to the sums of its gathered columns. */
+    private void rawSums(int group, int n) {
         int base = group * d;
         for (int t = 0; t < d; t++) {
             int ct = t * n;
@@ -269,7 +392,7 @@ final class PatchMoments {
             for (int q = 0; q < n; q++) {
                 s += cols[ct + q];
             }
-            sum[base + t] += each * s;
+            batchSum[base + t] = s;
         }
     }
 
@@ -310,7 +433,7 @@ final class PatchMoments {
      */
     private void accumulate(int group, int n, double each) {
         int base = group * d;
-        addSums(group, n, each);
+        rawSums(group, n);
         double[] block = quad;
         for (int t = 0; t < d; t += 2) {
             int row = (base + t) * d;
@@ -441,6 +564,23 @@ final class PatchMoments {
             return floats != null ? floats.get(i) : doubles.get(i);
         }
 
+        /** Adds {@code n} values from {@code from} on to {@code dst[0, n)}, widened to double. */
+        void addTo(int from, double[] dst, int n) {
+            if (doubles != null) {
+                for (int i = 0; i < n; i++) {
+                    dst[i] += doubles.get(from + i);
+                }
+                return;
+            }
+            if (scratch.length < n) {
+                scratch = new float[n];
+            }
+            floats.get(from, scratch, 0, n);
+            for (int i = 0; i < n; i++) {
+                dst[i] += scratch[i];
+            }
+        }
+
         /** Copies {@code n} values from {@code from} on into {@code dst[at, at + n)}, widened to double. */
         void copy(int from, double[] dst, int at, int n) {
             if (doubles != null) {
@@ -527,6 +667,54 @@ final class PatchMoments {
         }
 
         /**
+         * Sets {@link #batchSum} to the sums over every output position of each patch entry, without gathering:
+         * each input channel's planes are summed over the batch first, then entry {@code (c, k_y, k_x)} is the sum
+         * of that plane at {@code (o_y s_y + k_y - top, o_x s_x + k_x - left)} over the output positions
+         * {@code (o_y, o_x)} whose window entry lies inside the input (zero padding elsewhere). Cost per channel:
+         * {@code mb h w} additions and {@code k_h k_w outH outW} reads.
+         */
+        void planeSums(Source x) {
+            int kh = kernel[0];
+            int kw = kernel[1];
+            if (plane.length < h * w) {
+                plane = new double[h * w];
+            }
+            for (int c = 0; c < inChannels; c++) {
+                java.util.Arrays.fill(plane, 0, h * w, 0);
+                for (int b = 0; b < mb; b++) {
+                    int origin = b * st[0] + c * st[1];
+                    if (!nhwc) {
+                        x.addTo(origin, plane, h * w);
+                    } else {
+                        for (int y = 0; y < h; y++) {
+                            for (int xx = 0; xx < w; xx++) {
+                                plane[y * w + xx] += x.at(origin + y * st[2] + xx * st[3]);
+                            }
+                        }
+                    }
+                }
+                for (int ky = 0; ky < kh; ky++) {
+                    for (int kx = 0; kx < kw; kx++) {
+                        double s = 0;
+                        for (int oy = 0; oy < outH; oy++) {
+                            int iy = oy * stride[0] + ky - top;
+                            if (iy < 0 || iy >= h) {
+                                continue;
+                            }
+                            for (int ox = 0; ox < outW; ox++) {
+                                int ix = ox * stride[1] + kx - left;
+                                if (ix >= 0 && ix < w) {
+                                    s += plane[iy * w + ix];
+                                }
+                            }
+                        }
+                        batchSum[(c * kh + ky) * kw + kx] = s;
+                    }
+                }
+            }
+        }
+
+        /**
          * Adds the moments of channel {@code group}'s patches at every output position of a stride-1 depthwise
          * map, weight 1 each, without gathering the patches. At stride 1 the window entry {@code s = (s_y, s_x)}
          * of the patch at output position {@code q} is the input at {@code r = q + s - (top, left)}, so
@@ -606,7 +794,7 @@ final class PatchMoments {
             for (int t = 0; t < d; t++) {
                 int ty = t / kw;
                 int tx = t % kw;
-                sum[base + t] += rect(lagTables[lags], ty, tx);
+                batchSum[base + t] = rect(lagTables[lags], ty, tx);
                 int row = (base + t) * d;
                 for (int u = t; u < d; u++) {
                     int dy = u / kw - ty;
@@ -710,7 +898,9 @@ final class PatchMoments {
             }
             for (int t = 0; t < d; t++) {
                 for (int u = t; u < d; u++) {
-                    double c = outer[(base + t) * d + u] / weight - mean[base + t] * mean[base + u];
+                    int at = (base + t) * d + u;
+                    double c = outer[at] / covWeight + (pooled ? 0 : between[at] / weight)
+                            - mean[base + t] * mean[base + u];
                     cov[(base + t) * d + u] = c;
                     cov[(base + u) * d + t] = c;
                 }
@@ -735,9 +925,9 @@ final class PatchMoments {
     }
 
     /**
-     * The projection of the native second moments, without forming their covariance:
-     * {@code Var[z_o] = w_o^T S w_o / weight - (w_o . mean)^2} with {@code S} the weighted outer-product sums,
-     * {@code w_o^T S w_o} for every {@code o} from one native double matrix product {@code S W^T}.
+     * The projection of the native moments, without forming their covariance:
+     * {@code Var[z_o] = w_o^T S w_o / weight - (w_o . mean)^2} with {@code S = (weight / W_c) C_w + B} (see the
+     * class notes), {@code w_o^T S w_o} for every {@code o} from one native double matrix product {@code S W^T}.
      */
     private MeanVariance projectNative(double[] w, double[] bias) {
         int outChannels = w.length / d;
@@ -746,7 +936,8 @@ final class PatchMoments {
             mean[t] = sum[t] / weight;
         }
         INDArray wd = weightsByColumn(w, outChannels);
-        double[] q = nativeOuter.mmul(wd).muli(wd).sum(0).toDoubleVector();
+        INDArray moments = pooled ? nativeOuter : nativeOuter.mul(weight / covWeight).addi(nativeBetween);
+        double[] q = moments.mmul(wd).muli(wd).sum(0).toDoubleVector();
         double[] m = new double[outChannels];
         double[] v = new double[outChannels];
         for (int o = 0; o < outChannels; o++) {

@@ -43,7 +43,11 @@ import java.util.Map;
  * training forward pass, {@code onForwardPass}): every {@code accumulateEvery}-th batch, with the
  * decay {@code inputDecay^accumulateEvery} per accumulated batch so the window in iterations does not
  * depend on it, and from each at most {@code maxPositions} output positions per layer, spread over the
- * batch and weighted so the moments stay unbiased (all positions of a smaller batch). A layer whose batches
+ * batch and weighted so the moments stay unbiased (all positions of a smaller batch). The second moment is kept
+ * as a within-batch covariance (the patches about their own batch's mean), added by the first accumulated batch and
+ * every {@code covarianceEvery}-th after it with the decay {@code covarianceDecay^(accumulateEvery covarianceEvery)}
+ * per such batch ({@code covarianceDecay} is the input decay unless set), plus the between-batch spread of every accumulated batch's mean (law of total variance); with
+ * {@code covarianceEvery} 1 this is the pooled second moment of every accumulated batch. A layer whose batches
  * bring few patches (a dense layer at a small batch) gets a longer window: the decay per accumulated batch
  * is raised to keep at least {@code minSamples} patches in the window's effective sample size (Kish's
  * {@code (sum w)^2 / sum w^2}; the rule is in {@code PatchMoments}), so its projected statistics carry no
@@ -59,8 +63,12 @@ import java.util.Map;
  * <p>Contract: right after a write, a projected layer's moving statistics are the pooled statistics
  * of its input window passed through the current weights; between writes DL4J's own moving-average
  * update continues from the written values (with the layer's decay, configured or adapted). With
- * frozen weights and {@code inputDecay} 1 they are the population statistics of every accumulated
- * batch's accumulated positions (tested against a direct double loop). Cost per accumulated batch and
+ * frozen weights, {@code inputDecay} 1 and {@code covarianceEvery} 1 they are the population statistics of every
+ * accumulated batch's accumulated positions; with {@code covarianceEvery} above 1 the mean is, and the variance is
+ * the weighted mean of the covariance batches' within-batch variances plus the weighted variance of every
+ * accumulated batch's mean (both tested against a direct double loop). Cost per accumulated batch and layer
+ * that adds no covariance: one read of the input buffer (sums without gathering where every position is taken)
+ * and {@code D (D + 1) / 2} multiply-adds for the mean's outer product; per covariance batch and
  * layer: one read of the input buffer, {@code m D} gathered values and {@code m D (D + 1) / 2}
  * multiply-adds ({@code m} positions taken, {@code D} the patch length; per channel
  * {@code m k (k + 1) / 2}, {@code k = k_h k_w}, for a depthwise convolution; a stride-1 depthwise
@@ -75,8 +83,8 @@ import java.util.Map;
  * non-identity activation, dropout or weight noise, an input preprocessor, a dilated or causal
  * convolution, or a map whose moments would exceed {@link Builder#maxEntries(long)}) keep DL4J's
  * moving average; {@link #routes()} says which layer takes which path and why. Memory per projected
- * layer: {@code D^2} doubles with {@code D = n_in} (dense) or {@code k_h k_w C_in} (convolution),
- * {@code C_in (k_h k_w)^2} for a depthwise convolution, on the Java heap (in native memory for the maps
+ * layer: twice {@code D^2} doubles (the within and the between part) with {@code D = n_in} (dense) or
+ * {@code k_h k_w C_in} (convolution), {@code C_in (k_h k_w)^2} for a depthwise convolution, on the Java heap (in native memory for the maps
  * summed natively), plus {@code m D} doubles of gathered patches (twice, Java and native, for those); a write
  * of a map kept in Java briefly holds a second {@code D^2} (the covariance) in Java and native memory.
  */
@@ -94,6 +102,10 @@ public final class ProjectedStatistics extends BaseTrainingListener {
      * the decay per accumulation {@code inputDecay^2}, so the window in iterations stays the same.
      */
     public static final int DEFAULT_ACCUMULATE_EVERY = 2;
+    /**
+     * Default accumulated batches per covariance batch ({@link Builder#covarianceEvery(int)}).
+     */
+    public static final int DEFAULT_COVARIANCE_EVERY = 1;
     /**
      * Default most output positions one batch contributes per layer ({@link Builder#maxPositions(int)}): no
      * limit. Taking a spread subset is unbiased but adds sampling noise that the projected variances of
@@ -134,6 +146,8 @@ public final class ProjectedStatistics extends BaseTrainingListener {
     private final double inputDecay;
     private final long maxEntries;
     private final int accumulateEvery;
+    private final int covarianceEvery;
+    private final double covarianceDecay;
     private final int maxPositions;
     private final int minSamples;
     /** training forward passes seen since binding */
@@ -153,6 +167,8 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         this.inputDecay = b.inputDecay;
         this.maxEntries = b.maxEntries;
         this.accumulateEvery = b.accumulateEvery;
+        this.covarianceEvery = b.covarianceEvery;
+        this.covarianceDecay = Double.isNaN(b.covarianceDecay) ? b.inputDecay : b.covarianceDecay;
         this.maxPositions = b.maxPositions;
         this.minSamples = b.minSamples;
     }
@@ -175,6 +191,16 @@ public final class ProjectedStatistics extends BaseTrainingListener {
     /** @return training iterations per accumulated batch */
     public int accumulateEvery() {
         return accumulateEvery;
+    }
+
+    /** @return accumulated batches per batch that adds its within-batch covariance */
+    public int covarianceEvery() {
+        return covarianceEvery;
+    }
+
+    /** @return the within-batch covariance's decay per training iteration */
+    public double covarianceDecay() {
+        return covarianceDecay;
     }
 
     /** @return the most output positions one batch contributes per layer */
@@ -363,7 +389,8 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         routes.put(ref.name(), new Route(Path.PROJECTED, mapName, "fed directly by the linear map '" + mapName + "' ("
                 + map.conf().getLayer().getClass().getSimpleName() + ")"));
         moments.put(ref.name(), PatchMoments.of(map.conf().getLayer(),
-                Math.pow(inputDecay, accumulateEvery), minSamples, maxPositions));
+                Math.pow(inputDecay, accumulateEvery), minSamples, maxPositions, covarianceEvery,
+                Math.pow(covarianceDecay, (double) accumulateEvery * covarianceEvery)));
         inputOf.put(ref.name(), input);
         mapOf.put(ref.name(), map);
         preOf.put(ref.name(), pre);
@@ -417,6 +444,9 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         private double inputDecay = DEFAULT_INPUT_DECAY;
         private long maxEntries = DEFAULT_MAX_ENTRIES;
         private int accumulateEvery = DEFAULT_ACCUMULATE_EVERY;
+        private int covarianceEvery = DEFAULT_COVARIANCE_EVERY;
+        /** NaN: the input decay */
+        private double covarianceDecay = Double.NaN;
         private int maxPositions = DEFAULT_MAX_POSITIONS;
         private int minSamples = DEFAULT_MIN_SAMPLES;
 
@@ -443,10 +473,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
          * @return this
          */
         public Builder every(int k) {
-            if (k < 1) {
-                throw new IllegalArgumentException("write interval must be >= 1, got " + k);
-            }
-            this.every = k;
+            this.every = atLeastOne(k, "write interval");
             return this;
         }
 
@@ -456,10 +483,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
          * @return this
          */
         public Builder inputDecay(double d) {
-            if (!(d > 0 && d <= 1)) {
-                throw new IllegalArgumentException("input decay must be in (0, 1], got " + d);
-            }
-            this.inputDecay = d;
+            this.inputDecay = decay(d, "input decay");
             return this;
         }
 
@@ -483,10 +507,30 @@ public final class ProjectedStatistics extends BaseTrainingListener {
          * @return this
          */
         public Builder accumulateEvery(int s) {
-            if (s < 1) {
-                throw new IllegalArgumentException("accumulation interval must be >= 1, got " + s);
-            }
-            this.accumulateEvery = s;
+            this.accumulateEvery = atLeastOne(s, "accumulation interval");
+            return this;
+        }
+
+        /**
+         * @param r accumulated batches per covariance batch, at least 1: the first accumulated batch and every
+         *     {@code r}-th after it add their within-batch covariance (the patches' outer products about the batch's
+         *     own mean), with decay {@code covarianceDecay^(accumulateEvery r)} per covariance batch (or the sample
+         *     floor's, if larger), while every accumulated batch adds its mean; 1 gives the pooled moments of every
+         *     accumulated batch (default {@value ProjectedStatistics#DEFAULT_COVARIANCE_EVERY})
+         * @return this
+         */
+        public Builder covarianceEvery(int r) {
+            this.covarianceEvery = atLeastOne(r, "covariance interval");
+            return this;
+        }
+
+        /**
+         * @param d weight of the old within-batch covariance per training iteration, in (0, 1] (default: the input
+         *     decay, so the covariance's window in iterations is the means')
+         * @return this
+         */
+        public Builder covarianceDecay(double d) {
+            this.covarianceDecay = decay(d, "covariance decay");
             return this;
         }
 
@@ -503,6 +547,20 @@ public final class ProjectedStatistics extends BaseTrainingListener {
             }
             this.maxPositions = p;
             return this;
+        }
+
+        private static double decay(double d, String what) {
+            if (!(d > 0 && d <= 1)) {
+                throw new IllegalArgumentException(what + " must be in (0, 1], got " + d);
+            }
+            return d;
+        }
+
+        private static int atLeastOne(int k, String what) {
+            if (k < 1) {
+                throw new IllegalArgumentException(what + " must be >= 1, got " + k);
+            }
+            return k;
         }
 
         /** @return the listener */

@@ -42,7 +42,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 
 /**
  * Exactness: with frozen weights (no-op updater) and input decay 1 or 0.5, the projected statistics written
- * after training on a few batches are the pooled mean and biased variance of the BN layer's inputs
+ * after training on a few batches are the mean and biased variance of the BN layer's inputs
  * over exactly the inputs the listener's contract says it accumulates (every {@code accumulateEvery}-th
  * batch; within a batch every output position, or the {@code maxPositions} spread positions with their
  * weights), computed here by a direct double loop over the pre-BN activations of those batches (the
@@ -52,15 +52,25 @@ import static org.quicktheories.generators.SourceDSL.integers;
  * positions of a dense map, below some convolutions'), with 1-3 iterations per accumulation and position limits
  * below and above the batch's positions, over dense, convolution (strides,
  * "same" and truncate padding with and without explicit padding), depthwise (depth multiplier 1 and
- * 2) and 1x1 convolutions, NCHW and NHWC, both variance parameterisations and both network types.
+ * 2) and 1x1 convolutions, NCHW and NHWC, both variance parameterisations and both network types. The variance
+ * is the weighted mean of the within-batch variances over the covariance batches (the first accumulated batch
+ * and every {@code covarianceEvery}-th after it, 1-3; each weighing its positions times
+ * {@code max(covarianceDecay^(accumulateEvery covarianceEvery), (S - m) / (S + m))} to the power of the covariance
+ * batches after it) plus the weighted variance of every accumulated batch's mean; with {@code covarianceEvery} 1
+ * and the covariance decay equal to the input decay that is the pooled variance (the covariance decay is the
+ * input decay or the other of 1 and 0.5).
  *
  * <p>Tolerance, per channel {@code o}: DL4J computes each pre-BN value {@code z} in float, the
  * projection in double from the same float inputs and weights, so the two differ by the float
  * rounding of {@code z = w_o . p + b_o}: at most {@code delta = gamma_(D+1) A_o} with
  * {@code gamma_n = n u / (1 - n u)}, {@code u = 2^-24}, and {@code A_o = ||w_o||_1 max|x| + |b_o|}
  * bounding {@code sum |w_i p_i| + |b_o|} for any summation order (Higham, Accuracy and Stability of
- * Numerical Algorithms, 2nd ed., eq. 3.5). The mean then differs by at most {@code delta}, the
- * variance by at most {@code 2 sigma delta + delta^2}; storing in float adds {@code u |mean|} and
+ * Numerical Algorithms, 2nd ed., eq. 3.5). The mean then differs by at most {@code delta}. The variance
+ * estimate is a positive semi-definite quadratic form {@code Q} of the pre-BN values, so a change {@code e} of
+ * at most {@code delta} per value moves it by at most {@code 2 sqrt(Q(z) Q(e)) + Q(e)} (Cauchy-Schwarz), with
+ * {@code Q(e) <= delta^2} for the pooled variance ({@code 2 sigma delta + delta^2}) and {@code Q(e) <= 2 delta^2}
+ * for a within-batch part plus a between-batch part (each a variance of values within {@code delta});
+ * storing in float adds {@code u |mean|} and
  * {@code u var} ({@code var}) or {@code 2 ln(10) u |log10 sigma| var + u var} ({@code log10stdev},
  * the stored exponent rounded and squared back), and the double arithmetic is far below these.
  */
@@ -74,12 +84,28 @@ class ProjectedStatisticsExactnessTest {
 
     record Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
                 ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed, int every,
-                int maxPositions, double decay, int minSamples) {
+                int maxPositions, double decay, int minSamples, int covarianceEvery, double covarianceDecay) {
         Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
              ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed) {
             this(map, net, nhwc, param, kernel, stride, mode, pad, channels, size, depthMultiplier, seed,
                     1 + (int) (seed % 3), (seed / 3) % 2 == 0 ? ALL : 2 + (int) ((seed / 6) % 30),
                     (seed / 180) % 2 == 0 ? 1 : 0.5, (seed / 360) % 2 == 0 ? 0 : FLOOR);
+        }
+
+        /** The covariance interval from the seed: 1, 2 or 3 accumulated batches. */
+        Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
+             ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed, int every,
+             int maxPositions, double decay, int minSamples) {
+            this(map, net, nhwc, param, kernel, stride, mode, pad, channels, size, depthMultiplier, seed, every,
+                    maxPositions, decay, minSamples, 1 + (int) (seed % 5) % 3);
+        }
+
+        /** The covariance's decay from the seed: the input decay, or the other of 1 and 0.5. */
+        Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
+             ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed, int every,
+             int maxPositions, double decay, int minSamples, int covarianceEvery) {
+            this(map, net, nhwc, param, kernel, stride, mode, pad, channels, size, depthMultiplier, seed, every,
+                    maxPositions, decay, minSamples, covarianceEvery, (seed / 7) % 2 == 0 ? decay : 1.5 - decay);
         }
     }
 
@@ -222,7 +248,8 @@ class ProjectedStatisticsExactnessTest {
     static void check(Case c) {
         Built b = build(c);
         ProjectedStatistics listener = ProjectedStatistics.builder().inputDecay(c.decay()).every(1_000_000)
-                .accumulateEvery(c.every()).maxPositions(c.maxPositions()).minSamples(c.minSamples()).build();
+                .accumulateEvery(c.every()).maxPositions(c.maxPositions()).minSamples(c.minSamples())
+                .covarianceEvery(c.covarianceEvery()).covarianceDecay(c.covarianceDecay()).build();
         BnNetwork net = b.net;
         BnLayerRef ref = net.bnLayers().get(0);
         assertThat(listener.routes(net.model()).get(ref.name()).path()).as("%s route", c)
@@ -243,14 +270,19 @@ class ProjectedStatisticsExactnessTest {
                     : (2 * Math.log(10) * U * Math.abs(Math.log10(Math.sqrt(var))) + U) * var;
             assertThat(written.mean()[o]).as("%s channel %d mean", c, o)
                     .isCloseTo(mean, within(delta[o] + U * Math.abs(mean)));
+            // the estimator is a positive semi-definite quadratic form Q of the pre-BN values, so a change e of at most
+            // delta per value moves it by at most 2 sqrt(Q(z) Q(e)) + Q(e), Q(e) <= delta^2 for the pooled variance
+            // and <= 2 delta^2 for within-batch plus between-batch parts over different batches
+            double qe = (c.covarianceEvery() == 1 && c.covarianceDecay() == c.decay() ? 1 : 2) * delta[o] * delta[o];
             assertThat(written.variance()[o]).as("%s channel %d variance", c, o)
-                    .isCloseTo(var, within(2 * Math.sqrt(var) * delta[o] + delta[o] * delta[o] + storeVar));
+                    .isCloseTo(var, within(2 * Math.sqrt(var * qe) + qe + storeVar));
         }
     }
 
     /**
-     * Weighted pooled mean and biased variance of the BN layer's input, by a double loop over the batches the
-     * listener's contract says it accumulates (every {@code every}-th) and, in each, the output positions it
+     * Weighted mean and biased variance (within-batch plus between-batch, see the class notes) of the BN layer's
+     * input, by a double loop over the batches the listener's contract says it accumulates (every {@code every}-th)
+     * and, in each, the output positions it
      * takes: all if there are at most {@code maxPositions}, else {@code P = maxPositions} positions
      * {@code floor(N frac(a (sqrt 2 - 1) + j (sqrt 5 - 1) / 2))} ((example, row, column) order, {@code a} the
      * batches accumulated before), each weighing {@code N / P}, times {@code inputDecay^(age in iterations)}.
@@ -260,6 +292,7 @@ class ProjectedStatisticsExactnessTest {
         int channels = ref.channels();
         List<double[][]> values = new ArrayList<>();
         List<double[]> weights = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
         int accumulated = 0;
         for (int i = 0; i < b.batches.size(); i++) {
             if ((i + 1) % b.c.every() != 0) {
@@ -294,8 +327,13 @@ class ProjectedStatisticsExactnessTest {
             }
             values.add(picked);
             weights.add(w);
+            positions.add(n);
             accumulated++;
         }
+        // the covariance batches: the first accumulated one and every covarianceEvery-th after it, each weighing
+        // its positions times the covariance decay to the power of the covariance batches after it
+        int r = b.c.covarianceEvery();
+        int covBatches = (values.size() + r - 1) / r;
         double[] mean = new double[channels];
         double[] var = new double[channels];
         for (int o = 0; o < channels; o++) {
@@ -308,14 +346,32 @@ class ProjectedStatisticsExactnessTest {
                 }
             }
             mean[o] = sum / total;
-            double sq = 0;
+            double between = 0;
+            double within = 0;
+            double covTotal = 0;
             for (int k = 0; k < values.size(); k++) {
-                for (int j = 0; j < weights.get(k).length; j++) {
-                    double dev = values.get(k)[o][j] - mean[o];
-                    sq += weights.get(k)[j] * dev * dev;
+                double[] x = values.get(k)[o];
+                double batchMean = 0;
+                double batchWeight = 0;
+                for (int j = 0; j < x.length; j++) {
+                    batchMean += x[j];
+                    batchWeight += weights.get(k)[j];
+                }
+                batchMean /= x.length;
+                between += batchWeight * (batchMean - mean[o]) * (batchMean - mean[o]);
+                if (k % r == 0) {
+                    double sq = 0;
+                    for (double v : x) {
+                        sq += (v - batchMean) * (v - batchMean);
+                    }
+                    double perCov = Math.max(Math.pow(b.c.covarianceDecay(), b.c.every() * r),
+                            (b.c.minSamples() - (double) x.length) / (b.c.minSamples() + x.length));
+                    double omega = Math.pow(perCov, covBatches - 1 - k / r) * positions.get(k);
+                    within += omega * sq / x.length;
+                    covTotal += omega;
                 }
             }
-            var[o] = sq / total;
+            var[o] = within / covTotal + between / total;
         }
         return new MeanVariance(mean, var);
     }

@@ -199,11 +199,24 @@ class ProjectedStatisticsTest {
         assertThat(ProjectedStatistics.builder().accumulateEvery(1).build().accumulateEvery()).isEqualTo(1);
         assertThatThrownBy(() -> ProjectedStatistics.builder().maxPositions(0)).isInstanceOf(IllegalArgumentException.class);
         assertThat(ProjectedStatistics.builder().maxPositions(1).build().maxPositions()).isEqualTo(1);
+        assertThatThrownBy(() -> ProjectedStatistics.builder().covarianceEvery(0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(ProjectedStatistics.builder().covarianceEvery(1).build().covarianceEvery()).isEqualTo(1);
+        assertThatThrownBy(() -> ProjectedStatistics.builder().covarianceDecay(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ProjectedStatistics.builder().covarianceDecay(Math.nextUp(1.0)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ProjectedStatistics.builder().covarianceDecay(Double.NaN))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(ProjectedStatistics.builder().covarianceDecay(1).build().covarianceDecay()).isEqualTo(1);
+        assertThat(ProjectedStatistics.builder().inputDecay(0.5).build().covarianceDecay()).as("the input decay unless set")
+                .isEqualTo(0.5);
         assertThatThrownBy(() -> ProjectedStatistics.builder().minSamples(-1)).isInstanceOf(IllegalArgumentException.class);
         assertThat(ProjectedStatistics.builder().minSamples(0).build().minSamples()).isZero();
         ProjectedStatistics defaults = ProjectedStatistics.builder().build();
         assertThat(defaults.minSamples()).isEqualTo(ProjectedStatistics.DEFAULT_MIN_SAMPLES);
         assertThat(defaults.accumulateEvery()).isEqualTo(ProjectedStatistics.DEFAULT_ACCUMULATE_EVERY);
+        assertThat(defaults.covarianceEvery()).isEqualTo(ProjectedStatistics.DEFAULT_COVARIANCE_EVERY);
+        assertThat(defaults.covarianceDecay()).isEqualTo(ProjectedStatistics.DEFAULT_INPUT_DECAY);
         assertThat(defaults.maxPositions()).isEqualTo(ProjectedStatistics.DEFAULT_MAX_POSITIONS);
         assertThat(defaults.every()).isEqualTo(ProjectedStatistics.DEFAULT_EVERY);
         assertThat(defaults.inputDecay()).isEqualTo(ProjectedStatistics.DEFAULT_INPUT_DECAY);

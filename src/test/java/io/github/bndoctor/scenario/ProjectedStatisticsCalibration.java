@@ -44,6 +44,12 @@ final class ProjectedStatisticsCalibration {
             if (p.length > 6) {
                 b.accumulateEvery(Integer.parseInt(p[5])).maxPositions(Integer.parseInt(p[6]));
             }
+            if (p.length > 7) {
+                b.covarianceEvery(Integer.parseInt(p[7]));
+            }
+            if (p.length > 8) {
+                b.covarianceDecay(Double.parseDouble(p[8]));
+            }
             before.add(b.build());
         }
         if (p.length > 4 && p[4].equals("adaptive")) {
