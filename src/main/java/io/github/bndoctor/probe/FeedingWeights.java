@@ -178,10 +178,31 @@ public final class FeedingWeights {
             System.arraycopy(w.castTo(DataType.DOUBLE).dup('c').data().asDouble(), 0, out, at, n);
             return;
         }
-        int rank = shape.length;
-        long inner = rank == 0 ? 1 : shape[rank - 1];
-        long step = rank == 0 ? 0 : stride[rank - 1];
-        long[] index = new long[Math.max(0, rank - 1)];
+        // dimensions of size 1 dropped and each dimension merged into the one before it where they are
+        // contiguous: the same C order, walked with as long an inner loop as the layout allows
+        long[] dims = new long[Math.max(1, shape.length)];
+        long[] steps = new long[dims.length];
+        int rank = 0;
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == 1) {
+                continue;
+            }
+            if (rank > 0 && steps[rank - 1] == stride[d] * shape[d]) {
+                dims[rank - 1] *= shape[d];
+                steps[rank - 1] = stride[d];
+            } else {
+                dims[rank] = shape[d];
+                steps[rank] = stride[d];
+                rank++;
+            }
+        }
+        if (rank == 0) {
+            dims[0] = 1;
+            rank = 1;
+        }
+        long inner = dims[rank - 1];
+        long step = steps[rank - 1];
+        long[] index = new long[rank];
         long pos = start;
         for (int e = 0; e < n; ) {
             long p = pos;
@@ -191,11 +212,11 @@ public final class FeedingWeights {
             // odometer over the outer dimensions of the C-order multi-index, moving the buffer position along the strides
             for (int d = rank - 2; d >= 0; d--) {
                 index[d]++;
-                pos += stride[d];
-                if (index[d] < shape[d]) {
+                pos += steps[d];
+                if (index[d] < dims[d]) {
                     break;
                 }
-                pos -= stride[d] * shape[d];
+                pos -= steps[d] * dims[d];
                 index[d] = 0;
             }
         }
