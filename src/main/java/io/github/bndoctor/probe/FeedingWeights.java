@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -136,9 +137,9 @@ public final class FeedingWeights {
 
     /**
      * Copies an array, flattened in C order, into doubles. A float or double array on the host is
-     * read straight from its buffer along its strides: the listeners that call this every iteration
-     * would otherwise pay ND4J's per-op dispatch (a cast and a copy) per
-     * layer.
+     * read straight from its buffer along its strides ({@link DataBuffer#getDouble(long)}, which widens
+     * a float exactly): the listeners that call this every iteration would otherwise pay ND4J's
+     * per-op dispatch (a cast and a copy), or a native buffer view, per layer.
      *
      * @param w an array
      * @param into an array to fill if its length is {@code w}'s, or {@code null}
@@ -161,26 +162,61 @@ public final class FeedingWeights {
             return;
         }
         int n = (int) w.length();
-        if ((type != DataType.FLOAT && type != DataType.DOUBLE) || w.data().length() > Integer.MAX_VALUE) {
+        long[] shape = w.shape();
+        long[] stride = w.stride();
+        DataBuffer b = w.data();
+        // a view's buffer may itself start at an offset into the parent buffer (as in VectorReader)
+        long start = w.offset() - b.offset();
+        long first = start;
+        long last = start;
+        for (int d = 0; d < shape.length; d++) {
+            long reach = (shape[d] - 1) * stride[d];
+            first += Math.min(0, reach);
+            last += Math.max(0, reach);
+        }
+        if ((type != DataType.FLOAT && type != DataType.DOUBLE) || first < 0 || last >= b.length()) {
             System.arraycopy(w.castTo(DataType.DOUBLE).dup('c').data().asDouble(), 0, out, at, n);
             return;
         }
-        long[] shape = w.shape();
-        long[] stride = w.stride();
-        java.nio.FloatBuffer floats = type == DataType.FLOAT ? w.data().asNioFloat() : null;
-        java.nio.DoubleBuffer doubles = type == DataType.DOUBLE ? w.data().asNioDouble() : null;
-        long[] index = new long[shape.length];
-        long pos = w.offset();
-        for (int e = 0; e < n; e++) {
-            out[at + e] = floats != null ? floats.get((int) pos) : doubles.get((int) pos);
-            // odometer over the C-order multi-index, moving the buffer position along the strides
-            for (int d = shape.length - 1; d >= 0; d--) {
+        // dimensions of size 1 dropped and each dimension merged into the one before it where they are
+        // contiguous: the same C order, walked with as long an inner loop as the layout allows
+        long[] dims = new long[Math.max(1, shape.length)];
+        long[] steps = new long[dims.length];
+        int rank = 0;
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == 1) {
+                continue;
+            }
+            if (rank > 0 && steps[rank - 1] == stride[d] * shape[d]) {
+                dims[rank - 1] *= shape[d];
+                steps[rank - 1] = stride[d];
+            } else {
+                dims[rank] = shape[d];
+                steps[rank] = stride[d];
+                rank++;
+            }
+        }
+        if (rank == 0) {
+            dims[0] = 1;
+            rank = 1;
+        }
+        long inner = dims[rank - 1];
+        long step = steps[rank - 1];
+        long[] index = new long[rank];
+        long pos = start;
+        for (int e = 0; e < n; ) {
+            long p = pos;
+            for (long j = 0; j < inner; j++, p += step) {
+                out[at + e++] = b.getDouble(p);
+            }
+            // odometer over the outer dimensions of the C-order multi-index, moving the buffer position along the strides
+            for (int d = rank - 2; d >= 0; d--) {
                 index[d]++;
-                pos += stride[d];
-                if (index[d] < shape[d]) {
+                pos += steps[d];
+                if (index[d] < dims[d]) {
                     break;
                 }
-                pos -= stride[d] * shape[d];
+                pos -= steps[d] * dims[d];
                 index[d] = 0;
             }
         }

@@ -6,7 +6,6 @@ import io.github.bndoctor.probe.WeightSnapshotRing;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 
-import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,12 +69,27 @@ public final class AdaptiveDecay extends BaseTrainingListener {
     private final double minDecay;
     private final boolean followUpstream;
     private final int historyCapacity;
-    private final ArrayDeque<Adaptation> history = new ArrayDeque<>();
     private Model bound;
     private BnNetwork net;
     private WeightSnapshotRing ring;
     private final Map<String, Double> configured = new LinkedHashMap<>();
-    private Map<String, Set<String>> upstream = Map.of();
+    /** The BN layers, their names and configured decays, and each one's upstream BN layers, in forward order. */
+    private BnLayerRef[] layers = new BnLayerRef[0];
+    private String[] names = new String[0];
+    private double[] configuredDecays = new double[0];
+    private int[][] upstream = new int[0][];
+    /** Each layer's own decay at the latest adaptation (reused). */
+    private double[] own = new double[0];
+    /**
+     * The latest adaptations as a ring of reused rows, {@code historyDecays[slot][layer]}, the oldest at
+     * {@code historyStart}; {@link #history()} turns them into {@link Adaptation}s.
+     */
+    private long[] historyIterations = new long[0];
+    private double[][] historyDecays = new double[0][];
+    private int historyStart;
+    private int historySize;
+    /** {@link #history()}'s list, until the next adaptation. */
+    private List<Adaptation> historyView;
 
     /**
      * Decays set at one adaptation.
@@ -118,40 +132,83 @@ public final class AdaptiveDecay extends BaseTrainingListener {
             return;
         }
         long[] ages = ring.ages(done);
-        Map<String, Double> own = new LinkedHashMap<>();
-        for (BnLayerRef ref : net.bnLayers()) {
-            own.put(ref.name(), decayFor(ages, ring.angleOf(net, ref.name(), done), budgetDeg, minDecay,
-                    configured.get(ref.name())));
+        for (int i = 0; i < layers.length; i++) {
+            own[i] = decayFor(ages, ring.angleOf(net, names[i], done), budgetDeg, minDecay, configuredDecays[i]);
         }
-        Map<String, Double> set = followUpstream ? limitByUpstream(own, upstream, configured, minDecay) : own;
-        for (BnLayerRef ref : net.bnLayers()) {
-            net.setDecay(ref, set.get(ref.name()));
+        double[] set = nextHistoryRow(done);
+        if (followUpstream) {
+            limitByUpstream(own, upstream, configuredDecays, minDecay, set);
+        } else {
+            System.arraycopy(own, 0, set, 0, own.length);
         }
-        if (history.size() == historyCapacity) {
-            history.removeFirst();
+        for (int i = 0; i < layers.length; i++) {
+            net.setDecay(layers[i], set[i]);
         }
-        history.addLast(new Adaptation(done, set));
+    }
+
+    /** Claims the history's row for the adaptation at {@code done}, dropping the oldest when full. */
+    private double[] nextHistoryRow(long done) {
+        if (historyIterations.length < historyCapacity && historySize == historyIterations.length) {
+            // grow towards the capacity, so that a short training does not hold a full history's rows
+            int grown = (int) Math.min(historyCapacity, Math.max(16L, 2L * historyIterations.length));
+            long[] iterations = new long[grown];
+            double[][] decays = new double[grown][];
+            for (int k = 0; k < historySize; k++) {
+                int slot = (historyStart + k) % historyIterations.length;
+                iterations[k] = historyIterations[slot];
+                decays[k] = historyDecays[slot];
+            }
+            historyIterations = iterations;
+            historyDecays = decays;
+            historyStart = 0;
+        }
+        int slot;
+        if (historySize < historyIterations.length) {
+            slot = (historyStart + historySize) % historyIterations.length;
+            historySize++;
+        } else {
+            slot = historyStart;
+            historyStart = (historyStart + 1) % historyIterations.length;
+        }
+        if (historyDecays[slot] == null) {
+            historyDecays[slot] = new double[layers.length];
+        }
+        historyIterations[slot] = done;
+        historyView = null;
+        return historyDecays[slot];
     }
 
     private void bind(Model model) {
         bound = model;
         net = BnNetwork.requireBatchNorm(model);
         configured.clear();
-        for (BnLayerRef ref : net.bnLayers()) {
-            configured.put(ref.name(), ref.decay());
+        layers = net.bnLayers().toArray(new BnLayerRef[0]);
+        names = new String[layers.length];
+        configuredDecays = new double[layers.length];
+        Map<String, Integer> index = new java.util.HashMap<>();
+        for (int i = 0; i < layers.length; i++) {
+            names[i] = layers[i].name();
+            configuredDecays[i] = layers[i].decay();
+            configured.put(names[i], configuredDecays[i]);
+            index.put(names[i], i);
         }
         int capacity = 1;
-        for (double d : configured.values()) {
+        for (double d : configuredDecays) {
             if (d < 1) {
                 capacity = Math.max(capacity, WeightSnapshotRing.capacityFor(d, snapshotEvery));
             }
         }
         ring = new WeightSnapshotRing(net, snapshotEvery, capacity);
-        Map<String, Set<String>> up = new LinkedHashMap<>();
-        for (BnLayerRef ref : net.bnLayers()) {
-            up.put(ref.name(), net.upstreamBnLayers(ref));
+        upstream = new int[layers.length][];
+        for (int i = 0; i < layers.length; i++) {
+            upstream[i] = net.upstreamBnLayers(layers[i]).stream().mapToInt(index::get).toArray();
         }
-        upstream = up;
+        own = new double[layers.length];
+        historyIterations = new long[0];
+        historyDecays = new double[0][];
+        historyStart = 0;
+        historySize = 0;
+        historyView = null;
     }
 
     /**
@@ -169,22 +226,44 @@ public final class AdaptiveDecay extends BaseTrainingListener {
      */
     public static Map<String, Double> limitByUpstream(Map<String, Double> own, Map<String, Set<String>> upstream,
                                                       Map<String, Double> configured, double minDecay) {
+        List<String> layers = List.copyOf(own.keySet());
+        Map<String, Integer> index = new java.util.HashMap<>();
+        double[] ownDecays = new double[layers.size()];
+        double[] configuredDecays = new double[layers.size()];
+        for (int i = 0; i < layers.size(); i++) {
+            index.put(layers.get(i), i);
+            ownDecays[i] = own.get(layers.get(i));
+            configuredDecays[i] = configured.get(layers.get(i));
+        }
+        int[][] up = new int[layers.size()][];
+        for (int i = 0; i < layers.size(); i++) {
+            up[i] = upstream.getOrDefault(layers.get(i), Set.of()).stream().mapToInt(index::get).toArray();
+        }
+        double[] limited = new double[layers.size()];
+        limitByUpstream(ownDecays, up, configuredDecays, minDecay, limited);
         Map<String, Double> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Double> e : own.entrySet()) {
-            String layer = e.getKey();
-            double conf = configured.get(layer);
-            if (conf >= 1) {
-                out.put(layer, conf);
-                continue;
-            }
-            double d = e.getValue();
-            for (String up : upstream.getOrDefault(layer, Set.of())) {
-                // a frozen upstream layer's own decay is its configured 1, which limits nothing
-                d = Math.min(d, own.get(up));
-            }
-            out.put(layer, Math.max(Math.min(minDecay, conf), d));
+        for (int i = 0; i < layers.size(); i++) {
+            out.put(layers.get(i), limited[i]);
         }
         return out;
+    }
+
+    /** As {@link #limitByUpstream(Map, Map, Map, double)} on arrays indexed by layer, written into {@code out}. */
+    private static void limitByUpstream(double[] own, int[][] upstream, double[] configured, double minDecay,
+                                        double[] out) {
+        for (int i = 0; i < own.length; i++) {
+            double conf = configured[i];
+            if (conf >= 1) {
+                out[i] = conf;
+                continue;
+            }
+            double d = own[i];
+            for (int up : upstream[i]) {
+                // a frozen upstream layer's own decay is its configured 1, which limits nothing
+                d = Math.min(d, own[up]);
+            }
+            out[i] = Math.max(Math.min(minDecay, conf), d);
+        }
     }
 
     /**
@@ -272,7 +351,19 @@ public final class AdaptiveDecay extends BaseTrainingListener {
 
     /** @return the latest adaptations, oldest first, at most {@link Builder#history(int)} of them */
     public List<Adaptation> history() {
-        return List.copyOf(history);
+        if (historyView == null) {
+            List<Adaptation> out = new java.util.ArrayList<>(historySize);
+            for (int k = 0; k < historySize; k++) {
+                int slot = (historyStart + k) % historyIterations.length;
+                Map<String, Double> decays = new LinkedHashMap<>();
+                for (int i = 0; i < names.length; i++) {
+                    decays.put(names[i], historyDecays[slot][i]);
+                }
+                out.add(new Adaptation(historyIterations[slot], decays));
+            }
+            historyView = List.copyOf(out);
+        }
+        return historyView;
     }
 
     /** @return each BN layer's configured decay (read when the listener first saw the model) */
