@@ -72,7 +72,6 @@ public final class AdaptiveDecay extends BaseTrainingListener {
     private Model bound;
     private BnNetwork net;
     private WeightSnapshotRing ring;
-    private final Map<String, Double> configured = new LinkedHashMap<>();
     /** The BN layers, their names and configured decays, and each one's upstream BN layers, in forward order. */
     private BnLayerRef[] layers = new BnLayerRef[0];
     private String[] names = new String[0];
@@ -181,7 +180,6 @@ public final class AdaptiveDecay extends BaseTrainingListener {
     private void bind(Model model) {
         bound = model;
         net = BnNetwork.requireBatchNorm(model);
-        configured.clear();
         layers = net.bnLayers().toArray(new BnLayerRef[0]);
         names = new String[layers.length];
         configuredDecays = new double[layers.length];
@@ -189,7 +187,6 @@ public final class AdaptiveDecay extends BaseTrainingListener {
         for (int i = 0; i < layers.length; i++) {
             names[i] = layers[i].name();
             configuredDecays[i] = layers[i].decay();
-            configured.put(names[i], configuredDecays[i]);
             index.put(names[i], i);
         }
         int capacity = 1;
@@ -344,8 +341,8 @@ public final class AdaptiveDecay extends BaseTrainingListener {
         if (model != bound) {
             throw new IllegalArgumentException("this listener has not adapted that model");
         }
-        for (BnLayerRef ref : net.bnLayers()) {
-            net.setDecay(ref, configured.get(ref.name()));
+        for (int i = 0; i < layers.length; i++) {
+            net.setDecay(layers[i], configuredDecays[i]);
         }
     }
 
@@ -355,11 +352,7 @@ public final class AdaptiveDecay extends BaseTrainingListener {
             List<Adaptation> out = new java.util.ArrayList<>(historySize);
             for (int k = 0; k < historySize; k++) {
                 int slot = (historyStart + k) % historyIterations.length;
-                Map<String, Double> decays = new LinkedHashMap<>();
-                for (int i = 0; i < names.length; i++) {
-                    decays.put(names[i], historyDecays[slot][i]);
-                }
-                out.add(new Adaptation(historyIterations[slot], decays));
+                out.add(new Adaptation(historyIterations[slot], byName(historyDecays[slot])));
             }
             historyView = List.copyOf(out);
         }
@@ -368,7 +361,16 @@ public final class AdaptiveDecay extends BaseTrainingListener {
 
     /** @return each BN layer's configured decay (read when the listener first saw the model) */
     public Map<String, Double> configuredDecays() {
-        return Collections.unmodifiableMap(configured);
+        return Collections.unmodifiableMap(byName(configuredDecays));
+    }
+
+    /** @return {@code values} by layer name, in forward order */
+    private Map<String, Double> byName(double[] values) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (int i = 0; i < names.length; i++) {
+            out.put(names[i], values[i]);
+        }
+        return out;
     }
 
     /** @return the angle budget, degrees */

@@ -83,7 +83,8 @@ import java.util.Map;
  * non-identity activation, dropout or weight noise, an input preprocessor, a dilated or causal
  * convolution, or a map whose moments would exceed {@link Builder#maxEntries(long)}) keep DL4J's
  * moving average; {@link #routes()} says which layer takes which path and why. Memory per projected
- * layer: twice {@code D^2} doubles (the within and the between part) with {@code D = n_in} (dense) or
+ * layer: {@code D^2} doubles (twice, a within and a between part, with {@code covarianceEvery} above 1 or a
+ * covariance decay of its own) with {@code D = n_in} (dense) or
  * {@code k_h k_w C_in} (convolution), {@code C_in (k_h k_w)^2} for a depthwise convolution, on the Java heap (in native memory for the maps
  * summed natively), plus {@code m D} doubles of gathered patches (twice, Java and native, for those); a write
  * of a map kept in Java briefly holds a second {@code D^2} (the covariance) in Java and native memory.
