@@ -597,9 +597,14 @@ final class PatchMoments {
         }
     }
 
-    /** The values of {@code a} in row-major order, from one bulk copy. */
+    /**
+     * The values of {@code a} in row-major order, from one bulk copy. The buffer is read as it is only
+     * where it holds exactly {@code a}'s elements with C-order strides: a permuted array reports order
+     * {@code 'c'} and is no view, yet its buffer is not in its row-major order.
+     */
     static double[] values(INDArray a) {
-        INDArray c = a.ordering() == 'c' && !a.isView() && a.offset() == 0 && a.data().length() == a.length() ? a
+        INDArray c = a.ordering() == 'c' && !a.isView() && a.offset() == 0 && a.data().length() == a.length()
+                && java.util.Arrays.equals(a.stride(), org.nd4j.linalg.factory.Nd4j.getStrides(a.shape(), 'c')) ? a
                 : a.dup('c');
         if (c.dataType() == DataType.FLOAT) {
             float[] f = c.data().asFloat();
