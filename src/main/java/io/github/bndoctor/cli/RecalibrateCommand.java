@@ -57,16 +57,25 @@ final class RecalibrateCommand implements Callable<Integer> {
     /** Batches in forward passes at once (validated here: one line and exit code 1 when out of range). */
     @Option(names = "--workers", paramLabel = "W",
             description = "Batches computed at once, each on its own thread and copy of the model with one native thread"
-                    + " (same statistics, bit for bit; each holds one batch's activations). Default: the available"
-                    + " processors divided by --threads, at most " + PreciseBn.MAX_DEFAULT_PARALLELISM + "; 1 runs"
-                    + " the batches one after another.")
+                    + " (same statistics, bit for bit; each holds one batch's activations), 1 to the available processors."
+                    + " Default: 1, the batches one after another.")
     void workers(int w) {
+        workers = validWorkers(spec, w);
+    }
+
+    /**
+     * @param spec the command's spec
+     * @param w a {@code --workers} value
+     * @return it, if between 1 and the available processors
+     * @throws picocli.CommandLine.ParameterException otherwise (one line, exit code 1)
+     */
+    static int validWorkers(CommandSpec spec, int w) {
         int max = Runtime.getRuntime().availableProcessors();
         if (w < 1 || w > max) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--workers must be between 1 and "
                     + max + " (the available processors), got " + w);
         }
-        workers = w;
+        return w;
     }
 
     /**

@@ -27,8 +27,12 @@ import java.util.Map;
  * examples; mean-of-batch-variances reproduces the training-mode scale exactly for small batches.
  */
 public final class PreciseBn {
-    /** The most batches {@link #defaultParallelism()} runs at once: each holds its activations. */
-    public static final int MAX_DEFAULT_PARALLELISM = 2;
+    /**
+     * The most batches {@link #defaultParallelism()} runs at once: 1, the serial pass. Two workers were
+     * not faster than one on a loaded two-processor machine and held a second batch's activations
+     * (docs/record.md, "parallel precise statistics"), so more is the caller's choice.
+     */
+    public static final int MAX_DEFAULT_PARALLELISM = 1;
 
     private PreciseBn() {
     }
@@ -73,7 +77,7 @@ public final class PreciseBn {
 
     /**
      * @return the parallelism of the overloads without one: the available processors, at most
-     *     {@value #MAX_DEFAULT_PARALLELISM}
+     *     {@link #MAX_DEFAULT_PARALLELISM}
      */
     public static int defaultParallelism() {
         return Math.max(1, Math.min(MAX_DEFAULT_PARALLELISM, Runtime.getRuntime().availableProcessors()));
