@@ -134,4 +134,22 @@ class PreciseBnParallelismTest {
                 .hasMessageContaining("parallelism");
         assertThat(PreciseBn.defaultParallelism()).isBetween(1, PreciseBn.MAX_DEFAULT_PARALLELISM);
     }
+
+    /** {@code diagnose --model}'s route: a diagnoser's precise statistics with parallelism, bit for bit the serial ones. */
+    @Test
+    void diagnoserPreciseStatisticsWithParallelismAreTheSerialOnes() {
+        BnNetwork net = net(NetworkKind.GRAPH, VarianceParameterisation.VAR, Layout.NCHW);
+        List<INDArray[]> data = ProbeFixtures.batches(Layout.NCHW, BATCHES, 23);
+        io.github.bndoctor.probe.Diagnoser d = new io.github.bndoctor.probe.Diagnoser(PopulationEstimator.POOLED,
+                BATCHES * 8, io.github.bndoctor.probe.LossMeasure.MSE, io.github.bndoctor.probe.DiagnosisThresholds.DEFAULT);
+        Map<String, MeanVariance> serial = d.preciseStatistics(net, data.iterator());
+        for (int n : new int[] {2, 3}) {
+            Map<String, MeanVariance> got = d.withPreciseParallelism(n).preciseStatistics(net, data.iterator());
+            serial.forEach((layer, mv) -> {
+                assertThat(got.get(layer).mean()).as("n=" + n + " " + layer).isEqualTo(mv.mean());
+                assertThat(got.get(layer).variance()).as("n=" + n + " " + layer).isEqualTo(mv.variance());
+            });
+        }
+        assertThatThrownBy(() -> d.withPreciseParallelism(0)).isInstanceOf(IllegalArgumentException.class);
+    }
 }
