@@ -29,4 +29,19 @@ public final class NativeThreadLimit {
             blas.setMaxThreads(n);
         }
     }
+
+    /**
+     * Limits OpenMP to {@code n} threads for ops the calling thread runs (and the threads OpenMP
+     * starts from it), leaving the process-wide limits of {@link #apply(int)} as they are: for a
+     * worker thread that runs its own passes beside others.
+     *
+     * @param n threads, at least 1
+     * @throws IllegalArgumentException if {@code n < 1}
+     */
+    public static void applyToCurrentThread(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("native threads must be >= 1, got " + n);
+        }
+        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(n);
+    }
 }

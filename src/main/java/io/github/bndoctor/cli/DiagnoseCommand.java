@@ -68,6 +68,15 @@ final class DiagnoseCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "MODEL.zip", description = "A saved MultiLayerNetwork or ComputationGraph.")
     private Path model;
+
+    private int workers = -1;
+
+    /** With --model: batches of the precise-statistics pass computed at once (as recalibrate's). */
+    @Option(names = "--workers", paramLabel = "W", description = "With --model: batches of the precise-statistics pass"
+            + " computed at once, as recalibrate's --workers (same statistics, bit for bit). Default: 1.")
+    void workers(int w) {
+        workers = RecalibrateCommand.validWorkers(spec, w);
+    }
     @Option(names = "--data", paramLabel = "FILE", description = ".npy features or a DL4J DataSet file (with --model).")
     private Path data;
     @Option(names = "--labels", paramLabel = "FILE.npy", description = ".npy labels for .npy features (optional; without"
@@ -188,7 +197,8 @@ final class DiagnoseCommand implements Callable<Integer> {
             throw new InputException("need --batch >= 2, --samples >= 1 and --probe-size >= 2");
         }
         return ModelDiagnosis.run(model, data, labels, b, samples, probeSize, plannedIterations,
-                net -> forecast = LagForecast.table(LagForecast.of(net)), spec.commandLine().getErr());
+                net -> forecast = LagForecast.table(LagForecast.of(net)), spec.commandLine().getErr(),
+                workers > 0 ? workers : RecalibrateCommand.defaultWorkers(NativeThreads.applied()));
     }
 
     private DiagnosisReport demo() {

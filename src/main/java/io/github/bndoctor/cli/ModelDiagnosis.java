@@ -49,7 +49,7 @@ final class ModelDiagnosis {
     static final double PROGRESS_EVERY_SECONDS = 10;
 
     static DiagnosisReport run(Path modelFile, Path dataFile, Path labelsFile, int batch, int samples, int probeSize,
-                               Long plannedIterations, Consumer<BnNetwork> onLoaded, PrintWriter err) {
+                               Long plannedIterations, Consumer<BnNetwork> onLoaded, PrintWriter err, int workers) {
         StageProgress progress = new StageProgress(err, QUIET_SECONDS, PROGRESS_EVERY_SECONDS);
         BnNetwork net = BnNetwork.requireBatchNorm(ModelFiles.load(modelFile));
         onLoaded.accept(net);
@@ -64,7 +64,8 @@ final class ModelDiagnosis {
         long probeChunks = (data.probeExamples(probeSize, batch) + batch - 1) / batch;
         Iterable<ProbeChunk> probe = () -> progress.counting("probe: chunk", probeChunks, chunks.iterator());
         long iterations = net.iterationCount();
-        Diagnoser diagnoser = new Diagnoser(PopulationEstimator.POOLED, samples, LossMeasure.MSE, DiagnosisThresholds.DEFAULT);
+        Diagnoser diagnoser = new Diagnoser(PopulationEstimator.POOLED, samples, LossMeasure.MSE, DiagnosisThresholds.DEFAULT)
+                .withPreciseParallelism(workers);
         DataFiles.Batches batches = data.featureBatches(batch);
         long preciseBatches = Math.min(samples, data.examples()) / batch + 1;
         Checkpoint measured = diagnoser.diagnose(net, probe, progress.counting("precise statistics: batch", preciseBatches,

@@ -52,6 +52,42 @@ final class RecalibrateCommand implements Callable<Integer> {
             description = "POOLED (default; right for single-example inference) or MEAN_OF_BATCH_VARIANCES.")
     private PopulationEstimator estimator;
 
+    private int workers = -1;
+
+    /** Batches in forward passes at once (validated here: one line and exit code 1 when out of range). */
+    @Option(names = "--workers", paramLabel = "W",
+            description = "Batches computed at once, each on its own thread and copy of the model with one native thread"
+                    + " (same statistics, bit for bit; each holds one batch's activations), 1 to the available processors."
+                    + " Default: 1, the batches one after another.")
+    void workers(int w) {
+        workers = validWorkers(spec, w);
+    }
+
+    /**
+     * @param spec the command's spec
+     * @param w a {@code --workers} value
+     * @return it, if between 1 and the available processors
+     * @throws picocli.CommandLine.ParameterException otherwise (one line, exit code 1)
+     */
+    static int validWorkers(CommandSpec spec, int w) {
+        int max = Runtime.getRuntime().availableProcessors();
+        if (w < 1 || w > max) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--workers must be between 1 and "
+                    + max + " (the available processors), got " + w);
+        }
+        return w;
+    }
+
+    /**
+     * @param nativeThreads native threads per pass ({@code --threads})
+     * @return the default {@code --workers}: one per group of {@code nativeThreads} processors, at most
+     *     {@link PreciseBn#MAX_DEFAULT_PARALLELISM}, at least 1
+     */
+    static int defaultWorkers(int nativeThreads) {
+        int processors = Runtime.getRuntime().availableProcessors();
+        return Math.max(1, Math.min(PreciseBn.MAX_DEFAULT_PARALLELISM, processors / Math.max(1, nativeThreads)));
+    }
+
     @Override
     public Integer call() throws Exception {
         if (samples < 1) {
@@ -67,12 +103,14 @@ final class RecalibrateCommand implements Callable<Integer> {
         d.requireFits(net);
         Map<String, MeanVariance> before = MovingStatistics.readAll(net);
         DataFiles.Batches batches = d.batches(batch);
-        PreciseBn.recalibrate(net, batches.asIterator(), samples, estimator);
+        int w = workers > 0 ? workers : defaultWorkers(NativeThreads.applied());
+        PreciseBn.recalibrate(net, batches.asIterator(), samples, estimator, w);
         Map<String, MeanVariance> after = MovingStatistics.readAll(net);
         ModelFiles.save(model, net.model(), out);
         PrintWriter o = spec.commandLine().getOut();
         o.printf("recalibrated %d BN layer(s) of %s from %d example(s) of %s (--samples %d in whole batches of %d; %s"
-                + " estimator)%n", after.size(), model, batches.examplesRead(), data, samples, batch, estimator);
+                + " estimator; %d worker(s))%n", after.size(), model, batches.examplesRead(), data, samples, batch,
+                estimator, w);
         o.println("before:");
         o.print(StatisticsSummary.table(before));
         o.println("after:");

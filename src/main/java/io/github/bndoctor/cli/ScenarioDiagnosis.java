@@ -96,7 +96,9 @@ final class ScenarioDiagnosis {
         for (int n = 0; n < RECALIBRATION_SAMPLES; n += config.batchSize()) {
             batches.add(gen.nextBatch(config.batchSize()).dataSet());
         }
-        PreciseBn.recalibrate(net, new ListDataSetIterator<>(batches, 1), RECALIBRATION_SAMPLES);
+        // serial: the demo already trains its runs side by side (ParallelRuns)
+        PreciseBn.recalibrate(net, new ListDataSetIterator<>(batches, 1), RECALIBRATION_SAMPLES,
+                io.github.bndoctor.stats.PopulationEstimator.POOLED, 1);
         Map<String, Double> rotation = new LinkedHashMap<>();
         List<Checkpoint> cps = result.checkpoints();
         if (!cps.isEmpty()) {

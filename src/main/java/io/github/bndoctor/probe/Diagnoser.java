@@ -45,6 +45,7 @@ public final class Diagnoser {
     private final LossMeasure loss;
     private final DiagnosisThresholds thresholds;
     private final int trainModeBatch;
+    private final int preciseParallelism;
 
     /**
      * @param estimator precise statistics estimator
@@ -75,6 +76,30 @@ public final class Diagnoser {
         this.loss = loss;
         this.thresholds = thresholds;
         this.trainModeBatch = trainModeBatch;
+        this.preciseParallelism = 1;
+    }
+
+    private Diagnoser(Diagnoser d, int preciseParallelism) {
+        this.estimator = d.estimator;
+        this.preciseSamples = d.preciseSamples;
+        this.loss = d.loss;
+        this.thresholds = d.thresholds;
+        this.trainModeBatch = d.trainModeBatch;
+        this.preciseParallelism = preciseParallelism;
+    }
+
+    /**
+     * @param parallelism batches whose precise-statistics passes run at once, each on its own thread
+     *     and copy of the network ({@link PreciseStatistics#estimate(BnNetwork, Iterator, int,
+     *     PopulationEstimator, int)}: the same statistics, bit for bit); 1 (the default) runs them one
+     *     after another on the calling thread
+     * @return this diagnoser with that parallelism
+     */
+    public Diagnoser withPreciseParallelism(int parallelism) {
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("parallelism must be >= 1, got " + parallelism);
+        }
+        return new Diagnoser(this, parallelism);
     }
 
     /** @return pooled estimator, 256 samples, MSE, default thresholds */
@@ -160,7 +185,7 @@ public final class Diagnoser {
                                Iterator<INDArray[]> trainBatches, long iteration, long priorAge,
                                Map<String, Double> rotation, Map<String, Double> measuredLag,
                                Map<String, MeanVariance> warmStart, int trainingBatch) {
-        Map<String, MeanVariance> precise = PreciseStatistics.estimate(net, trainBatches, preciseSamples, estimator);
+        Map<String, MeanVariance> precise = PreciseStatistics.estimate(net, trainBatches, preciseSamples, estimator, preciseParallelism);
         Map<String, BatchStatistics> batch;
         OutputGap gap;
         if (trainModeBatch <= 0 || trainModeBatch >= probeFeatures[0].size(0)) {
@@ -190,7 +215,7 @@ public final class Diagnoser {
      *     sample count: what {@link io.github.bndoctor.remedy.WarmStart} writes before training
      */
     public Map<String, MeanVariance> preciseStatistics(BnNetwork net, Iterator<INDArray[]> trainBatches) {
-        return PreciseStatistics.estimate(net, trainBatches, preciseSamples, estimator);
+        return PreciseStatistics.estimate(net, trainBatches, preciseSamples, estimator, preciseParallelism);
     }
 
     /**
@@ -211,7 +236,7 @@ public final class Diagnoser {
      */
     public Checkpoint diagnose(BnNetwork net, Iterable<ProbeChunk> probe, Iterator<INDArray[]> trainBatches,
                                long iteration, long priorAge, Map<String, Double> rotation) {
-        Map<String, MeanVariance> precise = PreciseStatistics.estimate(net, trainBatches, preciseSamples, estimator);
+        Map<String, MeanVariance> precise = PreciseStatistics.estimate(net, trainBatches, preciseSamples, estimator, preciseParallelism);
         Iterator<ProbeChunk> chunks = probe.iterator();
         Map<String, BatchStatistics> batch = BatchStatisticsCapture.capture(net, new Iterator<INDArray[]>() {
             @Override

@@ -46,7 +46,18 @@ public final class NetworkMoments implements Serializable {
      * @return the moments of the batches so far and this one
      */
     public NetworkMoments add(BnNetwork net, INDArray[] features) {
-        Map<String, BatchStatistics> batch = BatchStatisticsCapture.capture(net, features, true);
+        return add(BatchStatisticsCapture.capture(net, features, true), features[0].size(0));
+    }
+
+    /**
+     * Adds one batch's statistics captured elsewhere (by {@link #add(BnNetwork, INDArray[])}'s capture,
+     * e.g. on another thread's copy of the network): the same arithmetic as adding the batch here.
+     *
+     * @param batch the batch's statistics per BN layer name, in forward order
+     * @param examples examples in the batch
+     * @return the moments of the batches so far and this one
+     */
+    NetworkMoments add(Map<String, BatchStatistics> batch, long examples) {
         LinkedHashMap<String, BatchedMoments> out = new LinkedHashMap<>(layers);
         for (Map.Entry<String, BatchStatistics> e : batch.entrySet()) {
             BatchedMoments before = out.get(e.getKey());
@@ -55,7 +66,7 @@ public final class NetworkMoments implements Serializable {
             }
             out.put(e.getKey(), before.add(e.getValue().moments()));
         }
-        return new NetworkMoments(out, examples + features[0].size(0));
+        return new NetworkMoments(out, this.examples + examples);
     }
 
     /**

@@ -46,14 +46,46 @@ public final class PreciseStatistics {
      */
     public static Map<String, MeanVariance> estimate(BnNetwork net, Iterator<INDArray[]> batches, int samples,
                                                      PopulationEstimator estimator) {
+        return estimate(net, batches, samples, estimator, 1);
+    }
+
+    /**
+     * As {@link #estimate(BnNetwork, Iterator, int, PopulationEstimator)}, with the forward passes of
+     * up to {@code parallelism} batches running at once, each on its own thread and its own copy of
+     * the network, with one native (OpenMP) thread each; the batches' statistics are combined in
+     * batch order, so the result has the same bits as the serial pass (parallelism 1) when that
+     * runs with one native thread too. Each extra thread holds a copy of the parameters and one
+     * batch's activations.
+     *
+     * @param net the network (used by one thread at a time, and left bit-identical)
+     * @param batches training batches, read on the calling thread
+     * @param samples how many examples to use
+     * @param estimator how to combine batch variances
+     * @param parallelism batches in forward passes at once, at least 1 (1: the serial pass on the calling thread)
+     * @return population (mean, variance) per BN layer name, in forward order
+     */
+    public static Map<String, MeanVariance> estimate(BnNetwork net, Iterator<INDArray[]> batches, int samples,
+                                                     PopulationEstimator estimator, int parallelism) {
         if (samples <= 0) {
             throw new IllegalArgumentException("samples must be positive, got " + samples);
         }
-        NetworkMoments moments = NetworkMoments.empty();
-        while (moments.examples() < samples && batches.hasNext()) {
-            moments = moments.add(net, batches.next());
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("parallelism must be >= 1, got " + parallelism);
         }
-        return moments.estimate(estimator);
+        return ParallelMoments.of(net, batches, samples, parallelism).estimate(estimator);
+    }
+
+    /**
+     * @param net the network
+     * @param data training batches; consumed from its current position
+     * @param samples how many examples to use
+     * @param estimator how to combine batch variances
+     * @param parallelism batches in forward passes at once ({@link #estimate(BnNetwork, Iterator, int, PopulationEstimator, int)})
+     * @return population (mean, variance) per BN layer name, in forward order
+     */
+    public static Map<String, MeanVariance> estimate(BnNetwork net, DataSetIterator data, int samples,
+                                                     PopulationEstimator estimator, int parallelism) {
+        return estimate(net, features(data), samples, estimator, parallelism);
     }
 
     /**

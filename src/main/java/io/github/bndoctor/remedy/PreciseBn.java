@@ -27,6 +27,13 @@ import java.util.Map;
  * examples; mean-of-batch-variances reproduces the training-mode scale exactly for small batches.
  */
 public final class PreciseBn {
+    /**
+     * The most batches {@link #defaultParallelism()} runs at once: 1, the serial pass. Two workers were
+     * not faster than one on a loaded two-processor machine and held a second batch's activations
+     * (docs/record.md, "parallel precise statistics"), so more is the caller's choice.
+     */
+    public static final int MAX_DEFAULT_PARALLELISM = 1;
+
     private PreciseBn() {
     }
 
@@ -39,13 +46,41 @@ public final class PreciseBn {
      */
     public static Map<String, MeanVariance> recalibrate(BnNetwork net, DataSetIterator data, int samples,
                                                          PopulationEstimator estimator) {
+        return recalibrate(net, data, samples, estimator, defaultParallelism());
+    }
+
+    /**
+     * As {@link #recalibrate(BnNetwork, DataSetIterator, int, PopulationEstimator)}, with the forward
+     * passes of up to {@code parallelism} batches at once, each on its own thread, copy of the
+     * network and single native thread ({@link PreciseStatistics#estimate(BnNetwork, java.util.Iterator,
+     * int, PopulationEstimator, int)}): the statistics are the serial pass's, bit for bit, when the
+     * calling thread's natives run on one thread too. 1 runs the serial pass on the calling thread.
+     *
+     * @param net the network to recalibrate in place
+     * @param data training data, read on the calling thread; consumed from its current position (it is
+     *     reset first if it supports it)
+     * @param samples examples to use
+     * @param estimator how to combine batch variances
+     * @param parallelism batches in forward passes at once, at least 1
+     * @return the statistics written, per BN layer
+     */
+    public static Map<String, MeanVariance> recalibrate(BnNetwork net, DataSetIterator data, int samples,
+                                                         PopulationEstimator estimator, int parallelism) {
         if (data.resetSupported()) {
             data.reset();
         }
         Map<String, MeanVariance> stats = PreciseStatistics.estimate(BnNetwork.requireBatchNorm(net.model()), data,
-                samples, estimator);
+                samples, estimator, parallelism);
         write(net, stats);
         return stats;
+    }
+
+    /**
+     * @return the parallelism of the overloads without one: the available processors, at most
+     *     {@link #MAX_DEFAULT_PARALLELISM}
+     */
+    public static int defaultParallelism() {
+        return Math.max(1, Math.min(MAX_DEFAULT_PARALLELISM, Runtime.getRuntime().availableProcessors()));
     }
 
     /**

@@ -73,4 +73,35 @@ final class RecalibrateCommandTest {
             assertThat(written.get(layer)).isNotEqualTo(old.get(layer));
         }
     }
+
+    /** {@code --workers}: the same statistics, bit for bit, at any value; out-of-range values are one line and exit 1. */
+    @ParameterizedTest
+    @EnumSource(NetworkKind.class)
+    void workersWriteTheSameStatisticsAndAreValidated(NetworkKind kind) throws Exception {
+        Path in = CliFixtures.trainedModel(dir, "in.zip", kind);
+        Path x = CliFixtures.features(dir, "x.npy", 70, CliFixtures.FEATURES);
+        Map<Integer, Map<String, MeanVariance>> written = new LinkedHashMap<>();
+        int max = Runtime.getRuntime().availableProcessors();
+        for (int w : new int[] {1, Math.min(2, max), max}) {
+            Path out = dir.resolve("out-" + w + ".zip");
+            CliRunner.Result r = CliFixtures.run("recalibrate", "--model", in.toString(), "--data", x.toString(), "--out",
+                    out.toString(), "--samples", "70", "--batch", "16", "--workers", String.valueOf(w));
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            assertThat(r.out()).contains(w + " worker(s)");
+            written.put(w, MovingStatistics.readAll(BnNetwork.requireBatchNorm(ModelFiles.load(out))));
+        }
+        Map<String, MeanVariance> serial = written.get(1);
+        written.forEach((w, stats) -> serial.forEach((layer, mv) -> {
+            assertThat(stats.get(layer).mean()).as(w + " workers, " + layer).isEqualTo(mv.mean());
+            assertThat(stats.get(layer).variance()).as(w + " workers, " + layer).isEqualTo(mv.variance());
+        }));
+        for (String bad : new String[] {"0", "-1", String.valueOf(max + 1)}) {
+            CliRunner.Result r = CliFixtures.run("recalibrate", "--model", in.toString(), "--data", x.toString(), "--out",
+                    dir.resolve("bad.zip").toString(), "--workers", bad);
+            assertThat(r.exitCode()).as(bad).isEqualTo(Main.INPUT_ERROR);
+            assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
+            assertThat(r.err()).contains("--workers must be between 1 and " + max, "got " + bad);
+            assertThat(dir.resolve("bad.zip")).doesNotExist();
+        }
+    }
 }

@@ -22,7 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code recalibrate} against PyTorch's {@code torch.optim.swa_utils.update_bn} on the same full-width
  * MobileNetV2 ({@link FullMobileNetV2}, 3x96x96, 512 examples) at batch 8 and 64: whole-process wall
- * time and peak RSS of each, run back to back, printed as ratios and appended to docs/record.md.
+ * time and peak RSS of each, in interleaved rounds ({@code -Dbench.rounds}, default 3), printed as
+ * per-round ratios and appended to docs/record.md. bn-doctor's arms: one worker, and on a machine with
+ * a second processor two workers with one and with two glibc arenas ({@code MALLOC_ARENA_MAX}).
  * bn-doctor runs in a child JVM with the default heap; PyTorch runs
  * {@code src/test/resources/bench/update_bn_mobilenetv2.py} with {@code python3} (Debian's first; skipped without
  * torch). Run with {@code mvn test -Pbench -Dtest=RecalibrateSpeedBenchmark}.
@@ -38,12 +40,17 @@ final class RecalibrateSpeedBenchmark {
     private record Run(double seconds, long peakKb) {
     }
 
-    private static Run run(List<String> cmd, Path peakFile) throws IOException, InterruptedException {
+    private static Run run(List<String> cmd, Path peakFile, String arenas) throws IOException, InterruptedException {
         long start = System.nanoTime();
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(DIR.resolve("child.log").toFile());
-        // the environment the command line restarts itself with (Relaunch)
+        // the environment the command line restarts itself with (Relaunch), the arena count of the arm
         pb.environment().putAll(io.github.bndoctor.backend.NativeMemorySettings.ENVIRONMENT);
+        if (arenas != null) {
+            pb.environment().put("MALLOC_ARENA_MAX", arenas);
+        }
+        // each process at its own default thread count (the test JVM's OMP_NUM_THREADS=1 would hold PyTorch to one)
+        pb.environment().remove("OMP_NUM_THREADS");
         Process p = pb.start();
         long peak = -1;
         while (!p.waitFor(50, TimeUnit.MILLISECONDS)) {
@@ -68,19 +75,62 @@ final class RecalibrateSpeedBenchmark {
         }
     }
 
-    private static Run bnDoctor(int batch) throws IOException, InterruptedException {
+    /** A bn-doctor arm: {@code --workers} and the glibc arena count it runs with. */
+    private record Arm(int workers, String arenas) {
+        String label() {
+            return "recalibrate --workers " + workers + ", MALLOC_ARENA_MAX=" + arenas;
+        }
+    }
+
+    /** The arms: serial, and where there is a second processor two workers with one and with two arenas. */
+    private static List<Arm> arms() {
+        List<Arm> arms = new ArrayList<>(List.of(new Arm(1, "1")));
+        if (Runtime.getRuntime().availableProcessors() >= 2) {
+            arms.add(new Arm(2, "1"));
+            arms.add(new Arm(2, "2"));
+        }
+        return arms;
+    }
+
+    private static Run bnDoctor(int batch, Arm arm) throws IOException, InterruptedException {
         Path peak = DIR.resolve("peak-" + batch);
         return run(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dbndoctor.peakFile=" + peak, "-cp",
                 System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
                 PeakMemoryMain.class.getName(), "recalibrate", "--model", DIR.resolve("mobilenetv2.zip").toString(),
                 "--data", DIR.resolve("x.npy").toString(), "--out", DIR.resolve("out.zip").toString(), "--samples",
-                String.valueOf(EXAMPLES), "--batch", String.valueOf(batch)), peak);
+                String.valueOf(EXAMPLES), "--batch", String.valueOf(batch), "--workers", String.valueOf(arm.workers())),
+                peak, arm.arenas());
     }
 
     private static Run torch(int batch) throws IOException, InterruptedException {
         return run(List.of(PYTHON, Path.of("src", "test", "resources", "bench", "update_bn_mobilenetv2.py").toString(),
-                DIR.resolve("x.npy").toString(), String.valueOf(batch)), null);
+                DIR.resolve("x.npy").toString(), String.valueOf(batch)), null, null);
+    }
+
+    /** @return PyTorch's intra-op thread count in a process started as the torch arm is */
+    private static String torchThreads() throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(PYTHON, "-c", "import torch; print(torch.get_num_threads())")
+                .redirectErrorStream(true);
+        pb.environment().remove("OMP_NUM_THREADS");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        p.waitFor();
+        return out;
+    }
+
+    private static double median(double[] v) {
+        double[] r = v.clone();
+        java.util.Arrays.sort(r);
+        return r.length % 2 == 1 ? r[r.length / 2] : (r[r.length / 2 - 1] + r[r.length / 2]) / 2;
+    }
+
+    private static String list(double[] v) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < v.length; i++) {
+            b.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.2f", v[i]));
+        }
+        return b.append(']').toString();
     }
 
     @Test
@@ -91,23 +141,56 @@ final class RecalibrateSpeedBenchmark {
         ModelSerializer.writeModel(FullMobileNetV2.build(96, 1), DIR.resolve("mobilenetv2.zip").toFile(), true);
         Nd4j.getRandom().setSeed(7);
         Nd4j.writeAsNumpy(Nd4j.rand(DataType.FLOAT, EXAMPLES, 3, 96, 96), DIR.resolve("x.npy").toFile());
+        int rounds = Integer.getInteger("bench.rounds", 3);
+        List<Arm> arms = arms();
+        int[] batches = {8, 64};
+        // seconds[batch][arm][round], arm 0 is update_bn; peak kB likewise
+        double[][][] seconds = new double[batches.length][arms.size() + 1][rounds];
+        double[][][] peaks = new double[batches.length][arms.size() + 1][rounds];
+        for (int r = 0; r < rounds; r++) {
+            for (int bi = 0; bi < batches.length; bi++) {
+                // the arms' order rotates from round to round
+                for (int k = 0; k <= arms.size(); k++) {
+                    int a = (k + r) % (arms.size() + 1);
+                    Run run = a == 0 ? torch(batches[bi]) : bnDoctor(batches[bi], arms.get(a - 1));
+                    seconds[bi][a][r] = run.seconds();
+                    peaks[bi][a][r] = run.peakKb() / 1024.0;
+                }
+            }
+        }
         List<String> lines = new ArrayList<>();
-        double[] perExample = new double[2];
-        int i = 0;
-        for (int batch : new int[] {8, 64}) {
-            Run t = torch(batch);
-            Run b = bnDoctor(batch);
-            perExample[i++] = b.seconds() / EXAMPLES;
-            lines.add(String.format(Locale.ROOT, "batch %d: recalibrate %.1f s, %.1f examples/s, peak %d MB; update_bn %.1f s,"
-                            + " %.1f examples/s, peak %d MB; throughput ratio %.2f, peak ratio %.2f", batch, b.seconds(),
-                    EXAMPLES / b.seconds(), b.peakKb() / 1024, t.seconds(), EXAMPLES / t.seconds(), t.peakKb() / 1024,
-                    t.seconds() / b.seconds(), b.peakKb() / (double) t.peakKb()));
+        for (int bi = 0; bi < batches.length; bi++) {
+            lines.add(String.format(Locale.ROOT, "batch %d: update_bn median %.1f s (%.1f examples/s) %s s, peak %.0f MB",
+                    batches[bi], median(seconds[bi][0]), EXAMPLES / median(seconds[bi][0]), list(seconds[bi][0]),
+                    median(peaks[bi][0])));
+            for (int a = 1; a <= arms.size(); a++) {
+                double[] ratio = new double[rounds];
+                double[] peakRatio = new double[rounds];
+                for (int r = 0; r < rounds; r++) {
+                    ratio[r] = seconds[bi][0][r] / seconds[bi][a][r];
+                    peakRatio[r] = peaks[bi][a][r] / peaks[bi][0][r];
+                }
+                lines.add(String.format(Locale.ROOT, "  %s: median %.1f s (%.1f examples/s) %s s, peak %.0f MB %s;"
+                                + " throughput over update_bn median %.2f %s, peak over update_bn median %.2f %s",
+                        arms.get(a - 1).label(), median(seconds[bi][a]), EXAMPLES / median(seconds[bi][a]),
+                        list(seconds[bi][a]), median(peaks[bi][a]), list(peaks[bi][a]), median(ratio), list(ratio),
+                        median(peakRatio), list(peakRatio)));
+            }
+        }
+        for (int a = 1; a <= arms.size(); a++) {
+            double[] perExample = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                perExample[r] = seconds[1][a][r] / seconds[0][a][r];
+            }
+            lines.add(String.format(Locale.ROOT, "%s: seconds per example, batch 64 / batch 8, median %.2f %s",
+                    arms.get(a - 1).label(), median(perExample), list(perExample)));
         }
         try (RecordWriter.Section record = RecordWriter.section("RecalibrateSpeedBenchmark")) {
-            System.out.println("full-width MobileNetV2 3x96x96, 512 examples, whole processes, default heap:");
+            System.out.printf(Locale.ROOT, "full-width MobileNetV2 3x96x96, %d examples, whole processes, default heap,"
+                    + " %d interleaved rounds (arm order rotated per round); PyTorch threads %s (test JVM's"
+                    + " OMP_NUM_THREADS %s, not passed on):%n", EXAMPLES, rounds, torchThreads(),
+                    System.getenv("OMP_NUM_THREADS"));
             lines.forEach(System.out::println);
-            System.out.printf(Locale.ROOT, "recalibrate seconds per example, batch 64 / batch 8: %.2f%n",
-                    perExample[1] / perExample[0]);
         }
     }
 }
