@@ -41,8 +41,10 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 
 /**
- * Exactness: with frozen weights (no-op updater) and input decay 1 or 0.5, the projected statistics written
- * after training on a few batches are the mean and biased variance of the BN layer's inputs
+ * Exactness: with the map first in the network (its inputs are the data, whatever the weights do: DL4J's NoOp
+ * updater applies the raw gradient, so the weights may move, and the reference below recomputes the pre-BN
+ * values with the final weights) and input decay 1 or 0.5, the projected statistics written after training on
+ * a few batches are the mean and biased variance of the BN layer's inputs
  * over exactly the inputs the listener's contract says it accumulates (every {@code accumulateEvery}-th
  * batch; within a batch every output position, or the {@code maxPositions} spread positions with their
  * weights), computed here by a direct double loop over the pre-BN activations of those batches (the
