@@ -39,9 +39,17 @@ class PreciseBnParallelismTest {
     /** Batches of 8; 7 of them, divisible by neither 2 nor 3. */
     private static final int BATCHES = 7;
 
+    /**
+     * Network kind, parameterisation and layout in a half fraction of their 2 x 2 x 2 combinations: every
+     * pair of levels of any two factors occurs once (the parallel path shares the serial path's arithmetic
+     * and writing, so what could differ is reading batches and combining them, not a factor's interaction).
+     */
     static Stream<Arguments> cases() {
-        return Stream.of(NetworkKind.values()).flatMap(kind -> Stream.of(VarianceParameterisation.values())
-                .flatMap(p -> Stream.of(Layout.NCHW, Layout.DENSE).map(layout -> Arguments.of(kind, p, layout))));
+        return Stream.of(
+                Arguments.of(NetworkKind.MULTI_LAYER, VarianceParameterisation.VAR, Layout.NCHW),
+                Arguments.of(NetworkKind.MULTI_LAYER, VarianceParameterisation.LOG10_STDEV, Layout.DENSE),
+                Arguments.of(NetworkKind.GRAPH, VarianceParameterisation.VAR, Layout.DENSE),
+                Arguments.of(NetworkKind.GRAPH, VarianceParameterisation.LOG10_STDEV, Layout.NCHW));
     }
 
     private static BnNetwork net(NetworkKind kind, VarianceParameterisation p, Layout layout) {
