@@ -63,7 +63,8 @@ final class ParallelMoments {
             first.add(b);
             read += b[0].size(0);
         }
-        if (first.size() <= 1 || workers == 1) {
+        if (first.size() <= 1) {
+            // one worker, or data for one batch only: the serial pass on the calling thread
             NetworkMoments moments = NetworkMoments.empty();
             for (INDArray[] b : first) {
                 moments = moments.add(net, b);
