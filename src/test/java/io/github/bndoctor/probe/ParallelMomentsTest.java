@@ -103,6 +103,30 @@ class ParallelMomentsTest {
     }
 
     @Test
+    void theDataSetIteratorOverloadsReadTheSameBatches() {
+        BnNetwork net = ProbeFixtures.net(NetworkKind.MULTI_LAYER, Layout.NCHW);
+        List<INDArray[]> data = ProbeFixtures.batches(Layout.NCHW, 4, 7);
+        List<org.nd4j.linalg.dataset.DataSet> sets = new java.util.ArrayList<>();
+        for (INDArray[] b : data) {
+            sets.add(new org.nd4j.linalg.dataset.DataSet(b[0], ProbeFixtures.labels(b[0], 0)));
+        }
+        Map<String, MeanVariance> expected = PreciseStatistics.estimate(net, data.iterator(), 24,
+                PopulationEstimator.MEAN_OF_BATCH_VARIANCES);
+        List<Map<String, MeanVariance>> got = List.of(
+                PreciseStatistics.estimate(net, new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(sets, 1),
+                        24, PopulationEstimator.MEAN_OF_BATCH_VARIANCES),
+                PreciseStatistics.estimate(net, new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(sets, 1),
+                        24, PopulationEstimator.MEAN_OF_BATCH_VARIANCES, 2));
+        for (Map<String, MeanVariance> g : got) {
+            assertThat(g.keySet()).containsExactlyElementsOf(expected.keySet());
+            expected.forEach((layer, mv) -> {
+                assertThat(g.get(layer).mean()).isEqualTo(mv.mean());
+                assertThat(g.get(layer).variance()).isEqualTo(mv.variance());
+            });
+        }
+    }
+
+    @Test
     void noWorkerIsRejected() {
         BnNetwork net = ProbeFixtures.net(NetworkKind.MULTI_LAYER, Layout.DENSE);
         assertThatThrownBy(() -> ParallelMoments.of(net, ProbeFixtures.batches(Layout.DENSE, 2, 1).iterator(), 16, 0))
