@@ -16,7 +16,8 @@ import java.util.OptionalInt;
  * --model}) starts on Linux without them: glibc reads them only at process start, and users should
  * not need flags for the command line to reuse its native memory. The built-in scenario
  * ({@code diagnose} without {@code --model}) trains small networks several at a time, which one
- * shared arena slows down, so it runs as started. The child gets the same JVM options, class path and arguments and the
+ * shared arena slows down, so it runs as started. The child gets the same JVM options ({@code recalibrate}'s
+ * child with the client compiler only, {@link #childOptions}), class path and arguments and the
  * same standard streams; its exit code becomes this process's. The child is marked by
  * {@value #MARKER} so that it never restarts again; {@code -D}{@value #PROPERTY}{@code =false} or
  * the variables set in the environment (to any value) turn the restart off. Under a debugger, or if
@@ -27,6 +28,12 @@ final class Relaunch {
     static final String MARKER = "BN_DOCTOR_RELAUNCHED";
     /** System property that turns the restart off when {@code false}. */
     static final String PROPERTY = "bndoctor.relaunch";
+    /**
+     * Added to {@code recalibrate}'s child JVM: the client compiler only. The command spends its time
+     * in native ops; C2's compilations of DL4J's start-up code cost CPU time a short process never
+     * earns back.
+     */
+    static final String RECALIBRATE_JIT = "-XX:TieredStopAtLevel=1";
 
     private Relaunch() {
     }
@@ -67,6 +74,20 @@ final class Relaunch {
 
     /**
      * @param jvmOptions this JVM's options
+     * @param args the command line's arguments
+     * @return the child's JVM options: these, and {@link #RECALIBRATE_JIT} for {@code recalibrate}
+     *     unless they choose a tiered-compilation setting themselves
+     */
+    static List<String> childOptions(List<String> jvmOptions, String[] args) {
+        List<String> options = new ArrayList<>(jvmOptions);
+        if (Arrays.asList(args).contains("recalibrate") && jvmOptions.stream().noneMatch(o -> o.contains("Tiered"))) {
+            options.add(RECALIBRATE_JIT);
+        }
+        return options;
+    }
+
+    /**
+     * @param jvmOptions this JVM's options
      * @return whether a debugger agent is attached or listening: its port is this JVM's, so the command
      *     runs here, where the user is debugging it
      */
@@ -86,7 +107,8 @@ final class Relaunch {
         if (debugged(options)) {
             return OptionalInt.empty();
         }
-        List<String> cmd = command(System.getProperty("java.home"), options, System.getProperty("java.class.path"), args);
+        List<String> cmd = command(System.getProperty("java.home"), childOptions(options, args),
+                System.getProperty("java.class.path"), args);
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
         pb.environment().putAll(NativeMemorySettings.ENVIRONMENT);
         pb.environment().put(MARKER, "1");

@@ -63,6 +63,25 @@ final class ActivationMoments {
         long outer = x.length() / (channels * inner);
         long row = channels * inner;
         Sums s = new Sums(channels);
+        long total = outer * row;
+        if (x.dataType() == DataType.FLOAT && inner > 1) {
+            // channels in runs of inner values (NCHW): each run summed straight from the floats read
+            FloatBuffer buf = x.data().asNioFloat();
+            int base = buf.position(); // the view's offset: asNio* buffers start there
+            float[] floats = FLOATS.get();
+            for (long at = 0; at < total; at += BLOCK) {
+                int len = (int) Math.min(BLOCK, total - at);
+                buf.get(base + (int) at, floats, 0, len);
+                for (int p = 0; p < len; ) {
+                    long i = at + p;
+                    long j = i % inner; // position within the channel's run of inner values
+                    int seg = (int) Math.min(len - p, inner - j);
+                    s.add((int) ((i / inner) % channels), floats, p, seg, i < row && j == 0);
+                    p += seg;
+                }
+            }
+            return s.moments(outer * inner);
+        }
         double[] scratch = DOUBLES.get();
         java.util.function.BiConsumer<Integer, Integer> load;
         long base; // the view's offset: asNio* buffers start there
@@ -81,7 +100,6 @@ final class ActivationMoments {
             base = buf.position();
             load = (at, len) -> buf.get(at, scratch, 0, len);
         }
-        long total = outer * row;
         for (long at = 0; at < total; at += BLOCK) {
             int len = (int) Math.min(BLOCK, total - at);
             load.accept((int) (base + at), len);
@@ -138,6 +156,45 @@ final class ActivationMoments {
             }
             s1[c] += a0 + a1;
             s2[c] += b0 + b1;
+        }
+
+        /** As {@link #add(int, double[], int, int, boolean)} for floats, in four chains of additions. */
+        void add(int c, float[] v, int from, int len, boolean first) {
+            if (first) {
+                shift[c] = v[from];
+            }
+            double k = shift[c];
+            double a0 = 0;
+            double a1 = 0;
+            double a2 = 0;
+            double a3 = 0;
+            double b0 = 0;
+            double b1 = 0;
+            double b2 = 0;
+            double b3 = 0;
+            int j = from;
+            int end = from + len;
+            for (; j + 3 < end; j += 4) {
+                double d0 = v[j] - k;
+                double d1 = v[j + 1] - k;
+                double d2 = v[j + 2] - k;
+                double d3 = v[j + 3] - k;
+                a0 += d0;
+                a1 += d1;
+                a2 += d2;
+                a3 += d3;
+                b0 = Math.fma(d0, d0, b0);
+                b1 = Math.fma(d1, d1, b1);
+                b2 = Math.fma(d2, d2, b2);
+                b3 = Math.fma(d3, d3, b3);
+            }
+            for (; j < end; j++) {
+                double d = v[j] - k;
+                a0 += d;
+                b0 = Math.fma(d, d, b0);
+            }
+            s1[c] += (a0 + a1) + (a2 + a3);
+            s2[c] += (b0 + b1) + (b2 + b3);
         }
 
         /**

@@ -145,7 +145,8 @@ public final class ModelZip {
     /**
      * Writes {@code model}'s parameters into a copy of {@code original}: {@code coefficients.bin}
      * is rewritten, every other entry (configuration, updater state, normaliser, anything else) is
-     * copied as raw compressed bytes. The target is written atomically ({@link AtomicFiles}).
+     * copied as raw compressed bytes. The target is written atomically ({@link AtomicFiles}). The
+     * parameters are deflated with Huffman coding only ({@link HuffmanOnlyZip}).
      *
      * @param original the zip the model was loaded from
      * @param model the model, with the same configuration and parameter count
@@ -155,7 +156,7 @@ public final class ModelZip {
         AtomicFiles.writePath(target, tmp -> {
             boolean wrote = false;
             try (ZipFile in = open(original, Limits.defaults());
-                 ZipArchiveOutputStream out = new ZipArchiveOutputStream(tmp.toFile())) {
+                 ZipArchiveOutputStream out = new HuffmanOnlyZip(tmp.toFile())) {
                 for (ZipArchiveEntry e : Collections.list(in.getEntries())) {
                     if (e.getName().equals(COEFFICIENTS)) {
                         ZipArchiveEntry fresh = new ZipArchiveEntry(COEFFICIENTS);
@@ -450,5 +451,17 @@ public final class ModelZip {
         }
         return e.getClass().getSimpleName() + " without a message, at " + (e.getStackTrace().length > 0
                 ? e.getStackTrace()[0] : "an unknown place");
+    }
+
+    /**
+     * A zip whose deflated entries use Huffman coding only ({@link java.util.zip.Deflater#HUFFMAN_ONLY}):
+     * float parameters hold few repeated strings, so the string search of the default strategy
+     * costs time and shrinks them little; the entries remain ordinary deflate streams.
+     */
+    private static final class HuffmanOnlyZip extends ZipArchiveOutputStream {
+        HuffmanOnlyZip(java.io.File file) throws IOException {
+            super(file);
+            def.setStrategy(java.util.zip.Deflater.HUFFMAN_ONLY);
+        }
     }
 }

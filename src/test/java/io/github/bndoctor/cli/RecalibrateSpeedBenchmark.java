@@ -25,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * time and peak RSS of each, in interleaved rounds ({@code -Dbench.rounds}, default 3), printed as
  * per-round ratios and appended to docs/record.md. bn-doctor's arms: one worker, and on a machine with
  * a second processor two workers with one and with two glibc arenas ({@code MALLOC_ARENA_MAX}).
- * bn-doctor runs in a child JVM with the default heap; PyTorch runs
+ * bn-doctor runs in a child JVM with the default heap and the environment and JVM option the command line
+ * restarts {@code recalibrate} with ({@link Relaunch}); PyTorch runs
  * {@code src/test/resources/bench/update_bn_mobilenetv2.py} with {@code python3} (Debian's first; skipped without
  * torch). Run with {@code mvn test -Pbench -Dtest=RecalibrateSpeedBenchmark}.
  */
@@ -94,7 +95,8 @@ final class RecalibrateSpeedBenchmark {
 
     private static Run bnDoctor(int batch, Arm arm) throws IOException, InterruptedException {
         Path peak = DIR.resolve("peak-" + batch);
-        return run(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        // the JVM option the command line restarts recalibrate with (Relaunch), as the environment in run
+        return run(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), Relaunch.RECALIBRATE_JIT,
                 "-Dbndoctor.peakFile=" + peak, "-cp",
                 System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
                 PeakMemoryMain.class.getName(), "recalibrate", "--model", DIR.resolve("mobilenetv2.zip").toString(),

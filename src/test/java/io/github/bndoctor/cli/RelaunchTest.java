@@ -72,6 +72,18 @@ class RelaunchTest {
     }
 
     @Test
+    void recalibratesChildCompilesWithTheClientCompilerUnlessTheUserChoseATieredSetting() {
+        assertThat(Relaunch.childOptions(List.of("-Xmx2g"), new String[] {"recalibrate", "--model", "m.zip"}))
+                .containsExactly("-Xmx2g", Relaunch.RECALIBRATE_JIT);
+        assertThat(Relaunch.childOptions(List.of("-XX:TieredStopAtLevel=4"), new String[] {"recalibrate"}))
+                .containsExactly("-XX:TieredStopAtLevel=4");
+        assertThat(Relaunch.childOptions(List.of("-XX:-TieredCompilation"), new String[] {"recalibrate"}))
+                .containsExactly("-XX:-TieredCompilation");
+        assertThat(Relaunch.childOptions(List.of("-Xmx2g"), new String[] {"diagnose", "--model", "m.zip"}))
+                .containsExactly("-Xmx2g");
+    }
+
+    @Test
     void aDebuggedJvmRunsTheCommandItself() {
         assertThat(Relaunch.debugged(List.of("-Xmx1g", "-agentlib:jdwp=transport=dt_socket,server=y,address=5005"))).isTrue();
         assertThat(Relaunch.debugged(List.of("-Xrunjdwp:transport=dt_socket"))).isTrue();

@@ -104,6 +104,17 @@ final class ActivationMomentsTest {
     }
 
     @Test
+    void floatRunsOfEveryLengthModuloFourAndSizeOneAxes() {
+        // runs of 1 to 9 values per channel (the four-way loop and its remainder), one example, one channel
+        for (int w = 1; w <= 9; w++) {
+            check(data(DataType.FLOAT, 2, 3, 1, w), Layout.NCHW);
+        }
+        check(data(DataType.FLOAT, 1, 1, 3, 5), Layout.NCHW);
+        check(data(DataType.FLOAT, 1, 4, 1, 1), Layout.NCHW);
+        check(data(DataType.FLOAT, 5, 1, 2, 3), Layout.NCHW);
+    }
+
+    @Test
     void copiedWhenNotReadableInPlace() {
         check(data(DataType.FLOAT, 4, 7, 5, 3).permute(0, 3, 2, 1), Layout.NCHW);
         check(data(DataType.HALF, 1, 3, 5, 4, 2), Layout.NCHW); // half: 0.0625 apart at 100
