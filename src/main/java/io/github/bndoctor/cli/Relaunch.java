@@ -49,8 +49,13 @@ final class Relaunch {
         List<String> a = Arrays.asList(args);
         return osName != null && osName.startsWith("Linux") && !"false".equalsIgnoreCase(property)
                 && !environment.containsKey(MARKER) && !NativeMemorySettings.presentIn(environment)
-                && (a.contains("recalibrate")
+                && (recalibrates(args)
                     || a.contains("diagnose") && a.stream().anyMatch(x -> x.equals("--model") || x.startsWith("--model=")));
+    }
+
+    /** Whether the arguments name the {@code recalibrate} command (the restart's rule and the child's options share it). */
+    private static boolean recalibrates(String[] args) {
+        return Arrays.asList(args).contains("recalibrate");
     }
 
     /**
@@ -80,7 +85,7 @@ final class Relaunch {
      */
     static List<String> childOptions(List<String> jvmOptions, String[] args) {
         List<String> options = new ArrayList<>(jvmOptions);
-        if (Arrays.asList(args).contains("recalibrate") && jvmOptions.stream().noneMatch(o -> o.contains("Tiered"))) {
+        if (recalibrates(args) && jvmOptions.stream().noneMatch(o -> o.contains("Tiered"))) {
             options.add(RECALIBRATE_JIT);
         }
         return options;

@@ -64,54 +64,40 @@ final class ActivationMoments {
         long row = channels * inner;
         Sums s = new Sums(channels);
         long total = outer * row;
-        if (x.dataType() == DataType.FLOAT && inner > 1) {
-            // channels in runs of inner values (NCHW): each run summed straight from the floats read
-            FloatBuffer buf = x.data().asNioFloat();
-            int base = buf.position(); // the view's offset: asNio* buffers start there
-            float[] floats = FLOATS.get();
-            for (long at = 0; at < total; at += BLOCK) {
-                int len = (int) Math.min(BLOCK, total - at);
-                buf.get(base + (int) at, floats, 0, len);
-                for (int p = 0; p < len; ) {
-                    long i = at + p;
-                    long j = i % inner; // position within the channel's run of inner values
-                    int seg = (int) Math.min(len - p, inner - j);
-                    s.add((int) ((i / inner) % channels), floats, p, seg, i < row && j == 0);
-                    p += seg;
-                }
-            }
-            return s.moments(outer * inner);
-        }
-        double[] scratch = DOUBLES.get();
-        java.util.function.BiConsumer<Integer, Integer> load;
-        long base; // the view's offset: asNio* buffers start there
-        if (x.dataType() == DataType.FLOAT) {
-            FloatBuffer buf = x.data().asNioFloat();
-            base = buf.position();
-            float[] floats = FLOATS.get();
-            load = (at, len) -> {
-                buf.get(at, floats, 0, len);
-                for (int i = 0; i < len; i++) {
-                    scratch[i] = floats[i];
-                }
-            };
-        } else {
-            DoubleBuffer buf = x.data().asNioDouble();
-            base = buf.position();
-            load = (at, len) -> buf.get(at, scratch, 0, len);
-        }
+        boolean floats = x.dataType() == DataType.FLOAT;
+        FloatBuffer floatBuf = floats ? x.data().asNioFloat() : null;
+        DoubleBuffer doubleBuf = floats ? null : x.data().asNioDouble();
+        int base = floats ? floatBuf.position() : doubleBuf.position(); // the view's offset: asNio* buffers start there
+        float[] f = FLOATS.get();
+        double[] d = DOUBLES.get();
         for (long at = 0; at < total; at += BLOCK) {
             int len = (int) Math.min(BLOCK, total - at);
-            load.accept((int) (base + at), len);
+            if (floats) {
+                floatBuf.get(base + (int) at, f, 0, len);
+            } else {
+                doubleBuf.get(base + (int) at, d, 0, len);
+            }
             if (inner == 1) { // channels interleaved (dense, NHWC): one value per channel in turn
-                s.addInterleaved((int) (at % channels), scratch, len, at < row ? (int) Math.min(len, row - at) : 0);
+                if (floats) {
+                    for (int i = 0; i < len; i++) {
+                        d[i] = f[i];
+                    }
+                }
+                s.addInterleaved((int) (at % channels), d, len, at < row ? (int) Math.min(len, row - at) : 0);
                 continue;
             }
+            // channels in runs of inner values (NCHW): each run summed straight from the values read
             for (int p = 0; p < len; ) {
                 long i = at + p;
                 long j = i % inner; // position within the channel's run of inner values
                 int seg = (int) Math.min(len - p, inner - j);
-                s.add((int) ((i / inner) % channels), scratch, p, seg, i < row && j == 0);
+                int c = (int) ((i / inner) % channels);
+                boolean first = i < row && j == 0;
+                if (floats) {
+                    s.add(c, f, p, seg, first);
+                } else {
+                    s.add(c, d, p, seg, first);
+                }
                 p += seg;
             }
         }

@@ -30,9 +30,8 @@ final class RecalibrateStageProbe {
             int batch = Integer.parseInt(a);
             Nd4j.getRandom().setSeed(batch);
             INDArray[] x = {Nd4j.rand(DataType.FLOAT, batch, 3, 96, 96)};
-            long[] t = new long[4];
+            long[] t = {};
             for (int warm = 0; warm < 2; warm++) {
-                t = new long[4];
                 long t0 = System.nanoTime();
                 for (int n = 0; n < examples; n += batch) {
                     BnNetwork.close(net.output(x, false));
