@@ -304,7 +304,7 @@ public final class BnMonitor extends BaseTrainingListener {
     private List<Alarm> lagAlarms(Checkpoint c) {
         LagReading r = free.latest();
         double freeLag = r == null ? Double.NaN : r.medianLagError();
-        LagAlarm.Firing warned = lagAlarm.warning(freeLag, c);
+        LagAlarm.Firing warned = lagAlarm.warning(freeLag, checkpoints);
         String layer = r == null ? "*" : worstLag(r);
         List<Alarm> out = new ArrayList<>(2);
         if (warned != null) {

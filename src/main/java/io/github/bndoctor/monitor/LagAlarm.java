@@ -4,6 +4,9 @@ import io.github.bndoctor.probe.Checkpoint;
 import io.github.bndoctor.probe.LayerCheckpoint;
 import io.github.bndoctor.stats.Median;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The two alarm roles of the lag, built on cheap signals with the loss probe as confirmation:
  * <ul>
@@ -37,6 +40,15 @@ import io.github.bndoctor.stats.Median;
  * with precise/train held, {@code precise/train x (1 + (r - 1) g^2)}. {@code d} is the median of the
  * layers' decays in force; without one below 1 nothing grows ({@code g = 1}), and once {@code t} is
  * many times {@code d/(1-d)} the window is full and the forecast is eval/train itself.
+ *
+ * <p>With the run's earlier checkpoints ({@link #warning(double, List)}, as {@link BnMonitor} scores them)
+ * the rate is the one measured, not taken as steady: each checkpoint's one-step rotation of a layer's
+ * feeding weights stands for the iterations since the previous reading, the recurrence above summed
+ * over those rates gives the lag now, {@code e_t = sum_j rho_j d^(t - t_j + 1) (1 - d^(t_j - t_(j-1))) / (1-d)},
+ * and one mean age {@code a} at the present rate {@code rho_t} adds
+ * {@code e_(t+a) = d^a e_t + rho_t a (1 - d^a)}; {@code g} is the median over the layers of
+ * {@code e_(t+a) / e_t}. A rate that has fallen since the start (SGD and Nesterov as the weights grow)
+ * forecasts less growth, one that has risen more; at a steady rate it is the growth above exactly.
  *
  * <p>{@link #CALIBRATED}: the cheap thresholds and the confirmation chosen on seeds 1-3 of the
  * three scenarios (the seed MobileNetV2, the ResNet-style graph, the dense MLP, each with its
@@ -110,6 +122,17 @@ public record LagAlarm(double freeLag, double predictedLag, double measuredLag, 
     }
 
     /**
+     * The early warning at a run's latest checkpoint, as the monitor raises it ({@link #warning(double, List)}).
+     *
+     * @param freeLagError the free signal's median lag error at the latest checkpoint's iteration (NaN: none yet)
+     * @param run the run's checkpoints in iteration order, the one to judge last
+     * @return whether the early warning fires
+     */
+    public boolean warns(double freeLagError, List<Checkpoint> run) {
+        return warning(freeLagError, run) != null;
+    }
+
+    /**
      * What the early warning fired on: the cheap signal (when the forecast supports it) or, without
      * one, eval/train at {@link #degradedRatio()}.
      *
@@ -118,12 +141,33 @@ public record LagAlarm(double freeLag, double predictedLag, double measuredLag, 
      * @return the signal's name, value and threshold, or {@code null} when the early warning does not fire
      */
     public Firing warning(double freeLagError, Checkpoint c) {
+        return warning(freeLagError, List.of(c));
+    }
+
+    /**
+     * The early warning at a run's latest checkpoint, its forecast grown by the rotation the run's
+     * checkpoints measured ({@link #forecast(List)}).
+     *
+     * @param freeLagError the free signal's median lag error at the latest checkpoint's iteration (NaN: none yet)
+     * @param run the run's checkpoints in iteration order, the one to judge last
+     * @return the signal's name, value and threshold, or {@code null} when the early warning does not fire
+     * @throws IllegalArgumentException if {@code run} is empty
+     */
+    public Firing warning(double freeLagError, List<Checkpoint> run) {
+        Checkpoint c = latest(run);
         Firing cheap = firing(freeLagError, c);
-        if (cheap != null && (forecastRatio == 0 || forecast(c) >= forecastRatio)) {
+        if (cheap != null && (forecastRatio == 0 || forecast(run) >= forecastRatio)) {
             return cheap;
         }
         double evalTrain = c.gap().evalToTrainRatio();
         return evalTrain >= degradedRatio ? new Firing("evalTrain", evalTrain, degradedRatio) : null;
+    }
+
+    private static Checkpoint latest(List<Checkpoint> run) {
+        if (run.isEmpty()) {
+            throw new IllegalArgumentException("a run needs at least one checkpoint");
+        }
+        return run.get(run.size() - 1);
     }
 
     /**
@@ -135,12 +179,85 @@ public record LagAlarm(double freeLag, double predictedLag, double measuredLag, 
      * @return the forecast eval/train (NaN where the probe's ratios are)
      */
     public static double forecast(Checkpoint c) {
+        return forecast(List.of(c));
+    }
+
+    /**
+     * As {@link #forecast(Checkpoint)} at a run's latest checkpoint, with the growth of the measured
+     * rotation history ({@link #lagGrowth(List)}).
+     *
+     * @param run the run's checkpoints in iteration order, the one to forecast from last
+     * @return the forecast eval/train (NaN where the probe's ratios are)
+     * @throws IllegalArgumentException if {@code run} is empty
+     */
+    public static double forecast(List<Checkpoint> run) {
+        Checkpoint c = latest(run);
         double excess = c.gap().evalToPreciseRatio() - 1;
         if (!(excess > 0)) {
             return c.gap().evalToTrainRatio();
         }
-        double g = lagGrowth(c);
+        double g = lagGrowth(run);
         return c.gap().preciseToTrainRatio() * (1 + excess * g * g);
+    }
+
+    /**
+     * How much the lag grows over the next mean age at the rates the run measured (see the class
+     * documentation): the median over the latest checkpoint's layers with a finite one-step rotation
+     * of {@code e_(t+a) / e_t}, each layer's {@code e_t} summed over its finite readings up to and
+     * including the latest, with {@code d} the latest checkpoint's median decay as in
+     * {@link #lagGrowth(Checkpoint)}. Where no layer has a rotation reading with a positive lag, the
+     * steady-rate growth of {@link #lagGrowth(Checkpoint)}.
+     *
+     * @param run the run's checkpoints in iteration order, the one to grow from last
+     * @return the growth factor, 1 where no layer's decay is below 1
+     * @throws IllegalArgumentException if {@code run} is empty
+     */
+    public static double lagGrowth(List<Checkpoint> run) {
+        Checkpoint c = latest(run);
+        double d = medianDecay(c);
+        if (!(d > 0)) {
+            return lagGrowth(c);
+        }
+        long t = c.iteration();
+        double a = d / (1 - d);
+        double da = Math.pow(d, a);
+        List<Double> growths = new ArrayList<>();
+        for (LayerCheckpoint now : c.layers()) {
+            double rate = now.rotationDegPerIter();
+            if (!Double.isFinite(rate)) {
+                continue;
+            }
+            double lag = 0;
+            long previous = 0;
+            for (Checkpoint earlier : run) {
+                double rho = rotationOf(earlier, now.name());
+                long tj = earlier.iteration();
+                if (!Double.isFinite(rho) || tj <= previous || tj > t) {
+                    continue;
+                }
+                lag += rho * Math.pow(d, t - tj + 1) * (1 - Math.pow(d, tj - previous)) / (1 - d);
+                previous = tj;
+            }
+            if (lag > 0 && previous == t) {
+                growths.add(da + rate * a * (1 - da) / lag);
+            }
+        }
+        return growths.isEmpty() ? lagGrowth(c) : Median.of(growths.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
+    private static double rotationOf(Checkpoint c, String layer) {
+        for (LayerCheckpoint l : c.layers()) {
+            if (l.name().equals(layer)) {
+                return l.rotationDegPerIter();
+            }
+        }
+        return Double.NaN;
+    }
+
+    private static double medianDecay(Checkpoint c) {
+        double[] decays = c.layers().stream().mapToDouble(LayerCheckpoint::decay).filter(d -> d >= 0 && d < 1)
+                .toArray();
+        return decays.length == 0 ? Double.NaN : Median.of(decays);
     }
 
     /**
@@ -151,12 +268,10 @@ public record LagAlarm(double freeLag, double predictedLag, double measuredLag, 
      *         decay is below 1
      */
     public static double lagGrowth(Checkpoint c) {
-        double[] decays = c.layers().stream().mapToDouble(LayerCheckpoint::decay).filter(d -> d >= 0 && d < 1)
-                .toArray();
-        if (decays.length == 0) {
+        double d = medianDecay(c);
+        if (Double.isNaN(d)) {
             return 1;
         }
-        double d = Median.of(decays);
         double t = Math.max(1, c.iteration());
         return (1 - Math.pow(d, t + d / (1 - d))) / (1 - Math.pow(d, t));
     }

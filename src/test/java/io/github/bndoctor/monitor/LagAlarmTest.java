@@ -197,4 +197,87 @@ class LagAlarmTest {
         assertThat(S.alarms(0, at(500, 0.99, 1, 2, 1))).isFalse();
         assertThat(S.alarms(1, at(500, 0.99, 1, 2, 1))).isTrue();
     }
+
+    private static Checkpoint rotating(long iteration, double d, double... rotations) {
+        List<LayerCheckpoint> layers = new java.util.ArrayList<>();
+        for (int i = 0; i < rotations.length; i++) {
+            layers.add(new LayerCheckpoint(new LayerDecomposition("l" + i, 10, 0.5, 0.9, 0.01, 0.8, 0.02, 0.03, 0.04),
+                    rotations[i], 0, 0, d));
+        }
+        return new Checkpoint(iteration, new OutputGap(1, 1.5, 1), layers, Verdict.EMA_LAG);
+    }
+
+    /**
+     * The EMA's lag after iterating {@code e_(s+1) = d (e_s + rate_s)} from 0, with {@code rates[s]} the
+     * rate of step {@code s}.
+     */
+    private static double lagAfter(double d, double[] rates) {
+        double e = 0;
+        for (double r : rates) {
+            e = d * (e + r);
+        }
+        return e;
+    }
+
+    @Test
+    void theMeasuredRateHistoryGrowsTheLagAsTheRecurrenceDoes() {
+        // d = 0.5 (mean age 1): rate 2 for steps 0-1 (read at iteration 2), 1 for steps 2-3 (read at 4),
+        // then 1 for the mean age ahead; e_4 = 1.125, e_5 = 1.0625 by the recurrence
+        double[] history = {2, 2, 1, 1};
+        double[] ahead = {2, 2, 1, 1, 1};
+        List<Checkpoint> run = List.of(rotating(2, 0.5, 2), rotating(4, 0.5, 1));
+        // relative 1e-12: both routes round a few times, about 1e-16 each
+        assertThat(LagAlarm.lagGrowth(run)).isCloseTo(lagAfter(0.5, ahead) / lagAfter(0.5, history),
+                withinPercentage(1e-10));
+        // a falling rate grows the lag less than the steady-rate growth of the same checkpoint, a rising one more
+        assertThat(LagAlarm.lagGrowth(run)).isLessThan(LagAlarm.lagGrowth(rotating(4, 0.5, 1)));
+        List<Checkpoint> rising = List.of(rotating(2, 0.5, 1), rotating(4, 0.5, 2));
+        assertThat(LagAlarm.lagGrowth(rising)).isCloseTo(lagAfter(0.5, new double[] {1, 1, 2, 2, 2})
+                / lagAfter(0.5, new double[] {1, 1, 2, 2}), withinPercentage(1e-10));
+        assertThat(LagAlarm.lagGrowth(rising)).isGreaterThan(LagAlarm.lagGrowth(rotating(4, 0.5, 2)));
+        // no rotation now: the lag only decays, by d^a = 0.5
+        assertThat(LagAlarm.lagGrowth(List.of(rotating(2, 0.5, 2), rotating(4, 0.5, 0)))).isEqualTo(0.5);
+    }
+
+    @Test
+    void aSteadyRateGivesTheSteadyGrowthAndGapsAreSkipped() {
+        // d = 0.75 (mean age 3), rate 0.1 read at iterations 4, 8 and 20: the single-checkpoint growth at 20
+        List<Checkpoint> steady = List.of(rotating(4, 0.75, 0.1), rotating(8, 0.75, 0.1), rotating(20, 0.75, 0.1));
+        // relative 1e-12: each route rounds a few dozen times
+        assertThat(LagAlarm.lagGrowth(steady)).isCloseTo(LagAlarm.lagGrowth(rotating(20, 0.75, 0.1)),
+                withinPercentage(1e-10));
+        assertThat(LagAlarm.lagGrowth(steady)).isCloseTo(lagAfter(0.75, 23) / lagAfter(0.75, 20), withinPercentage(1e-10));
+        // a NaN reading in between: its steps count at the next finite reading's rate (here the same rate)
+        List<Checkpoint> gap = List.of(rotating(4, 0.75, 0.1), rotating(8, 0.75, Double.NaN), rotating(20, 0.75, 0.1));
+        assertThat(LagAlarm.lagGrowth(gap)).isCloseTo(LagAlarm.lagGrowth(steady), withinPercentage(1e-10));
+        // one checkpoint: the steady-rate growth (the first reading stands for every step since 0)
+        assertThat(LagAlarm.lagGrowth(List.of(rotating(2, 0.5, 3)))).isCloseTo(LagAlarm.lagGrowth(rotating(2, 0.5, 3)),
+                withinPercentage(1e-10));
+        // no finite rotation now, or decay 1 or 0: the steady-rate growth of the latest checkpoint
+        assertThat(LagAlarm.lagGrowth(List.of(rotating(2, 0.5, 2), rotating(4, 0.5, Double.NaN))))
+                .isEqualTo(LagAlarm.lagGrowth(rotating(4, 0.5, 1)));
+        assertThat(LagAlarm.lagGrowth(List.of(rotating(2, 1, 2), rotating(4, 1, 1)))).isEqualTo(1);
+        assertThat(LagAlarm.lagGrowth(List.of(rotating(2, 0, 2), rotating(4, 0, 1)))).isEqualTo(1);
+        assertThatThrownBy(() -> LagAlarm.lagGrowth(List.of())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> LagAlarm.forecast(List.of())).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theGrowthIsTheMedianOverTheLayersWithAReading() {
+        // three layers: falling (2 then 1), steady (1, 1), rising (1 then 2); a fourth without feeding weights
+        List<Checkpoint> run = List.of(rotating(2, 0.5, 2, 1, 1, Double.NaN), rotating(4, 0.5, 1, 1, 2, Double.NaN));
+        // the middle one is the steady layer's: (1 - 0.5^5) / (1 - 0.5^4)
+        assertThat(LagAlarm.lagGrowth(run)).isCloseTo((1 - 1 / 32.0) / (1 - 1 / 16.0), withinPercentage(1e-10));
+        // the forecast at the latest checkpoint uses it: eval/precise 1.5, precise/train 1
+        double g = LagAlarm.lagGrowth(run);
+        assertThat(LagAlarm.forecast(run)).isCloseTo(1 + 0.5 * g * g, withinPercentage(1e-10));
+        // and the early warning reads the forecast of the run, not of the checkpoint alone
+        List<Checkpoint> falling = List.of(rotating(2, 0.5, 4), rotating(4, 0.5, 1));
+        double f = LagAlarm.forecast(falling);
+        assertThat(f).isLessThan(LagAlarm.forecast(falling.get(1)));
+        LagAlarm at = new LagAlarm(0.2, 7, 11, 2, f, 2);
+        assertThat(at.warns(1, falling)).isTrue();
+        assertThat(new LagAlarm(0.2, 7, 11, 2, Math.nextUp(f), 2).warns(1, falling)).isFalse();
+        assertThat(at.warning(1, falling).signal()).isEqualTo("freeLag");
+    }
 }

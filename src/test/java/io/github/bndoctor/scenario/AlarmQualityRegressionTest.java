@@ -130,7 +130,7 @@ class AlarmQualityRegressionTest {
         for (Map.Entry<String, Monitored> e : set.entrySet()) {
             Monitored m = e.getValue();
             List<Checkpoint> cps = m.result().checkpoints();
-            Predicate<Checkpoint> warns = c -> policy.warns(m.freeLagAt(c.iteration()), c);
+            Predicate<Checkpoint> warns = c -> policy.warns(m.freeLagAt(c.iteration()), cps.subList(0, cps.indexOf(c) + 1));
             Predicate<Checkpoint> alarms = c -> policy.alarms(m.freeLagAt(c.iteration()), c);
             long h = horizon(m.result().config());
             warning = warning.plus(AlarmQuality.ofRuns(List.of(cps), warns, DEGRADED_RATIO, h));
