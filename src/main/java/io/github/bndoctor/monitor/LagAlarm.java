@@ -214,32 +214,26 @@ public record LagAlarm(double freeLag, double predictedLag, double measuredLag, 
      */
     public static double lagGrowth(List<Checkpoint> run) {
         Checkpoint c = latest(run);
+        // no decay in (0, 1) leaves every lag at 0 or NaN below, and so the steady-rate growth
         double d = medianDecay(c);
-        if (!(d > 0)) {
-            return lagGrowth(c);
-        }
         long t = c.iteration();
         double a = d / (1 - d);
         double da = Math.pow(d, a);
         List<Double> growths = new ArrayList<>();
         for (LayerCheckpoint now : c.layers()) {
-            double rate = now.rotationDegPerIter();
-            if (!Double.isFinite(rate)) {
-                continue;
-            }
             double lag = 0;
             long previous = 0;
             for (Checkpoint earlier : run) {
                 double rho = rotationOf(earlier, now.name());
                 long tj = earlier.iteration();
-                if (!Double.isFinite(rho) || tj <= previous || tj > t) {
-                    continue;
+                if (Double.isFinite(rho) && tj > previous) {
+                    lag += rho * Math.pow(d, t - tj + 1) * (1 - Math.pow(d, tj - previous)) / (1 - d);
+                    previous = tj;
                 }
-                lag += rho * Math.pow(d, t - tj + 1) * (1 - Math.pow(d, tj - previous)) / (1 - d);
-                previous = tj;
             }
+            // a layer counts where it was read at the latest checkpoint and the rates built a lag
             if (lag > 0 && previous == t) {
-                growths.add(da + rate * a * (1 - da) / lag);
+                growths.add(da + now.rotationDegPerIter() * a * (1 - da) / lag);
             }
         }
         return growths.isEmpty() ? lagGrowth(c) : Median.of(growths.stream().mapToDouble(Double::doubleValue).toArray());
@@ -254,10 +248,11 @@ public record LagAlarm(double freeLag, double predictedLag, double measuredLag, 
         return Double.NaN;
     }
 
+    /** @return the median of the layers' decays in [0, 1), NaN where there is none */
     private static double medianDecay(Checkpoint c) {
         double[] decays = c.layers().stream().mapToDouble(LayerCheckpoint::decay).filter(d -> d >= 0 && d < 1)
                 .toArray();
-        return decays.length == 0 ? Double.NaN : Median.of(decays);
+        return Median.of(decays);
     }
 
     /**

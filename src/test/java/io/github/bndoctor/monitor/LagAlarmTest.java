@@ -258,6 +258,12 @@ class LagAlarmTest {
                 .isEqualTo(LagAlarm.lagGrowth(rotating(4, 0.5, 1)));
         assertThat(LagAlarm.lagGrowth(List.of(rotating(2, 1, 2), rotating(4, 1, 1)))).isEqualTo(1);
         assertThat(LagAlarm.lagGrowth(List.of(rotating(2, 0, 2), rotating(4, 0, 1)))).isEqualTo(1);
+        // rotations all 0 build no lag: the steady-rate growth, not 0/0
+        assertThat(LagAlarm.lagGrowth(List.of(rotating(2, 0.5, 0), rotating(4, 0.5, 0))))
+                .isEqualTo(LagAlarm.lagGrowth(rotating(4, 0.5, 0)));
+        // a layer missing from an earlier checkpoint (no reading there): its steps count at the next reading's rate
+        List<Checkpoint> missing = List.of(rotating(4, 0.75), rotating(8, 0.75, 0.1), rotating(20, 0.75, 0.1));
+        assertThat(LagAlarm.lagGrowth(missing)).isCloseTo(LagAlarm.lagGrowth(steady), withinPercentage(1e-10));
         assertThatThrownBy(() -> LagAlarm.lagGrowth(List.of())).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> LagAlarm.forecast(List.of())).isInstanceOf(IllegalArgumentException.class);
     }
