@@ -24,7 +24,7 @@ import java.util.Locale;
  *
  * @param checkpoints checkpoints in the run
  * @param degraded checkpoints whose eval/train exceeded {@value #DEGRADED_RATIO}
- * @param worst the checkpoint with the largest eval/train (NaN ratios count lowest)
+ * @param worst the checkpoint with the largest eval/train (the earliest of equal ones; NaN ratios count lowest)
  * @param last the last checkpoint
  * @param trend how eval/train moved over the run
  * @param firstPersistent the first checkpoint at which the gap was persistent, or {@code null}

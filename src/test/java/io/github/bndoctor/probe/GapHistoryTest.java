@@ -88,4 +88,62 @@ class GapHistoryTest {
                 + " 300 (HEALTHY), trend falling; above 2 at 2 of 3 checkpoints.");
         assertThatThrownBy(() -> GapHistory.of(List.of())).isInstanceOf(IllegalArgumentException.class);
     }
+
+    static Checkpoint withDecay(long it, double decay, double priorWeight) {
+        LayerDecomposition d = new LayerDecomposition("bn", it, priorWeight, 0.1, 0, 0.1, 0.1, 0, 0);
+        return new Checkpoint(it, new OutputGap(1, 1, 1), List.of(new LayerCheckpoint(d, 0.1, 1, Double.NaN, decay)),
+                Verdict.HEALTHY);
+    }
+
+    @Test
+    void theWarmupWindowEndsWhenTheDecayInForceHasWornTheStartDownToEToTheMinusOne() {
+        // d^n against e^-1 at n = 1: d = e^-1 itself is not above it, one ulp more is
+        assertThat(withDecay(1, E1, 0).withinWarmupWindow()).isFalse();
+        assertThat(withDecay(1, Math.nextUp(E1), 0).withinWarmupWindow()).isTrue();
+        // 0.5^1 = 0.5 is above e^-1, 0.5^2 = 0.25 below
+        assertThat(withDecay(1, 0.5, 0).withinWarmupWindow()).isTrue();
+        assertThat(withDecay(2, 0.5, 0).withinWarmupWindow()).isFalse();
+        // frozen statistics (decay 1) wait for nothing, whatever their prior; one ulp below 1 they do
+        assertThat(withDecay(10, 1, 0.9).withinWarmupWindow()).isFalse();
+        assertThat(withDecay(10, Math.nextDown(1.0), 0.9).withinWarmupWindow()).isTrue();
+        // decay 0 keeps nothing of the start, even at iteration 0; an unknown decay leaves the prior weight to decide
+        assertThat(withDecay(0, 0, 0).withinWarmupWindow()).isFalse();
+        assertThat(withDecay(0, Double.NaN, 0).withinWarmupWindow()).isFalse();
+        assertThat(withDecay(0, Double.NaN, Math.nextUp(E1)).withinWarmupWindow()).isTrue();
+        // the prior weight alone, at and one ulp above e^-1, where the decay has worn off
+        assertThat(withDecay(100, 0.5, E1).withinWarmupWindow()).isFalse();
+        assertThat(withDecay(100, 0.5, Math.nextUp(E1)).withinWarmupWindow()).isTrue();
+    }
+
+    @Test
+    void theTrendAtExactlyItsFactorIsFlatAndHalvesAreMeans() {
+        // ln 1.25 - ln 1 is exactly the threshold ln 1.25: neither rising nor falling
+        assertThat(GapHistory.of(List.of(cp(1, 1, 0), cp(2, 1.25, 0))).trend()).isEqualTo(GapHistory.Trend.FLAT);
+        assertThat(GapHistory.of(List.of(cp(1, 1.25, 0), cp(2, 1, 0))).trend()).isEqualTo(GapHistory.Trend.FLAT);
+        // the halves' means, not sums: two checkpoints at 1 then two at 1.2 change by 1.2, below 1.25
+        assertThat(GapHistory.of(List.of(cp(1, 1, 0), cp(2, 1, 0), cp(3, 1.2, 0), cp(4, 1.2, 0))).trend())
+                .isEqualTo(GapHistory.Trend.FLAT);
+        // an infinite or NaN ratio in a half gives no trend
+        assertThat(GapHistory.of(List.of(cp(1, 1, 0), cp(2, Double.POSITIVE_INFINITY, 0))).trend())
+                .isEqualTo(GapHistory.Trend.FLAT);
+        assertThat(GapHistory.of(List.of(cp(1, 0, 0), cp(2, 3, 0))).trend()).isEqualTo(GapHistory.Trend.FLAT);
+        assertThat(GapHistory.of(List.of(cp(1, Double.NaN, 0), cp(2, 3, 0))).trend()).isEqualTo(GapHistory.Trend.FLAT);
+    }
+
+    @Test
+    void theWorstIsTheEarliestOfEqualOnesAndNaNCountsLowest() {
+        assertThat(GapHistory.of(List.of(cp(100, 3, 0), cp(200, 3, 0))).worst().iteration()).isEqualTo(100);
+        assertThat(GapHistory.of(List.of(cp(100, Double.NaN, 0), cp(200, 1.5, 0))).worst().iteration()).isEqualTo(200);
+        assertThat(GapHistory.of(List.of(cp(100, 1.5, 0), cp(200, Double.NaN, 0))).worst().iteration()).isEqualTo(100);
+    }
+
+    @Test
+    void noCheckpointsAreRejectedAndAHistoryOfNoneIsNotDegraded() {
+        assertThatThrownBy(() -> GapHistory.persistentAtLast(List.of())).isInstanceOf(IllegalArgumentException.class);
+        // a history built by hand over no checkpoints: 0 degraded is not half of 0
+        assertThat(new GapHistory(0, 0, null, null, GapHistory.Trend.FLAT, null).degradedAtHalfOrMore()).isFalse();
+        // one degraded of two is half
+        assertThat(new GapHistory(2, 1, null, null, GapHistory.Trend.FLAT, null).degradedAtHalfOrMore()).isTrue();
+        assertThat(new GapHistory(3, 1, null, null, GapHistory.Trend.FLAT, null).degradedAtHalfOrMore()).isFalse();
+    }
 }
