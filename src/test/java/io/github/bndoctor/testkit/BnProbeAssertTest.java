@@ -114,7 +114,11 @@ class BnProbeAssertTest {
         double[][] mv = meanAndBiasedVariance(x);
         MovingStatistics.write(net, net.bnLayers().get(0), new MeanVariance(mv[0], mv[1]));
         // inference now standardizes exactly as training mode does: ratio 1 up to float rounding
-        assertThat(net).onProbe(x, zeros()).hasEvalToTrainRatioAtMost(1 + SLACK).hasEvalToPreciseRatioAtMost(1 + SLACK);
+        BnProbeAssert a = assertThat(net).onProbe(x, zeros());
+        // each check returns the same assertion, so that they chain in any order
+        org.assertj.core.api.Assertions.assertThat(a.hasEvalToTrainRatioAtMost(1 + SLACK)).isSameAs(a);
+        org.assertj.core.api.Assertions.assertThat(a.hasEvalToPreciseRatioAtMost(1 + SLACK)).isSameAs(a);
+        org.assertj.core.api.Assertions.assertThat(a.hasEveryLayerEmaErrorAtMost(1e6)).isSameAs(a);
         assertThatThrownBy(() -> assertThat(net).onProbe(x, zeros()).hasEvalToTrainRatioAtMost(1 - SLACK))
                 .isInstanceOf(AssertionFailedError.class);
     }
@@ -132,6 +136,26 @@ class BnProbeAssertTest {
                 .ExistingDataSetIterator(java.util.List.of(prior.nextDataSet()));
         // 256 samples: the estimated mean is off by ~1/16 sd, the variance by ~9%, so eval/precise stays near 1
         assertThat(net).onProbe(x, zeros()).withPreciseDataFrom(it).hasEvalToPreciseRatioAtMost(1.5);
+        // the iterator is read to its end by then: the assertion resets it, and reads the same statistics again
+        org.assertj.core.api.Assertions.assertThat(it.hasNext()).isFalse();
+        double again = assertThat(net).onProbe(x, zeros()).withPreciseDataFrom(it).checkpoint().gap().evalToPreciseRatio();
+        it.reset();
+        double fresh = assertThat(net).onProbe(x, zeros()).withPreciseDataFrom(it).checkpoint().gap().evalToPreciseRatio();
+        org.assertj.core.api.Assertions.assertThat(again).isEqualTo(fresh).isLessThanOrEqualTo(1.5);
+    }
+
+    @Test
+    void anotherDiagnoserMeasuresAgain() {
+        INDArray x = probe();
+        BnNetwork net = fresh(NetworkKind.MULTI_LAYER);
+        BnProbeAssert a = assertThat(net).onProbe(x, zeros());
+        io.github.bndoctor.probe.Checkpoint first = a.checkpoint();
+        org.assertj.core.api.Assertions.assertThat(a.checkpoint()).isSameAs(first);
+        org.assertj.core.api.Assertions.assertThat(a.withDiagnoser(io.github.bndoctor.probe.Diagnoser.defaults())).isSameAs(a);
+        // measured again, to the same figures on the same network and probe
+        org.assertj.core.api.Assertions.assertThat(a.checkpoint()).isNotSameAs(first);
+        org.assertj.core.api.Assertions.assertThat(a.checkpoint().gap().evalToTrainRatio())
+                .isEqualTo(first.gap().evalToTrainRatio());
     }
 
     @Test
@@ -145,6 +169,15 @@ class BnProbeAssertTest {
         org.assertj.core.api.Assertions.assertThat(e.getMessage()).startsWith("2 of 2 BN layers at iteration 0 have an EMA "
                 + "error above 0.00: layer '").contains("verdict ").contains("remedy: ");
         assertThat(net).onProbe(x, y).hasEveryLayerEmaErrorAtMost(1e6);
+        // inclusive: the largest layer's own EMA error passes, one ulp below it fails naming only that layer
+        io.github.bndoctor.probe.LayerCheckpoint worst = assertThat(net).onProbe(x, y).checkpoint().layers().stream()
+                .max(java.util.Comparator.comparingDouble(l -> l.decomposition().emaError())).orElseThrow();
+        double largest = worst.decomposition().emaError();
+        assertThat(net).onProbe(x, y).hasEveryLayerEmaErrorAtMost(largest);
+        AssertionFailedError justBelow = catchThrowableOfType(AssertionFailedError.class,
+                () -> assertThat(net).onProbe(x, y).hasEveryLayerEmaErrorAtMost(Math.nextDown(largest)));
+        org.assertj.core.api.Assertions.assertThat(justBelow.getMessage()).startsWith("1 of 2 BN layers")
+                .contains("layer '" + worst.name() + "'");
         // AssertJ's soft assertions collect the kit's failures like any other
         SoftAssertions softly = new SoftAssertions();
         softly.check(() -> assertThat(net).onProbe(x, y).hasEveryLayerEmaErrorAtMost(0));
@@ -158,6 +191,10 @@ class BnProbeAssertTest {
         BnNetwork net = fresh(NetworkKind.MULTI_LAYER);
         for (double bad : new double[] {-1e-9, Double.NaN, Double.POSITIVE_INFINITY}) {
             assertThatThrownBy(() -> assertThat(net).onProbe(probe(), zeros()).hasEvalToTrainRatioAtMost(bad))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> assertThat(net).onProbe(probe(), zeros()).hasEvalToPreciseRatioAtMost(bad))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> assertThat(net).onProbe(probe(), zeros()).hasEveryLayerEmaErrorAtMost(bad))
                     .isInstanceOf(IllegalArgumentException.class);
         }
     }
