@@ -68,4 +68,20 @@ class EquilibriumRotationTest {
         assertThatThrownBy(() -> EquilibriumRotation.largestDecay(1, Double.POSITIVE_INFINITY))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void remainingIterationsNeedFinitePositiveRotationsAndTimeConstant() {
+        // at the smallest positive values it answers; at 0, negative, NaN or infinite it refuses
+        assertThat(EquilibriumRotation.remainingIterations(Double.MIN_VALUE, 1, 1)).isPositive();
+        assertThat(EquilibriumRotation.remainingIterations(1, Double.MIN_VALUE, 1)).isPositive();
+        assertThat(EquilibriumRotation.remainingIterations(1, 2, Double.MIN_VALUE)).isPositive();
+        double[][] bad = {{0, 1, 1}, {1, 0, 1}, {1, 1, 0}, {-1, 1, 1}, {Double.NaN, 1, 1}, {1, Double.NaN, 1},
+            {1, 1, Double.NaN}, {Double.POSITIVE_INFINITY, 1, 1}, {1, Double.POSITIVE_INFINITY, 1}};
+        for (double[] b : bad) {
+            assertThatThrownBy(() -> EquilibriumRotation.remainingIterations(b[0], b[1], b[2]))
+                    .as("%s", java.util.Arrays.toString(b)).isInstanceOf(IllegalArgumentException.class);
+        }
+        // tau (ln |r^2 - 1| + 3): rotation twice the equilibrium, r = 1/2, |r^2 - 1| = 3/4
+        assertThat(EquilibriumRotation.remainingIterations(2, 1, 100)).isCloseTo(100 * (Math.log(0.75) + 3), within(1e-9));
+    }
 }

@@ -68,6 +68,11 @@ class BnGateFailureTest {
         assertThat(GapMessage.apart(8.5600, 8.5608)).containsExactly("8.560", "8.561");
         assertThat(GapMessage.apart(1.5, 6.466)).containsExactly("1.50", "6.47");
         assertThat(GapMessage.apart(2, 2)).containsExactly("2.00", "2.00");
+        // 0.1 + 0.2 and 0.3 differ in the 17th significant digit only: up to 16 digits they print alike, so
+        // both are written in full (Java's shortest round-trip form) rather than at 17 digits
+        assertThat(GapMessage.apart(0.1 + 0.2, 0.3)).containsExactly("0.30000000000000004", "0.3");
+        // an unknown value is "n/a" beside a known one
+        assertThat(GapMessage.apart(Double.NaN, 1)).containsExactly("n/a", "1.00");
     }
 
     @Test
@@ -77,5 +82,11 @@ class BnGateFailureTest {
         Checkpoint none = new Checkpoint(1, new OutputGap(1, 1, 1), List.of(), Verdict.HEALTHY);
         assertThat(GapMessage.worstLayer(none)).isEqualTo("*");
         assertThat(GapMessage.medianDecay(none)).isNaN();
+        // a layer whose decay is unknown is left out of the median, not counted as NaN
+        LayerDecomposition d = new LayerDecomposition("bn", 1, 0, 0.1, 0, 0.1, 0.1, 0, 0);
+        Checkpoint partly = new Checkpoint(1, new OutputGap(1, 1, 1), List.of(
+                new LayerCheckpoint(d, 0.1, 1, Double.NaN, Double.NaN), new LayerCheckpoint(d, 0.1, 1, Double.NaN, 0.9)),
+                Verdict.HEALTHY);
+        assertThat(GapMessage.medianDecay(partly)).isEqualTo(0.9);
     }
 }

@@ -115,6 +115,53 @@ class JointNoiseCostTest {
     }
 
     @Test
+    void bothMeasuresRunFromTheFloorDecayDownToZeroAndNeedTwoBatchesPerHalf() {
+        int channels = 2;
+        int batch = 4;
+        BnNetwork net = TinyBnNetworks.singleBn(NetworkKind.MULTI_LAYER, Layout.DENSE, channels, 1, 1, 0.5,
+                VarianceParameterisation.VAR);
+        SplittableRandom data = new SplittableRandom(23);
+        double[][] x = new double[4 * batch][channels];
+        for (double[] row : x) {
+            for (int c = 0; c < channels; c++) {
+                row[c] = (c + 1) * data.nextGaussian();
+            }
+        }
+        INDArray[] features = {Nd4j.create(x).castTo(DataType.FLOAT)};
+        INDArray[] labels = {Nd4j.zeros(DataType.FLOAT, 4 * batch, channels)};
+        String layer = net.bnLayers().get(0).name();
+        Map<String, MeanVariance> precise = Map.of(layer, new MeanVariance(new double[] {0.1, -0.2}, new double[] {1.1, 3.9}));
+        // the floor decay itself is measured, one ulp above it is not
+        double floor = NoiseCost.NEAR_FLOOR_DECAY;
+        assertThat(NoiseCost.together(net, features, labels, precise, Map.of(layer, floor), batch, LossMeasure.MSE, 3))
+                .hasSize(NoiseCost.DRAWS);
+        assertThat(NoiseCost.together(net, features, labels, precise, Map.of(layer, Math.nextUp(floor)), batch,
+                LossMeasure.MSE, 3)).isEmpty();
+        NoiseCost.Measured at = NoiseCost.measure(net, features, labels, precise, Map.of(layer, floor), batch,
+                LossMeasure.MSE, 3);
+        assertThat(at.perLayer()).containsOnlyKeys(layer);
+        assertThat(at.joint()).hasSize(NoiseCost.DRAWS);
+        NoiseCost.Measured above = NoiseCost.measure(net, features, labels, precise, Map.of(layer, Math.nextUp(floor)),
+                batch, LossMeasure.MSE, 3);
+        assertThat(above.perLayer()).isEmpty();
+        assertThat(above.joint()).isEmpty();
+        assertThat(above.jointCost()).isNaN();
+        // decay 0 moves (each draw one batch per half): the measure's joint draws are the joint measure's, seeded alike
+        double[] alone = NoiseCost.together(net, features, labels, precise, Map.of(layer, 0.0), batch, LossMeasure.MSE, 3);
+        NoiseCost.Measured zero = NoiseCost.measure(net, features, labels, precise, Map.of(layer, 0.0), batch,
+                LossMeasure.MSE, 3);
+        assertThat(zero.joint()).containsExactly(alone);
+        assertThat(zero.perLayer()).containsOnlyKeys(layer);
+        // unequal batches: some draw differs from the precise statistics' loss
+        assertThat(java.util.Arrays.stream(alone).anyMatch(r -> Math.abs(r - 1) > 1e-3)).isTrue();
+        // one training batch per half is too few: nothing measured
+        NoiseCost.Measured few = NoiseCost.measure(net, features, labels, precise, Map.of(layer, 0.0), 2 * batch,
+                LossMeasure.MSE, 3);
+        assertThat(few.perLayer()).isEmpty();
+        assertThat(few.joint()).isEmpty();
+    }
+
+    @Test
     void identicalChunksLeaveNoNoiseAtAnyDecay() {
         // every training batch the same examples: no spread, no bias; each draw is the precise statistics
         BnNetwork net = TinyBnNetworks.singleBn(NetworkKind.MULTI_LAYER, Layout.DENSE, 2, 1, 1, 0.5,

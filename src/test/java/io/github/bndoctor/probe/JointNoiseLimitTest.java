@@ -90,4 +90,47 @@ class JointNoiseLimitTest {
         assertThat(io.github.bndoctor.report.ReportAssembler.checkpoint(not, not.gap()).jointNoiseCost()).isNull();
         assertThat(new Checkpoint(1, not.gap(), not.layers(), Verdict.EMA_LAG).jointNoiseCost()).isNaN();
     }
+
+    /** A checkpoint with one layer per decay, each with batch spread 0.1, judged as lag at eval/precise 2.1. */
+    private static Checkpoint layersAt(long it, double joint, double... decays) {
+        List<LayerCheckpoint> ls = new java.util.ArrayList<>();
+        for (int k = 0; k < decays.length; k++) {
+            ls.add(new LayerCheckpoint(new LayerDecomposition("l" + k, it, 0, 0.1, 0, 0.1, 0.1 * (k + 1), 0, 0), 0.1, 0.1,
+                    Double.NaN, decays[k], Double.NaN));
+        }
+        return new Checkpoint(it, new OutputGap(1, 2.1, 1), ls, Verdict.EMA_LAG, joint);
+    }
+
+    @Test
+    void aCheckpointWithoutAJointCostIsLeftOutNotCountedAsNoise() {
+        JointNoiseLimit j = JointNoiseLimit.of(List.of(lag(600, 2.1, Double.NaN), lag(700, 2.1, 1.6)), 1).orElseThrow();
+        assertThat(j.iterations()).containsExactly(700L);
+        assertThat(j.cost()).isEqualTo(1.6);
+    }
+
+    @Test
+    void movingLayersFromDecayZeroUpToButNotIncludingOneAreCounted() {
+        // decays 0, 0.5 and 0.9 move (0.9^600 is past the warm-up window); 1 does not (frozen) and is neither
+        // named nor in the range
+        JointNoiseLimit j = JointNoiseLimit.of(List.of(layersAt(600, 1.6, 0, 0.5, 0.9, 1)), 1).orElseThrow();
+        assertThat(j.layers().keySet()).containsExactlyInAnyOrder("l0", "l1", "l2");
+        assertThat(j.decayRange()).containsExactly(0, 0.9);
+    }
+
+    @Test
+    void theSentenceCountsIterationsAndLayersAndNamesTheLagOnlyAboveTheNoise() {
+        // two checkpoints, four moving layers: three named, one counted; worst eval/precise 2.1 above the cost 1.6
+        List<Checkpoint> run = List.of(layersAt(600, 1.6, 0.5, 0.5, 0.5, 0.5), layersAt(700, 1.6, 0.5, 0.5, 0.5, 0.5));
+        String many = JointNoiseLimit.of(run, 1).orElseThrow().describe();
+        assertThat(many).contains("at iterations [600, 700]").contains("(median over 2 checkpoints,")
+                .contains("all 4 moving BN layers").contains("'l1' (0.12) and 1 more.").contains("the rest of the gap is lag");
+        // one checkpoint, three layers, the cost equal to the worst eval/precise: singular, nothing counted, no lag
+        String one = JointNoiseLimit.of(List.of(layersAt(600, 2.1, 0.5, 0.5, 0.5)), 1).orElseThrow().describe();
+        assertThat(one).contains("at iteration 600,").contains("(median over 1 checkpoint,")
+                .contains("all 3 moving BN layers").doesNotContainPattern("and \\d+ more")
+                .doesNotContain("the rest of the gap is lag");
+        // one ulp of cost below the worst eval/precise: the rest is lag
+        assertThat(JointNoiseLimit.of(List.of(layersAt(600, Math.nextDown(2.1), 0.5)), 1).orElseThrow().describe())
+                .contains("the rest of the gap is lag");
+    }
 }
