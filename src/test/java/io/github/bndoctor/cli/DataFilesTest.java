@@ -280,4 +280,13 @@ class DataFilesTest {
         assertThat(ModelFiles.load(copy).params()).isEqualTo(loaded.params());
         assertThat(ModelFiles.load(original).params()).isEqualTo(net.model().params());
     }
+
+    @Test
+    void whatOneExampleHoldsIsNamedInWords() {
+        org.assertj.core.api.Assertions.assertThat(DataFiles.perExample(new long[] {5})).isEqualTo("1 value");
+        org.assertj.core.api.Assertions.assertThat(DataFiles.perExample(new long[] {5, 1})).isEqualTo("1 value");
+        org.assertj.core.api.Assertions.assertThat(DataFiles.perExample(new long[] {5, 3})).isEqualTo("3 values");
+        org.assertj.core.api.Assertions.assertThat(DataFiles.perExample(new long[] {5, 3, 4, 4}))
+                .isEqualTo("a [3, 4, 4] array");
+    }
 }

@@ -86,4 +86,19 @@ class BnMonitorConfirmationBudgetTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("confirmation budget");
         assertThat(BnMonitor.DEFAULT_CONFIRMATION_BUDGET).isEqualTo(0.25);
     }
+
+    @Test
+    void theBudgetAndTheScheduledCountAreValidatedAtTheirEdges() {
+        assertThat(BnMonitor.confirmationsAllowed(0, 0)).isZero();
+        for (double bad : new double[] {Math.nextDown(0.0), Double.NaN, Double.POSITIVE_INFINITY}) {
+            assertThatThrownBy(() -> BnMonitor.confirmationsAllowed(bad, 0)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> BnMonitor.builder(PROBE, PROBE).confirmationBudget(bad))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("confirmation budget");
+        }
+        assertThatThrownBy(() -> BnMonitor.confirmationsAllowed(1, -1)).isInstanceOf(IllegalArgumentException.class);
+        // the builder's setters return the builder
+        BnMonitor.Builder b = BnMonitor.builder(PROBE, PROBE);
+        assertThat(b.confirmationBudget(0)).isSameAs(b);
+        assertThat(b.measureNoiseCost(false)).isSameAs(b);
+    }
 }

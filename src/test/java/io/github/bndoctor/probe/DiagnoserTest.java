@@ -131,4 +131,11 @@ class DiagnoserTest {
         assertThatThrownBy(() -> new DiagnosisThresholds(1.5, 1, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new DiagnosisThresholds(1.5, 1, -0.1)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void preciseParallelismStartsAtOne() {
+        assertThat(Diagnoser.defaults().withPreciseParallelism(1)).isNotNull();
+        assertThatThrownBy(() -> Diagnoser.defaults().withPreciseParallelism(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Diagnoser.defaults().withPreciseParallelism(-1)).isInstanceOf(IllegalArgumentException.class);
+    }
 }

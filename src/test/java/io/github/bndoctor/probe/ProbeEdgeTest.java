@@ -100,4 +100,15 @@ class ProbeEdgeTest {
         assertThat(d.warmupError()).isZero();
         assertThat(d.emaError()).isZero();
     }
+
+    @Test
+    void theSharesAreTheLogGapsPartsWhicheverIsLarger() {
+        // eval/precise 2, precise/train 8: ln 2 of ln 16 is the EMA's, a quarter; the batch noise's three quarters
+        OutputGap g = new OutputGap(1, 16, 8);
+        assertThat(g.emaShare()).isCloseTo(0.25, within(1e-12));
+        assertThat(g.batchNoiseShare()).isCloseTo(0.75, within(1e-12));
+        // one part at or below 1 counts 0: the other takes the whole gap
+        assertThat(new OutputGap(1, 2, 0.5).emaShare()).isEqualTo(1);
+        assertThat(new OutputGap(1, 2, 2).emaShare()).isEqualTo(0);
+    }
 }

@@ -198,4 +198,14 @@ class BnProbeAssertTest {
                     .isInstanceOf(IllegalArgumentException.class);
         }
     }
+
+    @Test
+    void oneArrayPerInputAndOutputReadsTheSameProbe() {
+        INDArray x = probe();
+        BnNetwork net = fresh(NetworkKind.GRAPH);
+        double single = assertThat(net).onProbe(x, zeros()).checkpoint().gap().evalToTrainRatio();
+        double arrays = assertThat(net).onProbe(new INDArray[] {x}, new INDArray[] {zeros()}).checkpoint().gap()
+                .evalToTrainRatio();
+        org.assertj.core.api.Assertions.assertThat(arrays).isEqualTo(single).isGreaterThan(1);
+    }
 }
