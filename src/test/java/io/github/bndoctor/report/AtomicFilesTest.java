@@ -22,6 +22,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Atomic replacement on the real file system: a failure injected half-way through the write
  * leaves the old target byte-identical and no temporary file behind; the content goes to a
  * temporary file in the target's directory, never to the target itself, until it is complete.
+ * Directories, links to them and special files are refused, with what they are, before the writer
+ * runs, and no write starts once the JVM is shutting down.
  */
 @Tag("unit")
 class AtomicFilesTest {
@@ -152,6 +154,74 @@ class AtomicFilesTest {
         assertThatThrownBy(() -> AtomicFiles.write(target, out -> {
             throw new IOException();
         })).isInstanceOf(BnDoctorException.class).hasMessage("cannot write " + target + ": IOException");
+        assertThat(listing()).isEmpty();
+    }
+
+    @Test
+    void aDirectoryAndALinkToOneAreRefusedWithExactMessages() throws IOException {
+        Path sub = Files.createDirectory(dir.resolve("sub"));
+        Path link = Files.createSymbolicLink(dir.resolve("link"), sub);
+        assertThatThrownBy(() -> AtomicFiles.requireWritableFile(sub)).isInstanceOf(BnDoctorException.class)
+                .hasMessage("cannot write " + sub + ": it is a directory");
+        assertThatThrownBy(() -> AtomicFiles.requireWritableFile(link)).isInstanceOf(BnDoctorException.class)
+                .hasMessage("cannot write " + link + ": it is a symbolic link to " + sub.toRealPath()
+                        + ", a directory, not a regular file");
+        assertThat(listing()).containsExactly(Path.of("link"), Path.of("sub"));
+    }
+
+    @Test
+    void aSpecialFileIsRefusedBeforeTheWriterRuns() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        java.util.concurrent.atomic.AtomicBoolean called = new java.util.concurrent.atomic.AtomicBoolean();
+        assertThatThrownBy(() -> AtomicFiles.write(fifo, out -> called.set(true))).isInstanceOf(BnDoctorException.class)
+                .hasMessage("cannot write " + fifo + ": it is a FIFO (named pipe), not a regular file"
+                        + " (only regular files are replaced)");
+        assertThat(called).isFalse();
+        assertThat(listing()).containsExactly(Path.of("fifo"));
+        // a character device, by definition of /dev/null
+        assertThatThrownBy(() -> AtomicFiles.requireWritableFile(Path.of("/dev/null")))
+                .isInstanceOf(BnDoctorException.class).hasMessageContaining("it is a character device, not a regular file");
+    }
+
+    @Test
+    void kindNamesWhatAPathIs() throws IOException {
+        Path file = Files.write(dir.resolve("f"), OLD);
+        Path sub = Files.createDirectory(dir.resolve("d"));
+        assertThat(AtomicFiles.kind(file)).isEqualTo("a regular file");
+        assertThat(AtomicFiles.kind(sub)).isEqualTo("a directory");
+        // a link is named as a link, whatever it points to
+        assertThat(AtomicFiles.kind(Files.createSymbolicLink(dir.resolve("lf"), file))).isEqualTo("a symbolic link");
+        assertThat(AtomicFiles.kind(Files.createSymbolicLink(dir.resolve("ld"), sub))).isEqualTo("a symbolic link");
+        // a path gone before its mode could be read (a race with another process)
+        assertThat(AtomicFiles.kind(dir.resolve("gone"))).isEqualTo("a special file (device, FIFO or socket)");
+    }
+
+    @Test
+    void theParentOfAWritableTargetIsReturned() {
+        Path target = dir.resolve("x.json");
+        assertThat(AtomicFiles.requireWritableParent(Path.of("x.json"), target)).isEqualTo(dir);
+        assertThatThrownBy(() -> AtomicFiles.requireWritableParent(Path.of("y"), dir.resolve("none/y")))
+                .isInstanceOf(BnDoctorException.class)
+                .hasMessage("cannot write y: directory " + dir.resolve("none") + " does not exist");
+    }
+
+    @Test
+    void noWriteStartsOnceTheJvmIsShuttingDown() throws Exception {
+        // the state the shutdown hook leaves: a write racing with it must not leave a temporary behind
+        java.lang.reflect.Field flag = AtomicFiles.class.getDeclaredField("shuttingDown");
+        flag.setAccessible(true);
+        Path target = dir.resolve("late.json");
+        java.util.concurrent.atomic.AtomicBoolean called = new java.util.concurrent.atomic.AtomicBoolean();
+        flag.setBoolean(null, true);
+        try {
+            assertThatThrownBy(() -> AtomicFiles.write(target, out -> called.set(true)))
+                    .isInstanceOf(BnDoctorException.class)
+                    .hasMessage("cannot write " + target + ": IOException the JVM is shutting down");
+        } finally {
+            flag.setBoolean(null, false);
+        }
+        assertThat(called).isFalse();
         assertThat(listing()).isEmpty();
     }
 

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -18,9 +19,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * All of a run's outputs or none, on the real file system: special files and foreign directories
- * are refused, long names get temporaries within the name limit, a previous report is swapped, and
- * a SIGTERM mid-write leaves no temporary.
+ * All of a run's outputs or none, on the real file system: special files, foreign directories and
+ * targets that became links before the commit are refused, long names get temporaries within the
+ * name limit, a previous report is swapped (keeping its permissions) and put back, with the same
+ * inode for a file, when the commit fails at a later output or a vanished temporary, one commit
+ * only, and a SIGTERM mid-write leaves no temporary.
  */
 @Tag("unit")
 class AtomicOutputsTest {
@@ -140,6 +143,169 @@ class AtomicOutputsTest {
             outs.commit();
         }
         assertThat(listing(empty)).containsExactly("index.html");
+    }
+
+    @Test
+    void aSecondCommitIsRefusedAndLeavesTheFirstOnesOutputs() throws IOException {
+        Path a = dir.resolve("a.json");
+        try (AtomicOutputs outs = new AtomicOutputs()) {
+            outs.file(a, out -> out.write("first".getBytes(StandardCharsets.UTF_8)));
+            outs.commit();
+            assertThatThrownBy(outs::commit).isInstanceOf(IllegalStateException.class).hasMessage("already committed");
+        }
+        assertThat(Files.readString(a)).isEqualTo("first");
+        assertThat(listing(dir)).containsExactly("a.json");
+        // closed without a commit: a commit afterwards is refused too, nothing is written
+        AtomicOutputs closed = new AtomicOutputs();
+        closed.file(dir.resolve("b.json"), out -> out.write(1));
+        closed.close();
+        assertThatThrownBy(closed::commit).isInstanceOf(IllegalStateException.class);
+        assertThat(listing(dir)).containsExactly("a.json");
+    }
+
+    @Test
+    void aDirectoryOutputRefusesAnEmptyPathAndAFileWithTheirOwnMessages() throws IOException {
+        java.util.function.Predicate<Path> anything = d -> true;
+        assertThatThrownBy(() -> AtomicOutputs.requireReplaceableDirectory(Path.of(""), anything, "a report"))
+                .isInstanceOf(BnDoctorException.class)
+                .hasMessage("cannot write an empty path: give the name of the directory to write");
+        assertThatThrownBy(() -> AtomicOutputs.requireReplaceableDirectory(Path.of(" "), anything, "a report"))
+                .isInstanceOf(BnDoctorException.class).hasMessageContaining("empty path");
+        // a regular file is not a directory, even for a caller that would take any directory
+        Path file = Files.writeString(dir.resolve("report"), "mine");
+        assertThatThrownBy(() -> AtomicOutputs.requireReplaceableDirectory(file, anything, "a report"))
+                .isInstanceOf(BnDoctorException.class)
+                .hasMessage("cannot write a report to " + file + ": it is a regular file, not a directory");
+        assertThat(Files.readString(file)).isEqualTo("mine");
+    }
+
+    @Test
+    void aNewDirectoryIsWorldReadableAndAReplacedOneKeepsItsPermissions() throws IOException {
+        Path fresh = dir.resolve("fresh");
+        try (AtomicOutputs outs = new AtomicOutputs()) {
+            outs.directory(fresh, d -> false, "a report", d -> Files.writeString(d.resolve("index.html"), "x"));
+            outs.commit();
+        }
+        // the temporary directory is created rwx------: the swap must not hand that to the user
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh))).isEqualTo("rwxr-xr-x");
+
+        Path kept = Files.createDirectory(dir.resolve("kept"));
+        Files.setPosixFilePermissions(kept, PosixFilePermissions.fromString("rwx------"));
+        try (AtomicOutputs outs = new AtomicOutputs()) {
+            outs.directory(kept, d -> false, "a report", d -> Files.writeString(d.resolve("index.html"), "y"));
+            outs.commit();
+        }
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(kept))).isEqualTo("rwx------");
+        assertThat(Files.readString(kept.resolve("index.html"))).isEqualTo("y");
+    }
+
+    @Test
+    void aTargetThatBecameALinkBeforeTheCommitIsRefusedAndKept() throws IOException {
+        Path mine = Files.writeString(dir.resolve("mine.txt"), "mine");
+        Path a = dir.resolve("a.json");
+        try (AtomicOutputs outs = new AtomicOutputs()) {
+            outs.file(a, out -> out.write("new".getBytes(StandardCharsets.UTF_8)));
+            Files.createSymbolicLink(a, mine);
+            assertThatThrownBy(outs::commit).isInstanceOf(BnDoctorException.class).hasMessage("cannot write " + a
+                    + ": it is a symbolic link, not a regular file (only regular files are replaced)");
+        }
+        assertThat(Files.isSymbolicLink(a)).isTrue();
+        assertThat(Files.readString(mine)).isEqualTo("mine");
+        assertThat(listing(dir)).containsExactly("a.json", "mine.txt");
+    }
+
+    @Test
+    void anUndoneReplacementRestoresTheSameFileSoItsOtherLinksStillShareIt() throws IOException {
+        Path a = Files.writeString(dir.resolve("a.json"), "old a");
+        Path alias = Files.createLink(dir.resolve("alias.json"), a);
+        Object inode = Files.readAttributes(a, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        Path b = dir.resolve("b.json");
+        try (AtomicOutputs outs = new AtomicOutputs()) {
+            outs.file(a, out -> out.write("new a".getBytes(StandardCharsets.UTF_8)));
+            outs.file(b, out -> out.write(1));
+            Files.createDirectory(b);
+            assertThatThrownBy(outs::commit).isInstanceOf(BnDoctorException.class);
+        }
+        assertThat(Files.readString(a)).isEqualTo("old a");
+        assertThat(inode).isNotNull();
+        assertThat(Files.readAttributes(a, java.nio.file.attribute.BasicFileAttributes.class).fileKey()).isEqualTo(inode);
+        assertThat(Files.isSameFile(a, alias)).isTrue();
+        assertThat(listing(dir)).containsExactly("a.json", "alias.json", "b.json");
+    }
+
+    @Test
+    void aTemporaryFileGoneBeforeTheCommitLeavesTheOldFileAndNoBackup() throws IOException {
+        Path a = Files.writeString(dir.resolve("a.json"), "old a");
+        java.util.concurrent.atomic.AtomicReference<Path> tmp = new java.util.concurrent.atomic.AtomicReference<>();
+        try (AtomicOutputs outs = new AtomicOutputs()) {
+            outs.filePath(a, t -> Files.writeString(tmp.updateAndGet(x -> t), "new a"));
+            Files.delete(tmp.get());
+            assertThatThrownBy(outs::commit).isInstanceOf(BnDoctorException.class)
+                    .hasMessageStartingWith("cannot write " + a + ": NoSuchFileException")
+                    .hasMessageEndingWith("(no output of this run was written)");
+        }
+        assertThat(Files.readString(a)).isEqualTo("old a");
+        assertThat(listing(dir)).containsExactly("a.json");
+    }
+
+    @Test
+    void aTemporaryDirectoryGoneBeforeTheCommitPutsThePreviousReportBack() throws IOException {
+        Path report = dir.resolve("report");
+        java.util.function.Predicate<Path> previous = d -> Files.exists(d.resolve("index.html"));
+        try (AtomicOutputs outs = new AtomicOutputs()) {
+            outs.directory(report, previous, "a report", d -> Files.writeString(d.resolve("index.html"), "first"));
+            outs.commit();
+        }
+        java.util.concurrent.atomic.AtomicReference<Path> tmp = new java.util.concurrent.atomic.AtomicReference<>();
+        try (AtomicOutputs outs = new AtomicOutputs()) {
+            outs.directory(report, previous, "a report",
+                    d -> Files.writeString(tmp.updateAndGet(x -> d).resolve("index.html"), "second"));
+            Files.delete(tmp.get().resolve("index.html"));
+            Files.delete(tmp.get());
+            assertThatThrownBy(outs::commit).isInstanceOf(BnDoctorException.class)
+                    .hasMessageStartingWith("cannot write " + report + ": NoSuchFileException");
+        }
+        assertThat(Files.readString(report.resolve("index.html"))).isEqualTo("first");
+        assertThat(listing(dir)).containsExactly("report");
+        assertThat(listing(report)).containsExactly("index.html");
+    }
+
+    @Test
+    void aLaterFailingOutputPutsAPreviousReportBackAndRemovesANewOne() throws IOException {
+        Path report = dir.resolve("report");
+        Path fresh = dir.resolve("fresh");
+        java.util.function.Predicate<Path> previous = d -> Files.exists(d.resolve("index.html"));
+        try (AtomicOutputs outs = new AtomicOutputs()) {
+            outs.directory(report, previous, "a report", d -> Files.writeString(d.resolve("index.html"), "first"));
+            outs.commit();
+        }
+        Path b = dir.resolve("b.json");
+        try (AtomicOutputs outs = new AtomicOutputs()) {
+            outs.directory(report, previous, "a report", d -> Files.writeString(d.resolve("index.html"), "second"));
+            outs.directory(fresh, previous, "a report", d -> Files.writeString(d.resolve("index.html"), "new"));
+            outs.file(b, out -> out.write(1));
+            // the file output fails after both directories were swapped in
+            Files.createDirectory(b);
+            assertThatThrownBy(outs::commit).isInstanceOf(BnDoctorException.class).hasMessageContaining("b.json");
+        }
+        assertThat(Files.readString(report.resolve("index.html"))).isEqualTo("first");
+        assertThat(listing(report)).containsExactly("index.html");
+        assertThat(listing(dir)).containsExactly("b.json", "report");
+    }
+
+    @Test
+    void anUnlistableDirectoryIsNotTakenForAnEmptyOne() throws IOException {
+        Path locked = Files.createDirectory(dir.resolve("locked"));
+        Files.writeString(locked.resolve("notes.txt"), "mine");
+        Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("---------"));
+        try {
+            if (!Files.isReadable(locked)) { // root lists every directory: the check is then moot
+                assertThatThrownBy(() -> AtomicOutputs.requireReplaceableDirectory(locked, d -> false, "a report"))
+                        .isInstanceOf(BnDoctorException.class).hasMessageContaining("holds other files");
+            }
+        } finally {
+            Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
     }
 
     @Test

@@ -7,11 +7,16 @@ import io.github.bndoctor.report.DiagnosisReport.RunSummary;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.Marker;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
+import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
 import java.util.List;
 import java.util.Map;
 
@@ -21,7 +26,10 @@ import static org.assertj.core.api.Assertions.within;
 /**
  * The report's charts read through XChart's own model (titles, axis scale and limits, each series'
  * points, markers and line style) rather than as pixels: every value is a hand-chosen input or its
- * hand-worked median, so each filter and each "not measured" branch is visible.
+ * hand-worked median, so each filter and each "not measured" branch is visible. Markers are painted
+ * into a small image and checked by shape and size (corners, edges, a hollow centre, the line's
+ * width) against the geometry or XChart's own marker at the hand-computed size; a snapshot's bars
+ * are counted in its PNG.
  */
 @Tag("unit")
 class ChartsTest {
@@ -214,5 +222,166 @@ class ChartsTest {
         assertThat(ys(c, "a")).containsExactly(1.2, 5.0);
         assertThat(c.getStyler().getYAxisMin()).isEqualTo(0.0);
         assertThat(c.getStyler().isYAxisLogarithmic()).isFalse();
+    }
+
+    /**
+     * Paints a marker of base size {@code size} centred at (50, 50) on a white 100 x 100 image, black,
+     * without anti-aliasing, with a 9-pixel stroke already set: an outline marker must set its own.
+     */
+    private static boolean[][] painted(Marker m, int size) {
+        BufferedImage img = new BufferedImage(100, 100, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, 100, 100);
+        g.setColor(Color.BLACK);
+        g.setStroke(new BasicStroke(9f));
+        m.paint(g, 50, 50, size);
+        g.dispose();
+        boolean[][] p = new boolean[100][100];
+        for (int y = 0; y < 100; y++) {
+            for (int x = 0; x < 100; x++) {
+                p[y][x] = (img.getRGB(x, y) & 0xffffff) != 0xffffff;
+            }
+        }
+        return p;
+    }
+
+    /** Whether a pixel within one of (x, y) is painted: a line's exact pixel depends on rasterisation. */
+    private static boolean near(boolean[][] p, int x, int y) {
+        for (int dy = -1; dy <= 1; dy++) {
+            for (int dx = -1; dx <= 1; dx++) {
+                if (p[y + dy][x + dx]) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static void assertNear(boolean[][] p, String what, int... xy) {
+        for (int i = 0; i < xy.length; i += 2) {
+            assertThat(near(p, xy[i], xy[i + 1])).as("%s: painted at (%d, %d)", what, xy[i], xy[i + 1]).isTrue();
+        }
+    }
+
+    private static void assertBlank(boolean[][] p, String what, int... xy) {
+        for (int i = 0; i < xy.length; i += 2) {
+            assertThat(p[xy[i + 1]][xy[i]]).as("%s: blank at (%d, %d)", what, xy[i], xy[i + 1]).isFalse();
+        }
+    }
+
+    /** A hollow ring of diameter 16 and a 2-pixel line, centred at (50, 50), when painted at base size {@code base}. */
+    private static void assertRingOfDiameter16(Marker m, int base, String what) {
+        boolean[][] p = painted(m, base);
+        // its top, bottom, left and right, and at 45 degrees (radius 8: (50 + 5.7, 50 - 5.7))
+        assertNear(p, what, 50, 42, 50, 58, 42, 50, 58, 50);
+        assertThat(p[44][56]).as("%s: on the circle at 45 degrees, off a diamond's edge", what).isTrue();
+        // hollow; 4 pixels inside and outside the line stay blank with a 2-pixel line
+        assertBlank(p, what, 50, 50, 50, 46, 50, 54, 46, 50, 54, 50, 50, 37, 63, 50);
+    }
+
+    @Test
+    void eachModeHasItsMarkerAtItsSize() {
+        List<CheckpointEntry> cps = List.of(cp(10, 1.0, 2.0, 1.5, 8.0, null, 4.0, 0.5, 2.0, List.of()),
+                cp(20, 0.5, 4.0, 0.6, 8.0, null, 3.0, 0.4, 1.0, List.of()));
+        for (XYChart c : List.of(Charts.lossesChart(run(cps, List.of())), Charts.largestOutputsChart(run(cps, List.of())))) {
+            assertThat(c.getStyler().getMarkerSize()).isEqualTo(8);
+            // training mode: XChart's square at 8 x 1.0 = 8
+            assertThat(painted(series(c, TRAIN).getMarker(), 8)).isDeepEqualTo(painted(SeriesMarkers.SQUARE, 8));
+            // inference mode: XChart's circle at 8 x 0.8 = 6.4, rounded to 6
+            assertThat(painted(series(c, EVAL).getMarker(), 8)).isDeepEqualTo(painted(SeriesMarkers.CIRCLE, 6));
+            assertThat(painted(SeriesMarkers.CIRCLE, 6)).isNotEqualTo(painted(SeriesMarkers.CIRCLE, 8));
+            // precise statistics: a ring at 8 x 2.0 = 16, drawn under the others
+            assertRingOfDiameter16(series(c, PRECISE).getMarker(), 8, c.getTitle());
+        }
+    }
+
+    @Test
+    void alarmMarkersAreHollowDiamondsAndTrianglesTwoAndAHalfTimesTheSize() {
+        List<CheckpointEntry> cps = List.of(losses(10, 1.0, 2.0, 1.5, 8.0), losses(20, 0.5, 4.0, 0.6, 8.0));
+        XYChart c = Charts.lossesChart(run(cps, List.of(alarm(10, "WARN"), alarm(20, "FAIL"))));
+        // base size 10: 10 x 2.4 = 24, half 12; the diamond's corners 12 from (50, 50)
+        boolean[][] d = painted(series(c, "FAIL alarm").getMarker(), 10);
+        assertNear(d, "diamond corners", 50, 38, 62, 50, 50, 62, 38, 50);
+        assertNear(d, "diamond edges", 56, 44, 56, 56, 44, 56, 44, 44);
+        // hollow: the centre and points 3.5 from the edges (inside and out) blank with a 2-pixel line;
+        // (58, 42) lies on a circle of radius 12, not on the diamond
+        assertBlank(d, "diamond", 50, 50, 50, 43, 57, 50, 50, 57, 43, 50, 58, 42, 64, 64, 36, 36);
+        // apex (50, 38), base corners (62, 62) and (38, 62)
+        boolean[][] t = painted(series(c, "WARN alarm").getMarker(), 10);
+        assertNear(t, "triangle corners", 50, 38, 62, 62, 38, 62);
+        assertNear(t, "triangle edges", 56, 50, 44, 50, 50, 62);
+        // hollow, 4 pixels from the base inside and outside blank, nothing below it or over the apex
+        assertBlank(t, "triangle", 50, 54, 50, 58, 50, 66, 50, 34, 38, 40, 62, 40);
+    }
+
+    @Test
+    void distinctMarkersTakeTheShapesInTurnEachSmallerDownToSevenTenths() {
+        // scale 1.8 - 0.2 i, at least 0.7, of the base size 8 (rounded)
+        assertRingOfDiameter16(Charts.distinct(0), 9, "a ring at 1.8: base 9 gives 16.2, rounded to 16");
+        assertThat(painted(Charts.distinct(1), 8)).isDeepEqualTo(painted(SeriesMarkers.SQUARE, 13)); // 12.8
+        assertThat(painted(Charts.distinct(2), 8)).isDeepEqualTo(painted(SeriesMarkers.DIAMOND, 11)); // 11.2
+        assertThat(painted(Charts.distinct(3), 8)).isDeepEqualTo(painted(SeriesMarkers.TRIANGLE_UP, 10)); // 9.6
+        assertThat(painted(Charts.distinct(4), 8)).isDeepEqualTo(painted(SeriesMarkers.CIRCLE, 8)); // 8.0
+        assertThat(painted(Charts.distinct(5), 8)).isDeepEqualTo(painted(SeriesMarkers.CROSS, 6)); // 6.4
+        // 1.8 - 1.4 = 0.4 is below the floor: 0.7 x 8 = 5.6, rounded to 6
+        assertThat(painted(Charts.distinct(7), 8)).isDeepEqualTo(painted(SeriesMarkers.SQUARE, 6));
+        assertThat(painted(SeriesMarkers.DIAMOND, 11)).isNotEqualTo(painted(SeriesMarkers.DIAMOND, 14));
+    }
+
+    private static XYChart logAxisOver(double... ys) {
+        XYChart c = new XYChartBuilder().width(200).height(100).build();
+        double[] xs = new double[ys.length];
+        for (int i = 0; i < ys.length; i++) {
+            xs[i] = i;
+        }
+        c.addSeries("s", xs, ys);
+        Charts.logAxis(c);
+        return c;
+    }
+
+    @Test
+    void theLogAxisLeavesOutZeroAndLabelsPlainDecimalsExactlyInsideOneThousandthToOneThousand() {
+        // 0 is left out: 0.5 to 4 span 0.1 to 10
+        XYChart zero = logAxisOver(0.0, 0.5, 4.0);
+        assertThat(zero.getStyler().getYAxisMin()).isCloseTo(0.1, within(1e-15));
+        assertThat(zero.getStyler().getYAxisMax()).isCloseTo(10.0, within(1e-14));
+        // lowest decade 0.001 (at the bound): plain; 0.0001 (below): powers of ten
+        assertThat(logAxisOver(0.002, 0.05).getStyler().getYAxisDecimalPattern()).isEqualTo("0.###");
+        assertThat(logAxisOver(0.0002, 0.05).getStyler().getYAxisDecimalPattern()).isEqualTo("0E0");
+        // highest decade 100 (below the bound): plain; 1000 (at it): powers of ten
+        assertThat(logAxisOver(5, 50).getStyler().getYAxisMax()).isEqualTo(100.0);
+        assertThat(logAxisOver(5, 50).getStyler().getYAxisDecimalPattern()).isEqualTo("0.###");
+        assertThat(logAxisOver(50, 500).getStyler().getYAxisMax()).isEqualTo(1000.0);
+        assertThat(logAxisOver(50, 500).getStyler().getYAxisDecimalPattern()).isEqualTo("0E0");
+    }
+
+    /** Runs of the colour across the row 3 pixels above its lowest row: the bars standing on the axis. */
+    private static int barsOf(byte[] png, int rgb) throws java.io.IOException {
+        BufferedImage img = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+        int lowest = -1;
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                if ((img.getRGB(x, y) & 0xffffff) == rgb) {
+                    lowest = y;
+                }
+            }
+        }
+        int runs = 0;
+        boolean in = false;
+        for (int x = 0; x < img.getWidth(); x++) {
+            boolean hit = (img.getRGB(x, lowest - 3) & 0xffffff) == rgb;
+            if (hit && !in) {
+                runs++;
+            }
+            in = hit;
+        }
+        return runs;
+    }
+
+    @Test
+    void aSnapshotHasOneBarPerMeasuredMode() throws java.io.IOException {
+        assertThat(barsOf(Charts.snapshotLosses(losses(10, 1.0, 2.0, 3.0, 4.0), "s"), 0xd62728)).isEqualTo(4);
+        assertThat(barsOf(Charts.snapshotLosses(losses(10, 1.0, 2.0, null, 4.0), "s"), 0xd62728)).isEqualTo(3);
     }
 }

@@ -35,7 +35,9 @@ import static org.assertj.core.api.Assertions.tuple;
 /**
  * The report on synthetic checkpoints whose numbers are chosen by hand: the run's verdict and
  * gate by the documented rules, the JSON mapping field by field (non-finite numbers as null), the
- * round trip, the HTML text and its charts, which must be real PNGs showing each series' colour.
+ * round trip, the HTML text and its charts, which must be real PNGs showing each series' colour;
+ * the run's name written first in its config unless the config or the run has none, a monitor
+ * without checkpoints refused, and a staged JSON report written only at the commit.
  */
 @Tag("unit")
 class ReportFromCheckpointsTest {
@@ -183,6 +185,55 @@ class ReportFromCheckpointsTest {
         assertThat(ReportJson.toJson(r)).isEqualTo(json);
         // unknown fields from a later minor version are ignored
         Files.writeString(file, json.replaceFirst("\\{", "{\"futureField\": 1,"));
+        assertThat(ReportJson.read(file)).isEqualTo(r);
+    }
+
+    @Test
+    void theRunsNameIsWrittenFirstInItsConfigUnlessTheConfigNamesItOrTheRunHasNoName() {
+        List<Checkpoint> cps = List.of(cp(10, 2, 4, 2, Verdict.EMA_LAG));
+        Map<String, Object> unnamed = new LinkedHashMap<>();
+        unnamed.put("optimizer", "adam");
+        unnamed.put("seed", 7);
+        DiagnosisReport r = ReportAssembler.report(ReportAssembler.Run.of("seed 7", unnamed, cps, List.of(), 0.99),
+                DiagnosisReport.LOSS_LABELS, List.of(), List.of());
+        assertThat(r.config()).containsExactly(Map.entry("name", "seed 7"), Map.entry("optimizer", "adam"),
+                Map.entry("seed", 7));
+        assertThat(unnamed).doesNotContainKey("name");
+        // a config that holds a name keeps it, in its place
+        Map<String, Object> named = new LinkedHashMap<>(unnamed);
+        named.put("name", "from the config");
+        DiagnosisReport kept = ReportAssembler.report(ReportAssembler.Run.of("seed 7", named, cps, List.of(), 0.99),
+                DiagnosisReport.LOSS_LABELS, List.of(), List.of());
+        assertThat(kept.config()).containsExactly(Map.entry("optimizer", "adam"), Map.entry("seed", 7),
+                Map.entry("name", "from the config"));
+        // a run without a name adds none
+        DiagnosisReport anonymous = ReportAssembler.report(ReportAssembler.Run.of(null, unnamed, cps, List.of(), 0.99),
+                DiagnosisReport.LOSS_LABELS, List.of(), List.of());
+        assertThat(anonymous.config()).containsExactly(Map.entry("optimizer", "adam"), Map.entry("seed", 7));
+    }
+
+    @Test
+    void aMonitorWithoutCheckpointsIsNoRunToReport() {
+        io.github.bndoctor.monitor.BnMonitor idle = io.github.bndoctor.monitor.BnMonitor.builder(
+                        org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 2),
+                        org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 2))
+                .preciseData(() -> List.<org.nd4j.linalg.api.ndarray.INDArray[]>of().iterator()).build();
+        assertThatThrownBy(() -> ReportAssembler.Run.named("idle", idle)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("run 'idle' has no checkpoint to report");
+    }
+
+    @Test
+    void aStagedJsonReportAppearsOnlyAtTheCommit() throws IOException {
+        DiagnosisReport r = report();
+        Path file = dir.resolve("staged.json");
+        Path direct = dir.resolve("direct.json");
+        ReportJson.write(r, direct);
+        try (AtomicOutputs outs = new AtomicOutputs()) {
+            ReportJson.stage(outs, r, file);
+            assertThat(file).doesNotExist();
+            outs.commit();
+        }
+        assertThat(Files.readString(file)).startsWith("{\n  \"schemaVersion\" : 3,").isEqualTo(Files.readString(direct));
         assertThat(ReportJson.read(file)).isEqualTo(r);
     }
 

@@ -49,6 +49,19 @@ class RunVerdictHistoryTest {
     }
 
     @Test
+    void anUnhealthyWorstCheckpointStaysTheVerdictOverALargerDegradedRatio() {
+        // iteration 200's ratio 9 is the largest but excused by warm-up (prior 0.74 > e^-1); 100 decides
+        List<Checkpoint> lag = List.of(cp(100, 3, 3, 0.2, Verdict.EMA_LAG), cp(200, 9, 9, 0.74, Verdict.EMA_WARMUP));
+        assertThat(RunVerdict.verdictCheckpoint(lag)).isSameAs(lag.get(0));
+        // a divergence is worst of all, whatever ratio a later degraded checkpoint reaches
+        List<Checkpoint> diverged = List.of(cp(100, 1.5, 1.5, 0.2, Verdict.DIVERGED), cp(200, 4, 4, 0.2, Verdict.EMA_LAG));
+        assertThat(RunVerdict.verdictCheckpoint(diverged)).isSameAs(diverged.get(0));
+        // the same ratios with a HEALTHY worst: the largest degraded ratio is taken instead
+        List<Checkpoint> healthy = List.of(cp(100, 1.2, 1.2, 0.2, Verdict.HEALTHY), cp(200, 9, 9, 0.74, Verdict.EMA_WARMUP));
+        assertThat(RunVerdict.verdictCheckpoint(healthy)).isSameAs(healthy.get(1));
+    }
+
+    @Test
     void anExcusedWarmupBetweenTheThresholdsLeavesHealthyButNotStayedWithin() {
         // 1.8: above the gap threshold 1.5, not degraded (<= 2)
         List<Checkpoint> run = List.of(cp(100, 1.8, 1.8, 0.7, Verdict.EMA_WARMUP), cp(200, 1.1, 1.0, 0.3, Verdict.HEALTHY));
