@@ -304,7 +304,7 @@ class ProjectedStatisticsExactnessTest {
     /**
      * Kernels, strides and paddings that differ between rows and columns, where a map is one guard away from a
      * shortcut: 1x1 maps next to the whole-plane copy (a 3x1 or 1x3 kernel; a stride of 2 along one axis whose
-     * padding keeps that axis' size; padding along one axis only), stride-1 depthwise maps next to the lag sums
+     * padding keeps that axis' size; padding along one axis only; a position limit), stride-1 depthwise maps next to the lag sums
      * (stride 2 along one axis), in both layouts.
      */
     @Test
@@ -326,6 +326,8 @@ class ProjectedStatisticsExactnessTest {
             new Case(oneByOne.map(), oneByOne.net(), false, oneByOne.param(), 1, 1, ConvolutionMode.Truncate, 1, 2, 3,
                     1, 56, 1, ALL, 1, 0, 1, 1).columns(1, 1, 0),           // padded rows only
             oneByOne.columns(1, 1, 1),                                    // padded columns only
+            new Case(oneByOne.map(), oneByOne.net(), false, oneByOne.param(), 1, 1, ConvolutionMode.Truncate, 0, 2, 3,
+                    1, 58, 1, 7, 1, 0, 1, 1),                            // unpadded, 7 of its 27 positions taken
             depthwise.columns(2, 2, 0),
             new Case(depthwise.map(), depthwise.net(), true, depthwise.param(), 2, 2, ConvolutionMode.Truncate, 0, 2, 5,
                     1, 57, 1, ALL, 0.5, 0, 1, 0.5).columns(3, 1, 1),
