@@ -552,7 +552,9 @@ final class PatchMoments {
             if (c.dataType() != DataType.FLOAT && c.dataType() != DataType.DOUBLE) {
                 c = c.castTo(DataType.DOUBLE);
             }
-            if (c.ordering() != 'c' || c.isView() || c.offset() != 0 || c.data().length() != c.length()) {
+            // as in values(): a permuted array reports order 'c' and is no view, yet its buffer is not row-major
+            if (c.ordering() != 'c' || c.isView() || c.offset() != 0 || c.data().length() != c.length()
+                    || !java.util.Arrays.equals(c.stride(), Nd4j.getStrides(c.shape(), 'c'))) {
                 c = c.dup('c');
             }
             java.nio.ByteBuffer bytes = c.data().asNio().order(ByteOrder.nativeOrder());

@@ -1,6 +1,7 @@
 package io.github.bndoctor.remedy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.bndoctor.remedy.ProjectedStatistics.Path;
 import io.github.bndoctor.remedy.ProjectedStatistics.Route;
@@ -81,6 +82,27 @@ class PatchMomentsSizesTest {
                 .setInputType(in).build());
         net.init();
         return net;
+    }
+
+    /** An input of the other rank, or with another channel count, is refused with what was expected. */
+    @Test
+    void anInputOfTheWrongRankOrChannelCountIsRefused() {
+        PatchMoments dense = PatchMoments.of(new DenseLayer.Builder().nIn(4).nOut(2).build(), 1, 0, 100, 1, 1);
+        assertThatThrownBy(() -> dense.add(Nd4j.zeros(DataType.FLOAT, 2, 1, 2, 2)))
+                .isInstanceOf(IllegalStateException.class).hasMessage("a dense map's input of rank 4");
+        PatchMoments conv = PatchMoments.of(new ConvolutionLayer.Builder(2, 2).nIn(3).nOut(2).build(), 1, 0, 100, 1, 1);
+        assertThatThrownBy(() -> conv.add(Nd4j.zeros(DataType.FLOAT, 2, 12)))
+                .isInstanceOf(IllegalStateException.class).hasMessage("a convolution map's input of rank 2");
+        assertThatThrownBy(() -> conv.add(Nd4j.zeros(DataType.FLOAT, 2, 4, 5, 5)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("a convolution's input with 4 channels, expected 3");
+        assertThat(dense.batches()).isZero();
+        assertThat(conv.batches()).isZero();
+        dense.add(Nd4j.zeros(DataType.FLOAT, 2, 4));
+        conv.add(Nd4j.zeros(DataType.FLOAT, 2, 3, 5, 5));
+        conv.add(Nd4j.zeros(DataType.FLOAT, 1, 3, 4, 4));
+        assertThat(dense.batches()).isEqualTo(1);
+        assertThat(conv.batches()).isEqualTo(2);
     }
 
     @Test

@@ -84,9 +84,36 @@ class ProjectedStatisticsExactnessTest {
 
     enum MapKind { DENSE, CONV, DEPTHWISE, ONE_BY_ONE }
 
+    /**
+     * A map and its training run. {@code kernel}, {@code stride} and {@code pad} are the map's along the rows;
+     * {@code kernelW}, {@code strideW} and {@code padW} along the columns (the same unless a case sets them).
+     */
     record Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
                 ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed, int every,
-                int maxPositions, double decay, int minSamples, int covarianceEvery, double covarianceDecay) {
+                int maxPositions, double decay, int minSamples, int covarianceEvery, double covarianceDecay,
+                int kernelW, int strideW, int padW, boolean bias) {
+        /** Square kernel, stride and padding, with a bias. */
+        Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
+             ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed, int every,
+             int maxPositions, double decay, int minSamples, int covarianceEvery, double covarianceDecay) {
+            this(map, net, nhwc, param, kernel, stride, mode, pad, channels, size, depthMultiplier, seed, every,
+                    maxPositions, decay, minSamples, covarianceEvery, covarianceDecay, kernel, stride, pad, true);
+        }
+
+        /** This case with the map's kernel, stride and padding along the columns set apart. */
+        Case columns(int kernelW, int strideW, int padW) {
+            return new Case(map, net, nhwc, param, kernel, stride, mode, pad, channels, size, depthMultiplier, seed,
+                    every, maxPositions, decay, minSamples, covarianceEvery, covarianceDecay, kernelW, strideW, padW,
+                    bias);
+        }
+
+        /** This case with a map that has no bias. */
+        Case withoutBias() {
+            return new Case(map, net, nhwc, param, kernel, stride, mode, pad, channels, size, depthMultiplier, seed,
+                    every, maxPositions, decay, minSamples, covarianceEvery, covarianceDecay, kernelW, strideW, padW,
+                    false);
+        }
+
         Case(MapKind map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride,
              ConvolutionMode mode, int pad, int channels, int size, int depthMultiplier, long seed) {
             this(map, net, nhwc, param, kernel, stride, mode, pad, channels, size, depthMultiplier, seed,
@@ -226,6 +253,147 @@ class ProjectedStatisticsExactnessTest {
         }
     }
 
+    /**
+     * The input as the map may receive it: doubles, halves, F order, a view at an offset and a permuted array
+     * (C order reported, strides not), read by the plane sums (a convolution's batches without covariance), the
+     * lag sums (a stride-1 depthwise map) and the gathered patches, against the same double loop over the
+     * network's own pre-BN values (half-exact features, so the half input holds the same values).
+     */
+    @Test
+    void everyLayoutAndTypeOfTheInputGivesTheSameStatistics() {
+        Case[] cases = {
+            new Case(MapKind.CONV, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.VAR, 3, 1,
+                    ConvolutionMode.Truncate, 1, 2, 5, 1, 41, 1, ALL, 0.5, 0, 3, 0.5),
+            new Case(MapKind.DEPTHWISE, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.VAR, 3, 1,
+                    ConvolutionMode.Same, 0, 2, 5, 1, 42, 1, ALL, 1, 0, 1, 1),
+            new Case(MapKind.CONV, NetworkKind.MULTI_LAYER, true, VarianceParameterisation.VAR, 2, 2,
+                    ConvolutionMode.Same, 0, 2, 5, 1, 43, 1, 7, 1, 0, 2, 0.5),
+        };
+        java.util.Map<String, java.util.function.UnaryOperator<INDArray>> layouts = new java.util.LinkedHashMap<>();
+        layouts.put("double", x -> x.castTo(DataType.DOUBLE));
+        layouts.put("half", x -> x.castTo(DataType.HALF));
+        layouts.put("F order", x -> x.dup('f'));
+        layouts.put("view at an offset", x -> Nd4j.concat(0, x, x).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(
+                x.size(0), 2 * x.size(0)), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all()));
+        layouts.put("permuted", x -> x.permute(0, 2, 3, 1).dup('c').permute(0, 3, 1, 2));
+        for (Case c : cases) {
+            Built b = build(c);
+            List<DataSet> halfExact = new ArrayList<>();
+            for (DataSet ds : b.batches) {
+                halfExact.add(new DataSet(ds.getFeatures().castTo(DataType.HALF).castTo(DataType.FLOAT), ds.getLabels()));
+            }
+            Built h = new Built(c, b.net, halfExact);
+            if (c.map() == MapKind.CONV && !c.nhwc()) {
+                // the listener sees the features as the network is given them: permuted ones, too
+                List<DataSet> permuted = new ArrayList<>();
+                for (DataSet ds : halfExact) {
+                    permuted.add(new DataSet(layouts.get("permuted").apply(ds.getFeatures()), ds.getLabels()));
+                }
+                check(new Built(c, build(c).net, permuted));
+            }
+            layouts.forEach((name, layout) -> {
+                assertThat(layout.apply(h.batches.get(0).getFeatures()).equalsWithEps(
+                        h.batches.get(0).getFeatures().castTo(layout.apply(h.batches.get(0).getFeatures()).dataType()), 0))
+                        .as("%s holds the same values", name).isTrue();
+                checkDirect(h, layout, " as " + name);
+            });
+        }
+    }
+
+    /**
+     * Kernels, strides and paddings that differ between rows and columns, where a map is one guard away from a
+     * shortcut: 1x1 maps next to the whole-plane copy (a 3x1 or 1x3 kernel; a stride of 2 along one axis whose
+     * padding keeps that axis' size; padding along one axis only; a position limit), stride-1 depthwise maps next to the lag sums
+     * (stride 2 along one axis), in both layouts.
+     */
+    @Test
+    void kernelsStridesAndPaddingsThatDifferBetweenRowsAndColumns() {
+        Case oneByOne = new Case(MapKind.CONV, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.VAR, 1, 1,
+                ConvolutionMode.Truncate, 0, 2, 3, 1, 51, 1, ALL, 1, 0, 2, 0.5);
+        Case same = new Case(MapKind.CONV, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.VAR, 3, 1,
+                ConvolutionMode.Same, 0, 2, 5, 1, 52, 1, ALL, 0.5, 0, 1, 0.5);
+        Case depthwise = new Case(MapKind.DEPTHWISE, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.VAR, 2, 1,
+                ConvolutionMode.Truncate, 0, 2, 5, 1, 53, 1, ALL, 1, 0, 1, 1);
+        Case[] cases = {
+            same.columns(1, 1, 0),                                       // 3x1 kernel, "same" keeps the size
+            new Case(MapKind.CONV, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.VAR, 1, 1,
+                    ConvolutionMode.Same, 0, 2, 5, 1, 54, 1, ALL, 0.5, 0, 1, 0.5).columns(3, 1, 0), // 1x3 kernel
+            // stride 2 along one axis, padded by 1 along it: (3 + 2 - 1) / 2 + 1 = 3 rows out of 3
+            new Case(oneByOne.map(), oneByOne.net(), false, oneByOne.param(), 1, 2, ConvolutionMode.Truncate, 1, 2, 3,
+                    1, 55, 1, ALL, 1, 0, 1, 1).columns(1, 1, 0),
+            oneByOne.columns(1, 2, 1),
+            new Case(oneByOne.map(), oneByOne.net(), false, oneByOne.param(), 1, 1, ConvolutionMode.Truncate, 1, 2, 3,
+                    1, 56, 1, ALL, 1, 0, 1, 1).columns(1, 1, 0),           // padded rows only
+            oneByOne.columns(1, 1, 1),                                    // padded columns only
+            new Case(oneByOne.map(), oneByOne.net(), false, oneByOne.param(), 1, 1, ConvolutionMode.Truncate, 0, 2, 3,
+                    1, 58, 1, 7, 1, 0, 1, 1),                            // unpadded, 7 of its 27 positions taken
+            depthwise.columns(2, 2, 0),
+            new Case(depthwise.map(), depthwise.net(), true, depthwise.param(), 2, 2, ConvolutionMode.Truncate, 0, 2, 5,
+                    1, 57, 1, ALL, 0.5, 0, 1, 0.5).columns(3, 1, 1),
+        };
+        for (Case c : cases) {
+            checkDirect(build(c), x -> x);
+        }
+    }
+
+    /**
+     * Batches whose spatial size differs from batch to batch (a convolution's input size is not fixed) and inputs
+     * higher than wide: the buffers sized on the first batch grow, on the lag sums, the plane sums and the gathered
+     * patches.
+     */
+    @Test
+    void batchesOfDifferentSpatialSizes() {
+        Case depthwise = new Case(MapKind.DEPTHWISE, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.VAR, 3, 1,
+                ConvolutionMode.Same, 0, 2, 5, 1, 61, 1, ALL, 1, 0, 1, 1);
+        checkDirect(build(depthwise).withBatches(new long[] {MB, 2, 5, 4}, new long[] {MB, 2, 6, 7},
+                new long[] {MB, 2, 8, 9}), x -> x);
+        Case planes = new Case(MapKind.CONV, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.VAR, 2, 1,
+                ConvolutionMode.Truncate, 1, 2, 5, 1, 62, 1, ALL, 0.5, 0, 3, 0.5);
+        checkDirect(build(planes).withBatches(new long[] {MB, 2, 4, 4}, new long[] {MB, 2, 5, 6},
+                new long[] {MB, 2, 8, 7}), x -> x);
+        Case tall = new Case(MapKind.CONV, NetworkKind.GRAPH, true, VarianceParameterisation.VAR, 3, 2,
+                ConvolutionMode.Same, 0, 2, 5, 1, 63, 1, ALL, 1, 0, 1, 1);
+        checkDirect(build(tall).withBatches(new long[] {MB, 7, 4, 2}, new long[] {MB, 7, 4, 2},
+                new long[] {MB, 9, 5, 2}), x -> x);
+    }
+
+    /** A native map's patch matrix follows its positions per batch (16x16, then 14x14, then 15x15 inputs). */
+    @Test
+    void aNativeMapWhosePositionsPerBatchChange() {
+        Case nativeMap = new Case(MapKind.ONE_BY_ONE, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.VAR, 1, 1,
+                ConvolutionMode.Same, 0, 96, 16, 1, 64, 1, ALL, 1, 0, 1, 0.5);
+        assertThat((long) MB * 14 * 14 * 96 * 96).isGreaterThanOrEqualTo(PatchMoments.NATIVE_WORK);
+        checkDirect(build(nativeMap).withBatches(new long[] {MB, 96, 16, 16}, new long[] {MB, 96, 14, 14},
+                new long[] {MB, 96, 15, 15}), x -> x);
+    }
+
+    /**
+     * The native second moments pooled (covariance every batch with the input decay: no between-batch part) and
+     * a dense map summed natively (256 examples of 130 inputs); maps without a bias on the native projection and on
+     * the ND4J projection of Java-summed moments; and a depthwise map whose batches bring more than
+     * {@code PatchMoments.NATIVE_WORK} multiply-adds, which stays on the Java sums (its blocks are per channel).
+     */
+    @Test
+    void pooledNativeMomentsDenseNativeMapsMapsWithoutBiasAndALargeDepthwiseMap() {
+        checkDirect(build(new Case(MapKind.ONE_BY_ONE, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.VAR, 1,
+                1, ConvolutionMode.Same, 0, 96, 16, 1, 71, 1, ALL, 0.5, 0, 1, 0.5)), x -> x);
+        Case dense = new Case(MapKind.DENSE, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.VAR, 1, 1,
+                ConvolutionMode.Same, 0, 130, 5, 1, 72, 1, ALL, 0.5, 0, 2, 1);
+        assertThat(256L * 130 * 130).isGreaterThanOrEqualTo(PatchMoments.NATIVE_WORK);
+        long[] rows = {256, 130};
+        checkDirect(build(dense).withBatches(rows, rows, rows), x -> x);
+        checkDirect(build(dense.withoutBias()).withBatches(rows, rows, rows), x -> x);
+        Case javaSums = new Case(MapKind.DENSE, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.VAR, 1, 1,
+                ConvolutionMode.Same, 0, 130, 5, 1, 73, 1, ALL, 1, 0, 1, 1).withoutBias();
+        assertThat(130L * 130 * 131).isGreaterThan(PatchMoments.JAVA_PROJECTION_LIMIT);
+        checkDirect(build(javaSums), x -> x);
+        Case largeDepthwise = new Case(MapKind.DEPTHWISE, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.VAR,
+                3, 1, ConvolutionMode.Same, 0, 2, 132, 1, 74, 1, ALL, 1, 0, 1, 1);
+        assertThat((long) MB * 132 * 132 * 9 * 9).isGreaterThanOrEqualTo(PatchMoments.NATIVE_WORK);
+        checkDirect(build(largeDepthwise), x -> x);
+    }
+
     /** The comparison is sharp enough to see one misplaced padding row: the same check with the map's padding changed fails. */
     @Test
     void aMisreadPaddingWouldBeCaught() {
@@ -248,7 +416,11 @@ class ProjectedStatisticsExactnessTest {
     }
 
     static void check(Case c) {
-        Built b = build(c);
+        check(build(c));
+    }
+
+    static void check(Built b) {
+        Case c = b.c;
         ProjectedStatistics listener = ProjectedStatistics.builder().inputDecay(c.decay()).every(1_000_000)
                 .accumulateEvery(c.every()).maxPositions(c.maxPositions()).minSamples(c.minSamples())
                 .covarianceEvery(c.covarianceEvery()).covarianceDecay(c.covarianceDecay()).build();
@@ -262,7 +434,34 @@ class ProjectedStatisticsExactnessTest {
         }
         net.model().setListeners();
         listener.writeNow(net.model());
-        MeanVariance written = MovingStatistics.read(net, ref);
+        compare(b, MovingStatistics.read(net, ref), "");
+    }
+
+    /**
+     * The same comparison with the map's inputs fed straight to {@link PatchMoments} (decay, limit, floor and
+     * covariance settings as the listener derives them for {@code accumulateEvery} 1), each batch's features
+     * first passed through {@code layout} (another memory layout or type of the same values), and the projection
+     * compared unrounded: the tolerance of {@link #check(Built)} still bounds it (it only adds the storing's
+     * rounding).
+     */
+    static void checkDirect(Built b, java.util.function.UnaryOperator<INDArray> layout) {
+        checkDirect(b, layout, "");
+    }
+
+    static void checkDirect(Built b, java.util.function.UnaryOperator<INDArray> layout, String name) {
+        Case c = b.c;
+        assertThat(c.every()).isEqualTo(1);
+        PatchMoments moments = PatchMoments.of(b.mapConf(), c.decay(), c.minSamples(), c.maxPositions(),
+                c.covarianceEvery(), Math.pow(c.covarianceDecay(), c.covarianceEvery()));
+        for (DataSet ds : b.batches) {
+            moments.add(layout.apply(ds.getFeatures()));
+        }
+        assertThat(moments.batches()).isEqualTo(b.batches.size());
+        compare(b, moments.project(b.mapLayer()), " fed directly" + name);
+    }
+
+    private static void compare(Built b, MeanVariance written, String how) {
+        Case c = b.c;
         MeanVariance expected = preciseStatistics(b);
         double[] delta = meanTolerance(b);
         for (int o = 0; o < expected.channels(); o++) {
@@ -270,13 +469,13 @@ class ProjectedStatisticsExactnessTest {
             double var = expected.variance()[o];
             double storeVar = c.param() == VarianceParameterisation.VAR ? U * var
                     : (2 * Math.log(10) * U * Math.abs(Math.log10(Math.sqrt(var))) + U) * var;
-            assertThat(written.mean()[o]).as("%s channel %d mean", c, o)
+            assertThat(written.mean()[o]).as("%s%s channel %d mean", c, how, o)
                     .isCloseTo(mean, within(delta[o] + U * Math.abs(mean)));
             // the estimator is a positive semi-definite quadratic form Q of the pre-BN values, so a change e of at most
             // delta per value moves it by at most 2 sqrt(Q(z) Q(e)) + Q(e), Q(e) <= delta^2 for the pooled variance
             // and <= 2 delta^2 for within-batch plus between-batch parts over different batches
             double qe = (c.covarianceEvery() == 1 && c.covarianceDecay() == c.decay() ? 1 : 2) * delta[o] * delta[o];
-            assertThat(written.variance()[o]).as("%s channel %d variance", c, o)
+            assertThat(written.variance()[o]).as("%s%s channel %d variance", c, how, o)
                     .isCloseTo(var, within(2 * Math.sqrt(var * qe) + qe + storeVar));
         }
     }
@@ -322,7 +521,7 @@ class ProjectedStatisticsExactnessTest {
                 // decay per accumulated batch where that is larger
                 double perBatch = Math.max(Math.pow(b.c.decay(), b.c.every()),
                         (b.c.minSamples() - (double) taken) / (b.c.minSamples() + taken));
-                w[j] = Math.pow(perBatch, BATCHES - 1 - accumulated) * n / taken;
+                w[j] = Math.pow(perBatch, b.batches.size() / b.c.every() - 1 - accumulated) * n / taken;
                 for (int o = 0; o < channels; o++) {
                     picked[o][j] = perChannel[o][q];
                 }
@@ -382,12 +581,12 @@ class ProjectedStatisticsExactnessTest {
     static double[] meanTolerance(Built b) {
         org.deeplearning4j.nn.api.Layer map = b.mapLayer();
         INDArray w = map.getParam("W").castTo(DataType.DOUBLE);
-        INDArray bias = map.getParam("b").castTo(DataType.DOUBLE).reshape(-1);
+        INDArray bias = b.c.bias() ? map.getParam("b").castTo(DataType.DOUBLE).reshape(-1) : null;
         double maxX = 0;
         for (DataSet ds : b.batches) {
             maxX = Math.max(maxX, ds.getFeatures().amaxNumber().doubleValue());
         }
-        int channels = (int) bias.length();
+        int channels = b.net.bnLayers().get(0).channels();
         double[] out = new double[channels];
         for (int o = 0; o < channels; o++) {
             INDArray wo;
@@ -410,7 +609,7 @@ class ProjectedStatisticsExactnessTest {
                 }
             }
             double gamma = (d + 1) * U / (1 - (d + 1) * U);
-            out[o] = gamma * (wo.norm1Number().doubleValue() * maxX + Math.abs(bias.getDouble(o)));
+            out[o] = gamma * (wo.norm1Number().doubleValue() * maxX + (bias == null ? 0 : Math.abs(bias.getDouble(o))));
         }
         return out;
     }
@@ -422,6 +621,22 @@ class ProjectedStatisticsExactnessTest {
             }
             return ((ComputationGraph) net.model()).getLayer("map");
         }
+
+        org.deeplearning4j.nn.conf.layers.Layer mapConf() {
+            return mapLayer().conf().getLayer();
+        }
+
+        /** The same network, each batch's features replaced by fresh ones of the given shape (labels to match). */
+        Built withBatches(long[]... shapes) {
+            List<DataSet> out = new ArrayList<>();
+            Nd4j.getRandom().setSeed(c.seed() + 1);
+            for (long[] shape : shapes) {
+                INDArray x = Nd4j.randn(DataType.FLOAT, shape).muli(1.5).addi(0.7);
+                INDArray y = net.output(new INDArray[] {x}, false)[0];
+                out.add(new DataSet(x, Nd4j.randn(DataType.FLOAT, y.shape())));
+            }
+            return new Built(c, net, out);
+        }
     }
 
     static Built build(Case c) {
@@ -429,13 +644,13 @@ class ProjectedStatisticsExactnessTest {
         CNN2DFormat format = c.nhwc() ? CNN2DFormat.NHWC : CNN2DFormat.NCHW;
         int nOut = c.map() == MapKind.DEPTHWISE ? c.channels() * c.depthMultiplier() : c.channels() + 1;
         Layer map = switch (c.map()) {
-            case DENSE -> new DenseLayer.Builder().nOut(nOut).activation(Activation.IDENTITY).hasBias(true).build();
-            case DEPTHWISE -> new DepthwiseConvolution2D.Builder(c.kernel(), c.kernel()).stride(c.stride(), c.stride())
-                    .padding(c.pad(), c.pad()).convolutionMode(c.mode()).depthMultiplier(c.depthMultiplier())
-                    .dataFormat(format).activation(Activation.IDENTITY).hasBias(true).build();
-            default -> new ConvolutionLayer.Builder(c.kernel(), c.kernel()).stride(c.stride(), c.stride())
-                    .padding(c.pad(), c.pad()).convolutionMode(c.mode()).nOut(nOut).dataFormat(format)
-                    .activation(Activation.IDENTITY).hasBias(true).build();
+            case DENSE -> new DenseLayer.Builder().nOut(nOut).activation(Activation.IDENTITY).hasBias(c.bias()).build();
+            case DEPTHWISE -> new DepthwiseConvolution2D.Builder(c.kernel(), c.kernelW()).stride(c.stride(), c.strideW())
+                    .padding(c.pad(), c.padW()).convolutionMode(c.mode()).depthMultiplier(c.depthMultiplier())
+                    .dataFormat(format).activation(Activation.IDENTITY).hasBias(c.bias()).build();
+            default -> new ConvolutionLayer.Builder(c.kernel(), c.kernelW()).stride(c.stride(), c.strideW())
+                    .padding(c.pad(), c.padW()).convolutionMode(c.mode()).nOut(nOut).dataFormat(format)
+                    .activation(Activation.IDENTITY).hasBias(c.bias()).build();
         };
         BatchNormalization.Builder bnb = new BatchNormalization.Builder().decay(0.9)
                 .useLogStd(c.param() == VarianceParameterisation.LOG10_STDEV);
@@ -467,7 +682,9 @@ class ProjectedStatisticsExactnessTest {
         INDArray bias = Nd4j.rand(DataType.FLOAT, 1, nOut).subi(0.5).muli(2);
         org.deeplearning4j.nn.api.Layer mapLayer = net.model() instanceof MultiLayerNetwork mln ? mln.getLayer(0)
                 : ((ComputationGraph) net.model()).getLayer("map");
-        mapLayer.getParam("b").assign(bias.reshape(mapLayer.getParam("b").shape()));
+        if (c.bias()) {
+            mapLayer.getParam("b").assign(bias.reshape(mapLayer.getParam("b").shape()));
+        }
         List<DataSet> batches = new ArrayList<>();
         for (int i = 0; i < BATCHES * c.every(); i++) {
             long[] shape = dense ? new long[] {MB, c.channels()}
