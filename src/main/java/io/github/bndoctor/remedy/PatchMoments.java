@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
 
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
@@ -552,9 +553,7 @@ final class PatchMoments {
             if (c.dataType() != DataType.FLOAT && c.dataType() != DataType.DOUBLE) {
                 c = c.castTo(DataType.DOUBLE);
             }
-            // as in values(): a permuted array reports order 'c' and is no view, yet its buffer is not row-major
-            if (c.ordering() != 'c' || c.isView() || c.offset() != 0 || c.data().length() != c.length()
-                    || !java.util.Arrays.equals(c.stride(), Nd4j.getStrides(c.shape(), 'c'))) {
+            if (!rowMajorBuffer(c)) {
                 c = c.dup('c');
             }
             java.nio.ByteBuffer bytes = c.data().asNio().order(ByteOrder.nativeOrder());
@@ -600,14 +599,21 @@ final class PatchMoments {
     }
 
     /**
-     * The values of {@code a} in row-major order, from one bulk copy. The buffer is read as it is only
-     * where it holds exactly {@code a}'s elements with C-order strides: a permuted array reports order
-     * {@code 'c'} and is no view, yet its buffer is not in its row-major order.
+     * Whether {@code a}'s buffer holds exactly its elements in row-major order, from its start: C order,
+     * no view, no offset, the buffer's length, and C-order strides (a permuted array reports order
+     * {@code 'c'} and is no view, yet its buffer is not in its row-major order).
+     */
+    private static boolean rowMajorBuffer(INDArray a) {
+        return a.ordering() == 'c' && !a.isView() && a.offset() == 0 && a.data().length() == a.length()
+                && Shape.hasDefaultStridesForShape(a);
+    }
+
+    /**
+     * The values of {@code a} in row-major order, from one bulk copy: its buffer as it is where that
+     * is {@link #rowMajorBuffer row-major}, else a row-major copy.
      */
     static double[] values(INDArray a) {
-        INDArray c = a.ordering() == 'c' && !a.isView() && a.offset() == 0 && a.data().length() == a.length()
-                && java.util.Arrays.equals(a.stride(), org.nd4j.linalg.factory.Nd4j.getStrides(a.shape(), 'c')) ? a
-                : a.dup('c');
+        INDArray c = rowMajorBuffer(a) ? a : a.dup('c');
         if (c.dataType() == DataType.FLOAT) {
             float[] f = c.data().asFloat();
             double[] out = new double[f.length];
