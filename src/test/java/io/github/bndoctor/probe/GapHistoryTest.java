@@ -23,8 +23,14 @@ class GapHistoryTest {
     }
 
     static Checkpoint cp(long it, double evalToTrain, double priorWeight, Verdict v) {
+        return cp(it, evalToTrain, priorWeight, v, Double.NaN);
+    }
+
+    /** One BN layer with the given prior weight and decay in force ({@code NaN}: unknown). */
+    static Checkpoint cp(long it, double evalToTrain, double priorWeight, Verdict v, double decay) {
         LayerDecomposition d = new LayerDecomposition("bn", it, priorWeight, 0.1, 0, 0.1, 0.1, 0, 0);
-        return new Checkpoint(it, new OutputGap(1, evalToTrain, 1), List.of(new LayerCheckpoint(d, 0.1, 1)), v);
+        return new Checkpoint(it, new OutputGap(1, evalToTrain, 1),
+                List.of(new LayerCheckpoint(d, 0.1, 1, Double.NaN, decay)), v);
     }
 
     @Test
@@ -90,9 +96,7 @@ class GapHistoryTest {
     }
 
     static Checkpoint withDecay(long it, double decay, double priorWeight) {
-        LayerDecomposition d = new LayerDecomposition("bn", it, priorWeight, 0.1, 0, 0.1, 0.1, 0, 0);
-        return new Checkpoint(it, new OutputGap(1, 1, 1), List.of(new LayerCheckpoint(d, 0.1, 1, Double.NaN, decay)),
-                Verdict.HEALTHY);
+        return cp(it, 1, priorWeight, Verdict.HEALTHY, decay);
     }
 
     @Test

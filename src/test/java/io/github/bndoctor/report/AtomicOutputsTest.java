@@ -30,6 +30,17 @@ class AtomicOutputsTest {
     @TempDir
     Path dir;
 
+    /** A report directory is a previous one when it holds an index. */
+    private static final java.util.function.Predicate<Path> PREVIOUS = d -> Files.exists(d.resolve("index.html"));
+
+    /** Commits a report directory whose index reads {@code index}. */
+    private static void commitReport(Path report, String index) throws IOException {
+        try (AtomicOutputs outs = new AtomicOutputs()) {
+            outs.directory(report, PREVIOUS, "a report", d -> Files.writeString(d.resolve("index.html"), index));
+            outs.commit();
+        }
+    }
+
     private List<String> listing(Path d) throws IOException {
         try (Stream<Path> s = Files.list(d)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
@@ -119,29 +130,18 @@ class AtomicOutputsTest {
     @Test
     void aPreviousReportIsSwappedAndAForeignDirectoryRefused() throws IOException {
         Path report = dir.resolve("report");
-        AtomicOutputs.DirectoryWriter first = d -> Files.writeString(d.resolve("index.html"), "first");
-        java.util.function.Predicate<Path> previous = d -> Files.exists(d.resolve("index.html"));
-        try (AtomicOutputs outs = new AtomicOutputs()) {
-            outs.directory(report, previous, "a report", first);
-            outs.commit();
-        }
-        try (AtomicOutputs outs = new AtomicOutputs()) {
-            outs.directory(report, previous, "a report", d -> Files.writeString(d.resolve("index.html"), "second"));
-            outs.commit();
-        }
+        commitReport(report, "first");
+        commitReport(report, "second");
         assertThat(Files.readString(report.resolve("index.html"))).isEqualTo("second");
         assertThat(listing(dir)).containsExactly("report");
         Path home = Files.createDirectory(dir.resolve("home"));
         Files.writeString(home.resolve("notes.txt"), "mine");
-        assertThatThrownBy(() -> AtomicOutputs.requireReplaceableDirectory(home, previous, "a report"))
+        assertThatThrownBy(() -> AtomicOutputs.requireReplaceableDirectory(home, PREVIOUS, "a report"))
                 .isInstanceOf(BnDoctorException.class).hasMessageContaining("holds other files");
         assertThat(Files.readString(home.resolve("notes.txt"))).isEqualTo("mine");
         // an empty directory is filled
         Path empty = Files.createDirectory(dir.resolve("empty"));
-        try (AtomicOutputs outs = new AtomicOutputs()) {
-            outs.directory(empty, previous, "a report", first);
-            outs.commit();
-        }
+        commitReport(empty, "first");
         assertThat(listing(empty)).containsExactly("index.html");
     }
 
@@ -251,14 +251,10 @@ class AtomicOutputsTest {
     @Test
     void aTemporaryDirectoryGoneBeforeTheCommitPutsThePreviousReportBack() throws IOException {
         Path report = dir.resolve("report");
-        java.util.function.Predicate<Path> previous = d -> Files.exists(d.resolve("index.html"));
-        try (AtomicOutputs outs = new AtomicOutputs()) {
-            outs.directory(report, previous, "a report", d -> Files.writeString(d.resolve("index.html"), "first"));
-            outs.commit();
-        }
+        commitReport(report, "first");
         java.util.concurrent.atomic.AtomicReference<Path> tmp = new java.util.concurrent.atomic.AtomicReference<>();
         try (AtomicOutputs outs = new AtomicOutputs()) {
-            outs.directory(report, previous, "a report",
+            outs.directory(report, PREVIOUS, "a report",
                     d -> Files.writeString(tmp.updateAndGet(x -> d).resolve("index.html"), "second"));
             Files.delete(tmp.get().resolve("index.html"));
             Files.delete(tmp.get());
@@ -274,15 +270,11 @@ class AtomicOutputsTest {
     void aLaterFailingOutputPutsAPreviousReportBackAndRemovesANewOne() throws IOException {
         Path report = dir.resolve("report");
         Path fresh = dir.resolve("fresh");
-        java.util.function.Predicate<Path> previous = d -> Files.exists(d.resolve("index.html"));
-        try (AtomicOutputs outs = new AtomicOutputs()) {
-            outs.directory(report, previous, "a report", d -> Files.writeString(d.resolve("index.html"), "first"));
-            outs.commit();
-        }
+        commitReport(report, "first");
         Path b = dir.resolve("b.json");
         try (AtomicOutputs outs = new AtomicOutputs()) {
-            outs.directory(report, previous, "a report", d -> Files.writeString(d.resolve("index.html"), "second"));
-            outs.directory(fresh, previous, "a report", d -> Files.writeString(d.resolve("index.html"), "new"));
+            outs.directory(report, PREVIOUS, "a report", d -> Files.writeString(d.resolve("index.html"), "second"));
+            outs.directory(fresh, PREVIOUS, "a report", d -> Files.writeString(d.resolve("index.html"), "new"));
             outs.file(b, out -> out.write(1));
             // the file output fails after both directories were swapped in
             Files.createDirectory(b);
