@@ -66,8 +66,8 @@ public record NoiseLimit(String layer, double batchSpread, double floorAtShortes
     public static final double OUTPUT_COST_BOUND = 1.5;
     /** The remedy that works where no decay does, as the reports word it (also {@link LagAtFloor}'s). */
     static final String REMEDY = " Recalibrate before export (the recalibrate command, PreciseBn.recalibrate), or keep"
-            + " statistics that follow the weights (ProjectedStatistics, for a layer fed directly by a dense layer or a"
-            + " convolution with identity activation).";
+            + " statistics that follow the weights (ProjectedStatistics, for a layer fed by a dense layer or a"
+            + " convolution with identity activation, or by a concatenation or sum of such layers).";
 
     /**
      * @param batchSpread the batch statistics' distance from the precise statistics, at least 0

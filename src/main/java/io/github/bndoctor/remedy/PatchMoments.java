@@ -897,8 +897,21 @@ final class PatchMoments {
         if (batches == 0) {
             return null;
         }
-        double[] w = values(map.getParam("W"));
-        double[] bias = map.paramTable().containsKey("b") ? values(map.getParam("b")) : null;
+        return project(values(map.getParam("W")), map.paramTable().containsKey("b") ? values(map.getParam("b")) : null);
+    }
+
+    /**
+     * The output statistics for given weights in the map's own layout.
+     *
+     * @param w the weights as the map stores them, row-major (dense {@code [n_in, n_out]}, convolution
+     *     {@code [n_out, C, k_h, k_w]}, depthwise {@code [k_h, k_w, C, dm]})
+     * @param bias the bias per output channel, or {@code null} for none
+     * @return per output channel the mean and the biased variance, or {@code null} before the first batch
+     */
+    MeanVariance project(double[] w, double[] bias) {
+        if (batches == 0) {
+            return null;
+        }
         if (nativeOuter != null) {
             return projectNative(w, bias);
         }

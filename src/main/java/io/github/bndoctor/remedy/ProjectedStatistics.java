@@ -9,6 +9,8 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -79,7 +81,16 @@ import java.util.Map;
  * activations and weights and writes only moving statistics, which training mode never uses (the
  * training-mode trajectory is bit-identical with and without it, tested).
  *
- * <p>Other BN layers (fed by pooling, a merge or element-wise vertex, an activation, a layer with a
+ * <p>In a graph, a BN layer fed by a merge of such maps is projected too: after a concatenation along its
+ * channel axis ({@code MergeVertex}) each map's channels from that map's own input moments, in the order of the
+ * concatenation; after an element-wise sum, difference or average ({@code ElementWiseVertex} {@code Add},
+ * {@code Subtract}, {@code Average}) of maps that read the same input with the same geometry (class, sizes,
+ * kernel, stride, padding, mode, layout) through the combined weights, since
+ * {@code sum_i c_i (W_i p + b_i) = (sum_i c_i W_i) p + sum_i c_i b_i}. A sum of maps over different inputs or
+ * patches (a residual block's identity branch, a 3x3 next to a 1x1) would need the moments across them and is not
+ * projected.
+ *
+ * <p>Other BN layers (fed by pooling, a product or maximum, a merge of anything else, an activation, a layer with a
  * non-identity activation, dropout or weight noise, an input preprocessor, a dilated or causal
  * convolution, or a map whose moments would exceed {@link Builder#maxEntries(long)}) keep DL4J's
  * moving average; {@link #routes()} says which layer takes which path and why. Memory per projected
@@ -137,7 +148,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
      * How one BN layer's inference statistics are kept.
      *
      * @param path projection or moving average
-     * @param feedingLayer the linear map feeding it, or {@code null}
+     * @param feedingLayer the linear map feeding it (the maps of a merge, comma-separated), or {@code null}
      * @param reason why this path (for the moving average: why no projection)
      */
     public record Route(Path path, String feedingLayer, String reason) {
@@ -156,12 +167,39 @@ public final class ProjectedStatistics extends BaseTrainingListener {
     private Model bound;
     private BnNetwork net;
     private final Map<String, Route> routes = new LinkedHashMap<>();
-    /** BN layer name to its feeding map's accumulator */
-    private final Map<String, PatchMoments> moments = new LinkedHashMap<>();
-    /** BN layer name to its feeding map's input: MLN layer index of the map, or graph input vertex name */
-    private final Map<String, Object> inputOf = new LinkedHashMap<>();
-    private final Map<String, Layer> mapOf = new LinkedHashMap<>();
-    private final Map<String, InputPreProcessor> preOf = new LinkedHashMap<>();
+    /** BN layer name to its channel groups in channel order: one for a single map or a sum, one per concatenated map */
+    private final Map<String, List<Feed>> feeds = new LinkedHashMap<>();
+
+    /**
+     * One group of a BN layer's channels and what feeds it: the accumulator of the common input's patch moments,
+     * that input (MLN layer index of the activation, or graph vertex name) and its preprocessor, and the maps whose
+     * outputs are summed into these channels with their coefficients (one map with coefficient 1 unless the BN
+     * layer is fed by an element-wise sum, difference or average of maps that share input and geometry).
+     */
+    private record Feed(PatchMoments moments, Object input, InputPreProcessor pre, List<Layer> maps,
+                        double[] coefficients) {
+        /** The projected statistics of these channels for the maps' current weights, or {@code null} before a batch. */
+        MeanVariance project() {
+            double[] w = null;
+            double[] b = null;
+            for (int i = 0; i < maps.size(); i++) {
+                Layer map = maps.get(i);
+                w = addScaled(w, PatchMoments.values(map.getParam("W")), coefficients[i]);
+                if (map.paramTable().containsKey("b")) {
+                    b = addScaled(b, PatchMoments.values(map.getParam("b")), coefficients[i]);
+                }
+            }
+            return moments.project(w, b);
+        }
+
+        private static double[] addScaled(double[] sum, double[] v, double c) {
+            double[] out = sum == null ? new double[v.length] : sum;
+            for (int i = 0; i < v.length; i++) {
+                out[i] += c * v[i];
+            }
+            return out;
+        }
+    }
 
     private ProjectedStatistics(Builder b) {
         this.every = b.every;
@@ -240,10 +278,11 @@ public final class ProjectedStatistics extends BaseTrainingListener {
             return;
         }
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            moments.forEach((bn, m) -> {
-                int index = (Integer) inputOf.get(bn);
-                m.add(preprocess(preOf.get(bn), activations.get(index)));
-            });
+            for (List<Feed> groups : feeds.values()) {
+                for (Feed f : groups) {
+                    f.moments().add(preprocess(f.pre(), activations.get((Integer) f.input())));
+                }
+            }
         }
     }
 
@@ -254,13 +293,15 @@ public final class ProjectedStatistics extends BaseTrainingListener {
             return;
         }
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            moments.forEach((bn, m) -> {
-                INDArray in = activations.get((String) inputOf.get(bn));
-                if (in == null) {
-                    throw new IllegalStateException("the forward pass has no activation of '" + inputOf.get(bn)
-                            + "', the input of '" + routes.get(bn).feedingLayer() + "'");
+            feeds.forEach((bn, groups) -> {
+                for (Feed f : groups) {
+                    INDArray in = activations.get((String) f.input());
+                    if (in == null) {
+                        throw new IllegalStateException("the forward pass has no activation of '" + f.input()
+                                + "', the input of '" + routes.get(bn).feedingLayer() + "'");
+                    }
+                    f.moments().add(preprocess(f.pre(), in));
                 }
-                m.add(preprocess(preOf.get(bn), in));
             });
         }
     }
@@ -292,8 +333,8 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         bindIfNew(model);
         Map<String, MeanVariance> out = new LinkedHashMap<>();
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            moments.forEach((bn, m) -> {
-                MeanVariance s = m.project(mapOf.get(bn));
+            feeds.forEach((bn, groups) -> {
+                MeanVariance s = project(groups);
                 if (s != null) {
                     out.put(bn, s);
                 }
@@ -317,6 +358,31 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         return stats;
     }
 
+    /** The groups' projections side by side in channel order, or {@code null} before the first batch. */
+    private static MeanVariance project(List<Feed> groups) {
+        if (groups.size() == 1) {
+            return groups.get(0).project();
+        }
+        MeanVariance[] parts = new MeanVariance[groups.size()];
+        int channels = 0;
+        for (int i = 0; i < parts.length; i++) {
+            parts[i] = groups.get(i).project();
+            if (parts[i] == null) {
+                return null;
+            }
+            channels += parts[i].channels();
+        }
+        double[] mean = new double[channels];
+        double[] variance = new double[channels];
+        int at = 0;
+        for (MeanVariance p : parts) {
+            System.arraycopy(p.mean(), 0, mean, at, p.channels());
+            System.arraycopy(p.variance(), 0, variance, at, p.channels());
+            at += p.channels();
+        }
+        return new MeanVariance(mean, variance);
+    }
+
     private static INDArray preprocess(InputPreProcessor pre, INDArray in) {
         return pre == null ? in : pre.preProcess(in, (int) in.size(0), LayerWorkspaceMgr.noWorkspaces());
     }
@@ -329,20 +395,13 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         passes = 0;
         net = BnNetwork.requireBatchNorm(model);
         routes.clear();
-        moments.clear();
-        inputOf.clear();
-        mapOf.clear();
-        preOf.clear();
+        feeds.clear();
         for (BnLayerRef ref : net.bnLayers()) {
             route(ref);
         }
     }
 
     private void route(BnLayerRef ref) {
-        String mapName;
-        Layer map;
-        Object input;
-        InputPreProcessor pre;
         if (model() instanceof MultiLayerNetwork mln) {
             if (ref.index() == 0) {
                 fallback(ref, null, "it is the first layer");
@@ -352,49 +411,181 @@ public final class ProjectedStatistics extends BaseTrainingListener {
                 fallback(ref, null, "an input preprocessor sits before it");
                 return;
             }
-            map = mln.getLayer(ref.index() - 1);
-            mapName = String.valueOf(ref.index() - 1);
-            input = ref.index() - 1;
-            pre = mln.getLayerWiseConfigurations().getInputPreProcess(ref.index() - 1);
-        } else {
-            ComputationGraph g = (ComputationGraph) model();
-            List<String> inputs = g.getConfiguration().getVertexInputs().get(ref.name());
-            if (inputs == null || inputs.size() != 1) {
-                fallback(ref, null, "it has " + (inputs == null ? 0 : inputs.size()) + " inputs");
+            Layer map = mln.getLayer(ref.index() - 1);
+            String mapName = String.valueOf(ref.index() - 1);
+            String why = unsupported(ref, map.conf().getLayer());
+            if (why != null) {
+                fallback(ref, null, "its feeding layer '" + mapName + "' " + why);
                 return;
             }
-            if (((LayerVertex) g.getVertex(ref.name())).getLayerPreProcessor() != null) {
-                fallback(ref, null, "an input preprocessor sits before it");
-                return;
-            }
-            GraphVertex v = g.getVertex(inputs.get(0));
-            if (v == null || !v.hasLayer()) {
-                fallback(ref, null, "it is fed by vertex '" + inputs.get(0) + "', not a layer");
-                return;
-            }
-            List<String> mapInputs = g.getConfiguration().getVertexInputs().get(v.getVertexName());
-            if (mapInputs == null || mapInputs.size() != 1) {
-                fallback(ref, null, "its feeding layer '" + v.getVertexName() + "' has several inputs");
-                return;
-            }
-            map = v.getLayer();
-            mapName = v.getVertexName();
-            input = mapInputs.get(0);
-            pre = ((LayerVertex) v).getLayerPreProcessor();
-        }
-        String why = unsupported(ref, map.conf().getLayer());
-        if (why != null) {
-            fallback(ref, null, "its feeding layer '" + mapName + "' " + why);
+            project(ref, mapName, "fed directly by the linear map '" + mapName + "' (" + typeOf(map) + ")",
+                    List.of(feed(map, ref.index() - 1,
+                            mln.getLayerWiseConfigurations().getInputPreProcess(ref.index() - 1), List.of(map), 1)));
             return;
         }
-        routes.put(ref.name(), new Route(Path.PROJECTED, mapName, "fed directly by the linear map '" + mapName + "' ("
-                + map.conf().getLayer().getClass().getSimpleName() + ")"));
-        moments.put(ref.name(), PatchMoments.of(map.conf().getLayer(),
-                Math.pow(inputDecay, accumulateEvery), minSamples, maxPositions, covarianceEvery,
-                Math.pow(covarianceDecay, (double) accumulateEvery * covarianceEvery)));
-        inputOf.put(ref.name(), input);
-        mapOf.put(ref.name(), map);
-        preOf.put(ref.name(), pre);
+        ComputationGraph g = (ComputationGraph) model();
+        List<String> inputs = g.getConfiguration().getVertexInputs().get(ref.name());
+        if (inputs == null || inputs.size() != 1) {
+            fallback(ref, null, "it has " + (inputs == null ? 0 : inputs.size()) + " inputs");
+            return;
+        }
+        if (((LayerVertex) g.getVertex(ref.name())).getLayerPreProcessor() != null) {
+            fallback(ref, null, "an input preprocessor sits before it");
+            return;
+        }
+        String feeding = inputs.get(0);
+        org.deeplearning4j.nn.conf.graph.GraphVertex vertex = g.getConfiguration().getVertices().get(feeding);
+        if (vertex instanceof MergeVertex merge) {
+            routeConcatenation(ref, g, feeding, merge);
+        } else if (vertex instanceof ElementWiseVertex sum) {
+            routeSum(ref, g, feeding, sum.getOp());
+        } else {
+            GraphVertex v = g.getVertex(feeding);
+            if (v == null || !v.hasLayer()) {
+                fallback(ref, null, "it is fed by vertex '" + feeding + "', not a layer");
+                return;
+            }
+            Object map = graphMap(ref, g, feeding);
+            if (map instanceof String why) {
+                fallback(ref, null, why);
+                return;
+            }
+            Feed f = (Feed) map;
+            project(ref, feeding, "fed directly by the linear map '" + feeding + "' (" + typeOf(f.maps().get(0)) + ")",
+                    List.of(f));
+        }
+    }
+
+    /**
+     * A BN layer fed by a concatenation along its channel axis of linear maps: each map's channels are projected
+     * from its own input's moments, in the order of the concatenation.
+     */
+    private void routeConcatenation(BnLayerRef ref, ComputationGraph g, String merge, MergeVertex conf) {
+        List<String> parts = g.getConfiguration().getVertexInputs().get(merge);
+        List<Feed> groups = new java.util.ArrayList<>();
+        for (String part : parts) {
+            Object map = graphMap(ref, g, part);
+            if (map instanceof String why) {
+                fallback(ref, null, "it is fed by the concatenation '" + merge + "', and " + why);
+                return;
+            }
+            groups.add((Feed) map);
+        }
+        int axis = channelAxis(ref, groups.get(0).maps().get(0));
+        if (conf.getMergeAxis() != axis) {
+            fallback(ref, null, "it is fed by the concatenation '" + merge + "' along axis " + conf.getMergeAxis()
+                    + ", not the channel axis " + axis);
+            return;
+        }
+        project(ref, String.join(", ", parts), "fed by the concatenation '" + merge + "' of the linear maps "
+                + quoted(parts) + ", each projected for its own channels", groups);
+    }
+
+    /**
+     * A BN layer fed by an element-wise sum, difference or average of linear maps that read the same input with
+     * the same geometry: {@code sum_i c_i (W_i p + b_i) = (sum_i c_i W_i) p + sum_i c_i b_i}, projected through the
+     * combined weights. Maps reading different inputs or patches would need the moments across them.
+     */
+    private void routeSum(BnLayerRef ref, ComputationGraph g, String vertex, ElementWiseVertex.Op op) {
+        List<String> parts = g.getConfiguration().getVertexInputs().get(vertex);
+        double[] c = new double[parts.size()];
+        switch (op) {
+            case Add -> java.util.Arrays.fill(c, 1);
+            case Average -> java.util.Arrays.fill(c, 1.0 / parts.size());
+            case Subtract -> {
+                c[0] = 1;
+                c[1] = -1;
+            }
+            default -> {
+                fallback(ref, null, "it is fed by the element-wise " + op + " '" + vertex + "', not a linear combination");
+                return;
+            }
+        }
+        Feed first = null;
+        List<Layer> maps = new java.util.ArrayList<>();
+        for (String part : parts) {
+            Object map = graphMap(ref, g, part);
+            if (map instanceof String why) {
+                fallback(ref, null, "it is fed by the element-wise " + op + " '" + vertex + "', and " + why);
+                return;
+            }
+            Feed f = (Feed) map;
+            if (first == null) {
+                first = f;
+            } else if (!f.input().equals(first.input()) || !java.util.Objects.equals(f.pre(), first.pre())
+                    || !sameGeometry(first.maps().get(0).conf().getLayer(), f.maps().get(0).conf().getLayer())) {
+                fallback(ref, null, "it is fed by the element-wise " + op + " '" + vertex + "' of maps that do not read"
+                        + " the same input with the same geometry ('" + parts.get(0) + "', '" + part + "')");
+                return;
+            }
+            maps.add(f.maps().get(0));
+        }
+        project(ref, String.join(", ", parts), "fed by the element-wise " + op + " '" + vertex + "' of the linear maps "
+                + quoted(parts) + " on one input, projected through their combined weights",
+                List.of(new Feed(first.moments(), first.input(), first.pre(), maps, c)));
+    }
+
+    /** The feed of a graph layer vertex that is a supported linear map with one input, or why it is not. */
+    private Object graphMap(BnLayerRef ref, ComputationGraph g, String name) {
+        GraphVertex v = g.getVertex(name);
+        if (v == null || !v.hasLayer()) {
+            return "'" + name + "' is not a layer";
+        }
+        List<String> mapInputs = g.getConfiguration().getVertexInputs().get(name);
+        if (mapInputs == null || mapInputs.size() != 1) {
+            return "its feeding layer '" + name + "' has several inputs";
+        }
+        Layer map = v.getLayer();
+        String why = unsupported(ref, map.conf().getLayer());
+        if (why != null) {
+            return "its feeding layer '" + name + "' " + why;
+        }
+        return feed(map, mapInputs.get(0), ((LayerVertex) v).getLayerPreProcessor(), List.of(map), 1);
+    }
+
+    private Feed feed(Layer map, Object input, InputPreProcessor pre, List<Layer> maps, double coefficient) {
+        return new Feed(PatchMoments.of(map.conf().getLayer(), Math.pow(inputDecay, accumulateEvery), minSamples,
+                maxPositions, covarianceEvery, Math.pow(covarianceDecay, (double) accumulateEvery * covarianceEvery)),
+                input, pre, maps, new double[] {coefficient});
+    }
+
+    private void project(BnLayerRef ref, String feedingLayer, String reason, List<Feed> groups) {
+        routes.put(ref.name(), new Route(Path.PROJECTED, feedingLayer, reason));
+        feeds.put(ref.name(), groups);
+    }
+
+    /** The axis of the BN layer's channels in its input: 3 for a channels-last convolution's output, else 1. */
+    private static int channelAxis(BnLayerRef ref, Layer map) {
+        return map.conf().getLayer() instanceof ConvolutionLayer && ref.format() == CNN2DFormat.NHWC ? 3 : 1;
+    }
+
+    /** Same class, input size and patch geometry: the same patches of the same input (both supported maps). */
+    private static boolean sameGeometry(org.deeplearning4j.nn.conf.layers.Layer a,
+                                        org.deeplearning4j.nn.conf.layers.Layer b) {
+        if (a.getClass() != b.getClass()) {
+            return false;
+        }
+        if (a instanceof DenseLayer da) {
+            return da.getNIn() == ((DenseLayer) b).getNIn() && da.getNOut() == ((DenseLayer) b).getNOut();
+        }
+        ConvolutionLayer ca = (ConvolutionLayer) a;
+        ConvolutionLayer cb = (ConvolutionLayer) b;
+        return ca.getNIn() == cb.getNIn() && ca.getNOut() == cb.getNOut()
+                && java.util.Arrays.equals(ca.getKernelSize(), cb.getKernelSize())
+                && java.util.Arrays.equals(ca.getStride(), cb.getStride())
+                && java.util.Arrays.equals(ca.getPadding(), cb.getPadding())
+                && ca.getConvolutionMode() == cb.getConvolutionMode()
+                && ca.getCnn2dDataFormat() == cb.getCnn2dDataFormat()
+                && (!(a instanceof DepthwiseConvolution2D dw)
+                    || dw.getDepthMultiplier() == ((DepthwiseConvolution2D) b).getDepthMultiplier());
+    }
+
+    private static String quoted(List<String> names) {
+        return "'" + String.join("', '", names) + "'";
+    }
+
+    private static String typeOf(Layer map) {
+        return map.conf().getLayer().getClass().getSimpleName();
     }
 
     private String unsupported(BnLayerRef ref, org.deeplearning4j.nn.conf.layers.Layer conf) {

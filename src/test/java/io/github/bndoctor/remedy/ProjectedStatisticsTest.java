@@ -57,7 +57,7 @@ class ProjectedStatisticsTest {
     }
 
     @Test
-    void bnLayersAfterPoolingAMergeOrAnActivationKeepTheMovingAverage() {
+    void bnLayersAfterPoolingOrAnActivationKeepTheMovingAverageAndAfterAConcatenationOfMapsAreProjected() {
         ComputationGraph g = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(3).graphBuilder()
                 .addInputs("in").setInputTypes(InputType.convolutional(8, 8, 2))
                 .addLayer("conv", conv(Activation.IDENTITY, 4), "in")
@@ -90,8 +90,12 @@ class ProjectedStatisticsTest {
         assertThat(below.get("bn_big").reason()).contains("1296").contains(String.valueOf(entries - 1));
         assertThat(at.get("bn_pool").path()).isEqualTo(Path.MOVING_AVERAGE);
         assertThat(at.get("bn_pool").reason()).contains("SubsamplingLayer");
-        assertThat(at.get("bn_merge").path()).isEqualTo(Path.MOVING_AVERAGE);
-        assertThat(at.get("bn_merge").reason()).contains("merge");
+        assertThat(at.get("bn_merge").path()).isEqualTo(Path.PROJECTED);
+        assertThat(at.get("bn_merge").feedingLayer()).isEqualTo("conv_a, conv_b");
+        // each concatenated map is held to the limit (3x3x4 = 36 inputs, as conv_big)
+        assertThat(below.get("bn_merge").path()).isEqualTo(Path.MOVING_AVERAGE);
+        assertThat(below.get("bn_merge").reason()).startsWith("it is fed by the concatenation 'merge', and its feeding"
+                + " layer 'conv_a' would need 1296");
         assertThat(at.get("bn_relu").path()).isEqualTo(Path.MOVING_AVERAGE);
         assertThat(at.get("bn_relu").reason()).contains("not identity");
         assertThat(at.get("bn_act").path()).isEqualTo(Path.MOVING_AVERAGE);
