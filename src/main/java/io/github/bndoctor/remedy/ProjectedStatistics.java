@@ -360,9 +360,6 @@ public final class ProjectedStatistics extends BaseTrainingListener {
 
     /** The groups' projections side by side in channel order, or {@code null} before the first batch. */
     private static MeanVariance project(List<Feed> groups) {
-        if (groups.size() == 1) {
-            return groups.get(0).project();
-        }
         MeanVariance[] parts = new MeanVariance[groups.size()];
         int channels = 0;
         for (int i = 0; i < parts.length; i++) {
@@ -528,7 +525,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
     /** The feed of a graph layer vertex that is a supported linear map with one input, or why it is not. */
     private Object graphMap(BnLayerRef ref, ComputationGraph g, String name) {
         GraphVertex v = g.getVertex(name);
-        if (v == null || !v.hasLayer()) {
+        if (!v.hasLayer()) {
             return "'" + name + "' is not a layer";
         }
         List<String> mapInputs = g.getConfiguration().getVertexInputs().get(name);
@@ -559,25 +556,24 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         return map.conf().getLayer() instanceof ConvolutionLayer && ref.format() == CNN2DFormat.NHWC ? 3 : 1;
     }
 
-    /** Same class, input size and patch geometry: the same patches of the same input (both supported maps). */
+    /**
+     * Same class and patch geometry (kernel, stride, padding, mode): on one input, the same patches at every output
+     * position. Sizes and layout need no check: maps on one input share {@code n_in}, the element-wise vertex needs
+     * one output shape, and each map's layout is the BN layer's ({@link #unsupported}).
+     */
     private static boolean sameGeometry(org.deeplearning4j.nn.conf.layers.Layer a,
                                         org.deeplearning4j.nn.conf.layers.Layer b) {
         if (a.getClass() != b.getClass()) {
             return false;
         }
-        if (a instanceof DenseLayer da) {
-            return da.getNIn() == ((DenseLayer) b).getNIn() && da.getNOut() == ((DenseLayer) b).getNOut();
+        if (!(a instanceof ConvolutionLayer ca)) {
+            return true;
         }
-        ConvolutionLayer ca = (ConvolutionLayer) a;
         ConvolutionLayer cb = (ConvolutionLayer) b;
-        return ca.getNIn() == cb.getNIn() && ca.getNOut() == cb.getNOut()
-                && java.util.Arrays.equals(ca.getKernelSize(), cb.getKernelSize())
+        return java.util.Arrays.equals(ca.getKernelSize(), cb.getKernelSize())
                 && java.util.Arrays.equals(ca.getStride(), cb.getStride())
                 && java.util.Arrays.equals(ca.getPadding(), cb.getPadding())
-                && ca.getConvolutionMode() == cb.getConvolutionMode()
-                && ca.getCnn2dDataFormat() == cb.getCnn2dDataFormat()
-                && (!(a instanceof DepthwiseConvolution2D dw)
-                    || dw.getDepthMultiplier() == ((DepthwiseConvolution2D) b).getDepthMultiplier());
+                && ca.getConvolutionMode() == cb.getConvolutionMode();
     }
 
     private static String quoted(List<String> names) {

@@ -150,6 +150,14 @@ class ProjectedStatisticsMergeTest {
                         + " same geometry ('m0', 'm1')");
         assertThat(route(new ElementWiseVertex(ElementWiseVertex.Op.Add), c3,
                 conv(Shape.NCHW, 3, 1, ConvolutionMode.Truncate, 1, 2, true)).reason()).contains("same geometry");
+        // only the padding differs: 3x3 at stride 3 on 6x6, unpadded and padded by 1, both 2x2 out of other patches
+        assertThat(route(new ElementWiseVertex(ElementWiseVertex.Op.Add),
+                conv(Shape.NCHW, 3, 3, ConvolutionMode.Truncate, 0, 2, true),
+                conv(Shape.NCHW, 3, 3, ConvolutionMode.Truncate, 1, 2, true)).reason()).contains("same geometry");
+        // a convolution and a depthwise convolution of the same kernel and output shape: other maps of the patch
+        assertThat(route(new ElementWiseVertex(ElementWiseVertex.Op.Add), conv(Shape.NCHW, 3, 1, ConvolutionMode.Same, 0,
+                IN, true), depthwise(Shape.NCHW, 3, 1, ConvolutionMode.Same, 0, 1, true)).reason())
+                .contains("same geometry");
         // a part that is not an identity-activated map
         Layer relu = new ConvolutionLayer.Builder(3, 3).convolutionMode(ConvolutionMode.Same).nOut(2)
                 .activation(Activation.RELU).build();
@@ -202,6 +210,24 @@ class ProjectedStatisticsMergeTest {
                 .isEqualTo(new ProjectedStatistics.Route(ProjectedStatistics.Path.PROJECTED, "m0, m1",
                         "fed by the element-wise Subtract 'merge' of the linear maps 'm0', 'm1' on one input, projected"
                         + " through their combined weights"));
+    }
+
+    /** Before the first batch a merged layer has no projection (every group is empty), after one it has. */
+    @Test
+    void aConcatenationHasStatisticsOnlyOnceItsMapsHaveSeenABatch() {
+        Merge m = new Merge("before and after", Shape.NCHW, VarianceParameterisation.VAR, new MergeVertex(), null,
+                List.of(conv(Shape.NCHW, 3, 1, ConvolutionMode.Same, 0, 2, true),
+                        conv(Shape.NCHW, 1, 1, ConvolutionMode.Same, 0, 3, true)));
+        ComputationGraph g = graph(m);
+        ProjectedStatistics listener = ProjectedStatistics.builder().build();
+        assertThat(listener.statistics(g)).isEmpty();
+        assertThat(listener.writeNow(g)).isEmpty();
+        g.setListeners(listener);
+        INDArray x = Nd4j.randn(DataType.FLOAT, MB, IN, SIZE, SIZE);
+        g.fit(new DataSet(x, Nd4j.randn(DataType.FLOAT, MB, 5, SIZE, SIZE)));
+        g.fit(new DataSet(x, Nd4j.randn(DataType.FLOAT, MB, 5, SIZE, SIZE)));
+        assertThat(listener.statistics(g)).containsOnlyKeys("bn");
+        assertThat(listener.statistics(g).get("bn").channels()).isEqualTo(5);
     }
 
     /** The route of the BN layer of an NCHW graph whose maps (all on the input) feed {@code vertex}. */
