@@ -7,6 +7,7 @@ import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
@@ -897,7 +898,44 @@ final class PatchMoments {
         if (batches == 0) {
             return null;
         }
-        return project(values(map.getParam("W")), map.paramTable().containsKey("b") ? values(map.getParam("b")) : null);
+        return project(weights(map), map.paramTable().containsKey("b") ? values(map.getParam("b")) : null);
+    }
+
+    /**
+     * The map's weights as one linear map of its input patch, row-major: a dense layer's {@code W [n_in, n_out]}, a
+     * convolution's {@code W [n_out, C, k_h, k_w]}, a depthwise convolution's {@code W [k_h, k_w, C, dm]}, and for a
+     * separable convolution (a depthwise convolution, depth multiplier {@code dm}, then a 1x1 convolution, DL4J's
+     * {@code W [dm, C, k_h, k_w]} and {@code pW [n_out, C dm, 1, 1]}) the single convolution they compose,
+     * {@code W'[o, c, u, v] = sum_j pW[o, c dm + j] W[j, c, u, v]} (the depthwise output channel {@code c dm + j}).
+     *
+     * @param map a supported runtime layer
+     * @return its weights as a convolution, dense or depthwise map
+     */
+    static double[] weights(Layer map) {
+        double[] w = values(map.getParam("W"));
+        if (map.conf().getLayer().getClass() != SeparableConvolution2D.class) {
+            return w;
+        }
+        double[] pw = values(map.getParam("pW"));
+        long[] shape = map.getParam("W").shape(); // [dm, C, kh, kw]
+        int dm = (int) shape[0];
+        int channels = (int) shape[1];
+        int kk = (int) (shape[2] * shape[3]);
+        int outChannels = pw.length / (channels * dm);
+        double[] out = new double[outChannels * channels * kk];
+        for (int o = 0; o < outChannels; o++) {
+            for (int c = 0; c < channels; c++) {
+                for (int j = 0; j < dm; j++) {
+                    double p = pw[o * channels * dm + c * dm + j];
+                    int from = (j * channels + c) * kk;
+                    int to = (o * channels + c) * kk;
+                    for (int t = 0; t < kk; t++) {
+                        out[to + t] += p * w[from + t];
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /**

@@ -15,6 +15,7 @@ import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
@@ -36,7 +37,8 @@ import java.util.Map;
  * by a linear map exact for the map's current weights: it averages the moments of the map's input
  * patches over the training batches and projects them through the current weights.
  *
- * <p>A BN layer whose input is the output of a dense layer, a convolution or a depthwise convolution
+ * <p>A BN layer whose input is the output of a dense layer, a convolution, a depthwise convolution or a
+ * separable convolution (a depthwise then a 1x1 convolution, which compose to one convolution of the input patch)
  * with identity activation sees {@code z = W p + b} at every position, {@code p} the input patch.
  * For any set of patches {@code E[z_o] = w_o . E[p] + b_o} and
  * {@code Var[z_o] = w_o^T E[p p^T] w_o - (w_o . E[p])^2} (the biased variance, as DL4J's batch
@@ -184,7 +186,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
             double[] b = null;
             for (int i = 0; i < maps.size(); i++) {
                 Layer map = maps.get(i);
-                w = addScaled(w, PatchMoments.values(map.getParam("W")), coefficients[i]);
+                w = addScaled(w, PatchMoments.weights(map), coefficients[i]);
                 if (map.paramTable().containsKey("b")) {
                     b = addScaled(b, PatchMoments.values(map.getParam("b")), coefficients[i]);
                 }
@@ -586,8 +588,9 @@ public final class ProjectedStatistics extends BaseTrainingListener {
 
     private String unsupported(BnLayerRef ref, org.deeplearning4j.nn.conf.layers.Layer conf) {
         Class<?> type = conf.getClass();
-        if (type != DenseLayer.class && type != ConvolutionLayer.class && type != DepthwiseConvolution2D.class) {
-            return "is a " + type.getSimpleName() + ", not a dense, convolution or depthwise convolution layer";
+        if (type != DenseLayer.class && type != ConvolutionLayer.class && type != DepthwiseConvolution2D.class
+                && type != SeparableConvolution2D.class) {
+            return "is a " + type.getSimpleName() + ", not a dense, convolution, depthwise or separable convolution layer";
         }
         BaseLayer base = (BaseLayer) conf;
         if (!(base.getActivationFn() instanceof ActivationIdentity)) {
