@@ -8,6 +8,7 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
@@ -899,6 +900,74 @@ final class PatchMoments {
             return null;
         }
         return project(weights(map), map.paramTable().containsKey("b") ? values(map.getParam("b")) : null);
+    }
+
+    /**
+     * The convolution that a convolution followed by unpadded average pooling is: a {@code k} kernel at stride
+     * {@code s} and padding {@code p} (truncate), then {@code k_p} pooling at stride {@code s_p}, read the input patch
+     * of {@code k + s (k_p - 1)} rows and columns at stride {@code s s_p} and padding {@code p}: pooled output
+     * {@code i} averages the convolution's outputs {@code i s_p + a}, {@code a < k_p}, which read input rows
+     * {@code (i s_p + a) s - p + u = i (s s_p) - p + (u + s a)}, {@code u < k}.
+     *
+     * @param conv a convolution, depthwise or separable convolution in truncate mode
+     * @param pool an unpadded, undilated average pooling in truncate mode, in the convolution's layout
+     * @return the composed convolution's configuration (a depthwise one for a depthwise map)
+     */
+    static org.deeplearning4j.nn.conf.layers.Layer averagePooledConf(ConvolutionLayer conv, SubsamplingLayer pool) {
+        int[] k = conv.getKernelSize();
+        int[] s = conv.getStride();
+        int[] kp = pool.getKernelSize();
+        int[] sp = pool.getStride();
+        int kh = k[0] + s[0] * (kp[0] - 1);
+        int kw = k[1] + s[1] * (kp[1] - 1);
+        if (conv.getClass() == DepthwiseConvolution2D.class) {
+            DepthwiseConvolution2D d = (DepthwiseConvolution2D) conv;
+            return new DepthwiseConvolution2D.Builder(kh, kw).stride(s[0] * sp[0], s[1] * sp[1])
+                    .padding(conv.getPadding()[0], conv.getPadding()[1]).convolutionMode(conv.getConvolutionMode())
+                    .depthMultiplier(d.getDepthMultiplier()).nIn(d.getNIn()).nOut(d.getNOut())
+                    .dataFormat(conv.getCnn2dDataFormat()).build();
+        }
+        return new ConvolutionLayer.Builder(kh, kw).stride(s[0] * sp[0], s[1] * sp[1])
+                .padding(conv.getPadding()[0], conv.getPadding()[1]).convolutionMode(conv.getConvolutionMode())
+                .nIn(conv.getNIn()).nOut(conv.getNOut()).dataFormat(conv.getCnn2dDataFormat()).build();
+    }
+
+    /**
+     * The weights of {@link #averagePooledConf}: {@code W'(q, U, V) = sum W(q, u, v) / (k_p,h k_p,w)} over
+     * {@code U = u + s_h a}, {@code V = v + s_w b}, {@code a < k_p,h}, {@code b < k_p,w}, each kernel plane {@code q}
+     * (an output and input channel of a convolution, {@code [n_out, C, k_h, k_w]}, or a channel and multiplier of a
+     * depthwise convolution, {@code [k_h, k_w, C, dm]}).
+     *
+     * @param w the convolution's weights in its layout ({@link #weights}: a separable map's composed)
+     * @param conv the convolution
+     * @param pool the average pooling after it
+     * @return the composed convolution's weights, in the same layout
+     */
+    static double[] averagePooled(double[] w, ConvolutionLayer conv, SubsamplingLayer pool) {
+        int[] k = conv.getKernelSize();
+        int[] s = conv.getStride();
+        int[] kp = pool.getKernelSize();
+        int kh = k[0] + s[0] * (kp[0] - 1);
+        int kw = k[1] + s[1] * (kp[1] - 1);
+        boolean depthwise = conv.getClass() == DepthwiseConvolution2D.class;
+        int planes = w.length / (k[0] * k[1]);
+        double scale = 1.0 / (kp[0] * kp[1]);
+        double[] out = new double[planes * kh * kw];
+        for (int q = 0; q < planes; q++) {
+            for (int u = 0; u < k[0]; u++) {
+                for (int v = 0; v < k[1]; v++) {
+                    double x = scale * w[depthwise ? (u * k[1] + v) * planes + q : (q * k[0] + u) * k[1] + v];
+                    for (int a = 0; a < kp[0]; a++) {
+                        for (int b = 0; b < kp[1]; b++) {
+                            int r = u + s[0] * a;
+                            int c = v + s[1] * b;
+                            out[depthwise ? (r * kw + c) * planes + q : (q * kh + r) * kw + c] += x;
+                        }
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /**

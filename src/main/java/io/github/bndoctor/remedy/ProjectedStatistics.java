@@ -15,7 +15,9 @@ import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
@@ -92,7 +94,12 @@ import java.util.Map;
  * patches (a residual block's identity branch, a 3x3 next to a 1x1) would need the moments across them and is not
  * projected.
  *
- * <p>Other BN layers (fed by pooling, a product or maximum, a merge of anything else, an activation, a layer with a
+ * <p>A BN layer fed by unpadded average pooling (truncate mode) of such a convolution, depthwise or separable
+ * convolution (itself in truncate mode) is projected as the one convolution the two compose: a {@code k} kernel at
+ * stride {@code s} then {@code k_p} windows at stride {@code s_p} average a {@code k + s (k_p - 1)} patch of the input
+ * at stride {@code s s_p}; its moments are that patch's, {@code ((k + s (k_p - 1))^2 C_in)^2} entries.
+ *
+ * <p>Other BN layers (fed by max or padded pooling, a product or maximum, a merge of anything else, an activation, a layer with a
  * non-identity activation, dropout or weight noise, an input preprocessor, a dilated or causal
  * convolution, or a map whose moments would exceed {@link Builder#maxEntries(long)}) keep DL4J's
  * moving average; {@link #routes()} says which layer takes which path and why. Memory per projected
@@ -178,17 +185,18 @@ public final class ProjectedStatistics extends BaseTrainingListener {
      * outputs are summed into these channels with their coefficients (one map with coefficient 1 unless the BN
      * layer is fed by an element-wise sum, difference or average of maps that share input and geometry).
      */
-    private record Feed(PatchMoments moments, Object input, InputPreProcessor pre, List<Layer> maps,
+    private record Feed(PatchMoments moments, Object input, InputPreProcessor pre, List<Linear> maps,
                         double[] coefficients) {
         /** The projected statistics of these channels for the maps' current weights, or {@code null} before a batch. */
         MeanVariance project() {
             double[] w = null;
             double[] b = null;
             for (int i = 0; i < maps.size(); i++) {
-                Layer map = maps.get(i);
-                w = addScaled(w, PatchMoments.weights(map), coefficients[i]);
-                if (map.paramTable().containsKey("b")) {
-                    b = addScaled(b, PatchMoments.values(map.getParam("b")), coefficients[i]);
+                Linear map = maps.get(i);
+                w = addScaled(w, map.weights(), coefficients[i]);
+                double[] bias = map.bias();
+                if (bias != null) {
+                    b = addScaled(b, bias, coefficients[i]);
                 }
             }
             return moments.project(w, b);
@@ -201,6 +209,34 @@ public final class ProjectedStatistics extends BaseTrainingListener {
             }
             return out;
         }
+    }
+
+    /**
+     * One linear map of the input patch: a layer, or a convolution followed by unpadded average pooling, which is one
+     * convolution ({@code conf}, composed; {@link PatchMoments#averagePooled}).
+     *
+     * @param name the name of the layer holding the weights
+     * @param layer that layer
+     * @param pool the average pooling after it, or {@code null}
+     * @param conf the map's configuration as the accumulator sees it (the layer's, or the composed convolution's)
+     */
+    private record Linear(String name, Layer layer, SubsamplingLayer pool, org.deeplearning4j.nn.conf.layers.Layer conf) {
+        static Linear of(Node node) {
+            return new Linear(node.name(), node.layer(), null, node.layer().conf().getLayer());
+        }
+
+        double[] weights() {
+            double[] w = PatchMoments.weights(layer);
+            return pool == null ? w : PatchMoments.averagePooled(w, (ConvolutionLayer) layer.conf().getLayer(), pool);
+        }
+
+        double[] bias() {
+            return layer.paramTable().containsKey("b") ? PatchMoments.values(layer.getParam("b")) : null;
+        }
+    }
+
+    /** A layer where the route is looked for: its name, the layer, its input (index or vertex) and preprocessor. */
+    private record Node(String name, Layer layer, Object input, InputPreProcessor pre) {
     }
 
     private ProjectedStatistics(Builder b) {
@@ -410,16 +446,14 @@ public final class ProjectedStatistics extends BaseTrainingListener {
                 fallback(ref, null, "an input preprocessor sits before it");
                 return;
             }
-            Layer map = mln.getLayer(ref.index() - 1);
-            String mapName = String.valueOf(ref.index() - 1);
-            String why = unsupported(ref, map.conf().getLayer());
-            if (why != null) {
-                fallback(ref, null, "its feeding layer '" + mapName + "' " + why);
+            int at = ref.index() - 1;
+            Node node = mlnNode(mln, at);
+            Object map = mapFeed(ref, node, at == 0 ? null : mlnNode(mln, at - 1));
+            if (map instanceof String why) {
+                fallback(ref, null, why);
                 return;
             }
-            project(ref, mapName, "fed directly by the linear map '" + mapName + "' (" + typeOf(map) + ")",
-                    List.of(feed(map, ref.index() - 1,
-                            mln.getLayerWiseConfigurations().getInputPreProcess(ref.index() - 1), List.of(map), 1)));
+            projectOne(ref, node, (Feed) map);
             return;
         }
         ComputationGraph g = (ComputationGraph) model();
@@ -449,9 +483,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
                 fallback(ref, null, why);
                 return;
             }
-            Feed f = (Feed) map;
-            project(ref, feeding, "fed directly by the linear map '" + feeding + "' (" + typeOf(f.maps().get(0)) + ")",
-                    List.of(f));
+            projectOne(ref, graphNode(g, feeding), (Feed) map);
         }
     }
 
@@ -470,7 +502,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
             }
             groups.add((Feed) map);
         }
-        int axis = channelAxis(ref, groups.get(0).maps().get(0));
+        int axis = channelAxis(ref, groups.get(0).maps().get(0).conf());
         if (conf.getMergeAxis() != axis) {
             fallback(ref, null, "it is fed by the concatenation '" + merge + "' along axis " + conf.getMergeAxis()
                     + ", not the channel axis " + axis);
@@ -501,7 +533,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
             }
         }
         Feed first = null;
-        List<Layer> maps = new java.util.ArrayList<>();
+        List<Linear> maps = new java.util.ArrayList<>();
         for (String part : parts) {
             Object map = graphMap(ref, g, part);
             if (map instanceof String why) {
@@ -512,7 +544,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
             if (first == null) {
                 first = f;
             } else if (!f.input().equals(first.input()) || !java.util.Objects.equals(f.pre(), first.pre())
-                    || !sameGeometry(first.maps().get(0).conf().getLayer(), f.maps().get(0).conf().getLayer())) {
+                    || !sameGeometry(first.maps().get(0).conf(), f.maps().get(0).conf())) {
                 fallback(ref, null, "it is fed by the element-wise " + op + " '" + vertex + "' of maps that do not read"
                         + " the same input with the same geometry ('" + parts.get(0) + "', '" + part + "')");
                 return;
@@ -530,22 +562,108 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         if (!v.hasLayer()) {
             return "'" + name + "' is not a layer";
         }
-        List<String> mapInputs = g.getConfiguration().getVertexInputs().get(name);
-        if (mapInputs == null || mapInputs.size() != 1) {
+        Node node = graphNode(g, name);
+        if (node == null) {
             return "its feeding layer '" + name + "' has several inputs";
         }
-        Layer map = v.getLayer();
-        String why = unsupported(ref, map.conf().getLayer());
-        if (why != null) {
-            return "its feeding layer '" + name + "' " + why;
-        }
-        return feed(map, mapInputs.get(0), ((LayerVertex) v).getLayerPreProcessor(), List.of(map), 1);
+        return mapFeed(ref, node, graphNode(g, (String) node.input()));
     }
 
-    private Feed feed(Layer map, Object input, InputPreProcessor pre, List<Layer> maps, double coefficient) {
-        return new Feed(PatchMoments.of(map.conf().getLayer(), Math.pow(inputDecay, accumulateEvery), minSamples,
+    /** The layer vertex {@code name} with its one input, or {@code null} if it is not a layer or has several. */
+    private static Node graphNode(ComputationGraph g, String name) {
+        GraphVertex v = g.getVertex(name);
+        List<String> inputs = g.getConfiguration().getVertexInputs().get(name);
+        if (v == null || !v.hasLayer() || inputs == null || inputs.size() != 1) {
+            return null;
+        }
+        return new Node(name, v.getLayer(), inputs.get(0), ((LayerVertex) v).getLayerPreProcessor());
+    }
+
+    private static Node mlnNode(MultiLayerNetwork mln, int index) {
+        return new Node(String.valueOf(index), mln.getLayer(index), index,
+                mln.getLayerWiseConfigurations().getInputPreProcess(index));
+    }
+
+    /**
+     * The feed of {@code node}: a supported linear map, or unpadded average pooling of one ({@code upstream}, the
+     * layer the pooling reads, or {@code null}); else why not.
+     */
+    private Object mapFeed(BnLayerRef ref, Node node, Node upstream) {
+        org.deeplearning4j.nn.conf.layers.Layer conf = node.layer().conf().getLayer();
+        if (conf.getClass() == SubsamplingLayer.class) {
+            SubsamplingLayer pool = (SubsamplingLayer) conf;
+            String why = averagePooling(ref, pool, node, upstream);
+            if (why != null) {
+                return "its feeding layer '" + node.name() + "' " + why;
+            }
+            ConvolutionLayer conv = (ConvolutionLayer) upstream.layer().conf().getLayer();
+            org.deeplearning4j.nn.conf.layers.Layer composed = PatchMoments.averagePooledConf(conv, pool);
+            long entries = PatchMoments.entries(composed);
+            if (entries > maxEntries) {
+                return "its feeding layer '" + node.name() + "' averages '" + upstream.name() + "', which with it would"
+                        + " need " + entries + " second-moment entries, above the limit of " + maxEntries;
+            }
+            return feed(new Linear(upstream.name(), upstream.layer(), pool, composed), upstream.input(), upstream.pre());
+        }
+        String why = unsupported(ref, conf);
+        if (why != null) {
+            return "its feeding layer '" + node.name() + "' " + why;
+        }
+        return feed(Linear.of(node), node.input(), node.pre());
+    }
+
+    /** Why {@code pool} after {@code upstream} is not one convolution of the upstream input, or {@code null}. */
+    private String averagePooling(BnLayerRef ref, SubsamplingLayer pool, Node node, Node upstream) {
+        if (pool.getPoolingType() != PoolingType.AVG) {
+            return "is " + pool.getPoolingType() + " pooling, not average pooling";
+        }
+        if (pool.getConvolutionMode() == ConvolutionMode.Same || pool.getPadding()[0] != 0 || pool.getPadding()[1] != 0
+                || pool.getDilation()[0] != 1 || pool.getDilation()[1] != 1) {
+            return "pads or dilates its average pooling (only unpadded average pooling is one linear map with its input)";
+        }
+        if (node.pre() != null) {
+            return "averages through an input preprocessor";
+        }
+        if (upstream == null) {
+            return "averages the network's input, not a linear map";
+        }
+        org.deeplearning4j.nn.conf.layers.Layer up = upstream.layer().conf().getLayer();
+        String why = unsupported(ref, up);
+        if (why != null) {
+            return "averages '" + upstream.name() + "', which " + why;
+        }
+        if (!(up instanceof ConvolutionLayer conv)) {
+            return "averages '" + upstream.name() + "', a " + up.getClass().getSimpleName() + ", not a convolution";
+        }
+        if (conv.getConvolutionMode() == ConvolutionMode.Same) {
+            return "averages '" + upstream.name() + "', which pads in mode Same (its padding depends on the input size)";
+        }
+        if (pool.getCnn2dDataFormat() != conv.getCnn2dDataFormat()) {
+            return "has format " + pool.getCnn2dDataFormat() + ", the convolution '" + upstream.name() + "' "
+                    + conv.getCnn2dDataFormat();
+        }
+        return null;
+    }
+
+    private Feed feed(Linear map, Object input, InputPreProcessor pre) {
+        return new Feed(PatchMoments.of(map.conf(), Math.pow(inputDecay, accumulateEvery), minSamples,
                 maxPositions, covarianceEvery, Math.pow(covarianceDecay, (double) accumulateEvery * covarianceEvery)),
-                input, pre, maps, new double[] {coefficient});
+                input, pre, List.of(map), new double[] {1});
+    }
+
+    /** A BN layer fed by one linear map, or by the average pooling of one. */
+    private void projectOne(BnLayerRef ref, Node node, Feed f) {
+        Linear map = f.maps().get(0);
+        if (map.pool() == null) {
+            project(ref, node.name(), "fed directly by the linear map '" + node.name() + "' ("
+                    + map.conf().getClass().getSimpleName() + ")", List.of(f));
+            return;
+        }
+        String conv = map.name();
+        int[] k = ((ConvolutionLayer) map.conf()).getKernelSize();
+        project(ref, conv, "fed by the average pooling '" + node.name() + "' of the linear map '" + conv + "' ("
+                + map.layer().conf().getLayer().getClass().getSimpleName() + "), one convolution of " + k[0] + "x" + k[1]
+                + " patches", List.of(f));
     }
 
     private void project(BnLayerRef ref, String feedingLayer, String reason, List<Feed> groups) {
@@ -554,8 +672,8 @@ public final class ProjectedStatistics extends BaseTrainingListener {
     }
 
     /** The axis of the BN layer's channels in its input: 3 for a channels-last convolution's output, else 1. */
-    private static int channelAxis(BnLayerRef ref, Layer map) {
-        return map.conf().getLayer() instanceof ConvolutionLayer && ref.format() == CNN2DFormat.NHWC ? 3 : 1;
+    private static int channelAxis(BnLayerRef ref, org.deeplearning4j.nn.conf.layers.Layer map) {
+        return map instanceof ConvolutionLayer && ref.format() == CNN2DFormat.NHWC ? 3 : 1;
     }
 
     /**
@@ -580,10 +698,6 @@ public final class ProjectedStatistics extends BaseTrainingListener {
 
     private static String quoted(List<String> names) {
         return "'" + String.join("', '", names) + "'";
-    }
-
-    private static String typeOf(Layer map) {
-        return map.conf().getLayer().getClass().getSimpleName();
     }
 
     private String unsupported(BnLayerRef ref, org.deeplearning4j.nn.conf.layers.Layer conf) {

@@ -57,7 +57,7 @@ class ProjectedStatisticsTest {
     }
 
     @Test
-    void bnLayersAfterPoolingOrAnActivationKeepTheMovingAverageAndAfterAConcatenationOfMapsAreProjected() {
+    void bnLayersAfterMaxPoolingOrAnActivationKeepTheMovingAverageAndAfterAConcatenationOfMapsAreProjected() {
         ComputationGraph g = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(3).graphBuilder()
                 .addInputs("in").setInputTypes(InputType.convolutional(8, 8, 2))
                 .addLayer("conv", conv(Activation.IDENTITY, 4), "in")
@@ -89,7 +89,7 @@ class ProjectedStatisticsTest {
         assertThat(below.get("bn_big").path()).as("one entry below the limit").isEqualTo(Path.MOVING_AVERAGE);
         assertThat(below.get("bn_big").reason()).contains("1296").contains(String.valueOf(entries - 1));
         assertThat(at.get("bn_pool").path()).isEqualTo(Path.MOVING_AVERAGE);
-        assertThat(at.get("bn_pool").reason()).contains("SubsamplingLayer");
+        assertThat(at.get("bn_pool").reason()).isEqualTo("its feeding layer 'pool' is MAX pooling, not average pooling");
         assertThat(at.get("bn_merge").path()).isEqualTo(Path.PROJECTED);
         assertThat(at.get("bn_merge").feedingLayer()).isEqualTo("conv_a, conv_b");
         // each concatenated map is held to the limit (3x3x4 = 36 inputs, as conv_big)
