@@ -909,8 +909,10 @@ final class PatchMoments {
      * {@code i} averages the convolution's outputs {@code i s_p + a}, {@code a < k_p}, which read input rows
      * {@code (i s_p + a) s - p + u = i (s s_p) - p + (u + s a)}, {@code u < k}.
      *
-     * @param conv a convolution, depthwise or separable convolution in truncate mode
-     * @param pool an unpadded, undilated average pooling in truncate mode, in the convolution's layout
+     * @param conv a convolution, depthwise or separable convolution in truncate mode, or in mode Same at stride 1 with
+     *     odd kernels (padding {@code (k - 1) / 2})
+     * @param pool an undilated average pooling, unpadded in truncate mode or in mode Same where it pads nothing, in the
+     *     convolution's layout
      * @return the composed convolution's configuration (a depthwise one for a depthwise map)
      */
     static org.deeplearning4j.nn.conf.layers.Layer averagePooledConf(ConvolutionLayer conv, SubsamplingLayer pool) {
@@ -920,16 +922,19 @@ final class PatchMoments {
         int[] sp = pool.getStride();
         int kh = k[0] + s[0] * (kp[0] - 1);
         int kw = k[1] + s[1] * (kp[1] - 1);
+        // mode Same at stride 1 with odd kernels pads (k - 1) / 2 on every side whatever the input size
+        boolean same = conv.getConvolutionMode() == ConvolutionMode.Same;
+        int ph = same ? (k[0] - 1) / 2 : conv.getPadding()[0];
+        int pw = same ? (k[1] - 1) / 2 : conv.getPadding()[1];
         if (conv.getClass() == DepthwiseConvolution2D.class) {
             DepthwiseConvolution2D d = (DepthwiseConvolution2D) conv;
-            return new DepthwiseConvolution2D.Builder(kh, kw).stride(s[0] * sp[0], s[1] * sp[1])
-                    .padding(conv.getPadding()[0], conv.getPadding()[1]).convolutionMode(conv.getConvolutionMode())
-                    .depthMultiplier(d.getDepthMultiplier()).nIn(d.getNIn()).nOut(d.getNOut())
-                    .dataFormat(conv.getCnn2dDataFormat()).build();
+            return new DepthwiseConvolution2D.Builder(kh, kw).stride(s[0] * sp[0], s[1] * sp[1]).padding(ph, pw)
+                    .convolutionMode(ConvolutionMode.Truncate).depthMultiplier(d.getDepthMultiplier()).nIn(d.getNIn())
+                    .nOut(d.getNOut()).dataFormat(conv.getCnn2dDataFormat()).build();
         }
-        return new ConvolutionLayer.Builder(kh, kw).stride(s[0] * sp[0], s[1] * sp[1])
-                .padding(conv.getPadding()[0], conv.getPadding()[1]).convolutionMode(conv.getConvolutionMode())
-                .nIn(conv.getNIn()).nOut(conv.getNOut()).dataFormat(conv.getCnn2dDataFormat()).build();
+        return new ConvolutionLayer.Builder(kh, kw).stride(s[0] * sp[0], s[1] * sp[1]).padding(ph, pw)
+                .convolutionMode(ConvolutionMode.Truncate).nIn(conv.getNIn()).nOut(conv.getNOut())
+                .dataFormat(conv.getCnn2dDataFormat()).build();
     }
 
     /**

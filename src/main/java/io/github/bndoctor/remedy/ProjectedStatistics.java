@@ -233,6 +233,37 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         double[] bias() {
             return layer.paramTable().containsKey("b") ? PatchMoments.values(layer.getParam("b")) : null;
         }
+
+        /**
+         * Why the pooling (mode Same) pads the convolution's output for this input, or {@code null}: Same pooling of
+         * {@code n} positions in windows {@code k_p} at stride {@code s_p} pads unless
+         * {@code (ceil(n / s_p) - 1) s_p + k_p <= n}.
+         *
+         * @param x the convolution's input as it reads it
+         */
+        String padded(INDArray x) {
+            if (pool == null || pool.getConvolutionMode() != ConvolutionMode.Same) {
+                return null;
+            }
+            ConvolutionLayer conv = (ConvolutionLayer) layer.conf().getLayer();
+            boolean nhwc = conv.getCnn2dDataFormat() == CNN2DFormat.NHWC;
+            for (int axis = 0; axis < 2; axis++) {
+                long n = x.size(axis + (nhwc ? 1 : 2));
+                int k = conv.getKernelSize()[axis];
+                int s = conv.getStride()[axis];
+                long convOut = conv.getConvolutionMode() == ConvolutionMode.Same ? n
+                        : (n + 2L * conv.getPadding()[axis] - k) / s + 1;
+                int kp = pool.getKernelSize()[axis];
+                int sp = pool.getStride()[axis];
+                long out = (convOut + sp - 1) / sp;
+                if ((out - 1) * sp + kp > convOut) {
+                    return "the average pooling after '" + name + "' (mode Same) padded a batch's "
+                            + x.size(nhwc ? 1 : 2) + "x" + x.size(nhwc ? 2 : 3) + " input, so it is not one convolution"
+                            + " of it; the moving average keeps it from then on";
+                }
+            }
+            return null;
+        }
     }
 
     /** A layer where the route is looked for: its name, the layer, its input (index or vertex) and preprocessor. */
@@ -315,13 +346,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         if (skip()) {
             return;
         }
-        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            for (List<Feed> groups : feeds.values()) {
-                for (Feed f : groups) {
-                    f.moments().add(preprocess(f.pre(), activations.get((Integer) f.input())));
-                }
-            }
-        }
+        accumulate((bn, f) -> activations.get((Integer) f.input()));
     }
 
     @Override
@@ -330,17 +355,43 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         if (skip()) {
             return;
         }
+        accumulate((bn, f) -> {
+            INDArray in = activations.get((String) f.input());
+            if (in == null) {
+                throw new IllegalStateException("the forward pass has no activation of '" + f.input()
+                        + "', the input of '" + routes.get(bn).feedingLayer() + "'");
+            }
+            return in;
+        });
+    }
+
+    /**
+     * Adds this pass's inputs to every feed's moments. A BN layer whose average pooling (mode Same) would pad this
+     * batch's input is not one convolution of it: it falls back to the moving average from then on, as its route says.
+     */
+    private void accumulate(java.util.function.BiFunction<String, Feed, INDArray> activation) {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            feeds.forEach((bn, groups) -> {
-                for (Feed f : groups) {
-                    INDArray in = activations.get((String) f.input());
-                    if (in == null) {
-                        throw new IllegalStateException("the forward pass has no activation of '" + f.input()
-                                + "', the input of '" + routes.get(bn).feedingLayer() + "'");
+            Map<Feed, INDArray> inputs = new java.util.IdentityHashMap<>();
+            for (var it = feeds.entrySet().iterator(); it.hasNext();) {
+                Map.Entry<String, List<Feed>> e = it.next();
+                String unfit = null;
+                for (Feed f : e.getValue()) {
+                    INDArray x = preprocess(f.pre(), activation.apply(e.getKey(), f));
+                    inputs.put(f, x);
+                    for (Linear map : f.maps()) {
+                        unfit = unfit == null ? map.padded(x) : unfit;
                     }
-                    f.moments().add(preprocess(f.pre(), in));
                 }
-            });
+                if (unfit != null) {
+                    routes.put(e.getKey(), new Route(Path.MOVING_AVERAGE, null, unfit));
+                    it.remove();
+                }
+            }
+            for (List<Feed> groups : feeds.values()) {
+                for (Feed f : groups) {
+                    f.moments().add(inputs.get(f));
+                }
+            }
         }
     }
 
@@ -617,8 +668,9 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         if (pool.getPoolingType() != PoolingType.AVG) {
             return "is " + pool.getPoolingType() + " pooling, not average pooling";
         }
-        if (pool.getConvolutionMode() == ConvolutionMode.Same || pool.getPadding()[0] != 0 || pool.getPadding()[1] != 0
-                || pool.getDilation()[0] != 1 || pool.getDilation()[1] != 1) {
+        boolean padded = pool.getConvolutionMode() != ConvolutionMode.Same
+                && (pool.getPadding()[0] != 0 || pool.getPadding()[1] != 0);
+        if (padded || pool.getDilation()[0] != 1 || pool.getDilation()[1] != 1) {
             return "pads or dilates its average pooling (only unpadded average pooling is one linear map with its input)";
         }
         if (node.pre() != null) {
@@ -635,8 +687,10 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         if (!(up instanceof ConvolutionLayer conv)) {
             return "averages '" + upstream.name() + "', a " + up.getClass().getSimpleName() + ", not a convolution";
         }
-        if (conv.getConvolutionMode() == ConvolutionMode.Same) {
-            return "averages '" + upstream.name() + "', which pads in mode Same (its padding depends on the input size)";
+        if (conv.getConvolutionMode() == ConvolutionMode.Same && (conv.getStride()[0] != 1 || conv.getStride()[1] != 1
+                || conv.getKernelSize()[0] % 2 == 0 || conv.getKernelSize()[1] % 2 == 0)) {
+            return "averages '" + upstream.name() + "', which pads in mode Same at a stride or an even kernel (its padding"
+                    + " depends on the input size)";
         }
         if (pool.getCnn2dDataFormat() != conv.getCnn2dDataFormat()) {
             return "has format " + pool.getCnn2dDataFormat() + ", the convolution '" + upstream.name() + "' "

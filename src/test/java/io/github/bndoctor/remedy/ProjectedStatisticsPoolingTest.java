@@ -63,8 +63,15 @@ class ProjectedStatisticsPoolingTest {
 
     enum Map2 { CONV, DEPTHWISE, SEPARABLE }
 
+    /** A map and its pooling; both in {@code mode}, on {@code size} x {@code size} inputs. */
     record Case(Map2 map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride, int pad,
-                int poolKernel, int poolStride, int multiplier) {
+                int poolKernel, int poolStride, int multiplier, ConvolutionMode mode, int size) {
+        /** In truncate mode on 9 x 9 inputs. */
+        Case(Map2 map, NetworkKind net, boolean nhwc, VarianceParameterisation param, int kernel, int stride, int pad,
+             int poolKernel, int poolStride, int multiplier) {
+            this(map, net, nhwc, param, kernel, stride, pad, poolKernel, poolStride, multiplier, ConvolutionMode.Truncate,
+                    SIZE);
+        }
     }
 
     @Test
@@ -78,6 +85,13 @@ class ProjectedStatisticsPoolingTest {
             new Case(Map2.DEPTHWISE, NetworkKind.GRAPH, false, VarianceParameterisation.LOG10_STDEV, 3, 2, 1, 2, 1, 1),
             new Case(Map2.SEPARABLE, NetworkKind.GRAPH, false, VarianceParameterisation.LOG10_STDEV, 3, 1, 1, 2, 1, 2),
             new Case(Map2.SEPARABLE, NetworkKind.MULTI_LAYER, true, VarianceParameterisation.VAR, 2, 2, 0, 2, 2, 1),
+            // mode Same: odd kernels at stride 1 pad (k - 1) / 2; pooling that pads nothing at these sizes
+            new Case(Map2.CONV, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.VAR, 3, 1, 0, 2, 2, 1,
+                    ConvolutionMode.Same, 8),
+            new Case(Map2.DEPTHWISE, NetworkKind.GRAPH, true, VarianceParameterisation.LOG10_STDEV, 5, 1, 0, 3, 3, 2,
+                    ConvolutionMode.Same, 9),
+            new Case(Map2.SEPARABLE, NetworkKind.GRAPH, false, VarianceParameterisation.VAR, 1, 1, 0, 2, 2, 1,
+                    ConvolutionMode.Same, 6),
         };
         for (Case c : cases) {
             check(c);
@@ -105,19 +119,20 @@ class ProjectedStatisticsPoolingTest {
         Case c = new Case(Map2.CONV, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.VAR, 3, 1, 0, 2, 2, 1);
         assertThat(route(c, poolLayer(c, PoolingType.MAX, ConvolutionMode.Truncate), mapLayer(c)).reason())
                 .isEqualTo("its feeding layer '1' is MAX pooling, not average pooling");
-        assertThat(route(c, poolLayer(c, PoolingType.AVG, ConvolutionMode.Same), mapLayer(c)).reason())
-                .startsWith("its feeding layer '1' pads or dilates its average pooling");
         assertThat(route(c, new SubsamplingLayer.Builder(PoolingType.AVG).kernelSize(2, 2).stride(2, 2).padding(1, 1)
                 .convolutionMode(ConvolutionMode.Truncate).build(), mapLayer(c)).reason())
                 .startsWith("its feeding layer '1' pads or dilates");
         assertThat(route(c, poolLayer(c, PoolingType.AVG, ConvolutionMode.Truncate),
                 new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.RELU).build()).reason())
                 .isEqualTo("its feeding layer '1' averages '0', which has activation relu, not identity");
-        assertThat(route(c, poolLayer(c, PoolingType.AVG, ConvolutionMode.Truncate),
-                new ConvolutionLayer.Builder(3, 3).nOut(4).convolutionMode(ConvolutionMode.Same)
-                        .activation(Activation.IDENTITY).build()).reason())
-                .isEqualTo("its feeding layer '1' averages '0', which pads in mode Same (its padding depends on the input"
-                        + " size)");
+        for (int[] kernelAndStride : new int[][] {{3, 2}, {2, 1}}) {
+            assertThat(route(c, poolLayer(c, PoolingType.AVG, ConvolutionMode.Truncate),
+                    new ConvolutionLayer.Builder(kernelAndStride[0], kernelAndStride[0])
+                            .stride(kernelAndStride[1], kernelAndStride[1]).nOut(4).convolutionMode(ConvolutionMode.Same)
+                            .activation(Activation.IDENTITY).build()).reason())
+                    .isEqualTo("its feeding layer '1' averages '0', which pads in mode Same at a stride or an even kernel"
+                            + " (its padding depends on the input size)");
+        }
         // pooling first: it averages the data
         MultiLayerNetwork first = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
                 .layer(poolLayer(c, PoolingType.AVG, ConvolutionMode.Truncate))
@@ -127,6 +142,38 @@ class ProjectedStatisticsPoolingTest {
         first.init();
         assertThat(ProjectedStatistics.builder().build().routes(first).get("layer1").reason())
                 .isEqualTo("its feeding layer '0' averages the network's input, not a linear map");
+    }
+
+    /**
+     * Pooling in mode Same is one convolution only where it pads nothing: 2x2 windows at stride 2 over 9 rows pad one,
+     * so the first such batch turns the layer to the moving average, its route says why, and nothing is written.
+     */
+    @Test
+    void poolingInModeSameThatPadsABatchFallsBackFromThatBatch() {
+        Case c = new Case(Map2.CONV, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.VAR, 3, 1, 0, 2, 2, 1,
+                ConvolutionMode.Same, 9);
+        BnNetwork net = build(c, poolLayer(c, PoolingType.AVG, ConvolutionMode.Same));
+        ProjectedStatistics listener = ProjectedStatistics.builder().accumulateEvery(1).build();
+        assertThat(listener.routes(net.model()).get("layer2").path()).isEqualTo(ProjectedStatistics.Path.PROJECTED);
+        MeanVariance before = MovingStatistics.read(net, net.bnLayers().get(0));
+        net.model().setListeners(listener);
+        INDArray x = Nd4j.randn(DataType.FLOAT, MB, IN, 9, 9);
+        net.fit(new DataSet(x, Nd4j.randn(DataType.FLOAT, net.output(new INDArray[] {x}, false)[0].shape())));
+        assertThat(listener.routes().get("layer2")).isEqualTo(new ProjectedStatistics.Route(
+                ProjectedStatistics.Path.MOVING_AVERAGE, null, "the average pooling after '0' (mode Same) padded a"
+                + " batch's 9x9 input, so it is not one convolution of it; the moving average keeps it from then on"));
+        assertThat(listener.writeNow(net.model())).isEmpty();
+        assertThat(MovingStatistics.read(net, net.bnLayers().get(0))).as("DL4J's own update only")
+                .isNotEqualTo(before);
+        // 8 rows and columns pad nothing: the same network stays projected
+        Case fits = new Case(Map2.CONV, NetworkKind.MULTI_LAYER, false, VarianceParameterisation.VAR, 3, 1, 0, 2, 2, 1,
+                ConvolutionMode.Same, 8);
+        BnNetwork other = build(fits, poolLayer(fits, PoolingType.AVG, ConvolutionMode.Same));
+        ProjectedStatistics kept = ProjectedStatistics.builder().accumulateEvery(1).build();
+        other.model().setListeners(kept);
+        train(other, fits);
+        assertThat(kept.routes().get("layer2").path()).isEqualTo(ProjectedStatistics.Path.PROJECTED);
+        assertThat(kept.writeNow(other.model())).containsOnlyKeys("layer2");
     }
 
     @Test
@@ -160,13 +207,13 @@ class ProjectedStatisticsPoolingTest {
         CNN2DFormat f = c.nhwc() ? CNN2DFormat.NHWC : CNN2DFormat.NCHW;
         return switch (c.map()) {
             case CONV -> new ConvolutionLayer.Builder(c.kernel(), c.kernel()).stride(c.stride(), c.stride())
-                    .padding(c.pad(), c.pad()).convolutionMode(ConvolutionMode.Truncate).nOut(4).dataFormat(f)
+                    .padding(c.pad(), c.pad()).convolutionMode(c.mode()).nOut(4).dataFormat(f)
                     .activation(Activation.IDENTITY).build();
             case DEPTHWISE -> new DepthwiseConvolution2D.Builder(c.kernel(), c.kernel()).stride(c.stride(), c.stride())
-                    .padding(c.pad(), c.pad()).convolutionMode(ConvolutionMode.Truncate).depthMultiplier(c.multiplier())
+                    .padding(c.pad(), c.pad()).convolutionMode(c.mode()).depthMultiplier(c.multiplier())
                     .dataFormat(f).activation(Activation.IDENTITY).build();
             case SEPARABLE -> new SeparableConvolution2D.Builder(c.kernel(), c.kernel()).stride(c.stride(), c.stride())
-                    .padding(c.pad(), c.pad()).convolutionMode(ConvolutionMode.Truncate).depthMultiplier(c.multiplier())
+                    .padding(c.pad(), c.pad()).convolutionMode(c.mode()).depthMultiplier(c.multiplier())
                     .nOut(4).dataFormat(f).activation(Activation.IDENTITY).build();
         };
     }
@@ -184,7 +231,7 @@ class ProjectedStatisticsPoolingTest {
                 .useLogStd(c.param() == VarianceParameterisation.LOG10_STDEV).build();
         Layer loss = new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).format(f).activation(Activation.IDENTITY)
                 .build();
-        InputType in = InputType.convolutional(SIZE, SIZE, IN, f);
+        InputType in = InputType.convolutional(c.size(), c.size(), IN, f);
         // small steps: the weights move, and the reference uses the final ones
         NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder().seed(c.hashCode()).dataType(DataType.FLOAT)
                 .updater(new Sgd(1e-3)).weightInit(WeightInit.XAVIER).biasInit(0.3);
@@ -214,7 +261,8 @@ class ProjectedStatisticsPoolingTest {
     static List<DataSet> train(BnNetwork net, Case c) {
         List<DataSet> batches = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            INDArray x = Nd4j.randn(DataType.FLOAT, c.nhwc() ? new long[] {MB, SIZE, SIZE, IN} : new long[] {MB, IN, SIZE, SIZE})
+            INDArray x = Nd4j.randn(DataType.FLOAT, c.nhwc() ? new long[] {MB, c.size(), c.size(), IN}
+                    : new long[] {MB, IN, c.size(), c.size()})
                     .muli(1.5).addi(0.7);
             INDArray y = net.output(new INDArray[] {x}, false)[0];
             DataSet ds = new DataSet(x, Nd4j.randn(DataType.FLOAT, y.shape()));
@@ -225,7 +273,7 @@ class ProjectedStatisticsPoolingTest {
     }
 
     static void check(Case c) {
-        BnNetwork net = build(c, poolLayer(c, PoolingType.AVG, ConvolutionMode.Truncate));
+        BnNetwork net = build(c, poolLayer(c, PoolingType.AVG, c.mode()));
         BnLayerRef ref = net.bnLayers().get(0);
         ProjectedStatistics listener = ProjectedStatistics.builder().inputDecay(1).every(1_000_000).accumulateEvery(1)
                 .minSamples(0).build();
