@@ -238,6 +238,31 @@ class ProjectedStatisticsTest {
         assertThat(MovingStatistics.readAll(net)).isEqualTo(before);
     }
 
+    /**
+     * Attached without a prior {@code routes} call, the listener binds on the first training pass and writes after
+     * every {@code K}-th iteration (iterations 2, 5, ... for K = 3): after two iterations the layers hold DL4J's own
+     * moving statistics, after the third exactly the projection (writing it again changes no bit).
+     */
+    @Test
+    void anUnboundListenerAccumulatesFromTheFirstPassAndWritesAfterEveryKthIteration() {
+        MultiLayerNetwork mln = convDenseMln();
+        BnNetwork net = BnNetwork.of(mln);
+        ProjectedStatistics listener = ProjectedStatistics.builder().every(3).accumulateEvery(1).build();
+        mln.setListeners(listener);
+        Nd4j.getRandom().setSeed(5);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 4, 2, 8, 8);
+        INDArray y = Nd4j.randn(DataType.FLOAT, 4, 1);
+        mln.fit(x, y);
+        mln.fit(x, y);
+        Map<String, MeanVariance> dl4j = MovingStatistics.readAll(net);
+        assertThat(listener.writeNow(mln)).containsOnlyKeys("layer1", "layer4");
+        assertThat(MovingStatistics.readAll(net)).as("not yet written after two iterations").isNotEqualTo(dl4j);
+        mln.fit(x, y);
+        Map<String, MeanVariance> third = MovingStatistics.readAll(net);
+        listener.writeNow(mln);
+        assertThat(MovingStatistics.readAll(net)).as("written after the third").isEqualTo(third);
+    }
+
     static MultiLayerNetwork convDenseMln() {
         MultiLayerNetwork mln = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(7).updater(new Adam(3e-3))
                 .list()
