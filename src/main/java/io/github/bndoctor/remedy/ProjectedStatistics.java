@@ -86,8 +86,8 @@ import java.util.Map;
  * training-mode trajectory is bit-identical with and without it, tested).
  *
  * <p>In a graph, a BN layer fed by a merge of such maps is projected too: after a concatenation along its
- * channel axis ({@code MergeVertex}) each map's channels from that map's own input moments, in the order of the
- * concatenation; after an element-wise sum, difference or average ({@code ElementWiseVertex} {@code Add},
+ * channel axis ({@code MergeVertex}, concatenations among its inputs flattened) each map's channels from that map's
+ * own input moments, in the order of the concatenation; after an element-wise sum, difference or average ({@code ElementWiseVertex} {@code Add},
  * {@code Subtract}, {@code Average}) of maps that read the same input with the same geometry (class, sizes,
  * kernel, stride, padding, mode, layout) through the combined weights, since
  * {@code sum_i c_i (W_i p + b_i) = (sum_i c_i W_i) p + sum_i c_i b_i}. A sum of maps over different inputs or
@@ -543,7 +543,8 @@ public final class ProjectedStatistics extends BaseTrainingListener {
      * from its own input's moments, in the order of the concatenation.
      */
     private void routeConcatenation(BnLayerRef ref, ComputationGraph g, String merge, MergeVertex conf) {
-        List<String> parts = g.getConfiguration().getVertexInputs().get(merge);
+        List<String> parts = new java.util.ArrayList<>();
+        concatenated(g, merge, conf.getMergeAxis(), parts);
         List<Feed> groups = new java.util.ArrayList<>();
         for (String part : parts) {
             Object map = graphMap(ref, g, part);
@@ -561,6 +562,20 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         }
         project(ref, String.join(", ", parts), "fed by the concatenation '" + merge + "' of the linear maps "
                 + quoted(parts) + ", each projected for its own channels", groups);
+    }
+
+    /**
+     * The parts of a concatenation in channel order, a concatenation among them (along the same axis) replaced by
+     * its own parts, as a DenseNet block's growing concatenations are.
+     */
+    private static void concatenated(ComputationGraph g, String merge, int axis, List<String> parts) {
+        for (String part : g.getConfiguration().getVertexInputs().get(merge)) {
+            if (g.getConfiguration().getVertices().get(part) instanceof MergeVertex inner && inner.getMergeAxis() == axis) {
+                concatenated(g, part, axis, parts);
+            } else {
+                parts.add(part);
+            }
+        }
     }
 
     /**

@@ -212,6 +212,32 @@ class ProjectedStatisticsMergeTest {
                         + " through their combined weights"));
     }
 
+    /**
+     * A growing concatenation, as in a DenseNet block: {@code concat(concat(m0, m1), m2)} is read as the three maps'
+     * channels in order; against the same double loop.
+     */
+    @Test
+    void nestedConcatenationsAreFlattened() {
+        Merge m = new Merge("nested", Shape.NCHW, VarianceParameterisation.LOG10_STDEV, new MergeVertex(), null,
+                List.of(conv(Shape.NCHW, 3, 1, ConvolutionMode.Same, 0, 2, true),
+                        conv(Shape.NCHW, 1, 1, ConvolutionMode.Same, 0, 3, true),
+                        conv(Shape.NCHW, 3, 1, ConvolutionMode.Truncate, 1, 1, false)));
+        GraphBuilder g = new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.FLOAT).updater(new NoOp())
+                .weightInit(WeightInit.XAVIER).biasInit(0.3).graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutional(SIZE, SIZE, IN));
+        for (int i = 0; i < 3; i++) {
+            g.addLayer("m" + i, m.maps().get(i).clone(), "in");
+        }
+        g.addVertex("inner", new MergeVertex(), "m0", "m1").addVertex("merge", new MergeVertex(), "inner", "m2")
+                .addLayer("bn", new BatchNormalization.Builder().useLogStd(true).build(), "merge")
+                .addLayer("loss", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
+                        .build(), "bn").setOutputs("loss");
+        ComputationGraph graph = new ComputationGraph(g.build());
+        graph.init();
+        assertThat(ProjectedStatistics.builder().build().routes(graph).get("bn").feedingLayer()).isEqualTo("m0, m1, m2");
+        check(train(m, graph));
+    }
+
     /** Before the first batch a merged layer has no projection (every group is empty), after one it has. */
     @Test
     void aConcatenationHasStatisticsOnlyOnceItsMapsHaveSeenABatch() {
@@ -287,7 +313,11 @@ class ProjectedStatisticsMergeTest {
 
     /** Trains three batches with the listener attached (input decay 1, every batch and position, no floor). */
     static Built train(Merge m) {
-        ComputationGraph g = graph(m);
+        return train(m, graph(m));
+    }
+
+    /** Trains {@code g} (maps named m0, m1, ... in channel order, the BN layer "bn") as {@link #train(Merge)}. */
+    static Built train(Merge m, ComputationGraph g) {
         BnNetwork net = BnNetwork.of(g);
         Nd4j.getRandom().setSeed(m.name().hashCode());
         for (int i = 0; i < m.maps().size(); i++) {
@@ -318,7 +348,11 @@ class ProjectedStatisticsMergeTest {
     }
 
     static void check(Merge m) {
-        Built b = train(m);
+        check(train(m));
+    }
+
+    static void check(Built b) {
+        Merge m = b.m();
         b.listener().writeNow(b.net().model());
         BnLayerRef ref = b.net().bnLayers().get(0);
         MeanVariance written = MovingStatistics.read(b.net(), ref);
