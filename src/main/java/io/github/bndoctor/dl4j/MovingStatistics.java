@@ -166,6 +166,70 @@ public final class MovingStatistics {
     }
 
     /**
+     * Writes some channels of one layer's moving statistics; the others keep their stored values bit for bit.
+     *
+     * @param net the network
+     * @param ref one of its BN layers
+     * @param channels which channels to write, one flag per channel of the layer
+     * @param stats statistics for every channel of the layer (those of unwritten channels are not read)
+     * @throws ShapeMismatchException if a length differs from the layer's channel count
+     * @throws NonFiniteStatisticsException if a written value is NaN, infinite, a variance negative, or it overflows
+     *     the layer's parameter type
+     */
+    public static void writeChannels(BnNetwork net, BnLayerRef ref, boolean[] channels, MeanVariance stats) {
+        if (channels.length != ref.channels() || stats.channels() != ref.channels()) {
+            throw new ShapeMismatchException("layer '" + ref.name() + "' has " + ref.channels() + " channels, "
+                    + channels.length + " flags and statistics of " + stats.channels() + " given");
+        }
+        MeanVariance previous = read(net, ref);
+        double[] mean = previous.mean().clone();
+        double[] var = previous.variance().clone();
+        for (int c = 0; c < channels.length; c++) {
+            if (channels[c]) {
+                mean[c] = stats.mean()[c];
+                var[c] = stats.variance()[c];
+            }
+        }
+        MeanVariance merged = new MeanVariance(mean, var);
+        validate(ref, merged, net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN).dataType());
+        INDArray meanParam = net.param(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN);
+        INDArray varParam = net.param(ref, ref.parameterisation().paramName());
+        if (VectorWriter.applies(meanParam) && VectorWriter.applies(varParam)) {
+            Object rawMean = VectorWriter.readRaw(meanParam);
+            Object rawVar = VectorWriter.readRaw(varParam);
+            double[] storedVar = ref.parameterisation().stored(var);
+            for (int c = 0; c < channels.length; c++) {
+                if (channels[c]) {
+                    setRaw(rawMean, c, mean[c]);
+                    setRaw(rawVar, c, storedVar[c]);
+                }
+            }
+            VectorWriter.writeRaw(meanParam, rawMean);
+            VectorWriter.writeRaw(varParam, rawVar);
+            return;
+        }
+        INDArray newMean = meanParam.dup();
+        INDArray newVar = varParam.dup();
+        INDArray storedVar = ref.parameterisation().fromVariance(var, varParam);
+        for (int c = 0; c < channels.length; c++) {
+            if (channels[c]) {
+                newMean.putScalar(c, mean[c]);
+                newVar.putScalar(c, storedVar.getDouble(c));
+            }
+        }
+        net.setParam(ref, BatchNormalizationParamInitializer.GLOBAL_MEAN, newMean);
+        net.setParam(ref, ref.parameterisation().paramName(), newVar);
+    }
+
+    private static void setRaw(Object raw, int i, double value) {
+        if (raw instanceof float[] f) {
+            f[i] = (float) value;
+        } else {
+            ((double[]) raw)[i] = value;
+        }
+    }
+
+    /**
      * Writes one layer's statistics, unchecked: callers validate or computed them from finite inputs.
      * Float and double parameters on the CPU are written straight into their buffer
      * ({@link VectorWriter}, the same rounding as the cast), others through the network's

@@ -87,7 +87,8 @@ import java.util.Map;
  *
  * <p>In a graph, a BN layer fed by a merge of such maps is projected too: after a concatenation along its
  * channel axis ({@code MergeVertex}, concatenations among its inputs flattened) each map's channels from that map's
- * own input moments, in the order of the concatenation; after an element-wise sum, difference or average ({@code ElementWiseVertex} {@code Add},
+ * own input moments, in the order of the concatenation (parts that are not such maps keep DL4J's moving average
+ * for their channels, which are then left bit for bit as DL4J keeps them: {@link Path#PARTLY_PROJECTED}); after an element-wise sum, difference or average ({@code ElementWiseVertex} {@code Add},
  * {@code Subtract}, {@code Average}) of maps that read the same input with the same geometry (class, sizes,
  * kernel, stride, padding, mode, layout) through the combined weights, since
  * {@code sum_i c_i (W_i p + b_i) = (sum_i c_i W_i) p + sum_i c_i b_i}. A sum of maps over different inputs or
@@ -150,7 +151,12 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         /** Projected from its feeding map's input moments through the current weights. */
         PROJECTED,
         /** DL4J's moving average of batch statistics (the layer's own decay). */
-        MOVING_AVERAGE
+        MOVING_AVERAGE,
+        /**
+         * Fed by a concatenation of which only some parts are linear maps: their channels projected, the others'
+         * DL4J's moving average.
+         */
+        PARTLY_PROJECTED
     }
 
     /**
@@ -186,7 +192,19 @@ public final class ProjectedStatistics extends BaseTrainingListener {
      * layer is fed by an element-wise sum, difference or average of maps that share input and geometry).
      */
     private record Feed(PatchMoments moments, Object input, InputPreProcessor pre, List<Linear> maps,
-                        double[] coefficients) {
+                        double[] coefficients, int[] channels) {
+        /**
+         * Channels of a concatenated part that is not a linear map: they keep the moving average; {@code input} is
+         * the part's own vertex, whose activation gives its channel count at the first training pass.
+         */
+        static Feed kept(String part) {
+            return new Feed(null, part, null, List.of(), null, new int[] {-1});
+        }
+
+        boolean isKept() {
+            return moments == null;
+        }
+
         /** The projected statistics of these channels for the maps' current weights, or {@code null} before a batch. */
         MeanVariance project() {
             double[] w = null;
@@ -377,6 +395,11 @@ public final class ProjectedStatistics extends BaseTrainingListener {
                 String unfit = null;
                 for (Feed f : e.getValue()) {
                     INDArray x = preprocess(f.pre(), activation.apply(e.getKey(), f));
+                    if (f.isKept()) {
+                        BnLayerRef ref = net.bnLayer(e.getKey());
+                        f.channels()[0] = (int) x.size(ref.format() == CNN2DFormat.NHWC && x.rank() == 4 ? 3 : 1);
+                        continue;
+                    }
                     inputs.put(f, x);
                     for (Linear map : f.maps()) {
                         unfit = unfit == null ? map.padded(x) : unfit;
@@ -387,11 +410,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
                     it.remove();
                 }
             }
-            for (List<Feed> groups : feeds.values()) {
-                for (Feed f : groups) {
-                    f.moments().add(inputs.get(f));
-                }
-            }
+            inputs.forEach((f, x) -> f.moments().add(x));
         }
     }
 
@@ -423,7 +442,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         Map<String, MeanVariance> out = new LinkedHashMap<>();
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             feeds.forEach((bn, groups) -> {
-                MeanVariance s = project(groups);
+                MeanVariance s = project(bn, groups);
                 if (s != null) {
                     out.put(bn, s);
                 }
@@ -441,20 +460,48 @@ public final class ProjectedStatistics extends BaseTrainingListener {
      */
     public Map<String, MeanVariance> writeNow(Model model) {
         Map<String, MeanVariance> stats = statistics(model);
-        if (!stats.isEmpty()) {
-            MovingStatistics.writeAll(net, stats);
+        Map<String, MeanVariance> whole = new LinkedHashMap<>(stats);
+        whole.keySet().removeIf(bn -> routes.get(bn).path() == Path.PARTLY_PROJECTED);
+        if (!whole.isEmpty()) {
+            MovingStatistics.writeAll(net, whole);
         }
+        stats.forEach((bn, s) -> {
+            if (!whole.containsKey(bn)) {
+                boolean[] projected = new boolean[s.channels()];
+                int at = 0;
+                for (Feed f : feeds.get(bn)) {
+                    java.util.Arrays.fill(projected, at, at + f.channels()[0], !f.isKept());
+                    at += f.channels()[0];
+                }
+                MovingStatistics.writeChannels(net, net.bnLayer(bn), projected, s);
+            }
+        });
         return stats;
     }
 
-    /** The groups' projections side by side in channel order, or {@code null} before the first batch. */
-    private static MeanVariance project(List<Feed> groups) {
+    /**
+     * The groups' projections side by side in channel order (a kept group's channels: the layer's moving statistics
+     * as they stand), or {@code null} before the first batch.
+     */
+    private MeanVariance project(String bn, List<Feed> groups) {
         MeanVariance[] parts = new MeanVariance[groups.size()];
+        MeanVariance moving = null;
         int channels = 0;
         for (int i = 0; i < parts.length; i++) {
-            parts[i] = groups.get(i).project();
-            if (parts[i] == null) {
-                return null;
+            Feed f = groups.get(i);
+            if (f.isKept()) {
+                if (f.channels()[0] < 0) {
+                    return null;
+                }
+                moving = moving == null ? MovingStatistics.read(net, net.bnLayer(bn)) : moving;
+                parts[i] = new MeanVariance(
+                        java.util.Arrays.copyOfRange(moving.mean(), channels, channels + f.channels()[0]),
+                        java.util.Arrays.copyOfRange(moving.variance(), channels, channels + f.channels()[0]));
+            } else {
+                parts[i] = f.project();
+                if (parts[i] == null) {
+                    return null;
+                }
             }
             channels += parts[i].channels();
         }
@@ -546,22 +593,43 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         List<String> parts = new java.util.ArrayList<>();
         concatenated(g, merge, conf.getMergeAxis(), parts);
         List<Feed> groups = new java.util.ArrayList<>();
+        List<String> mapped = new java.util.ArrayList<>();
+        List<String> kept = new java.util.ArrayList<>();
+        Feed first = null;
         for (String part : parts) {
             Object map = graphMap(ref, g, part);
             if (map instanceof String why) {
-                fallback(ref, null, "it is fed by the concatenation '" + merge + "', and " + why);
-                return;
+                groups.add(Feed.kept(part));
+                kept.add(why.startsWith("its feeding layer '") ? "'" + part + "' " + why.substring(why.indexOf("' ") + 2)
+                        : why);
+            } else {
+                Feed f = (Feed) map;
+                f.channels()[0] = (int) ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) f.maps().get(0).conf())
+                        .getNOut();
+                groups.add(f);
+                mapped.add(part);
+                first = first == null ? f : first;
             }
-            groups.add((Feed) map);
         }
-        int axis = channelAxis(ref, groups.get(0).maps().get(0).conf());
+        if (first == null) {
+            fallback(ref, null, "it is fed by the concatenation '" + merge + "', and " + String.join("; ", kept));
+            return;
+        }
+        int axis = channelAxis(ref, first.maps().get(0).conf());
         if (conf.getMergeAxis() != axis) {
             fallback(ref, null, "it is fed by the concatenation '" + merge + "' along axis " + conf.getMergeAxis()
                     + ", not the channel axis " + axis);
             return;
         }
-        project(ref, String.join(", ", parts), "fed by the concatenation '" + merge + "' of the linear maps "
-                + quoted(parts) + ", each projected for its own channels", groups);
+        if (kept.isEmpty()) {
+            project(ref, String.join(", ", parts), "fed by the concatenation '" + merge + "' of the linear maps "
+                    + quoted(parts) + ", each projected for its own channels", groups);
+            return;
+        }
+        routes.put(ref.name(), new Route(Path.PARTLY_PROJECTED, String.join(", ", mapped), "fed by the concatenation '"
+                + merge + "': the channels of the linear maps " + quoted(mapped) + " projected, the others keep the"
+                + " moving average (" + String.join("; ", kept) + ")"));
+        feeds.put(ref.name(), groups);
     }
 
     /**
@@ -619,7 +687,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
         }
         project(ref, String.join(", ", parts), "fed by the element-wise " + op + " '" + vertex + "' of the linear maps "
                 + quoted(parts) + " on one input, projected through their combined weights",
-                List.of(new Feed(first.moments(), first.input(), first.pre(), maps, c)));
+                List.of(new Feed(first.moments(), first.input(), first.pre(), maps, c, first.channels())));
     }
 
     /** The feed of a graph layer vertex that is a supported linear map with one input, or why it is not. */
@@ -717,7 +785,7 @@ public final class ProjectedStatistics extends BaseTrainingListener {
     private Feed feed(Linear map, Object input, InputPreProcessor pre) {
         return new Feed(PatchMoments.of(map.conf(), Math.pow(inputDecay, accumulateEvery), minSamples,
                 maxPositions, covarianceEvery, Math.pow(covarianceDecay, (double) accumulateEvery * covarianceEvery)),
-                input, pre, List.of(map), new double[] {1});
+                input, pre, List.of(map), new double[] {1}, new int[] {-1});
     }
 
     /** A BN layer fed by one linear map, or by the average pooling of one. */

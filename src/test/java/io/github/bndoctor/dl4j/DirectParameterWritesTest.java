@@ -147,6 +147,59 @@ class DirectParameterWritesTest {
         assertThat(bits(net)).containsExactly(before);
     }
 
+    /**
+     * A channel write stores the chosen channels as a whole-layer write would (the same bits as DL4J's setParam
+     * route in {@link #directWritesStoreWhatDl4jsSetParamStores}) and leaves every other bit of the network as it was;
+     * a non-finite value in a chosen channel or a length off by one changes nothing, one in another channel is not read.
+     */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void aChannelWriteStoresTheChosenChannelsAndNoOtherBit(DataType type, VarianceParameterisation p, boolean graph) {
+        BnNetwork chosen = net(type, p, graph);
+        BnNetwork whole = net(type, p, graph);
+        BnLayerRef ref = chosen.bnLayers().get(1);
+        MeanVariance s = awkward(3);
+        boolean[] which = new boolean[CHANNELS];
+        for (int c = 0; c < CHANNELS; c += 3) {
+            which[c] = true;
+        }
+        long[] before = bits(chosen);
+        MovingStatistics.writeChannels(chosen, ref, which, s);
+        MovingStatistics.put(whole, whole.bnLayers().get(1), s);
+        long[] after = bits(chosen);
+        long[] written = bits(whole);
+        int changed = 0;
+        for (int i = 0; i < after.length; i++) {
+            // each parameter bit either kept (from before) or as the whole-layer write stored it
+            assertThat(after[i] == before[i] || after[i] == written[i]).as("parameter %d", i).isTrue();
+            changed += after[i] != before[i] ? 1 : 0;
+        }
+        // at most a mean and a variance per chosen channel (fewer where the new value rounds to the stored one)
+        assertThat(changed).isBetween(1, 2 * 4);
+        MeanVariance read = MovingStatistics.read(chosen, ref);
+        MeanVariance old = MovingStatistics.read(net(type, p, graph), ref);
+        MeanVariance all = MovingStatistics.read(whole, ref);
+        for (int c = 0; c < CHANNELS; c++) {
+            assertThat(read.mean()[c]).as("mean %d", c).isEqualTo(which[c] ? all.mean()[c] : old.mean()[c]);
+            assertThat(read.variance()[c]).as("variance %d", c).isEqualTo(which[c] ? all.variance()[c] : old.variance()[c]);
+        }
+
+        double[] nanMean = s.mean().clone();
+        nanMean[1] = Double.NaN; // not a chosen channel: not read
+        MovingStatistics.writeChannels(chosen, ref, which, new MeanVariance(nanMean, s.variance()));
+        assertThat(bits(chosen)).containsExactly(after);
+        nanMean[0] = Double.NaN;
+        MeanVariance bad = new MeanVariance(nanMean, s.variance());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MovingStatistics.writeChannels(chosen, ref, which, bad))
+                .isInstanceOf(NonFiniteStatisticsException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MovingStatistics.writeChannels(chosen, ref,
+                new boolean[CHANNELS - 1], s)).isInstanceOf(ShapeMismatchException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MovingStatistics.writeChannels(chosen, ref, which,
+                new MeanVariance(new double[CHANNELS + 1], new double[CHANNELS + 1])))
+                .isInstanceOf(ShapeMismatchException.class);
+        assertThat(bits(chosen)).containsExactly(after);
+    }
+
     @Test
     void stridedAndOffsetViewsAreWrittenInPlace() {
         INDArray m = Nd4j.zeros(DataType.FLOAT, 3, 4);

@@ -29,7 +29,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
-import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.quicktheories.core.Gen;
 import org.quicktheories.generators.Generate;
@@ -160,7 +159,11 @@ class ProjectedStatisticsExactnessTest {
                     int channels = 2 + ((bits >> 4) & 1);
                     int size = 5 + ((bits >> 5) & 1);
                     int dm = m == MapKind.DEPTHWISE || m == MapKind.SEPARABLE ? 1 + (bits & 2) / 2 : 1;
-                    return new Case(m, (NetworkKind) a[1], (Boolean) a[2], p, kernel, stride, mode, pad, channels,
+                    // DL4J 1.0.0-M2.1's backward pass of an NHWC separable convolution returns non-finite gradients
+                    // on some shapes, so separable maps train in NCHW here; NHWC ones are checked on the forward pass
+                    // (separableMapsInBothLayouts)
+                    boolean nhwc = (Boolean) a[2] && m != MapKind.SEPARABLE;
+                    return new Case(m, (NetworkKind) a[1], nhwc, p, kernel, stride, mode, pad, channels,
                             size, dm, seed);
                 });
     }
@@ -177,8 +180,8 @@ class ProjectedStatisticsExactnessTest {
         for (MapKind m : MapKind.values()) {
             for (NetworkKind n : NetworkKind.values()) {
                 for (boolean nhwc : new boolean[] {false, true}) {
-                    if (m == MapKind.DENSE && nhwc) {
-                        continue;
+                    if ((m == MapKind.DENSE || m == MapKind.SEPARABLE) && nhwc) {
+                        continue; // separable NHWC: see separableMapsInBothLayouts
                     }
                     check(new Case(m, n, nhwc, seed % 2 == 0 ? VarianceParameterisation.VAR
                             : VarianceParameterisation.LOG10_STDEV, m == MapKind.ONE_BY_ONE ? 1 : 3, 2,
@@ -207,6 +210,23 @@ class ProjectedStatisticsExactnessTest {
                             seed % 4 < 2 ? 0 : FLOOR));
                     seed++;
                 }
+            }
+        }
+    }
+
+    /**
+     * Separable maps in both layouts, fed straight to the accumulator (DL4J's backward pass of an NHWC separable
+     * convolution is not used: see {@link #cases()}): depth multiplier 1 and 2, "same" and truncate padding, strides.
+     */
+    @Test
+    void separableMapsInBothLayouts() {
+        long seed = 81;
+        for (boolean nhwc : new boolean[] {false, true}) {
+            for (int dm = 1; dm <= 2; dm++) {
+                checkDirect(build(new Case(MapKind.SEPARABLE, NetworkKind.MULTI_LAYER, nhwc, VarianceParameterisation.VAR,
+                        3, dm, ConvolutionMode.Same, 0, 3, 6, dm, seed++, 1, ALL, 1, 0, 1, 1)), x -> x);
+                checkDirect(build(new Case(MapKind.SEPARABLE, NetworkKind.GRAPH, nhwc, VarianceParameterisation.VAR,
+                        2, 1, ConvolutionMode.Truncate, 1, 2, 5, dm, seed++, 1, ALL, 0.5, 0, 2, 1)), x -> x);
             }
         }
     }
@@ -693,10 +713,7 @@ class ProjectedStatisticsExactnessTest {
         InputType in = dense ? InputType.feedForward(c.channels())
                 : InputType.convolutional(c.size(), c.size(), c.channels(), format);
         NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder().seed(c.seed()).dataType(DataType.FLOAT)
-                // a separable map's raw gradients in NHWC grow its weights past float range within a few batches
-                // (DL4J 1.0.0-M2.1), so it takes small steps; the reference uses the final weights either way
-                .updater(c.map() == MapKind.SEPARABLE ? new Sgd(1e-3) : new NoOp()).weightInit(WeightInit.XAVIER)
-                .biasInit(0.3);
+                .updater(new NoOp()).weightInit(WeightInit.XAVIER).biasInit(0.3);
         BnNetwork net;
         if (c.net() == NetworkKind.MULTI_LAYER) {
             MultiLayerNetwork mln = new MultiLayerNetwork(base.list().layer(map).layer(bn).layer(loss).setInputType(in).build());

@@ -161,9 +161,9 @@ class ProjectedStatisticsMergeTest {
         // a part that is not an identity-activated map
         Layer relu = new ConvolutionLayer.Builder(3, 3).convolutionMode(ConvolutionMode.Same).nOut(2)
                 .activation(Activation.RELU).build();
-        assertThat(route(new MergeVertex(), c3, relu).reason())
-                .isEqualTo("it is fed by the concatenation 'merge', and its feeding layer 'm1' has activation relu,"
-                        + " not identity");
+        assertThat(route(new MergeVertex(), relu, relu.clone()).reason())
+                .isEqualTo("it is fed by the concatenation 'merge', and 'm0' has activation relu, not identity; 'm1' has"
+                        + " activation relu, not identity");
         assertThat(route(new ElementWiseVertex(ElementWiseVertex.Op.Add), c3, relu).reason())
                 .startsWith("it is fed by the element-wise Add 'merge', and its feeding layer 'm1' has activation");
     }
@@ -236,6 +236,57 @@ class ProjectedStatisticsMergeTest {
         graph.init();
         assertThat(ProjectedStatistics.builder().build().routes(graph).get("bn").feedingLayer()).isEqualTo("m0, m1, m2");
         check(train(m, graph));
+    }
+
+    /**
+     * A concatenation of which only some parts are linear maps (an identity convolution next to a ReLU convolution,
+     * next to the input itself): the maps' channels are projected (against the double loop), the others keep DL4J's
+     * moving average bit for bit (against the same training without the listener), and the route says which is which.
+     */
+    @Test
+    void aConcatenationWithPartsThatAreNotLinearMapsIsProjectedForTheMapsChannelsOnly() {
+        Layer relu = new ConvolutionLayer.Builder(3, 3).convolutionMode(ConvolutionMode.Same).nOut(2)
+                .activation(Activation.RELU).build();
+        Merge m = new Merge("part", Shape.NCHW, VarianceParameterisation.LOG10_STDEV, new MergeVertex(), null,
+                List.of(conv(Shape.NCHW, 3, 1, ConvolutionMode.Same, 0, 2, true), relu,
+                        conv(Shape.NCHW, 1, 1, ConvolutionMode.Same, 0, 1, true)));
+        GraphBuilder g = new NeuralNetConfiguration.Builder().seed(9).dataType(DataType.FLOAT).updater(new NoOp())
+                .weightInit(WeightInit.XAVIER).biasInit(0.3).graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutional(SIZE, SIZE, IN));
+        for (int i = 0; i < 3; i++) {
+            g.addLayer("m" + i, m.maps().get(i).clone(), "in");
+        }
+        g.addVertex("merge", new MergeVertex(), "m0", "m1", "in", "m2")
+                .addLayer("bn", new BatchNormalization.Builder().useLogStd(true).build(), "merge")
+                .addLayer("loss", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
+                        .build(), "bn").setOutputs("loss");
+        ComputationGraph graph = new ComputationGraph(g.build());
+        graph.init();
+        assertThat(ProjectedStatistics.builder().build().routes(graph).get("bn")).isEqualTo(new ProjectedStatistics.Route(
+                ProjectedStatistics.Path.PARTLY_PROJECTED, "m0, m2", "fed by the concatenation 'merge': the channels of"
+                + " the linear maps 'm0', 'm2' projected, the others keep the moving average ('m1' has activation relu,"
+                + " not identity; 'in' is not a layer)"));
+        ComputationGraph[] twin = new ComputationGraph[1];
+        Built b = train(m, graph, twin);
+        b.listener().writeNow(graph);
+        MeanVariance written = MovingStatistics.read(b.net(), b.net().bnLayers().get(0));
+        MeanVariance dl4j = MovingStatistics.read(BnNetwork.of(twin[0]), BnNetwork.of(twin[0]).bnLayers().get(0));
+        MeanVariance expected = precise(b);
+        double[] delta = tolerance(b); // channels of m0, m1, m2 in that order: m0 0-1, m2 the last
+        assertThat(written.channels()).isEqualTo(2 + 2 + IN + 1);
+        for (int o : new int[] {0, 1, 7}) {
+            double d = delta[o == 7 ? 4 : o];
+            double var = expected.variance()[o];
+            assertThat(written.mean()[o]).as("projected channel %d mean", o)
+                    .isCloseTo(expected.mean()[o], within(d + U * Math.abs(expected.mean()[o])));
+            assertThat(written.variance()[o]).as("projected channel %d variance", o).isCloseTo(var, within(
+                    2 * Math.sqrt(var) * d + d * d + (2 * Math.log(10) * U * Math.abs(Math.log10(Math.sqrt(var))) + U) * var));
+            assertThat(written.mean()[o]).isNotEqualTo(dl4j.mean()[o]);
+        }
+        for (int o = 2; o < 7; o++) {
+            assertThat(written.mean()[o]).as("kept channel %d mean", o).isEqualTo(dl4j.mean()[o]);
+            assertThat(written.variance()[o]).as("kept channel %d variance", o).isEqualTo(dl4j.variance()[o]);
+        }
     }
 
     /** Before the first batch a merged layer has no projection (every group is empty), after one it has. */
@@ -318,6 +369,11 @@ class ProjectedStatisticsMergeTest {
 
     /** Trains {@code g} (maps named m0, m1, ... in channel order, the BN layer "bn") as {@link #train(Merge)}. */
     static Built train(Merge m, ComputationGraph g) {
+        return train(m, g, null);
+    }
+
+    /** As {@link #train(Merge, ComputationGraph)}; {@code twin[0]}, if given, gets a copy trained alike without the listener. */
+    static Built train(Merge m, ComputationGraph g, ComputationGraph[] twin) {
         BnNetwork net = BnNetwork.of(g);
         Nd4j.getRandom().setSeed(m.name().hashCode());
         for (int i = 0; i < m.maps().size(); i++) {
@@ -326,9 +382,15 @@ class ProjectedStatisticsMergeTest {
                 map.getParam("b").assign(Nd4j.rand(DataType.FLOAT, map.getParam("b").shape()).subi(0.5).muli(2));
             }
         }
+        if (twin != null) {
+            // a network of its own (clone() would share the listener list)
+            twin[0] = new ComputationGraph(g.getConfiguration().clone());
+            twin[0].init(g.params().dup(), false);
+        }
         ProjectedStatistics listener = ProjectedStatistics.builder().inputDecay(1).every(1_000_000).accumulateEvery(1)
                 .minSamples(0).build();
-        assertThat(listener.routes(g).get("bn").path()).as("%s route", m.name()).isEqualTo(ProjectedStatistics.Path.PROJECTED);
+        assertThat(listener.routes(g).get("bn").path()).as("%s route", m.name()).isNotEqualTo(
+                ProjectedStatistics.Path.MOVING_AVERAGE);
         g.setListeners(listener);
         List<DataSet> batches = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -342,6 +404,9 @@ class ProjectedStatisticsMergeTest {
             DataSet ds = new DataSet(x, Nd4j.randn(DataType.FLOAT, y.shape()));
             batches.add(ds);
             g.fit(ds);
+            if (twin != null) {
+                twin[0].fit(ds);
+            }
         }
         g.setListeners();
         return new Built(m, net, batches, listener);

@@ -94,8 +94,8 @@ class ProjectedStatisticsTest {
         assertThat(at.get("bn_merge").feedingLayer()).isEqualTo("conv_a, conv_b");
         // each concatenated map is held to the limit (3x3x4 = 36 inputs, as conv_big)
         assertThat(below.get("bn_merge").path()).isEqualTo(Path.MOVING_AVERAGE);
-        assertThat(below.get("bn_merge").reason()).startsWith("it is fed by the concatenation 'merge', and its feeding"
-                + " layer 'conv_a' would need 1296");
+        assertThat(below.get("bn_merge").reason()).startsWith("it is fed by the concatenation 'merge', and 'conv_a'"
+                + " would need 1296");
         assertThat(at.get("bn_relu").path()).isEqualTo(Path.MOVING_AVERAGE);
         assertThat(at.get("bn_relu").reason()).contains("not identity");
         assertThat(at.get("bn_act").path()).isEqualTo(Path.MOVING_AVERAGE);
