@@ -462,14 +462,23 @@ class ProjectedStatisticsMergeTest {
             if (b.m().shape() == Shape.NHWC) {
                 z = z.permute(0, 3, 1, 2);
             }
-            int channels = (int) z.size(1);
-            double[][] values = new double[channels][];
-            for (int o = 0; o < channels; o++) {
-                values[o] = (z.rank() == 2 ? z.getColumn(o) : z.get(NDArrayIndex.all(), NDArrayIndex.point(o)))
-                        .dup('c').data().asDouble();
-            }
-            perBatch.add(values);
+            perBatch.add(perChannel(z));
         }
+        return pooled(perBatch);
+    }
+
+    /** Per channel, every value of a {@code [N, C]} or {@code [N, C, H, W]} array. */
+    static double[][] perChannel(INDArray z) {
+        double[][] values = new double[(int) z.size(1)][];
+        for (int o = 0; o < values.length; o++) {
+            values[o] = (z.rank() == 2 ? z.getColumn(o) : z.get(NDArrayIndex.all(), NDArrayIndex.point(o)))
+                    .dup('c').data().asDouble();
+        }
+        return values;
+    }
+
+    /** Per channel, the mean and biased variance of every value of every batch, by a double loop. */
+    static MeanVariance pooled(List<double[][]> perBatch) {
         int channels = perBatch.get(0).length;
         double[] mean = new double[channels];
         double[] var = new double[channels];

@@ -320,34 +320,9 @@ class ProjectedStatisticsPoolingTest {
                         NDArrayIndex.interval(shift, h), NDArrayIndex.interval(shift, w)));
                 z = shifted;
             }
-            double[][] values = new double[(int) z.size(1)][];
-            for (int o = 0; o < values.length; o++) {
-                values[o] = z.get(NDArrayIndex.all(), NDArrayIndex.point(o)).dup('c').data().asDouble();
-            }
-            perBatch.add(values);
+            perBatch.add(ProjectedStatisticsMergeTest.perChannel(z));
         }
-        int channels = perBatch.get(0).length;
-        double[] mean = new double[channels];
-        double[] var = new double[channels];
-        for (int o = 0; o < channels; o++) {
-            double sum = 0;
-            long n = 0;
-            for (double[][] v : perBatch) {
-                for (double x : v[o]) {
-                    sum += x;
-                    n++;
-                }
-            }
-            mean[o] = sum / n;
-            double sq = 0;
-            for (double[][] v : perBatch) {
-                for (double x : v[o]) {
-                    sq += (x - mean[o]) * (x - mean[o]);
-                }
-            }
-            var[o] = sq / n;
-        }
-        return new MeanVariance(mean, var);
+        return ProjectedStatisticsMergeTest.pooled(perBatch);
     }
 
     /** {@code gamma_(D+n+2) A_o} per channel (see the class notes). */
