@@ -67,7 +67,7 @@ public record NoiseLimit(String layer, double batchSpread, double floorAtShortes
     /** The remedy that works where no decay does, as the reports word it (also {@link LagAtFloor}'s). */
     static final String REMEDY = " Recalibrate before export (the recalibrate command, PreciseBn.recalibrate), or keep"
             + " statistics that follow the weights (ProjectedStatistics, for a layer fed by a dense layer or a"
-            + " convolution with identity activation, or by a concatenation or sum of such layers).";
+            + " convolution with identity activation, by average pooling of one, or by a concatenation or sum of them).";
 
     /**
      * @param batchSpread the batch statistics' distance from the precise statistics, at least 0
