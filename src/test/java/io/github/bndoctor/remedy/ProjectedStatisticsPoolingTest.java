@@ -126,13 +126,22 @@ class ProjectedStatisticsPoolingTest {
         assertThat(route(c, poolLayer(c, PoolingType.AVG, ConvolutionMode.Truncate),
                 new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.RELU).build()).reason())
                 .isEqualTo("its feeding layer '1' averages '0', which has activation relu, not identity");
-        for (int[] kernelAndStride : new int[][] {{3, 2}, {2, 1}}) {
+        // a stride or an even kernel along either axis alone
+        for (int[] ks : new int[][] {{3, 3, 2, 1}, {3, 3, 1, 2}, {2, 3, 1, 1}, {3, 2, 1, 1}}) {
             assertThat(route(c, poolLayer(c, PoolingType.AVG, ConvolutionMode.Truncate),
-                    new ConvolutionLayer.Builder(kernelAndStride[0], kernelAndStride[0])
-                            .stride(kernelAndStride[1], kernelAndStride[1]).nOut(4).convolutionMode(ConvolutionMode.Same)
-                            .activation(Activation.IDENTITY).build()).reason())
+                    new ConvolutionLayer.Builder(ks[0], ks[1]).stride(ks[2], ks[3]).nOut(4)
+                            .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build()).reason())
                     .isEqualTo("its feeding layer '1' averages '0', which pads in mode Same at a stride or an even kernel"
                             + " (its padding depends on the input size)");
+        }
+        // padding along one axis, dilation along one axis
+        for (SubsamplingLayer.Builder b : List.of(
+                new SubsamplingLayer.Builder(PoolingType.AVG).kernelSize(2, 2).stride(2, 2).padding(0, 1),
+                new SubsamplingLayer.Builder(PoolingType.AVG).kernelSize(2, 2).stride(2, 2).padding(1, 0),
+                new SubsamplingLayer.Builder(PoolingType.AVG).kernelSize(2, 2).stride(2, 2).dilation(2, 1),
+                new SubsamplingLayer.Builder(PoolingType.AVG).kernelSize(2, 2).stride(2, 2).dilation(1, 2))) {
+            assertThat(route(c, b.convolutionMode(ConvolutionMode.Truncate).build(), mapLayer(c)).reason())
+                    .startsWith("its feeding layer '1' pads or dilates");
         }
         // pooling first: it averages the data
         MultiLayerNetwork first = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
@@ -175,6 +184,33 @@ class ProjectedStatisticsPoolingTest {
         train(other, fits);
         assertThat(kept.routes().get("layer2").path()).isEqualTo(ProjectedStatistics.Path.PROJECTED);
         assertThat(kept.writeNow(other.model())).containsOnlyKeys("layer2");
+    }
+
+    /**
+     * A convolution in truncate mode before pooling in mode Same, channels-last, on inputs higher than wide: where the
+     * pooling pads nothing the statistics are exact; 9 rows (a 2x2 map leaves 8, which 3x3 windows at stride 3 pad)
+     * turn the layer to the moving average, named by the input's rows and columns.
+     */
+    @Test
+    void aTruncatedMapBeforeSamePoolingChannelsLast() {
+        Case fits = new Case(Map2.CONV, NetworkKind.MULTI_LAYER, true, VarianceParameterisation.VAR, 2, 1, 0, 3, 3, 1,
+                ConvolutionMode.Truncate, 10);
+        check(fits, poolLayer(fits, PoolingType.AVG, ConvolutionMode.Same));
+        CNN2DFormat f = CNN2DFormat.NHWC;
+        MultiLayerNetwork mln = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(2).dataType(DataType.FLOAT)
+                .updater(new Sgd(1e-3)).list().layer(mapLayer(fits))
+                .layer(poolLayer(fits, PoolingType.AVG, ConvolutionMode.Same))
+                .layer(new BatchNormalization.Builder().dataFormat(f).build())
+                .layer(new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).format(f).activation(Activation.IDENTITY)
+                        .build())
+                .setInputType(InputType.convolutional(9, 10, IN, f)).build());
+        mln.init();
+        ProjectedStatistics listener = ProjectedStatistics.builder().accumulateEvery(1).build();
+        mln.setListeners(listener);
+        INDArray x = Nd4j.randn(DataType.FLOAT, MB, 9, 10, IN);
+        mln.fit(x, Nd4j.randn(DataType.FLOAT, mln.output(x).shape()));
+        assertThat(listener.routes().get("layer2").reason()).isEqualTo("the average pooling after '0' (mode Same) padded"
+                + " a batch's 9x10 input, so it is not one convolution of it; the moving average keeps it from then on");
     }
 
     @Test
@@ -274,7 +310,11 @@ class ProjectedStatisticsPoolingTest {
     }
 
     static void check(Case c) {
-        BnNetwork net = build(c, poolLayer(c, PoolingType.AVG, c.mode()));
+        check(c, poolLayer(c, PoolingType.AVG, c.mode()));
+    }
+
+    static void check(Case c, SubsamplingLayer pool) {
+        BnNetwork net = build(c, pool);
         BnLayerRef ref = net.bnLayers().get(0);
         ProjectedStatistics listener = ProjectedStatistics.builder().inputDecay(1).every(1_000_000).accumulateEvery(1)
                 .minSamples(0).build();
