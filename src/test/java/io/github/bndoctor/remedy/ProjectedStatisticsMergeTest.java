@@ -292,22 +292,28 @@ class ProjectedStatisticsMergeTest {
     /** A concatenation that starts with a part that is not a map has no statistics before its first training pass. */
     @Test
     void aPartlyProjectedConcatenationHasNoStatisticsBeforeItsFirstPass() {
-        GraphBuilder g = new NeuralNetConfiguration.Builder().seed(4).dataType(DataType.FLOAT).updater(new NoOp())
-                .graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(SIZE, SIZE, IN))
-                .addLayer("m0", conv(Shape.NCHW, 1, 1, ConvolutionMode.Same, 0, 2, true), "in")
-                .addVertex("merge", new MergeVertex(), "in", "m0")
-                .addLayer("bn", new BatchNormalization.Builder().build(), "merge")
-                .addLayer("loss", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
-                        .build(), "bn").setOutputs("loss");
-        ComputationGraph graph = new ComputationGraph(g.build());
-        graph.init();
-        ProjectedStatistics listener = ProjectedStatistics.builder().accumulateEvery(1).build();
-        assertThat(listener.routes(graph).get("bn").path()).isEqualTo(ProjectedStatistics.Path.PARTLY_PROJECTED);
-        assertThat(listener.statistics(graph)).isEmpty();
-        graph.setListeners(listener);
-        INDArray x = Nd4j.randn(DataType.FLOAT, MB, IN, SIZE, SIZE);
-        graph.fit(new DataSet(x, Nd4j.randn(DataType.FLOAT, MB, IN + 2, SIZE, SIZE)));
-        assertThat(listener.statistics(graph).get("bn").channels()).isEqualTo(IN + 2);
+        for (CNN2DFormat f : CNN2DFormat.values()) {
+            Shape shape = f == CNN2DFormat.NHWC ? Shape.NHWC : Shape.NCHW;
+            GraphBuilder g = new NeuralNetConfiguration.Builder().seed(4).dataType(DataType.FLOAT).updater(new NoOp())
+                    .graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(SIZE, SIZE, IN, f))
+                    .addLayer("m0", conv(shape, 1, 1, ConvolutionMode.Same, 0, 2, true), "in")
+                    .addVertex("merge", new MergeVertex(), "in", "m0")
+                    .addLayer("bn", new BatchNormalization.Builder().dataFormat(f).build(), "merge")
+                    .addLayer("loss", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).format(f)
+                            .activation(Activation.IDENTITY).build(), "bn").setOutputs("loss");
+            ComputationGraph graph = new ComputationGraph(g.build());
+            graph.init();
+            ProjectedStatistics listener = ProjectedStatistics.builder().accumulateEvery(1).build();
+            assertThat(listener.routes(graph).get("bn").path()).isEqualTo(ProjectedStatistics.Path.PARTLY_PROJECTED);
+            assertThat(listener.statistics(graph)).isEmpty();
+            graph.setListeners(listener);
+            INDArray x = Nd4j.randn(DataType.FLOAT, f == CNN2DFormat.NHWC ? new long[] {MB, SIZE, SIZE, IN}
+                    : new long[] {MB, IN, SIZE, SIZE});
+            graph.fit(new DataSet(x, Nd4j.randn(DataType.FLOAT, graph.outputSingle(false, x).shape())));
+            // the kept part's channels read from the layout's channel axis: IN, then the map's 2
+            assertThat(listener.statistics(graph).get("bn").channels()).as("%s", f).isEqualTo(IN + 2);
+            assertThat(listener.writeNow(graph)).containsOnlyKeys("bn");
+        }
     }
 
     /** Before the first batch a merged layer has no projection (every group is empty), after one it has. */

@@ -196,6 +196,10 @@ class ProjectedStatisticsPoolingTest {
         Case fits = new Case(Map2.CONV, NetworkKind.MULTI_LAYER, true, VarianceParameterisation.VAR, 2, 1, 0, 3, 3, 1,
                 ConvolutionMode.Truncate, 10);
         check(fits, poolLayer(fits, PoolingType.AVG, ConvolutionMode.Same));
+        // padded and strided: 10 rows, 3x3 at stride 2 padded by 1 leave 5, which 5x5 windows at stride 5 cover
+        Case strided = new Case(Map2.CONV, NetworkKind.GRAPH, false, VarianceParameterisation.VAR, 3, 2, 1, 5, 5, 1,
+                ConvolutionMode.Truncate, 10);
+        check(strided, poolLayer(strided, PoolingType.AVG, ConvolutionMode.Same));
         CNN2DFormat f = CNN2DFormat.NHWC;
         MultiLayerNetwork mln = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(2).dataType(DataType.FLOAT)
                 .updater(new Sgd(1e-3)).list().layer(mapLayer(fits))
