@@ -918,10 +918,10 @@ final class PatchMoments {
     static org.deeplearning4j.nn.conf.layers.Layer averagePooledConf(ConvolutionLayer conv, SubsamplingLayer pool) {
         int[] k = conv.getKernelSize();
         int[] s = conv.getStride();
-        int[] kp = pool.getKernelSize();
         int[] sp = pool.getStride();
-        int kh = k[0] + s[0] * (kp[0] - 1);
-        int kw = k[1] + s[1] * (kp[1] - 1);
+        int[] composed = pooledKernel(conv, pool);
+        int kh = composed[0];
+        int kw = composed[1];
         // mode Same at stride 1 with odd kernels pads (k - 1) / 2 on every side whatever the input size
         boolean same = conv.getConvolutionMode() == ConvolutionMode.Same;
         int ph = same ? (k[0] - 1) / 2 : conv.getPadding()[0];
@@ -935,6 +935,14 @@ final class PatchMoments {
         return new ConvolutionLayer.Builder(kh, kw).stride(s[0] * sp[0], s[1] * sp[1]).padding(ph, pw)
                 .convolutionMode(ConvolutionMode.Truncate).nIn(conv.getNIn()).nOut(conv.getNOut())
                 .dataFormat(conv.getCnn2dDataFormat()).build();
+    }
+
+    /** The composed kernel {@code k + s (k_p - 1)} along rows and columns (see {@link #averagePooledConf}). */
+    private static int[] pooledKernel(ConvolutionLayer conv, SubsamplingLayer pool) {
+        int[] k = conv.getKernelSize();
+        int[] s = conv.getStride();
+        int[] kp = pool.getKernelSize();
+        return new int[] {k[0] + s[0] * (kp[0] - 1), k[1] + s[1] * (kp[1] - 1)};
     }
 
     /**
@@ -952,8 +960,9 @@ final class PatchMoments {
         int[] k = conv.getKernelSize();
         int[] s = conv.getStride();
         int[] kp = pool.getKernelSize();
-        int kh = k[0] + s[0] * (kp[0] - 1);
-        int kw = k[1] + s[1] * (kp[1] - 1);
+        int[] composed = pooledKernel(conv, pool);
+        int kh = composed[0];
+        int kw = composed[1];
         boolean depthwise = conv.getClass() == DepthwiseConvolution2D.class;
         int planes = w.length / (k[0] * k[1]);
         double scale = 1.0 / (kp[0] * kp[1]);
